@@ -1,0 +1,4 @@
+pub mod guard;
+pub mod password;
+pub mod rate;
+pub mod session;

@@ -1,0 +1,76 @@
+//! Rate limits (governor, GCRA) keyed by IP address or by a normalised identifier.
+use governor::{clock::Clock as _, clock::DefaultClock, DefaultKeyedRateLimiter, Quota};
+use std::{net::IpAddr, num::NonZeroU32, time::Duration};
+
+use crate::config::Limits as LimitCfg;
+
+pub struct Limiters {
+    pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
+    pub login_contract: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).expect("max(1) is non-zero")
+}
+
+/// Refused: retry after this long.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// «через 2 мин.» / «через 40 сек.»
+    pub fn human(&self) -> String {
+        let s = self.0.as_secs().max(1);
+        if s >= 60 {
+            format!("через {} мин.", s.div_ceil(60))
+        } else {
+            format!("через {s} сек.")
+        }
+    }
+}
+
+impl Limiters {
+    pub fn new(cfg: &LimitCfg) -> Limiters {
+        let per_contract = Quota::with_period(Duration::from_secs(
+            cfg.login_contract_refill_seconds.max(1),
+        ))
+        .expect("non-zero period")
+        .allow_burst(nz(cfg.login_per_contract_burst));
+        Limiters {
+            login_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(
+                cfg.login_per_ip_per_minute
+            ))),
+            login_contract: DefaultKeyedRateLimiter::keyed(per_contract),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    pub fn check_ip(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<IpAddr>,
+        ip: IpAddr,
+    ) -> Result<(), RetryAfter> {
+        limiter
+            .check_key(&ip)
+            .map_err(|n| RetryAfter(n.wait_time_from(self.clock.now())))
+    }
+
+    pub fn check_key(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<String>,
+        key: &str,
+    ) -> Result<(), RetryAfter> {
+        limiter
+            .check_key(&key.to_owned())
+            .map_err(|n| RetryAfter(n.wait_time_from(self.clock.now())))
+    }
+
+    /// Drops state of keys that are back to full quota (call periodically).
+    pub fn housekeeping(&self) {
+        self.login_ip.retain_recent();
+        self.login_contract.retain_recent();
+        self.login_ip.shrink_to_fit();
+        self.login_contract.shrink_to_fit();
+    }
+}

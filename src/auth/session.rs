@@ -1,0 +1,96 @@
+//! Server-side sessions: a random token in an HttpOnly cookie, its SHA-256 in SQLite.
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use poem::{
+    web::cookie::{Cookie, SameSite},
+    Request,
+};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+
+use crate::config::{Config, SecureCookies};
+
+pub const COOKIE: &str = "kabinet_session";
+
+/// A new random session token (256 bits) as it goes into the cookie.
+pub fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The session token from the request's cookie, if it has a plausible shape.
+pub fn token_from(req: &Request) -> Option<String> {
+    let c = req.cookie().get(COOKIE)?;
+    let v = c.value_str();
+    (v.len() == 43
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then(|| v.to_owned())
+}
+
+/// Whether the request reached us over TLS (directly or via a trusted proxy).
+pub fn is_tls(req: &Request, cfg: &Config) -> bool {
+    if req.uri().scheme_str() == Some("https") || req.scheme().as_str() == "https" {
+        return true;
+    }
+    cfg.security.trust_proxy_headers
+        && req
+            .header("x-forwarded-proto")
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+pub fn secure_cookies(req: &Request, cfg: &Config) -> bool {
+    match cfg.cookies.secure {
+        SecureCookies::Always => true,
+        SecureCookies::Never => false,
+        SecureCookies::Auto => is_tls(req, cfg),
+    }
+}
+
+pub fn session_cookie(token: &str, secure: bool, max_age_days: u32) -> Cookie {
+    let mut c = Cookie::new_with_str(COOKIE, token);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(secure);
+    c.set_path("/");
+    c.set_max_age(std::time::Duration::from_secs(
+        u64::from(max_age_days) * 86_400,
+    ));
+    c
+}
+
+pub fn expired_cookie(secure: bool) -> Cookie {
+    let mut c = session_cookie("", secure, 0);
+    c.set_max_age(std::time::Duration::ZERO);
+    c
+}
+
+/// The client's address: the socket peer, or the proxy's `X-Forwarded-For` when trusted.
+pub fn client_ip(req: &Request, cfg: &Config) -> IpAddr {
+    if cfg.security.trust_proxy_headers {
+        if let Some(ip) = req
+            .header("x-forwarded-for")
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|s| s.trim().parse().ok())
+        {
+            return ip;
+        }
+    }
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+pub fn user_agent(req: &Request) -> String {
+    req.header("user-agent")
+        .unwrap_or("")
+        .chars()
+        .take(400)
+        .collect()
+}

@@ -1,0 +1,60 @@
+//! Contract queries.
+use rusqlite::{Connection, OptionalExtension, Row};
+
+#[derive(Debug, Clone)]
+pub struct ContractSummary {
+    pub id: i64,
+    pub number: String,
+    pub address: String,
+    pub org_name: String,
+    pub balance_kop: i64,
+    pub recommended_kop: i64,
+    pub status: String,
+    pub segment: String,
+}
+
+pub const SUMMARY_COLS: &str = "c.id, c.number, c.address, COALESCE(o.name, ''), c.balance_kop, \
+     c.recommended_payment_kop, c.status, c.segment";
+
+pub fn summary_from_row(r: &Row, base: usize) -> rusqlite::Result<ContractSummary> {
+    Ok(ContractSummary {
+        id: r.get(base)?,
+        number: r.get(base + 1)?,
+        address: r.get(base + 2)?,
+        org_name: r.get(base + 3)?,
+        balance_kop: r.get(base + 4)?,
+        recommended_kop: r.get(base + 5)?,
+        status: r.get(base + 6)?,
+        segment: r.get(base + 7)?,
+    })
+}
+
+/// Normalises a typed contract number: trims, uppercases, drops inner spaces.
+/// Returns None when it cannot be a contract number at all.
+pub fn normalize_number(input: &str) -> Option<String> {
+    let n: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let ok =
+        (4..=20).contains(&n.len()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    ok.then_some(n)
+}
+
+/// (contract id, password hash) for login.
+pub fn login_lookup(c: &Connection, number: &str) -> rusqlite::Result<Option<(i64, String)>> {
+    c.prepare_cached(
+        "SELECT id, password_hash FROM contracts WHERE number = ?1 AND status <> 'closed'",
+    )?
+    .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+pub fn summary(c: &Connection, id: i64) -> rusqlite::Result<Option<ContractSummary>> {
+    c.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLS} FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = ?1"
+    ))?
+    .query_row([id], |r| summary_from_row(r, 0))
+    .optional()
+}

@@ -1,0 +1,388 @@
+//! The demo data set: reproduces the screens of the operator's user guide.
+//! Seeded only into a new database, and never with `--no-demo`.
+use jiff::tz::TimeZone;
+use rand::{distr::Alphanumeric, Rng};
+use rusqlite::{params, Connection};
+
+use crate::domain::time::local;
+
+pub const PASSWORD: &str = "kabinet-demo";
+pub const MAIN_CONTRACT: &str = "72845736UL";
+pub const STAFF_LOGIN: &str = "operator";
+pub const ADMIN_LOGIN: &str = "admin";
+/// Phone accounts that added the main contract (shown masked in «Устройства и доступ»).
+pub const PHONES: [&str; 2] = ["79271234249", "79370000666"];
+
+fn referral_code() -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Seeds everything in one transaction. `password_hash` is the argon2 hash of [`PASSWORD`].
+pub fn seed(
+    c: &mut Connection,
+    tz: &TimeZone,
+    now: i64,
+    password_hash: &str,
+) -> rusqlite::Result<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let t = |y, mo, d, h, mi| local(tz, y, mo, d, h, mi, 0);
+
+    tx.execute("INSERT INTO organizations(id, name, inn) VALUES (1, 'ИП Служебный для теста госсектора', '027400000001')", [])?;
+    tx.execute("INSERT INTO organizations(id, name, inn) VALUES (2, 'ООО «Уфимский хлебозавод №3»', '0274000002')", [])?;
+    tx.execute(
+        "INSERT INTO organizations(id, name, inn) VALUES (3, 'ИП Закиров Р. Ф.', '027400000003')",
+        [],
+    )?;
+
+    let contracts: [(i64, &str, &str, i64, &str, i64, &str); 4] = [
+        (
+            1,
+            MAIN_CONTRACT,
+            "business",
+            1,
+            "г. Уфа, пр-т Октября, д. 4, офис 12",
+            120_000,
+            "active",
+        ),
+        (
+            2,
+            "78101424UL",
+            "business",
+            2,
+            "г. Уфа, ул. Менделеева, д. 137, пом. 3",
+            250_000,
+            "active",
+        ),
+        (
+            3,
+            "72718289UL",
+            "business",
+            1,
+            "г. Уфа, ул. Ленина, д. 26, склад",
+            60_000,
+            "active",
+        ),
+        (
+            4,
+            "76095454RK",
+            "home",
+            3,
+            "г. Уфа, ул. Комсомольская, д. 15, кв. 48",
+            45_000,
+            "suspended",
+        ),
+    ];
+    for (id, number, segment, org, address, recommended, status) in contracts {
+        tx.execute(
+            "INSERT INTO contracts(id, number, segment, organization_id, address, password_hash, status,
+                recommended_payment_kop, referral_code, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![id, number, segment, org, address, password_hash, status, recommended, referral_code(), t(2021, 3, 1, 10, 0)],
+        )?;
+    }
+
+    // Balance history of the main contract (the guide's December and November 2022).
+    let entries: [(&str, &str, i64, i64); 9] = [
+        (
+            "payment",
+            "Пополнение баланса",
+            800,
+            t(2022, 10, 14, 11, 20),
+        ),
+        ("payment", "Пополнение баланса", 100, t(2022, 11, 29, 9, 15)),
+        ("payment", "Пополнение баланса", 100, t(2022, 11, 29, 9, 16)),
+        ("payment", "Пополнение баланса", 100, t(2022, 11, 30, 10, 2)),
+        ("payment", "Пополнение баланса", 100, t(2022, 11, 30, 10, 3)),
+        ("payment", "Пополнение баланса", 100, t(2022, 12, 1, 12, 40)),
+        ("payment", "Пополнение баланса", 100, t(2022, 12, 1, 12, 41)),
+        ("offset", "Взаимозачеты", -1200, t(2022, 12, 29, 18, 0)),
+        ("offset", "Взаимозачеты", -200, t(2022, 12, 29, 18, 1)),
+    ];
+    let mut balance = 0i64;
+    for (i, (kind, desc, amount, at)) in entries.iter().enumerate() {
+        balance += amount;
+        tx.execute(
+            "INSERT INTO ledger_entries(contract_id, kind, description, amount_kop, balance_after_kop, occurred_at, source, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            params![kind, desc, amount, balance, at, format!("demo:{i}")],
+        )?;
+    }
+    tx.execute(
+        "UPDATE contracts SET balance_kop = ?1 WHERE id = 1",
+        [balance],
+    )?;
+    for (cid, amount) in [(2i64, 310_000i64), (3, -1_500), (4, 0)] {
+        tx.execute(
+            "INSERT INTO ledger_entries(contract_id, kind, description, amount_kop, balance_after_kop, occurred_at, source, created_at)
+             VALUES (?1, 'payment', 'Пополнение баланса', ?2, ?2, ?3, ?4, ?3)",
+            params![cid, amount, t(2022, 12, 5, 10, 0), format!("demo:c{cid}")],
+        )?;
+        tx.execute(
+            "UPDATE contracts SET balance_kop = ?2 WHERE id = ?1",
+            params![cid, amount],
+        )?;
+    }
+
+    // Tariffs and services.
+    let tariffs: [(i64, &str, &str, i64, &str); 7] = [
+        (1, "internet", "Бизнес 100", 90_000, "100 Мбит/с, безлимит"),
+        (
+            2,
+            "internet",
+            "Бизнес 300",
+            150_000,
+            "300 Мбит/с, безлимит, статический IP со скидкой",
+        ),
+        (
+            3,
+            "internet",
+            "Бизнес 500",
+            220_000,
+            "500 Мбит/с, безлимит, приоритетная поддержка",
+        ),
+        (4, "tv", "ТВ Офис", 30_000, "120 каналов"),
+        (5, "tv", "ТВ Офис Плюс", 55_000, "210 каналов, HD"),
+        (6, "phone", "Телефония Базовый", 25_000, "1 городской номер"),
+        (
+            7,
+            "other",
+            "Статический IP",
+            15_000,
+            "Выделенный IPv4-адрес",
+        ),
+    ];
+    for (id, kind, name, price, desc) in tariffs {
+        tx.execute(
+            "INSERT INTO tariffs(id, kind, name, price_kop, description) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, kind, name, price, desc],
+        )?;
+    }
+    let services: [(
+        i64,
+        i64,
+        &str,
+        &str,
+        Option<i64>,
+        &str,
+        i64,
+        &str,
+        Option<&str>,
+    ); 6] = [
+        (
+            1,
+            1,
+            "internet",
+            "Интернет",
+            Some(1),
+            "Бизнес 100",
+            90_000,
+            "active",
+            Some("2026-12-31"),
+        ),
+        (
+            2,
+            1,
+            "tv",
+            "Телевидение",
+            Some(4),
+            "ТВ Офис",
+            30_000,
+            "active",
+            Some("2026-12-31"),
+        ),
+        (
+            3,
+            1,
+            "phone",
+            "Телефония",
+            Some(6),
+            "Телефония Базовый",
+            25_000,
+            "suspended",
+            None,
+        ),
+        (
+            4,
+            2,
+            "internet",
+            "Интернет",
+            Some(2),
+            "Бизнес 300",
+            150_000,
+            "active",
+            Some("2026-12-31"),
+        ),
+        (
+            5,
+            3,
+            "internet",
+            "Интернет",
+            Some(1),
+            "Бизнес 100",
+            90_000,
+            "blocked_debt",
+            Some("2026-11-01"),
+        ),
+        (
+            6,
+            4,
+            "internet",
+            "Интернет",
+            Some(1),
+            "Бизнес 100",
+            90_000,
+            "suspended",
+            None,
+        ),
+    ];
+    for (i, (id, cid, kind, name, tariff, tname, price, status, paid)) in
+        services.iter().enumerate()
+    {
+        tx.execute(
+            "INSERT INTO services(id, contract_id, kind, name, tariff_id, tariff_name, price_kop, status, paid_until, sort_order)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![id, cid, kind, name, tariff, tname, price, status, paid, i as i64],
+        )?;
+    }
+    tx.execute("INSERT INTO internet_details(service_id, speed_mbps, static_ip, equipment) VALUES (1, 100, NULL, 'Роутер Keenetic Giga (аренда)')", [])?;
+    tx.execute("INSERT INTO internet_details(service_id, speed_mbps, static_ip, equipment) VALUES (4, 300, '92.50.150.17', 'Собственное оборудование')", [])?;
+    tx.execute("INSERT INTO internet_details(service_id, speed_mbps, static_ip, equipment) VALUES (5, 100, NULL, '')", [])?;
+    tx.execute("INSERT INTO internet_details(service_id, speed_mbps, static_ip, equipment) VALUES (6, 100, NULL, '')", [])?;
+    tx.execute("INSERT INTO tv_details(service_id, channel_package, channel_count) VALUES (2, 'Базовый офисный', 120)", [])?;
+    tx.execute("INSERT INTO service_devices(service_id, kind, model, serial) VALUES (2, 'set-top box', 'Приставка UTV-4K', 'UT4K0012873')", [])?;
+    tx.execute("INSERT INTO service_devices(service_id, kind, model, serial) VALUES (2, 'set-top box', 'Приставка UTV-4K', 'UT4K0012874')", [])?;
+    tx.execute(
+        "INSERT INTO phone_numbers(service_id, number) VALUES (3, '+7 347 200-00-12')",
+        [],
+    )?;
+
+    // The guide's active requests.
+    let requests: [(&str, &str, i64); 6] = [
+        (
+            "contract_copy",
+            "Выдача копии договора",
+            t(2022, 9, 19, 14, 5),
+        ),
+        ("call_details", "Детализация вызовов", t(2022, 9, 9, 11, 30)),
+        ("tariff_change", "Смена тарифа", t(2022, 9, 9, 11, 10)),
+        (
+            "call_details",
+            "Детализация вызовов",
+            t(2022, 8, 31, 16, 45),
+        ),
+        ("tariff_change", "Смена тарифа", t(2022, 8, 31, 16, 20)),
+        ("tariff_change", "Смена тарифа", t(2022, 8, 24, 10, 0)),
+    ];
+    for (kind, title, at) in requests {
+        tx.execute(
+            "INSERT INTO requests(contract_id, kind, title, status, fields_json, created_at, updated_at)
+             VALUES (1, ?1, ?2, 'new', '{}', ?3, ?3)",
+            params![kind, title, at],
+        )?;
+        let rid = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO request_events(request_id, status, comment, created_at) VALUES (?1, 'new', '', ?2)",
+            params![rid, at],
+        )?;
+    }
+
+    // Referral bonus: 15 180 ₽.
+    for (amount, desc, at) in [
+        (
+            506_000i64,
+            "Бонус за подключение ООО «Альфа-Строй»",
+            t(2022, 10, 31, 12, 0),
+        ),
+        (
+            506_000,
+            "Бонус за подключение ИП Гарипов",
+            t(2022, 11, 30, 12, 0),
+        ),
+        (
+            506_000,
+            "Бонус за подключение ООО «Техносервис»",
+            t(2022, 12, 30, 12, 0),
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO referral_accruals(contract_id, amount_kop, description, created_at) VALUES (1, ?1, ?2, ?3)",
+            params![amount, desc, at],
+        )?;
+    }
+
+    // Accounts: the main contract's own account with its linked contracts and notes.
+    tx.execute(
+        "INSERT INTO accounts(id, kind, contract_id, current_contract_id, created_at) VALUES (1, 'contract', 1, 1, ?1)",
+        [t(2021, 3, 1, 10, 0)],
+    )?;
+    for (cid, note, at) in [
+        (1i64, "", t(2021, 3, 1, 10, 0)),
+        (2, "", t(2022, 1, 10, 9, 0)),
+        (3, "тест 1", t(2022, 2, 11, 9, 0)),
+        (4, "", t(2022, 3, 12, 9, 0)),
+    ] {
+        tx.execute(
+            "INSERT INTO account_contracts(account_id, contract_id, note, added_at) VALUES (1, ?1, ?2, ?3)",
+            params![cid, note, at],
+        )?;
+    }
+    // Phone accounts that also added the main contract.
+    for (i, phone) in PHONES.iter().enumerate() {
+        let id = 10 + i as i64;
+        tx.execute(
+            "INSERT INTO accounts(id, kind, phone, current_contract_id, created_at) VALUES (?1, 'phone', ?2, 1, ?3)",
+            params![id, phone, t(2022, 6, 1, 9, 0)],
+        )?;
+        tx.execute(
+            "INSERT INTO account_contracts(account_id, contract_id, note, added_at) VALUES (?1, 1, '', ?2)",
+            params![id, t(2022, 6, 1, 9, 0)],
+        )?;
+    }
+    // A second device of the main account (its token is random and unknown).
+    let mut token = [0u8; 32];
+    rand::rng().fill(&mut token);
+    tx.execute(
+        "INSERT INTO sessions(token_hash, account_id, user_agent, ip, created_at, last_seen_at)
+         VALUES (?1, 1, ?2, '92.50.141.12', ?3, ?4)",
+        params![
+            crate::auth::session::token_hash(&hex::encode(token)),
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
+            now - 5 * 86_400,
+            now - 3 * 3_600
+        ],
+    )?;
+
+    // Staff.
+    for (login, name, role) in [
+        (STAFF_LOGIN, "Оператор Демо", "operator"),
+        (ADMIN_LOGIN, "Администратор Демо", "admin"),
+    ] {
+        tx.execute(
+            "INSERT INTO staff(login, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![login, name, password_hash, role, now],
+        )?;
+    }
+
+    // Coverage for the self-connect wizard.
+    for (street, house) in [
+        ("пр-т Октября", "4"),
+        ("пр-т Октября", "6"),
+        ("пр-т Октября", "10"),
+        ("ул. Ленина", "26"),
+        ("ул. Менделеева", "137"),
+        ("ул. Комсомольская", "15"),
+    ] {
+        tx.execute(
+            "INSERT INTO coverage(city, street, house) VALUES ('Уфа', ?1, ?2)",
+            params![street, house],
+        )?;
+    }
+
+    super::set_setting(&tx, "demo", "1")?;
+    tx.commit()
+}

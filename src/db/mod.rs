@@ -1,0 +1,125 @@
+//! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
+pub mod accounts;
+pub mod contracts;
+pub mod demo;
+pub mod migrate;
+pub mod sessions;
+
+use crate::error::AppError;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::path::Path;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+/// What opening the database found.
+#[derive(Debug, Clone, Copy)]
+pub struct Opened {
+    /// The file had no schema yet (the baseline was just applied).
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} was written by a newer kabinet (schema version {found}, this binary knows up to {known}); \
+         upgrade kabinet or restore a backup"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+}
+
+/// PRAGMAs every connection gets.
+pub fn configure(c: &Connection) -> rusqlite::Result<()> {
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    c.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then builds the pool.
+    pub fn open(path: &Path) -> Result<(Db, Opened), OpenError> {
+        let p = path.display().to_string();
+        let sq = |source| OpenError::Sqlite {
+            path: p.clone(),
+            source,
+        };
+        let opened = {
+            let mut c = Connection::open(path).map_err(sq)?;
+            configure(&c).map_err(sq)?;
+            migrate::run(&mut c).map_err(|e| match e {
+                migrate::MigrateError::TooNew { found, known } => OpenError::TooNew {
+                    path: p.clone(),
+                    found,
+                    known,
+                },
+                migrate::MigrateError::Sqlite(e) => sq(e),
+            })?
+        };
+        let manager = SqliteConnectionManager::file(path).with_init(|c| configure(c));
+        let pool = r2d2::Pool::builder()
+            .max_size(16)
+            .min_idle(Some(2))
+            .build(manager)?;
+        Ok((Db { pool }, opened))
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        match tokio::task::spawn_blocking(move || {
+            let mut c = pool.get()?;
+            f(&mut c)
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(AppError::Internal(format!("blocking task: {e}"))),
+        }
+    }
+
+    /// Synchronous access for start-up work and admin commands.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, AppError> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Reads a setting.
+pub fn setting(c: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+pub fn set_setting(c: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}

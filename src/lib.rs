@@ -1,0 +1,129 @@
+//! kabinet — a self-hosted customer portal («Личный кабинет для бизнеса») for regional ISPs.
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod state;
+pub mod views;
+pub mod web;
+
+pub use web::app;
+
+use rand::RngCore;
+use std::{path::Path, sync::Arc, time::Duration};
+
+use crate::{
+    auth::{password::Passwords, rate::Limiters},
+    config::Config,
+    db::Db,
+    state::{AppState, Clock, SharedState},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] db::OpenError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Db(#[from] error::AppError),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("logo file {0}: {1}")]
+    Logo(String, std::io::Error),
+}
+
+/// Opens the database (migrating it), seeds the demo data into a new database when asked,
+/// and builds the shared state.
+pub fn build_state(
+    cfg: Config,
+    db_path: &Path,
+    seed_demo: bool,
+) -> Result<SharedState, StartError> {
+    cfg.validate()?;
+    let tz = jiff::tz::TimeZone::get(&cfg.time_zone)
+        .map_err(|e| config::ConfigError::Invalid(format!("time_zone: {e}")))?;
+    let (db, opened) = Db::open(db_path)?;
+    let clock = Clock::default();
+    let mut conn = db.get()?;
+    if opened.created && seed_demo {
+        let hash = auth::password::hash_now(db::demo::PASSWORD);
+        db::demo::seed(&mut conn, &tz, clock.now(), &hash)?;
+        tracing::info!("demo data seeded");
+    }
+    let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
+    let csrf_key = match &cfg.security.csrf_key {
+        Some(k) => key32(k),
+        None => match db::setting(&conn, "csrf_key")? {
+            Some(k) if k.len() == 64 => key32(&k),
+            _ => {
+                let mut k = [0u8; 32];
+                rand::rng().fill_bytes(&mut k);
+                db::set_setting(&conn, "csrf_key", &hex::encode(k))?;
+                k
+            }
+        },
+    };
+    drop(conn);
+    let logo = match &cfg.branding.logo {
+        None => None,
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| StartError::Logo(p.clone(), e))?;
+            let ext = p.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            let mime = match ext.as_str() {
+                "svg" => "image/svg+xml",
+                "png" => "image/png",
+                "jpg" | "jpeg" => "image/jpeg",
+                "webp" => "image/webp",
+                _ => "application/octet-stream",
+            };
+            Some((mime.to_owned(), bytes))
+        }
+    };
+    Ok(Arc::new(AppState {
+        db,
+        passwords: Passwords::new(cfg.limits.password_workers),
+        limits: Limiters::new(&cfg.limits),
+        tz,
+        clock,
+        csrf_key,
+        demo,
+        logo,
+        csp_violations: Default::default(),
+        cfg,
+    }))
+}
+
+fn key32(hex_key: &str) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    if let Ok(b) = hex::decode(hex_key) {
+        if b.len() == 32 {
+            k.copy_from_slice(&b);
+        }
+    }
+    k
+}
+
+/// Periodic upkeep: forget idle rate-limit keys, delete expired sessions.
+pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            st.limits.housekeeping();
+            let now = st.clock.now();
+            let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
+            let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
+            match st
+                .db
+                .run(move |c| Ok(db::sessions::purge_expired(c, now, idle, max)?))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    })
+}

@@ -1,0 +1,170 @@
+use clap::{Parser, Subcommand};
+use poem::{listener::TcpListener, Server};
+use std::{io::BufRead, path::PathBuf, time::Duration};
+
+use kabinet::{build_state, config::Config, db};
+
+/// kabinet — «Личный кабинет для бизнеса», a self-hosted customer portal for ISPs.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "KABINET_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: String,
+    /// SQLite database file (created if missing).
+    #[arg(long, env = "KABINET_DB", default_value = "kabinet.db", global = true)]
+    db: PathBuf,
+    /// TOML config file (branding, time zone, cookies, limits, providers).
+    #[arg(long, env = "KABINET_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Never seed demo data (use in production).
+    #[arg(long, env = "KABINET_NO_DEMO", global = true)]
+    no_demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Create or update a staff account; the password is read from KABINET_STAFF_PASSWORD or stdin.
+    CreateStaff {
+        login: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "operator", value_parser = ["operator", "admin"])]
+        role: String,
+    },
+    /// Write a consistent copy of the database to FILE (safe while the server runs).
+    Backup { file: PathBuf },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KABINET_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kabinet: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let cfg = Config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cfg, cli.db, cli.listen, !cli.no_demo),
+        Command::CreateStaff { login, name, role } => {
+            let state = build_state(cfg, &cli.db, false)?;
+            let password = match std::env::var("KABINET_STAFF_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Password for {login}:");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            if password.chars().count() < 10 {
+                return Err("staff password must be at least 10 characters".into());
+            }
+            let hash = kabinet::auth::password::hash_now(&password);
+            let c = state.db.get()?;
+            let name = if name.is_empty() { login.clone() } else { name };
+            c.execute(
+                "INSERT INTO staff(login, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, unixepoch())
+                 ON CONFLICT(login) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
+                 role = excluded.role, active = 1",
+                rusqlite::params![login, name, hash, role],
+            )?;
+            c.execute(
+                "INSERT INTO audit_log(actor_kind, action, target, created_at) VALUES ('system', 'staff.upsert', ?1, unixepoch())",
+                [&login],
+            )?;
+            println!("staff account {login} ({role}) saved");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let state = build_state(cfg, &cli.db, false)?;
+            let c = state.db.get()?;
+            c.execute("VACUUM INTO ?1", [file.display().to_string()])?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(
+    cfg: Config,
+    db_path: PathBuf,
+    listen: String,
+    seed_demo: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let state = build_state(cfg, &db_path, seed_demo)?;
+        kabinet::spawn_housekeeping(state.clone());
+        let demo = state.demo;
+        let app = kabinet::app(state);
+        let listener = TcpListener::bind(listen.clone());
+        let url = format!("http://{listen}/");
+        let server = Server::new(listener).name("kabinet");
+        println!(
+            "kabinet is running at {url}  (database: {})",
+            db_path.display()
+        );
+        if demo {
+            println!("demo logins:");
+            println!(
+                "  subscriber  {} / {}",
+                db::demo::MAIN_CONTRACT,
+                db::demo::PASSWORD
+            );
+            println!(
+                "  staff       {} / {}  (admin: {} / {})",
+                db::demo::STAFF_LOGIN,
+                db::demo::PASSWORD,
+                db::demo::ADMIN_LOGIN,
+                db::demo::PASSWORD
+            );
+        }
+        server
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(20)))
+            .await?;
+        println!("kabinet stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("install SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,37 @@
+//! Shared application state, passed to handlers as `Data<&Arc<AppState>>`.
+use crate::{auth::password::Passwords, auth::rate::Limiters, config::Config, db::Db};
+use std::sync::{
+    atomic::{AtomicI64, AtomicU64, Ordering},
+    Arc,
+};
+
+pub struct AppState {
+    pub db: Db,
+    pub cfg: Config,
+    pub tz: jiff::tz::TimeZone,
+    pub passwords: Passwords,
+    pub limits: Limiters,
+    pub clock: Clock,
+    pub csrf_key: [u8; 32],
+    /// The demo data set is active (shown on the login page).
+    pub demo: bool,
+    /// The configured logo: (content type, bytes).
+    pub logo: Option<(String, Vec<u8>)>,
+    /// CSP violation reports received (logged too).
+    pub csp_violations: AtomicU64,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// Wall clock in unix seconds, with an offset tests can move.
+#[derive(Clone, Default)]
+pub struct Clock(Arc<AtomicI64>);
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        jiff::Timestamp::now().as_second() + self.0.load(Ordering::Relaxed)
+    }
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,28 @@
+//! Full-page errors, with the request id for support.
+use maud::{html, Markup};
+
+use super::layout::{self, brand, Page};
+use crate::{state::AppState, web::paths};
+
+pub fn page(st: &AppState, status: u16, message: &str, rid: &str) -> Markup {
+    let content = html! {
+        main .auth-shell {
+            div .auth-brand { (brand(st, true)) }
+            section .auth-card .error-card {
+                p .error-code { (status) }
+                h1 { (message) }
+                p .muted { "Код запроса: " code { (rid) } }
+                a .btn .btn-primary href=(paths::HOME) { "На главную" }
+            }
+        }
+    };
+    layout::page(
+        &Page {
+            st,
+            title: "Ошибка",
+            csrf: "",
+            body_class: "auth",
+        },
+        content,
+    )
+}

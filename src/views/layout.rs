@@ -1,0 +1,59 @@
+//! The HTML shell every page shares.
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::{state::AppState, web::assets::asset_url, web::paths};
+
+/// htmx settings: no eval, no injected styles, same-origin requests only, no history cache.
+/// 422 (validation) and error responses are swapped too (errors go to the toast area).
+const HTMX_CONFIG: &str = r#"{"allowEval":false,"includeIndicatorStyles":false,"selfRequestsOnly":true,"historyCacheSize":0,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"429","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
+
+pub struct Page<'a> {
+    pub st: &'a AppState,
+    pub title: &'a str,
+    pub csrf: &'a str,
+    pub body_class: &'a str,
+}
+
+pub fn page(p: &Page, content: Markup) -> Markup {
+    let brand = &p.st.cfg.branding.name;
+    let csrf_headers = format!(r#"{{"X-CSRF-Token":"{}"}}"#, p.csrf);
+    html! {
+        (DOCTYPE)
+        html lang="ru" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="htmx-config" content=(HTMX_CONFIG);
+                meta name="color-scheme" content="light";
+                title { (p.title) " — " (brand) }
+                link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
+                link rel="stylesheet" href=(asset_url("app.css"));
+                link rel="stylesheet" href=(paths::BRANDING_CSS);
+                script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
+                script src=(asset_url("app.js")) defer {}
+            }
+            body class=(p.body_class) hx-headers=(csrf_headers) {
+                (content)
+                div #toasts .toasts aria-live="polite" {}
+            }
+        }
+    }
+}
+
+/// The operator's logo (configured file or the built-in mark) and name.
+pub fn brand(st: &AppState, with_slogan: bool) -> Markup {
+    let b = &st.cfg.branding;
+    html! {
+        a .brand href=(paths::HOME) {
+            @if b.logo.is_some() {
+                img .brand-logo src=(paths::BRANDING_LOGO) alt="";
+            } @else {
+                span .brand-mark aria-hidden="true" { (PreEscaped(crate::views::components::LOGO_SVG)) }
+            }
+            span .brand-text {
+                span .brand-name { (b.name) }
+                @if with_slogan && !b.slogan.is_empty() { span .brand-slogan { (b.slogan) } }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! «Главная страница»: header, contract, balance.
+use maud::{html, Markup, PreEscaped};
+
+use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
+use super::layout::{brand, page, Page};
+use crate::{db::contracts::ContractSummary, domain::money, state::AppState, web::paths};
+
+pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
+    html! {
+        header .topbar {
+            div .topbar-inner {
+                (brand(st, false))
+                div .topbar-right {
+                    span .contract-chip title="Текущий договор" { "№ " (k.number) }
+                    details .menu .gear {
+                        summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
+                        div .menu-panel role="menu" {
+                            div .menu-org { (k.org_name) }
+                            form method="post" action=(paths::LOGOUT) {
+                                (csrf_input(csrf))
+                                button .menu-item .danger type="submit" role="menuitem" {
+                                    (PreEscaped(LOGOUT_SVG)) span { "Выйти из личного кабинета" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn contract_head(k: &ContractSummary) -> Markup {
+    html! {
+        section .contract-head {
+            p .eyebrow { (k.org_name) }
+            h1 { "Договор " span .contract-number { (k.number) } }
+            p .address { (PreEscaped(PIN_SVG)) span { (k.address) } }
+            @if k.status == "suspended" { p .badge .warn { "Договор приостановлен" } }
+        }
+    }
+}
+
+pub fn balance_card(st: &AppState, k: &ContractSummary) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    html! {
+        section .card .balance #balance {
+            h2 { "Баланс" }
+            p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
+            p .recommended {
+                "Рекомендуемая сумма к оплате: "
+                strong { (money::format(k.recommended_kop, sym)) }
+            }
+        }
+    }
+}
+
+pub fn main_page(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
+    let content = html! {
+        (header(st, csrf, k))
+        main .container {
+            (contract_head(k))
+            div .dashboard {
+                (balance_card(st, k))
+            }
+        }
+        (footer(st))
+    };
+    page(
+        &Page {
+            st,
+            title: "Личный кабинет",
+            csrf,
+            body_class: "app",
+        },
+        content,
+    )
+}
+
+pub fn footer(st: &AppState) -> Markup {
+    let b = &st.cfg.branding;
+    html! {
+        footer .footer {
+            span { "© " (b.name) }
+            @if let Some(p) = &b.support_phone {
+                span { "Поддержка: " a href=(format!("tel:{}", p.replace([' ', '-'], ""))) { (p) } }
+            }
+        }
+    }
+}

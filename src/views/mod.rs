@@ -1,0 +1,6 @@
+//! maud views: pages, partials and components.
+pub mod components;
+pub mod error;
+pub mod layout;
+pub mod login;
+pub mod main_page;

@@ -1,0 +1,246 @@
+//! Middleware: request ids, security headers, error rendering, CSRF.
+use poem::{
+    http::{header, HeaderValue, Method, StatusCode},
+    web::{cookie::SameSite, CsrfVerifier},
+    Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response,
+};
+use rand::RngCore;
+use std::{sync::Arc, time::Instant};
+use tracing::Instrument;
+
+use crate::{auth::session, error::AppError, state::SharedState, views, web::paths};
+
+/// Strict CSP: scripts and styles only from our own origin, nothing inline, no framing.
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'; report-uri /csp-report";
+
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+fn new_request_id() -> String {
+    let mut b = [0u8; 6];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Outermost layer: request id, logging, errors → pages/toasts/redirects, security headers.
+pub struct Outer<E>(pub E);
+
+impl<E: Endpoint> Endpoint for Outer<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let rid = new_request_id();
+        req.extensions_mut().insert(RequestId(rid.clone()));
+        let is_hx = req.header("hx-request").is_some();
+        let st = req.data::<SharedState>().cloned();
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let started = Instant::now();
+        let span = tracing::info_span!("http", rid = %rid);
+        let result = self.0.call(req).instrument(span).await;
+        let mut resp = match result {
+            Ok(r) => r.into_response(),
+            Err(e) => error_response(e, is_hx, &rid, st.as_ref(), &method, &path),
+        };
+        let status = resp.status();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status.is_server_error() {
+            tracing::error!(rid = %rid, %method, %path, status = status.as_u16(), ms, "request failed");
+        } else if status.is_client_error() && status != StatusCode::UNPROCESSABLE_ENTITY {
+            tracing::info!(rid = %rid, %method, %path, status = status.as_u16(), ms, "request refused");
+        } else {
+            tracing::debug!(rid = %rid, %method, %path, status = status.as_u16(), ms, "request");
+        }
+        let h = resp.headers_mut();
+        h.insert(
+            "x-request-id",
+            HeaderValue::from_str(&rid).unwrap_or(HeaderValue::from_static("-")),
+        );
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+        h.insert(
+            "permissions-policy",
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(self)"),
+        );
+        h.insert(
+            "cross-origin-opener-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        if !h.contains_key(header::CACHE_CONTROL) {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        Ok(resp)
+    }
+}
+
+fn error_response(
+    e: poem::Error,
+    is_hx: bool,
+    rid: &str,
+    st: Option<&SharedState>,
+    method: &Method,
+    path: &str,
+) -> Response {
+    let (status, message) = match e.downcast_ref::<AppError>() {
+        Some(AppError::Unauthorized) => {
+            return if is_hx {
+                Response::builder()
+                    .status(StatusCode::OK)
+                    .header("hx-redirect", paths::LOGIN)
+                    .finish()
+            } else {
+                Response::builder()
+                    .status(StatusCode::SEE_OTHER)
+                    .header(header::LOCATION, paths::LOGIN)
+                    .finish()
+            };
+        }
+        Some(app) => {
+            if matches!(
+                app,
+                AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_)
+            ) {
+                tracing::error!(rid, %method, path, error = %app, "internal error");
+            }
+            (e.status(), app.public_message())
+        }
+        None => {
+            let status = e.status();
+            let msg = match status {
+                StatusCode::NOT_FOUND => "Страница не найдена".to_owned(),
+                StatusCode::METHOD_NOT_ALLOWED => "Так сделать нельзя".to_owned(),
+                StatusCode::PAYLOAD_TOO_LARGE => "Слишком большой запрос".to_owned(),
+                s if s.is_server_error() => {
+                    tracing::error!(rid, %method, path, error = %e, "internal error");
+                    "Что-то пошло не так. Мы уже разбираемся, попробуйте позже.".to_owned()
+                }
+                _ => {
+                    "Не удалось обработать запрос. Проверьте данные и попробуйте снова.".to_owned()
+                }
+            };
+            (status, msg)
+        }
+    };
+    if is_hx {
+        // Shown as a toast; the page stays as it was.
+        let body = views::components::toast("error", &format!("{message} (код {rid})"));
+        return Response::builder()
+            .status(status)
+            .header("hx-retarget", "#toasts")
+            .header("hx-reswap", "beforeend")
+            .content_type("text/html; charset=utf-8")
+            .body(body.into_string());
+    }
+    let html = match st {
+        Some(st) => views::error::page(st, status.as_u16(), &message, rid).into_string(),
+        None => format!("{} — {message} ({rid})", status.as_u16()),
+    };
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+/// Verifies the CSRF token on every unsafe request (header `X-CSRF-Token`, sent by htmx via
+/// `hx-headers`, or the `csrf_token` field of a urlencoded form). Wraps all page routes, so a
+/// handler cannot forget it.
+pub struct CsrfGuard<E>(pub E);
+
+const FORM_LIMIT: usize = 256 * 1024;
+
+impl<E: Endpoint> Endpoint for CsrfGuard<E> {
+    type Output = E::Output;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let mut token = req.header("x-csrf-token").map(str::to_owned);
+            let is_form = req
+                .header(header::CONTENT_TYPE)
+                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+            if token.is_none() && is_form {
+                let bytes = req
+                    .take_body()
+                    .into_bytes_limit(FORM_LIMIT)
+                    .await
+                    .map_err(|_| AppError::BadRequest("Слишком большой запрос".into()))?;
+                token = form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == "csrf_token")
+                    .map(|(_, v)| v.into_owned());
+                req.set_body(bytes);
+            }
+            let valid = match (req.extensions().get::<CsrfVerifier>(), token) {
+                (Some(v), Some(t)) => v.is_valid(&t),
+                _ => false,
+            };
+            if !valid {
+                return Err(AppError::Csrf.into());
+            }
+        }
+        self.0.call(req).await
+    }
+}
+
+/// poem's `Csrf` fixes the cookie's Secure flag up front; in `secure = "auto"` mode the flag
+/// follows the request, so both variants are built and one is picked per request.
+pub struct CsrfByTransport<A, B> {
+    pub secure: A,
+    pub plain: B,
+}
+
+impl<A: Endpoint, B: Endpoint> Endpoint for CsrfByTransport<A, B> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let secure = match req.data::<SharedState>() {
+            Some(st) => session::secure_cookies(&req, &st.cfg),
+            None => true,
+        };
+        if secure {
+            self.secure.call(req).await.map(IntoResponse::into_response)
+        } else {
+            self.plain.call(req).await.map(IntoResponse::into_response)
+        }
+    }
+}
+
+pub fn csrf_layers<E: Endpoint + 'static>(pages: E, key: [u8; 32]) -> impl Endpoint {
+    let pages = Arc::new(CsrfGuard(pages));
+    let make = |secure: bool| {
+        poem::middleware::Csrf::new()
+            .key(key)
+            .cookie_name("kabinet_csrf")
+            .secure(secure)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .ttl(std::time::Duration::from_secs(7 * 86_400))
+    };
+    CsrfByTransport {
+        secure: pages.clone().with(make(true)),
+        plain: pages.with(make(false)),
+    }
+}
+
+/// Allows `Middleware` use of `Outer` with `.with(OuterLayer)`.
+pub struct OuterLayer;
+
+impl<E: Endpoint> Middleware<E> for OuterLayer {
+    type Output = Outer<E>;
+    fn transform(&self, ep: E) -> Outer<E> {
+        Outer(ep)
+    }
+}

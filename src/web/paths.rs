@@ -1,0 +1,13 @@
+//! Route paths, shared by the router and the markup.
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/login";
+pub const LOGIN_PHONE: &str = "/login/phone";
+pub const JOIN: &str = "/join";
+pub const EXPRESS: &str = "/pay";
+pub const LOGOUT: &str = "/logout";
+pub const HEALTH: &str = "/healthz";
+pub const READY: &str = "/readyz";
+pub const CSP_REPORT: &str = "/csp-report";
+pub const BRANDING_CSS: &str = "/branding.css";
+pub const BRANDING_LOGO: &str = "/branding/logo";
+pub const ASSETS: &str = "/assets";

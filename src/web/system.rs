@@ -1,0 +1,52 @@
+//! Health, readiness, CSP reports, and pages not built yet.
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{CsrfToken, Data, Html},
+    Body, IntoResponse, Response,
+};
+use std::sync::atomic::Ordering;
+
+use crate::{state::SharedState, views::login as view};
+
+/// Liveness: the process answers.
+#[handler]
+pub fn health() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[handler]
+pub async fn ready(Data(st): Data<&SharedState>) -> Response {
+    match st
+        .db
+        .run(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await
+    {
+        Ok(_) => "ready".into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// Browsers report Content-Security-Policy violations here.
+#[handler]
+pub async fn csp_report(Data(st): Data<&SharedState>, body: Body) -> StatusCode {
+    let bytes = body.into_bytes_limit(8 * 1024).await.unwrap_or_default();
+    st.csp_violations.fetch_add(1, Ordering::Relaxed);
+    let text: String = String::from_utf8_lossy(&bytes).chars().take(600).collect();
+    tracing::warn!(report = %text, "CSP violation reported");
+    StatusCode::NO_CONTENT
+}
+
+#[handler]
+pub fn express(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
+    Html(
+        view::not_yet(
+            st,
+            &csrf.0,
+            view::Tab::Contract,
+            "Экспресс-оплата по номеру договора скоро появится. Пока войдите в личный кабинет, чтобы увидеть баланс.",
+        )
+        .into_string(),
+    )
+}

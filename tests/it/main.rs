@@ -1,1 +1,4 @@
-
+//! The one integration test binary: the real app over a temp SQLite file.
+mod browser;
+mod common;
+mod foundation;

@@ -1,0 +1,206 @@
+//! TestApp: the real `app()` over a temp SQLite file, driven in-process with a cookie jar.
+#![allow(dead_code)]
+use kabinet::{build_state, config::Config, state::SharedState};
+use poem::{endpoint::BoxEndpoint, http::StatusCode, test::TestClient, EndpointExt};
+use std::{collections::BTreeMap, sync::Mutex};
+
+pub const DEMO_CONTRACT: &str = "72845736UL";
+pub const DEMO_PASSWORD: &str = "kabinet-demo";
+
+pub struct TestApp {
+    pub dir: tempfile::TempDir,
+    pub state: SharedState,
+    pub client: TestClient<BoxEndpoint<'static>>,
+    jar: Mutex<BTreeMap<String, String>>,
+    csrf: Mutex<String>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: poem::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+    /// Visible text check that ignores the kind of space (money uses U+202F / U+00A0).
+    pub fn has_text(&self, text: &str) -> bool {
+        normalize(&self.body).contains(&normalize(text))
+    }
+}
+
+pub fn normalize(s: &str) -> String {
+    s.replace(['\u{202F}', '\u{00A0}'], " ")
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(cfg: Config) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = build_state(cfg, &dir.path().join("kabinet.db"), true).expect("state");
+        Self::from_state(dir, state)
+    }
+
+    pub fn from_state(dir: tempfile::TempDir, state: SharedState) -> TestApp {
+        let client = TestClient::new(kabinet::app(state.clone()).map_to_response().boxed());
+        TestApp {
+            dir,
+            state,
+            client,
+            jar: Mutex::new(BTreeMap::new()),
+            csrf: Mutex::new(String::new()),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar.lock().unwrap().insert(name.into(), value.into());
+    }
+
+    pub fn clear_cookie(&self, name: &str) {
+        self.jar.lock().unwrap().remove(name);
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().unwrap().clone()
+    }
+
+    async fn finish(&self, resp: poem::test::TestResponse) -> Resp {
+        let status = resp.0.status();
+        let headers = resp.0.headers().clone();
+        for sc in headers.get_all("set-cookie") {
+            let sc = sc.to_str().unwrap_or("");
+            let (pair, attrs) = sc.split_once(';').unwrap_or((sc, ""));
+            if let Some((k, v)) = pair.split_once('=') {
+                let gone = attrs.to_ascii_lowercase().contains("max-age=0") || v.is_empty();
+                let mut jar = self.jar.lock().unwrap();
+                if gone {
+                    jar.remove(k.trim());
+                } else {
+                    jar.insert(k.trim().to_owned(), v.to_owned());
+                }
+            }
+        }
+        let body = resp.0.into_body().into_string().await.unwrap_or_default();
+        if let Some(t) = extract_csrf(&body) {
+            *self.csrf.lock().unwrap() = t;
+        }
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        let r = self
+            .client
+            .get(path)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    pub async fn get_hx(&self, path: &str) -> Resp {
+        let r = self
+            .client
+            .get(path)
+            .header("cookie", self.cookie_header())
+            .header("hx-request", "true")
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    /// POSTs a urlencoded form with the current CSRF token (as htmx would send it).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let token = self.csrf();
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .header("hx-request", "true")
+            .header("x-csrf-token", token)
+            .form(&form)
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    /// POSTs without any CSRF token.
+    pub async fn post_no_csrf(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .form(&form)
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    /// Logs in with the demo contract and checks it worked.
+    pub async fn login_demo(&self) {
+        self.login(DEMO_CONTRACT, DEMO_PASSWORD).await;
+    }
+
+    pub async fn login(&self, contract: &str, password: &str) {
+        self.get("/login").await;
+        let r = self
+            .post("/login", &[("contract", contract), ("password", password)])
+            .await;
+        assert_eq!(
+            r.header("hx-redirect"),
+            Some("/"),
+            "login failed: {} {}",
+            r.status,
+            r.body
+        );
+    }
+
+    pub fn db(&self) -> r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager> {
+        self.state.db.get().expect("db")
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).expect("count")
+    }
+}
+
+/// The CSRF token from a page: the hidden field or the `hx-headers` JSON on <body>.
+pub fn extract_csrf(body: &str) -> Option<String> {
+    if let Some(i) = body.find("name=\"csrf_token\" value=\"") {
+        let rest = &body[i + 25..];
+        return rest.split('"').next().map(str::to_owned);
+    }
+    let marker = "X-CSRF-Token&quot;:&quot;";
+    let i = body.find(marker)?;
+    let rest = &body[i + marker.len()..];
+    rest.split("&quot;").next().map(str::to_owned)
+}

@@ -29,6 +29,23 @@
   function armAll(root) {
     (root || document).querySelectorAll(".toast").forEach(arm);
   }
-  document.addEventListener("DOMContentLoaded", function () { armAll(document); });
-  document.addEventListener("htmx:afterSwap", function () { armAll(document); });
+  // Modals: a <dialog data-modal> swapped into #modal opens itself; closing empties #modal.
+  function openModals() {
+    document.querySelectorAll("#modal dialog[data-modal]:not([open])").forEach(function (d) {
+      d.addEventListener("close", function () {
+        var host = document.getElementById("modal");
+        if (host && host.contains(d)) host.innerHTML = "";
+      });
+      // Click on the backdrop closes the dialog.
+      d.addEventListener("click", function (e) {
+        if (e.target === d) d.close();
+      });
+      if (typeof d.showModal === "function") d.showModal(); else d.setAttribute("open", "");
+      var first = d.querySelector("input:not([type=hidden]), select, textarea, button:not(.modal-close)");
+      if (first) first.focus();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { armAll(document); openModals(); });
+  document.addEventListener("htmx:afterSwap", function () { armAll(document); openModals(); });
+  document.addEventListener("htmx:oobAfterSwap", function () { armAll(document); });
 })();

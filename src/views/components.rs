@@ -41,3 +41,30 @@ pub fn toast(kind: &str, text: &str) -> Markup {
 pub fn csrf_input(token: &str) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(token); }
 }
+
+/// A modal dialog fragment. Swap it into `#modal` (`hx-target="#modal"`); app.js opens it
+/// with `showModal()`; the × button closes it natively (`form method="dialog"`).
+pub fn modal(id: &str, title: &str, body: Markup) -> Markup {
+    let title_id = format!("{id}-title");
+    html! {
+        dialog .modal #(id) data-modal aria-labelledby=(title_id) {
+            header .modal-head {
+                h2 id=(title_id) { (title) }
+                form method="dialog" {
+                    button .modal-close type="submit" aria-label="Закрыть" { "×" }
+                }
+            }
+            div .modal-body { (body) }
+        }
+    }
+}
+
+/// Out-of-band swap that closes whatever modal is open.
+pub fn close_modal_oob() -> Markup {
+    html! { div #modal hx-swap-oob="innerHTML" {} }
+}
+
+/// Out-of-band toast, e.g. after a successful form in a modal.
+pub fn toast_oob(kind: &str, text: &str) -> Markup {
+    html! { div #toasts hx-swap-oob="beforeend" { (toast(kind, text)) } }
+}

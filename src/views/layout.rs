@@ -34,6 +34,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
                 (content)
+                div #modal {}
                 div #toasts .toasts aria-live="polite" {}
             }
         }

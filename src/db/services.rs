@@ -49,7 +49,8 @@ pub struct ServiceDetail {
     pub devices: Vec<Device>,
 }
 
-const COLS: &str = "s.id, s.kind, s.name, s.tariff_name, s.price_kop, s.period, s.status, s.paid_until";
+const COLS: &str =
+    "s.id, s.kind, s.name, s.tariff_name, s.price_kop, s.period, s.status, s.paid_until";
 
 fn from_row(r: &Row) -> rusqlite::Result<Service> {
     Ok(Service {
@@ -84,7 +85,9 @@ pub fn detail(
              LEFT JOIN tariffs t ON t.id = s.tariff_id
              WHERE s.id = ?1 AND s.contract_id = ?2"
         ))?
-        .query_row([id, contract_id], |r| Ok((from_row(r)?, r.get::<_, String>(8)?)))
+        .query_row([id, contract_id], |r| {
+            Ok((from_row(r)?, r.get::<_, String>(8)?))
+        })
         .optional()?;
     let Some((service, tariff_description)) = found else {
         return Ok(None);

@@ -45,7 +45,10 @@ pub const MSG_FILE_MISSING: &str = "Приложите файл";
 pub const MSG_FILE_TYPE: &str = "Можно приложить только PDF, JPG или PNG";
 
 pub fn msg_file_size(max: u64) -> String {
-    format!("Файл больше {} МБ — уменьшите его", max.div_ceil(1024 * 1024))
+    format!(
+        "Файл больше {} МБ — уменьшите его",
+        max.div_ceil(1024 * 1024)
+    )
 }
 
 /// Checks every field and rule. On success returns the normalized values (phones as
@@ -288,7 +291,14 @@ mod tests {
             normalize_email(" Ivan@Firma.RU ").as_deref(),
             Some("Ivan@firma.ru")
         );
-        for bad in ["ivan", "ivan@", "@firma.ru", "ivan@firma", "iv an@firma.ru", "a@b@c.ru"] {
+        for bad in [
+            "ivan",
+            "ivan@",
+            "@firma.ru",
+            "ivan@firma",
+            "iv an@firma.ru",
+            "a@b@c.ru",
+        ] {
             assert_eq!(normalize_email(bad), None, "{bad}");
         }
         let d = Date::new(2026, 12, 1).unwrap();

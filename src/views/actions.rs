@@ -83,13 +83,7 @@ pub fn format_phone(p: &str) -> String {
         return p.to_owned();
     }
     let s = |a: usize, b: usize| d[a..b].iter().collect::<String>();
-    format!(
-        "+7 {} {}-{}-{}",
-        s(1, 4),
-        s(4, 7),
-        s(7, 9),
-        s(9, 11)
-    )
+    format!("+7 {} {}-{}-{}", s(1, 4), s(4, 7), s(7, 9), s(9, 11))
 }
 
 fn size_label(bytes: i64) -> String {

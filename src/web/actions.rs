@@ -177,9 +177,11 @@ fn form_reply(
     state: &FormState,
     status: StatusCode,
 ) -> poem::Result<Response> {
-    Ok(Html(views::action_form::action_form(def, ctx, state).into_string())
-        .with_status(status)
-        .into_response())
+    Ok(
+        Html(views::action_form::action_form(def, ctx, state).into_string())
+            .with_status(status)
+            .into_response(),
+    )
 }
 
 /// POST /actions/:code — validates and files the request. Errors re-render the form (422);
@@ -254,7 +256,12 @@ pub async fn submit(
         .await?;
     match filed {
         Filed::Created(id) => {
-            tracing::info!(contract_id = cid, request_id = id, kind = def.code, "request filed");
+            tracing::info!(
+                contract_id = cid,
+                request_id = id,
+                kind = def.code,
+                "request filed"
+            );
             let body = html! {
                 (close_modal_oob())
                 (views::actions::requests_list(st, &rows, Some(id), true))

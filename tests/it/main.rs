@@ -1,4 +1,5 @@
 //! The one integration test binary: the real app over a temp SQLite file.
+mod actions;
 mod browser;
 mod common;
 mod foundation;

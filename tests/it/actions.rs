@@ -1,0 +1,662 @@
+//! Services and contract actions: details, availability, validation, filing, uploads, isolation.
+use crate::common::*;
+use kabinet::{
+    config::Config,
+    domain::{
+        actions::{self, Kind},
+        time,
+    },
+};
+use poem::{
+    http::StatusCode,
+    test::{TestForm, TestFormField},
+};
+
+fn day(app: &TestApp, offset: i64) -> String {
+    let today = time::zoned(app.state.clock.now(), &app.state.tz).date();
+    today
+        .checked_add(jiff::Span::new().days(offset))
+        .unwrap()
+        .to_string()
+}
+
+/// Valid values for every field of an action (tariff 2 is «Бизнес 300»).
+fn valid(app: &TestApp, code: &str) -> Vec<(String, String)> {
+    let def = actions::find(code).unwrap();
+    def.fields
+        .iter()
+        .filter(|f| f.kind != Kind::File)
+        .map(|f| {
+            let v = match f.kind {
+                Kind::Date if f.name.contains("to") => day(app, 20),
+                Kind::Date => day(app, 5),
+                Kind::Phone => "8 (912) 345-67-89".into(),
+                Kind::Email => "buh@firma.ru".into(),
+                Kind::Inn => "0274000002".into(),
+                Kind::Select(opts) => opts[0].0.into(),
+                Kind::Tariff => "2".into(),
+                _ => "Текст".into(),
+            };
+            (f.name.to_owned(), v)
+        })
+        .collect()
+}
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+fn without(v: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    v.iter().filter(|(k, _)| k != name).cloned().collect()
+}
+
+fn with(v: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    let mut v = without(v, name);
+    v.push((name.into(), value.into()));
+    v
+}
+
+/// The inline message rendered for a field.
+fn field_error(r: &Resp, name: &str) -> Option<String> {
+    let marker = format!("id=\"af-{name}-error\">");
+    let i = r.body.find(&marker)?;
+    let rest = &r.body[i + marker.len()..];
+    rest.split('<').next().map(str::to_owned)
+}
+
+fn requests(app: &TestApp) -> i64 {
+    app.count("SELECT count(*) FROM requests")
+}
+
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    fields: &[(String, String)],
+    file: Option<(&str, &str, Vec<u8>)>,
+) -> Resp {
+    let mut form = TestForm::new();
+    for (k, v) in fields {
+        form = form.text(k.clone(), v.clone());
+    }
+    if let Some((name, ct, bytes)) = file {
+        form = form.field(
+            TestFormField::bytes(bytes)
+                .name("scan")
+                .filename(name)
+                .content_type(ct),
+        );
+    }
+    let cookies = ["kabinet_session", "kabinet_csrf"]
+        .iter()
+        .filter_map(|c| app.cookie(c).map(|v| format!("{c}={v}")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let r = app
+        .client
+        .post(path)
+        .header("cookie", cookies)
+        .header("hx-request", "true")
+        .header("x-csrf-token", app.csrf())
+        .multipart(form)
+        .send()
+        .await;
+    let status = r.0.status();
+    let headers = r.0.headers().clone();
+    let body = r.0.into_body().into_string().await.unwrap_or_default();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn pdf(len: usize) -> Vec<u8> {
+    let mut b = b"%PDF-1.4\n".to_vec();
+    b.resize(len, b'x');
+    b
+}
+
+async fn logged_in() -> TestApp {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    app.get("/").await;
+    app
+}
+
+#[tokio::test]
+async fn main_page_shows_services_with_status_and_the_guides_requests() {
+    let app = logged_in().await;
+    let home = app.get("/").await;
+    for text in [
+        "Подключенные услуги",
+        "Интернет",
+        "Бизнес 100",
+        "900,00 ₽/мес",
+        "Телевидение",
+        "Телефония",
+        "Активна",
+        "Приостановлена",
+        "Действия с договором",
+        "Активные заявки",
+        "Выдача копии договора",
+        "Заявка создана: 19.09.22",
+        "Детализация вызовов",
+        "Заявка создана: 31.08.22",
+        "Доступные действия",
+    ] {
+        assert!(home.has_text(text), "main page lacks {text}");
+    }
+    // Newest first: the copy request (19.09.22) comes before the tariff changes.
+    let copy = home.body.find("Выдача копии договора").unwrap();
+    let tariff = home
+        .body
+        .find("Смена тарифа</span><span class=\"row-sub\"")
+        .unwrap();
+    assert!(copy < tariff);
+    assert_eq!(home.body.matches("Заявка создана:").count(), 6);
+    for a in actions::offered(&kabinet::domain::actions::ContractState {
+        status: "active".into(),
+        has_internet: true,
+        has_static_ip: false,
+    }) {
+        assert!(home.has_text(a.title), "action {} not offered", a.title);
+    }
+    assert!(!home.has_text("Возобновление договора"));
+}
+
+#[tokio::test]
+async fn service_details_show_structured_data_per_kind() {
+    let app = logged_in().await;
+    let net = app.get_hx("/services/1").await;
+    assert_eq!(net.status, StatusCode::OK);
+    for t in [
+        "Бизнес 100",
+        "100 Мбит/с",
+        "Статический IP",
+        "Не подключен",
+        "Keenetic",
+        "Оплачено до",
+        "31.12.26",
+    ] {
+        assert!(net.has_text(t), "internet details lack {t}");
+    }
+    let tv = app.get_hx("/services/2").await;
+    for t in [
+        "ТВ Офис",
+        "300,00 ₽ в месяц",
+        "Базовый офисный",
+        "120 каналов",
+        "Устройства",
+        "Приставка UTV-4K",
+        "UT4K0012873",
+        "UT4K0012874",
+        "31.12.26",
+    ] {
+        assert!(tv.has_text(t), "tv details lack {t}");
+    }
+    let phone = app.get_hx("/services/3").await;
+    assert!(phone.has_text("+7 347 200-00-12") && phone.has_text("Приостановлена"));
+}
+
+#[tokio::test]
+async fn request_details_show_fields_and_status_history_with_staff_comments() {
+    let app = logged_in().await;
+    let id = app.count("SELECT id FROM requests WHERE kind = 'contract_copy'");
+    let r = app.get_hx(&format!("/requests/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for t in [
+        "Выдача копии договора",
+        "Забрать в офисе",
+        "+7 347 200-00-12",
+        "buh@sluzhebny.ru",
+        "История заявки",
+        "Новая",
+        "В работе",
+        "Заберите её в офисе",
+        "Оператор Демо",
+    ] {
+        assert!(r.has_text(t), "request details lack {t}");
+    }
+    let id = app.count("SELECT min(id) FROM requests WHERE kind = 'tariff_change'");
+    let r = app.get_hx(&format!("/requests/{id}")).await;
+    for t in ["Бизнес 300", "Дата звонка", "12.09.22", "Отклонена"] {
+        assert!(r.has_text(t), "tariff request lacks {t}");
+    }
+}
+
+#[tokio::test]
+async fn tariff_change_form_has_the_guides_fields() {
+    let app = logged_in().await;
+    let r = app.get_hx("/actions/tariff_change").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for t in [
+        "Смена тарифа",
+        "Заполните параметры ниже и оставьте заявку. Мы свяжемся с Вами.",
+        "Дата звонка<span class=\"req\">*</span>",
+        "Контактный телефон<span class=\"req\">*</span>",
+        "Электронная почта<span class=\"req\">*</span>",
+        "С какого числа<span class=\"req\">*</span>",
+        "Бизнес 300 — 1 500,00 ₽/мес",
+        "* Обязательные поля",
+        "Оставить заявку",
+    ] {
+        assert!(r.has_text(t), "form lacks {t}");
+    }
+}
+
+#[tokio::test]
+async fn every_missing_required_field_gets_its_message_and_nothing_is_stored() {
+    let app = logged_in().await;
+    let before = requests(&app);
+    for def in actions::ACTIONS
+        .iter()
+        .filter(|a| a.avail != actions::Avail::Never)
+    {
+        if !app
+            .get("/")
+            .await
+            .body
+            .contains(&format!("/actions/{}\"", def.code))
+        {
+            continue; // not offered on this contract (checked elsewhere)
+        }
+        let ok = valid(&app, def.code);
+        for f in def
+            .fields
+            .iter()
+            .filter(|f| f.required && f.kind != Kind::File)
+        {
+            let r = app
+                .post(
+                    &format!("/actions/{}", def.code),
+                    &pairs(&without(&ok, f.name)),
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{} {}",
+                def.code,
+                f.name
+            );
+            assert_eq!(
+                field_error(&r, f.name).as_deref(),
+                Some("Заполните это поле"),
+                "{} without {}",
+                def.code,
+                f.name
+            );
+        }
+    }
+    assert_eq!(requests(&app), before);
+}
+
+#[tokio::test]
+async fn bad_phone_email_past_date_and_reversed_range_are_refused_inline() {
+    let app = logged_in().await;
+    let before = requests(&app);
+    let ok = valid(&app, "tariff_change");
+    let cases = [
+        (
+            "phone",
+            "12-34",
+            "Введите номер телефона, например +7 912 345-67-89",
+        ),
+        (
+            "phone",
+            "+1 212 555 0100",
+            "Введите номер телефона, например +7 912 345-67-89",
+        ),
+        (
+            "email",
+            "buh@firma",
+            "Введите адрес электронной почты, например name@company.ru",
+        ),
+        ("from_date", &day(&app, -1), "Дата не может быть в прошлом"),
+        (
+            "call_date",
+            "31.02.2030",
+            "Введите дату, например 01.12.2026",
+        ),
+        ("tariff", "999", "Выберите тариф из списка"),
+    ];
+    for (name, value, msg) in cases {
+        let r = app
+            .post("/actions/tariff_change", &pairs(&with(&ok, name, value)))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            field_error(&r, name).as_deref(),
+            Some(msg),
+            "{name}={value}"
+        );
+        // The typed values come back in the form.
+        assert!(r.has_text("buh@firma"));
+    }
+    let s = valid(&app, "suspend");
+    let r = app
+        .post(
+            "/actions/suspend",
+            &pairs(&with(
+                &with(&s, "from_date", &day(&app, 10)),
+                "to_date",
+                &day(&app, 3),
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_error(&r, "to_date").as_deref(),
+        Some("Дата «по» должна быть позже даты «с»")
+    );
+    let c = valid(&app, "contract_copy");
+    let r = app
+        .post(
+            "/actions/contract_copy",
+            &pairs(&without(&with(&c, "delivery", "courier"), "address")),
+        )
+        .await;
+    assert_eq!(
+        field_error(&r, "address").as_deref(),
+        Some("Заполните это поле")
+    );
+    assert_eq!(requests(&app), before);
+}
+
+#[tokio::test]
+async fn tariff_change_files_exactly_one_request_and_updates_the_list_out_of_band() {
+    let app = logged_in().await;
+    let before = requests(&app);
+    let r = app
+        .post(
+            "/actions/tariff_change",
+            &pairs(&valid(&app, "tariff_change")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header("hx-reswap"), Some("none"));
+    assert!(r.body.contains("id=\"modal\" hx-swap-oob=\"innerHTML\""));
+    assert!(r
+        .body
+        .contains("id=\"active-requests\" hx-swap-oob=\"true\""));
+    assert!(r.has_text("Заявка «Смена тарифа» принята"));
+    assert_eq!(requests(&app), before + 1);
+    let (id, json, status): (i64, String, String) = app
+        .db()
+        .query_row(
+            "SELECT id, fields_json, status FROM requests ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "new");
+    assert!(json.contains("\"phone\":\"+79123456789\""), "{json}");
+    assert!(json.contains("\"tariff\":\"2\""));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM request_events WHERE request_id = {id}"
+        )),
+        1
+    );
+    // The new request is first in the swapped list.
+    let first = r.body.find("/requests/").unwrap();
+    assert!(r.body[first..].starts_with(&format!("/requests/{id}\"")));
+    let home = app.get("/").await;
+    assert_eq!(home.body.matches("Заявка создана:").count(), 7);
+}
+
+#[tokio::test]
+async fn a_duplicate_open_request_is_refused_with_a_link_to_the_open_one() {
+    let app = logged_in().await;
+    let ok = valid(&app, "prolongation");
+    assert_eq!(
+        app.post("/actions/prolongation", &pairs(&ok)).await.status,
+        StatusCode::OK
+    );
+    let id = app.count("SELECT max(id) FROM requests");
+    let before = requests(&app);
+    let r = app.post("/actions/prolongation", &pairs(&ok)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.has_text("У вас уже есть открытая заявка «Пролонгация»"));
+    assert!(r.body.contains(&format!("hx-get=\"/requests/{id}\"")));
+    assert_eq!(requests(&app), before);
+}
+
+#[tokio::test]
+async fn every_offered_action_can_be_filed_and_opened() {
+    let app = logged_in().await;
+    // («Выдача копии договора» already has an open request in the demo: filed below on another contract.)
+    for code in [
+        "tariff_change",
+        "reissue",
+        "reorganization",
+        "prolongation",
+        "suspend",
+        "static_ip",
+    ] {
+        let r = app
+            .post(&format!("/actions/{code}"), &pairs(&valid(&app, code)))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{code}: {}", r.body);
+        let id = app.count("SELECT max(id) FROM requests");
+        let d = app.get_hx(&format!("/requests/{id}")).await;
+        assert!(d.has_text(actions::find(code).unwrap().title) && d.has_text("Новая"));
+    }
+    let r = post_multipart(
+        &app,
+        "/actions/requisites_change",
+        &valid(&app, "requisites_change"),
+        Some(("rekvizity.pdf", "application/pdf", pdf(2000))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let second = TestApp::new().await;
+    second.login("78101424UL", DEMO_PASSWORD).await;
+    second.get("/").await;
+    let r = second
+        .post(
+            "/actions/contract_copy",
+            &pairs(&valid(&second, "contract_copy")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The suspended contract offers resumption.
+    let other = TestApp::new().await;
+    other.login("76095454RK", DEMO_PASSWORD).await;
+    let home = other.get("/").await;
+    assert!(home.has_text("Возобновление договора"));
+    assert!(!home.has_text("Приостановление договора"));
+    let r = other
+        .post("/actions/resume", &pairs(&valid(&other, "resume")))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn actions_not_offered_in_the_contracts_state_are_refused() {
+    let app = logged_in().await;
+    let before = requests(&app);
+    // Active contract: no resumption.
+    assert_eq!(
+        app.get_hx("/actions/resume").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let r = app
+        .post("/actions/resume", &pairs(&valid(&app, "resume")))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.has_text("Это действие сейчас недоступно"));
+    // Operator-only kinds and unknown codes are not actions here.
+    assert_eq!(
+        app.get_hx("/actions/call_details").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_hx("/actions/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Suspended contract: no suspension, no static IP.
+    let s = TestApp::new().await;
+    s.login("76095454RK", DEMO_PASSWORD).await;
+    assert_eq!(
+        s.post("/actions/suspend", &pairs(&valid(&s, "suspend")))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // A contract that already has a static IP is not offered another.
+    let ip = TestApp::new().await;
+    ip.login("78101424UL", DEMO_PASSWORD).await;
+    assert!(!ip.get("/").await.has_text("Статический IP (Подключить)"));
+    let r = ip
+        .post("/actions/static_ip", &pairs(&valid(&ip, "static_ip")))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(requests(&app), before);
+}
+
+#[tokio::test]
+async fn requisites_upload_is_limited_by_size_and_type_and_stored_outside_the_web_root() {
+    let mut cfg = Config::default();
+    cfg.uploads.max_mb = 1;
+    let app = TestApp::with_config(cfg).await;
+    app.login_demo().await;
+    app.get("/").await;
+    let ok = valid(&app, "requisites_change");
+    let before = requests(&app);
+    let cases: [(Option<(&str, &str, Vec<u8>)>, &str); 4] = [
+        (None, "Приложите файл"),
+        (
+            Some(("big.pdf", "application/pdf", pdf(1024 * 1024 + 10))),
+            "Файл больше 1 МБ — уменьшите его",
+        ),
+        (
+            Some(("virus.exe", "application/pdf", b"MZ\x90\x00rest".to_vec())),
+            "Можно приложить только PDF, JPG или PNG",
+        ),
+        (
+            Some((
+                "fake.pdf",
+                "application/pdf",
+                b"<html>hello</html>".to_vec(),
+            )),
+            "Можно приложить только PDF, JPG или PNG",
+        ),
+    ];
+    for (file, msg) in cases {
+        let r = post_multipart(&app, "/actions/requisites_change", &ok, file).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_error(&r, "scan").as_deref(), Some(msg));
+    }
+    // Other fields keep their messages in a multipart post too.
+    let r = post_multipart(
+        &app,
+        "/actions/requisites_change",
+        &without(&ok, "requisites"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        field_error(&r, "requisites").as_deref(),
+        Some("Заполните это поле")
+    );
+    assert_eq!(requests(&app), before);
+    assert_eq!(app.count("SELECT count(*) FROM uploads"), 0);
+    let dir = app.dir.path().join("uploads");
+    assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().count() == 0);
+
+    let png = [
+        &[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        b"data",
+    ]
+    .concat();
+    let r = post_multipart(
+        &app,
+        "/actions/requisites_change",
+        &ok,
+        Some((
+            "../../etc/card.png",
+            "application/octet-stream",
+            png.clone(),
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (uid, stored, name, ct): (i64, String, String, String) = app
+        .db()
+        .query_row(
+            "SELECT id, stored_name, original_name, content_type FROM uploads",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(name, "card.png");
+    assert_eq!(ct, "image/png");
+    assert!(stored.len() == 40 && stored.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(std::fs::read(dir.join(&stored)).unwrap(), png);
+    // The request shows the file; the owner can download it.
+    let rid = app.count("SELECT max(id) FROM requests");
+    assert!(app
+        .get_hx(&format!("/requests/{rid}"))
+        .await
+        .has_text("card.png"));
+    let f = app.get(&format!("/uploads/{uid}")).await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert_eq!(f.header("content-type"), Some("image/png"));
+    assert!(f
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment"));
+    // Another contract's account cannot.
+    let other = TestApp::from_state(tempfile::tempdir().unwrap(), app.state.clone());
+    other.login("78101424UL", DEMO_PASSWORD).await;
+    assert_eq!(
+        other.get(&format!("/uploads/{uid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn another_contracts_services_and_requests_are_not_found() {
+    let app = TestApp::new().await;
+    app.login("78101424UL", DEMO_PASSWORD).await;
+    app.get("/").await;
+    let foreign_request = app.count("SELECT min(id) FROM requests WHERE contract_id = 1");
+    for path in [
+        "/services/1".to_owned(),
+        "/services/2".to_owned(),
+        "/services/3".to_owned(),
+        format!("/requests/{foreign_request}"),
+        "/services/999".to_owned(),
+        "/requests/999".to_owned(),
+        "/uploads/1".to_owned(),
+    ] {
+        assert_eq!(
+            app.get_hx(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // Its own service is fine.
+    assert_eq!(app.get_hx("/services/4").await.status, StatusCode::OK);
+    // Without a session every route sends to login.
+    let anon = TestApp::new().await;
+    for path in [
+        "/services/1",
+        "/requests/1",
+        "/actions/tariff_change",
+        "/uploads/1",
+    ] {
+        let r = anon.get(path).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    anon.get("/login").await;
+    let r = anon
+        .post("/actions/tariff_change", &[("phone", "89123456789")])
+        .await;
+    assert_eq!(r.header("hx-redirect"), Some("/login"));
+    assert_eq!(
+        anon.count("SELECT count(*) FROM requests WHERE contract_id <> 1"),
+        0
+    );
+}

@@ -78,7 +78,8 @@ pub fn services_card(st: &AppState, services: &[Service]) -> Markup {
                                 span .row-main {
                                     span .row-title { (s.name) }
                                     span .row-sub {
-                                        (s.tariff_name) " · " (money::format(s.price_kop, sym)) (period_short(&s.period))
+                                        (s.tariff_name) " · "
+                                        span .nowrap { (money::format(s.price_kop, sym)) (period_short(&s.period)) }
                                     }
                                 }
                                 span .badge .(cls) { (label) }

@@ -68,11 +68,14 @@ fn requests(app: &TestApp) -> i64 {
     app.count("SELECT count(*) FROM requests")
 }
 
+/// (file name, claimed content type, bytes) of an uploaded file.
+type FileArg<'a> = Option<(&'a str, &'a str, Vec<u8>)>;
+
 async fn post_multipart(
     app: &TestApp,
     path: &str,
     fields: &[(String, String)],
-    file: Option<(&str, &str, Vec<u8>)>,
+    file: FileArg<'_>,
 ) -> Resp {
     let mut form = TestForm::new();
     for (k, v) in fields {
@@ -524,7 +527,7 @@ async fn requisites_upload_is_limited_by_size_and_type_and_stored_outside_the_we
     app.get("/").await;
     let ok = valid(&app, "requisites_change");
     let before = requests(&app);
-    let cases: [(Option<(&str, &str, Vec<u8>)>, &str); 4] = [
+    let cases: [(FileArg, &str); 4] = [
         (None, "Приложите файл"),
         (
             Some(("big.pdf", "application/pdf", pdf(1024 * 1024 + 10))),

@@ -51,12 +51,14 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
     b.shoot("actions-main").await;
 
     // Service details.
-    b.c.find(Locator::XPath("//button[.//span[normalize-space()='Телевидение']]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.c.find(Locator::XPath(
+        "//button[.//span[normalize-space()='Телевидение']]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     b.see("Базовый офисный").await;
     b.see("UT4K0012873").await;
     b.shoot("service-tv").await;
@@ -64,15 +66,15 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
     wait_modal_closed(&b).await;
 
     b.click("Смена тарифа").await;
-    b.see("Заполните параметры ниже и оставьте заявку. Мы свяжемся с Вами.").await;
+    b.see("Заполните параметры ниже и оставьте заявку. Мы свяжемся с Вами.")
+        .await;
     b.see("* Обязательные поля").await;
     b.click("Оставить заявку").await;
     b.see("Заполните это поле").await;
-    let errors = b
-        .c
-        .find_all(Locator::Css("#action-form .field-error"))
-        .await
-        .unwrap();
+    let errors =
+        b.c.find_all(Locator::Css("#action-form .field-error"))
+            .await
+            .unwrap();
     assert_eq!(errors.len(), 5, "one message per required field");
     b.shoot("tariff-change-errors").await;
 
@@ -98,6 +100,12 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
     );
     assert!(top.contains("Новая"));
     assert_eq!(b.path().await, "/", "no page reload or navigation");
+    b.c.execute(
+        "document.getElementById('contract-actions').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     b.shoot("tariff-change-filed").await;
 
     // The new request opens with its details; a second one is refused with a link.
@@ -124,7 +132,8 @@ async fn browser_requisites_change_uploads_a_scan() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("card.pdf");
     std::fs::write(&file, b"%PDF-1.4\nscan").unwrap();
-    b.fill("Новые реквизиты*", "ООО «Новый», ИНН 0274000002").await;
+    b.fill("Новые реквизиты*", "ООО «Новый», ИНН 0274000002")
+        .await;
     b.fill("Контактный телефон*", "+7 912 345 67 89").await;
     b.fill("Электронная почта*", "buh@firma.ru").await;
     b.input("Скан документа*")

@@ -177,13 +177,18 @@ pub struct Tariff {
     pub price_kop: i64,
 }
 
-/// Active tariffs a contract of this segment may choose.
-pub fn tariffs_for(c: &Connection, segment: &str) -> rusqlite::Result<Vec<Tariff>> {
+/// Active tariffs of the contract's segment it may switch to (not the ones it already has).
+pub fn tariffs_for(
+    c: &Connection,
+    contract_id: i64,
+    segment: &str,
+) -> rusqlite::Result<Vec<Tariff>> {
     let mut st = c.prepare_cached(
-        "SELECT id, kind, name, price_kop FROM tariffs WHERE active = 1 AND segment = ?1
-         AND kind <> 'other' ORDER BY CASE kind WHEN 'internet' THEN 0 WHEN 'tv' THEN 1 ELSE 2 END, price_kop, id",
+        "SELECT id, kind, name, price_kop FROM tariffs WHERE active = 1 AND segment = ?2 AND kind <> 'other'
+         AND id NOT IN (SELECT tariff_id FROM services WHERE contract_id = ?1 AND tariff_id IS NOT NULL)
+         ORDER BY CASE kind WHEN 'internet' THEN 0 WHEN 'tv' THEN 1 ELSE 2 END, price_kop, id",
     )?;
-    let rows = st.query_map([segment], |r| {
+    let rows = st.query_map(rusqlite::params![contract_id, segment], |r| {
         Ok(Tariff {
             id: r.get(0)?,
             kind: r.get(1)?,

@@ -54,7 +54,10 @@ async fn load(
     st.db
         .run(move |c| {
             let state = services::contract_state(c, cid)?;
-            Ok((services::tariffs_for(c, &segment)?, def.available(&state)))
+            Ok((
+                services::tariffs_for(c, cid, &segment)?,
+                def.available(&state),
+            ))
         })
         .await
 }

@@ -133,6 +133,9 @@ fn field(f: &FieldDef, ctx: &FormCtx, state: &FormState) -> Markup {
                 }
             }
             @if !hint.is_empty() { p .field-hint id=(hint_id) { (hint) } }
+            @if f.kind == Kind::File && error.is_none() && state.errors.is_some_and(|e| !e.is_empty()) {
+                p .field-hint .attention { "Браузер не сохраняет выбранный файл — приложите его ещё раз" }
+            }
             @if let Some(e) = error { p .field-error id=(err_id) { (e) } }
         }
     }

@@ -1,5 +1,5 @@
 //! «Действия с договором»: an action's form (GET) and filing it (POST).
-use maud::html;
+use maud::{html, Markup};
 use poem::{
     handler,
     http::{header, StatusCode},
@@ -43,23 +43,40 @@ fn today(st: &AppState) -> jiff::civil::Date {
     time::zoned(st.clock.now(), &st.tz).date()
 }
 
-/// Tariffs on offer for the contract and whether the action is available now.
+/// What a form needs from the database: tariffs on offer, whether the action is available
+/// now, and an open request of the same kind (id, created_at), if any.
+struct Loaded {
+    tariffs: Vec<Tariff>,
+    available: bool,
+    open: Option<(i64, i64)>,
+}
+
 async fn load(
     st: &AppState,
     cur: &CurrentContract,
     def: &'static ActionDef,
-) -> Result<(Vec<Tariff>, bool), AppError> {
+) -> Result<Loaded, AppError> {
     let cid = cur.contract.id;
     let segment = cur.contract.segment.clone();
     st.db
         .run(move |c| {
             let state = services::contract_state(c, cid)?;
-            Ok((
-                services::tariffs_for(c, cid, &segment)?,
-                def.available(&state),
-            ))
+            Ok(Loaded {
+                tariffs: services::tariffs_for(c, cid, &segment)?,
+                available: def.available(&state),
+                open: requests::open_of_kind(c, cid, def.code)?,
+            })
         })
         .await
+}
+
+/// «У вас уже есть открытая заявка …» with a link that opens it.
+fn duplicate_notice(st: &AppState, def: &ActionDef, id: i64, at: i64) -> Markup {
+    html! {
+        "У вас уже есть открытая заявка «" (def.title) "» от " (time::date(at, &st.tz))
+        ". Дождитесь её выполнения. "
+        a href=(paths::request(id)) hx-get=(paths::request(id)) hx-target="#modal" { "Открыть заявку" }
+    }
 }
 
 /// GET /actions/:code — the action's form in a modal.
@@ -70,13 +87,19 @@ pub async fn form(
     Path(code): Path<String>,
 ) -> poem::Result<Html<String>> {
     let def = offered_def(&code)?;
-    let (tariffs, available) = load(st, &cur, def).await?;
-    if !available {
+    let loaded = load(st, &cur, def).await?;
+    if !loaded.available {
         return Err(AppError::BadRequest(NOT_OFFERED.into()).into());
     }
-    let ctx = form_ctx(st, &tariffs);
+    let ctx = form_ctx(st, &loaded.tariffs);
+    let state = FormState {
+        notice: loaded
+            .open
+            .map(|(id, at)| duplicate_notice(st, def, id, at)),
+        ..FormState::default()
+    };
     Ok(Html(
-        views::action_form::action_modal(def, &ctx, &FormState::default()).into_string(),
+        views::action_form::action_modal(def, &ctx, &state).into_string(),
     ))
 }
 
@@ -198,10 +221,11 @@ pub async fn submit(
     input: ActionInput,
 ) -> poem::Result<Response> {
     let def = offered_def(&code)?;
-    let (tariffs, available) = load(st, &cur, def).await?;
-    if !available {
+    let loaded = load(st, &cur, def).await?;
+    if !loaded.available {
         return Err(AppError::BadRequest(NOT_OFFERED.into()).into());
     }
+    let tariffs = loaded.tariffs;
     let ctx = form_ctx(st, &tariffs);
     let pairs: Vec<(i64, String)> = tariffs.iter().map(|t| (t.id, t.name.clone())).collect();
     let vctx = Ctx {
@@ -275,15 +299,10 @@ pub async fn submit(
                 .into_response())
         }
         Filed::Duplicate(id, at) => {
-            let notice = html! {
-                "У вас уже есть открытая заявка «" (def.title) "» от " (time::date(at, &st.tz))
-                ". Дождитесь её выполнения. "
-                a href=(paths::request(id)) hx-get=(paths::request(id)) hx-target="#modal" { "Открыть заявку" }
-            };
             let state = FormState {
                 values: Some(&input.values),
                 errors: None,
-                notice: Some(notice),
+                notice: Some(duplicate_notice(st, def, id, at)),
             };
             form_reply(def, &ctx, &state, StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -420,6 +420,10 @@ async fn a_duplicate_open_request_is_refused_with_a_link_to_the_open_one() {
         StatusCode::OK
     );
     let id = app.count("SELECT max(id) FROM requests");
+    // Opening the form again already says so.
+    let form = app.get_hx("/actions/prolongation").await;
+    assert!(form.has_text("У вас уже есть открытая заявка «Пролонгация»"));
+    assert!(form.body.contains(&format!("hx-get=\"/requests/{id}\"")));
     let before = requests(&app);
     let r = app.post("/actions/prolongation", &pairs(&ok)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

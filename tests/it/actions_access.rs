@@ -49,6 +49,17 @@ async fn requisites_upload_is_limited_by_size_and_type_and_stored_outside_the_we
         field_error(&r, "requisites").as_deref(),
         Some("Заполните это поле")
     );
+    // A good file next to a bad field is not kept: the form asks to attach it again.
+    let r = post_multipart(
+        &app,
+        "/actions/requisites_change",
+        &without(&ok, "phone"),
+        Some(("ok.pdf", "application/pdf", pdf(100))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_error(&r, "scan"), None);
+    assert!(r.has_text("приложите его ещё раз"));
     assert_eq!(requests(&app), before);
     assert_eq!(app.count("SELECT count(*) FROM uploads"), 0);
     let dir = app.dir.path().join("uploads");

@@ -130,7 +130,7 @@ async fn browser_requisites_change_uploads_a_scan() {
     b.click("Смена реквизитов").await;
     b.see("Скан документа").await;
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("card.pdf");
+    let file = dir.path().join("реквизиты.pdf");
     std::fs::write(&file, b"%PDF-1.4\nscan").unwrap();
     b.fill("Новые реквизиты*", "ООО «Новый», ИНН 0274000002")
         .await;
@@ -152,6 +152,6 @@ async fn browser_requisites_change_uploads_a_scan() {
         .click()
         .await
         .unwrap();
-    b.see("card.pdf").await;
+    b.see("реквизиты.pdf").await;
     assert_no_csp_violations(&s).await;
 }

@@ -230,8 +230,11 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> 
         .write(true)
         .create_new(true)
         .open(&path)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
+    if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
+        drop(f);
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
     Ok(path)
 }
 

@@ -431,3 +431,20 @@ async fn a_duplicate_open_request_is_refused_with_a_link_to_the_open_one() {
     assert!(r.body.contains(&format!("hx-get=\"/requests/{id}\"")));
     assert_eq!(requests(&app), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_submissions_of_one_action_create_exactly_one_request() {
+    let app = logged_in().await;
+    let before = requests(&app);
+    let ok = valid(&app, "static_ip");
+    let form = pairs(&ok);
+    let (a, b, c) = tokio::join!(
+        app.post("/actions/static_ip", &form),
+        app.post("/actions/static_ip", &form),
+        app.post("/actions/static_ip", &form),
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16(), c.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 422, 422]);
+    assert_eq!(requests(&app), before + 1);
+}

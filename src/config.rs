@@ -13,6 +13,7 @@ pub struct Config {
     pub security: Security,
     pub limits: Limits,
     pub apps: AppLinks,
+    pub uploads: Uploads,
 }
 
 impl Default for Config {
@@ -25,6 +26,7 @@ impl Default for Config {
             security: Security::default(),
             limits: Limits::default(),
             apps: AppLinks::default(),
+            uploads: Uploads::default(),
         }
     }
 }
@@ -129,6 +131,34 @@ pub struct AppLinks {
     pub app_store: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Uploads {
+    /// Where uploaded scans are kept (outside any web root). Default: `uploads/` next to the database.
+    pub dir: Option<std::path::PathBuf>,
+    /// Largest accepted file, in megabytes.
+    pub max_mb: u32,
+}
+
+impl Default for Uploads {
+    fn default() -> Self {
+        Uploads {
+            dir: None,
+            max_mb: 10,
+        }
+    }
+}
+
+impl Uploads {
+    pub fn max_bytes(&self) -> u64 {
+        u64::from(self.max_mb) * 1024 * 1024
+    }
+    /// The directory (resolved at start-up by `build_state`).
+    pub fn dir(&self) -> std::path::PathBuf {
+        self.dir.clone().unwrap_or_else(|| "uploads".into())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -198,6 +228,11 @@ impl Config {
             || self.limits.login_per_contract_burst == 0
         {
             return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        if !(1..=100).contains(&self.uploads.max_mb) {
+            return Err(ConfigError::Invalid(
+                "uploads.max_mb must be between 1 and 100".into(),
+            ));
         }
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days

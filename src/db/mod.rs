@@ -3,6 +3,8 @@ pub mod accounts;
 pub mod contracts;
 pub mod demo;
 pub mod migrate;
+pub mod requests;
+pub mod services;
 pub mod sessions;
 
 use crate::error::AppError;

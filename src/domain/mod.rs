@@ -1,2 +1,4 @@
+pub mod actions;
 pub mod money;
 pub mod time;
+pub mod validate;

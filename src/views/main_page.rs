@@ -55,13 +55,20 @@ pub fn balance_card(st: &AppState, k: &ContractSummary) -> Markup {
     }
 }
 
-pub fn main_page(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
+pub fn main_page(
+    st: &AppState,
+    csrf: &str,
+    k: &ContractSummary,
+    dash: &crate::db::services::Dashboard,
+) -> Markup {
     let content = html! {
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
             div .dashboard {
                 (balance_card(st, k))
+                (super::services::services_card(st, &dash.services))
+                (super::actions::actions_card(st, dash))
             }
         }
         (footer(st))

@@ -1,6 +1,9 @@
 //! maud views: pages, partials and components.
+pub mod action_form;
+pub mod actions;
 pub mod components;
 pub mod error;
 pub mod layout;
 pub mod login;
 pub mod main_page;
+pub mod services;

@@ -1,10 +1,12 @@
 //! HTTP: routes and middleware order.
+pub mod actions;
 pub mod assets;
 pub mod htmx;
 pub mod login;
 pub mod main_page;
 pub mod mw;
 pub mod paths;
+pub mod services;
 pub mod system;
 
 use poem::{get, post, Endpoint, EndpointExt, Route};
@@ -20,7 +22,11 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::LOGIN_PHONE, get(login::phone_tab))
         .at(paths::JOIN, get(login::join_tab))
         .at(paths::EXPRESS, get(system::express))
-        .at(paths::LOGOUT, post(login::logout));
+        .at(paths::LOGOUT, post(login::logout))
+        .at(paths::SERVICE, get(services::service))
+        .at(paths::ACTION, get(actions::form).post(actions::submit))
+        .at(paths::REQUEST, get(services::request))
+        .at(paths::UPLOAD, get(services::upload));
     let pages = mw::csrf_layers(pages, state.csrf_key);
 
     Route::new()

@@ -11,3 +11,20 @@ pub const CSP_REPORT: &str = "/csp-report";
 pub const BRANDING_CSS: &str = "/branding.css";
 pub const BRANDING_LOGO: &str = "/branding/logo";
 pub const ASSETS: &str = "/assets";
+pub const SERVICE: &str = "/services/:id";
+pub const ACTION: &str = "/actions/:code";
+pub const REQUEST: &str = "/requests/:id";
+pub const UPLOAD: &str = "/uploads/:id";
+
+pub fn service(id: i64) -> String {
+    format!("/services/{id}")
+}
+pub fn action(code: &str) -> String {
+    format!("/actions/{code}")
+}
+pub fn request(id: i64) -> String {
+    format!("/requests/{id}")
+}
+pub fn upload(id: i64) -> String {
+    format!("/uploads/{id}")
+}

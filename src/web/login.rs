@@ -180,7 +180,7 @@ pub async fn submit(
     let cookie = session_cookie(
         &token,
         secure_cookies(req, &st.cfg),
-        st.cfg.sessions.idle_timeout_days,
+        st.cfg.sessions.absolute_max_days,
     );
     Ok(htmx::redirect(req, paths::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())

@@ -1,2 +1,4 @@
 pub mod money;
 pub mod time;
+pub mod application;
+pub mod qr;

@@ -60,8 +60,10 @@ pub fn main_page(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            (super::stories::placeholder())
             div .dashboard {
                 (balance_card(st, k))
+                (super::referral::placeholder(st))
             }
         }
         (footer(st))

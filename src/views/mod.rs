@@ -4,3 +4,7 @@ pub mod error;
 pub mod layout;
 pub mod login;
 pub mod main_page;
+pub mod join;
+pub mod join_wizard;
+pub mod referral;
+pub mod stories;

@@ -43,8 +43,8 @@ pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
         section #referral .card .referral {
             h2 { "Приглашайте клиентов" }
             p .referral-earned {
+                span .muted { "Вы заработали" }
                 strong .referral-amount { (roubles_words(r.earned_kop)) }
-                span .muted { " заработано" }
             }
             p .referral-pitch { (pitch(st)) }
             details .howto {
@@ -55,19 +55,17 @@ pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
                     li { "После подключения бонус начисляется Вам, а деньги приходят на расчетный счет по окончании месяца." }
                 }
             }
-            div .referral-share {
-                div .referral-link {
-                    label for="referral-url" { "Персональная ссылка" }
-                    div .copy-row {
-                        input #referral-url type="text" readonly value=(r.link);
-                        button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" { "Скопировать" }
-                    }
-                    p .copy-status .muted role="status" aria-live="polite" {}
+            div .referral-link {
+                label for="referral-url" { "Персональная ссылка" }
+                div .copy-row {
+                    input #referral-url type="text" readonly value=(r.link);
+                    button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" { "Скопировать" }
                 }
-                figure .referral-qr {
-                    (PreEscaped(r.qr_svg))
-                    figcaption .muted { "QR-код ссылки" }
-                }
+                p .copy-status .muted role="status" aria-live="polite" {}
+            }
+            figure .referral-qr {
+                (PreEscaped(r.qr_svg))
+                figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
             }
             nav .referral-more aria-label="Реферальная программа" {
                 button .link-btn type="button" hx-get=(paths::REFERRAL_INVITATIONS) hx-target="#modal" { "Мои приглашения" }

@@ -113,13 +113,6 @@ pub fn tariffs(st: &AppState, cov: &Covered, w: &WizardInput, list: &[Tariff], e
                 @if !items.is_empty() {
                     fieldset .choices {
                         legend { (heading) }
-                        @if single {
-                            label .choice {
-                                input type="radio" name=(format!("tariff_{kind}")) value=""
-                                    checked[!items.iter().any(|t| w.tariffs.contains(&t.id))];
-                                span .choice-text { span .choice-name { "Не нужно" } }
-                            }
-                        }
                         @for t in &items {
                             label .choice {
                                 input type=(if single { "radio" } else { "checkbox" }) name=(format!("tariff_{kind}"))
@@ -129,6 +122,13 @@ pub fn tariffs(st: &AppState, cov: &Covered, w: &WizardInput, list: &[Tariff], e
                                     span .choice-desc .muted { (t.description) }
                                 }
                                 span .choice-price { (money::format(t.price_kop, sym)) "/мес" }
+                            }
+                        }
+                        @if single {
+                            label .choice {
+                                input type="radio" name=(format!("tariff_{kind}")) value=""
+                                    checked[!items.iter().any(|t| w.tariffs.contains(&t.id))];
+                                span .choice-text { span .choice-name { "Не нужно" } }
                             }
                         }
                     }

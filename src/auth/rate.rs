@@ -45,7 +45,7 @@ impl Limiters {
             ))),
             login_contract: DefaultKeyedRateLimiter::keyed(per_contract),
             applications_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(
-                cfg.applications_per_ip_per_hour,
+                cfg.applications_per_ip_per_hour
             ))),
             clock: DefaultClock::default(),
         }

@@ -39,7 +39,9 @@ pub fn houses(c: &Connection, street: &str) -> rusqlite::Result<Vec<String>> {
     if key.is_empty() {
         return Ok(Vec::new());
     }
-    let mut st = c.prepare_cached("SELECT street, house FROM coverage ORDER BY street, CAST(house AS INTEGER), house")?;
+    let mut st = c.prepare_cached(
+        "SELECT street, house FROM coverage ORDER BY street, CAST(house AS INTEGER), house",
+    )?;
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
@@ -52,7 +54,11 @@ pub fn houses(c: &Connection, street: &str) -> rusqlite::Result<Vec<String>> {
 }
 
 /// The coverage entry for a typed street and house, if the operator serves it.
-pub fn find_covered(c: &Connection, street: &str, house: &str) -> rusqlite::Result<Option<Covered>> {
+pub fn find_covered(
+    c: &Connection,
+    street: &str,
+    house: &str,
+) -> rusqlite::Result<Option<Covered>> {
     let (sk, hk) = (street_key(street), house_key(house));
     if sk.is_empty() || hk.is_empty() {
         return Ok(None);

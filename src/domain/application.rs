@@ -71,8 +71,18 @@ pub fn connection_days(today: Date, weeks: u32) -> Vec<Date> {
 
 const WEEKDAYS: [&str; 7] = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"];
 const MONTHS: [&str; 12] = [
-    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-    "октября", "ноября", "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
 ];
 
 /// «пн, 1 декабря»
@@ -104,13 +114,30 @@ pub fn roubles_words(kop: i64) -> String {
 /// («ул.», «проспект», «пр-т», …) and punctuation. "пр-т Октября" == "Проспект октября".
 pub fn street_key(s: &str) -> String {
     const KINDS: [&str; 16] = [
-        "ул", "улица", "пр", "пр-т", "прт", "просп", "проспект", "пер", "переулок", "б-р", "бульвар",
-        "ш", "шоссе", "пл", "площадь", "г",
+        "ул",
+        "улица",
+        "пр",
+        "пр-т",
+        "прт",
+        "просп",
+        "проспект",
+        "пер",
+        "переулок",
+        "б-р",
+        "бульвар",
+        "ш",
+        "шоссе",
+        "пл",
+        "площадь",
+        "г",
     ];
     let lower = s.to_lowercase().replace('ё', "е");
     let mut words: Vec<String> = lower
         .split(|c: char| c.is_whitespace() || c == '.' || c == ',')
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-').to_owned())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
+                .to_owned()
+        })
         .filter(|w| !w.is_empty() && !KINDS.contains(&w.as_str()))
         .collect();
     words.sort();
@@ -177,7 +204,10 @@ impl WizardInput {
 
     /// The address, tariffs and date as pairs (for links and hidden fields).
     pub fn plan_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut v = vec![("street", self.street.clone()), ("house", self.house.clone())];
+        let mut v = vec![
+            ("street", self.street.clone()),
+            ("house", self.house.clone()),
+        ];
         v.extend(self.tariffs.iter().map(|t| ("tariff", t.to_string())));
         if !self.date.is_empty() {
             v.push(("date", self.date.clone()));
@@ -215,9 +245,18 @@ mod tests {
 
     #[test]
     fn phones_are_normalized() {
-        assert_eq!(normalize_phone("+7 (927) 123-45-67").as_deref(), Some("79271234567"));
-        assert_eq!(normalize_phone("8 927 123 45 67").as_deref(), Some("79271234567"));
-        assert_eq!(normalize_phone("9271234567").as_deref(), Some("79271234567"));
+        assert_eq!(
+            normalize_phone("+7 (927) 123-45-67").as_deref(),
+            Some("79271234567")
+        );
+        assert_eq!(
+            normalize_phone("8 927 123 45 67").as_deref(),
+            Some("79271234567")
+        );
+        assert_eq!(
+            normalize_phone("9271234567").as_deref(),
+            Some("79271234567")
+        );
         assert_eq!(normalize_phone("12345"), None);
         assert_eq!(normalize_phone("+7 927 abc 45 67"), None);
         assert_eq!(normalize_phone("+7 027 123 45 67"), None);

@@ -1,4 +1,4 @@
-pub mod money;
-pub mod time;
 pub mod application;
+pub mod money;
 pub mod qr;
+pub mod time;

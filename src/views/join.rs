@@ -115,7 +115,13 @@ pub fn join_body(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) 
 }
 
 pub fn join_page(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) -> Markup {
-    auth_page(st, csrf, "Вход", Tab::Join, join_body(st, csrf, referred, f))
+    auth_page(
+        st,
+        csrf,
+        "Вход",
+        Tab::Join,
+        join_body(st, csrf, referred, f),
+    )
 }
 
 /// A full page around a result panel (for submissions without htmx).

@@ -60,7 +60,12 @@ fn back_link(to: &str, w: &WizardInput) -> Markup {
     }
 }
 
-pub fn address(streets: &[String], w: &WizardInput, err_street: Option<&str>, err_house: Option<&str>) -> Markup {
+pub fn address(
+    streets: &[String],
+    w: &WizardInput,
+    err_street: Option<&str>,
+    err_house: Option<&str>,
+) -> Markup {
     let body = html! {
         form .form method="get" action=(paths::JOIN_SELF_TARIFFS) novalidate
             hx-get=(paths::JOIN_SELF_TARIFFS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
@@ -102,7 +107,13 @@ const KINDS: [(&str, &str, bool); 4] = [
     ("other", "Дополнительно", false),
 ];
 
-pub fn tariffs(st: &AppState, cov: &Covered, w: &WizardInput, list: &[Tariff], err: Option<&str>) -> Markup {
+pub fn tariffs(
+    st: &AppState,
+    cov: &Covered,
+    w: &WizardInput,
+    list: &[Tariff],
+    err: Option<&str>,
+) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let body = html! {
         form .form method="get" action=(paths::JOIN_SELF_DATE) novalidate
@@ -148,7 +159,11 @@ pub fn tariffs(st: &AppState, cov: &Covered, w: &WizardInput, list: &[Tariff], e
 }
 
 pub fn date(w: &WizardInput, days: &[Date], err: Option<&str>) -> Markup {
-    let chosen = if days.iter().any(|d| d.to_string() == w.date) { w.date.clone() } else { String::new() };
+    let chosen = if days.iter().any(|d| d.to_string() == w.date) {
+        w.date.clone()
+    } else {
+        String::new()
+    };
     let body = html! {
         form .form method="get" action=(paths::JOIN_SELF_CONTACTS) novalidate
             hx-get=(paths::JOIN_SELF_CONTACTS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
@@ -213,7 +228,13 @@ pub struct Summary<'a> {
     pub date: Date,
 }
 
-pub fn summary(st: &AppState, csrf: &str, w: &WizardInput, s: &Summary, error: Option<&str>) -> Markup {
+pub fn summary(
+    st: &AppState,
+    csrf: &str,
+    w: &WizardInput,
+    s: &Summary,
+    error: Option<&str>,
+) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let total: i64 = s.tariffs.iter().map(|t| t.price_kop).sum();
     let body = html! {

@@ -63,7 +63,12 @@ pub struct Nav<'a> {
 /// A story full size, with its neighbours for «‹» / «›», arrow keys and swipes (assets/app.js).
 pub fn modal(s: &Story, nav: &Nav) -> Markup {
     let title_id = "story-title";
-    let seq = nav.seq.iter().map(i64::to_string).collect::<Vec<_>>().join(".");
+    let seq = nav
+        .seq
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
     let url = |id: i64| format!("{}?seq={seq}", story_url(id));
     let (pos, total) = (nav.pos, nav.seq.len());
     html! {

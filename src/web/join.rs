@@ -19,8 +19,7 @@ use crate::{
 pub const ERR_ADDRESS: &str = "Укажите адрес подключения";
 pub const ERR_NAME: &str = "Укажите, как к Вам обращаться";
 pub const ERR_PHONE: &str = "Введите номер телефона, например +7 900 123-45-67";
-pub const ERR_CONSENT: &str =
-    "Нужно согласие с условиями оферты и обработкой персональных данных";
+pub const ERR_CONSENT: &str = "Нужно согласие с условиями оферты и обработкой персональных данных";
 
 /// The contract whose personal link brought this visitor, if its code is still valid.
 pub async fn referrer(req: &Request, st: &SharedState) -> poem::Result<Option<i64>> {
@@ -70,7 +69,9 @@ pub async fn store(req: &Request, st: &SharedState, a: Ready) -> poem::Result<ap
     let consent_version = st.cfg.join.consent_version.clone();
     let sales = st.cfg.sales.email.clone();
     if sales.is_none() {
-        tracing::warn!("no [sales] email configured: the application is stored without a notification");
+        tracing::warn!(
+            "no [sales] email configured: the application is stored without a notification"
+        );
     }
     let saved = st
         .db
@@ -110,13 +111,21 @@ pub async fn page(
     ))
 }
 
-fn reply(req: &Request, st: &SharedState, csrf: &str, status: StatusCode, f: &SpecialistForm) -> Response {
+fn reply(
+    req: &Request,
+    st: &SharedState,
+    csrf: &str,
+    status: StatusCode,
+    f: &SpecialistForm,
+) -> Response {
     let markup = if htmx::is_htmx(req) {
         view::specialist_form(st, csrf, f)
     } else {
         view::join_page(st, csrf, false, f)
     };
-    Html(markup.into_string()).with_status(status).into_response()
+    Html(markup.into_string())
+        .with_status(status)
+        .into_response()
 }
 
 fn done(req: &Request, st: &SharedState, csrf: &str, merged: bool) -> Response {
@@ -136,9 +145,10 @@ pub async fn submit(
     csrf: &CsrfToken,
     body: poem::Body,
 ) -> poem::Result<Response> {
-    let bytes = body.into_bytes_limit(16 * 1024).await.map_err(|_| {
-        crate::error::AppError::BadRequest("Слишком большой запрос".into())
-    })?;
+    let bytes = body
+        .into_bytes_limit(16 * 1024)
+        .await
+        .map_err(|_| crate::error::AppError::BadRequest("Слишком большой запрос".into()))?;
     let mut address = String::new();
     let mut name = String::new();
     let mut phone = String::new();
@@ -180,7 +190,13 @@ pub async fn submit(
         f.err_consent = Some(ERR_CONSENT);
     }
     if f.has_errors() {
-        return Ok(reply(req, st, &csrf.0, StatusCode::UNPROCESSABLE_ENTITY, &f));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &f,
+        ));
     }
     if let Some(msg) = rate_limited(req, st) {
         f.error = Some(msg);

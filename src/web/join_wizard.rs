@@ -25,7 +25,11 @@ fn partial(req: &Request) -> bool {
 }
 
 fn respond(req: &Request, st: &SharedState, csrf: &str, status: StatusCode, m: Markup) -> Response {
-    let html = if partial(req) { m } else { view::page(st, csrf, m) };
+    let html = if partial(req) {
+        m
+    } else {
+        view::page(st, csrf, m)
+    };
     let mut resp = Html(html.into_string()).with_status(status).into_response();
     if status != StatusCode::OK {
         // Re-shown step with errors: keep the address bar on the step that was left.
@@ -82,7 +86,14 @@ async fn facts(st: &SharedState, w: &WizardInput) -> poem::Result<Facts> {
 
 /// Validates the answers up to `upto` (exclusive) and renders the step asked for, or the first
 /// step that needs fixing.
-fn render(req: &Request, st: &SharedState, csrf: &str, w: &WizardInput, f: &Facts, upto: Step) -> Response {
+fn render(
+    req: &Request,
+    st: &SharedState,
+    csrf: &str,
+    w: &WizardInput,
+    f: &Facts,
+    upto: Step,
+) -> Response {
     let bad = StatusCode::UNPROCESSABLE_ENTITY;
     let ok = StatusCode::OK;
     // Address.
@@ -105,10 +116,24 @@ fn render(req: &Request, st: &SharedState, csrf: &str, w: &WizardInput, f: &Fact
     // Services.
     let chosen = match check_tariffs(w, &f.tariffs) {
         _ if upto == Step::Tariffs => {
-            return respond(req, st, csrf, ok, view::tariffs(st, cov, w, &f.tariffs, None))
+            return respond(
+                req,
+                st,
+                csrf,
+                ok,
+                view::tariffs(st, cov, w, &f.tariffs, None),
+            )
         }
         Ok(c) => c,
-        Err(e) => return respond(req, st, csrf, bad, view::tariffs(st, cov, w, &f.tariffs, Some(e))),
+        Err(e) => {
+            return respond(
+                req,
+                st,
+                csrf,
+                bad,
+                view::tariffs(st, cov, w, &f.tariffs, Some(e)),
+            )
+        }
     };
     // Date.
     let days = connection_days(f.today, st.cfg.join.wizard_weeks);
@@ -121,7 +146,13 @@ fn render(req: &Request, st: &SharedState, csrf: &str, w: &WizardInput, f: &Fact
     };
     // Contacts.
     if upto == Step::Contacts {
-        return respond(req, st, csrf, ok, view::contacts(st, csrf, w, &ContactErrors::default()));
+        return respond(
+            req,
+            st,
+            csrf,
+            ok,
+            view::contacts(st, csrf, w, &ContactErrors::default()),
+        );
     }
     let e = check_contacts(w);
     if e.name.is_some() || e.phone.is_some() || e.email.is_some() || e.consent.is_some() {
@@ -155,46 +186,83 @@ fn check_tariffs(w: &WizardInput, all: &[Tariff]) -> Result<Vec<Tariff>, &'stati
 fn check_contacts(w: &WizardInput) -> ContactErrors {
     ContactErrors {
         name: w.name.is_empty().then_some(join::ERR_NAME),
-        phone: normalize_phone(&w.phone).is_none().then_some(join::ERR_PHONE),
-        email: (!valid_email(&w.email)).then_some("Введите адрес электронной почты, например name@company.ru"),
+        phone: normalize_phone(&w.phone)
+            .is_none()
+            .then_some(join::ERR_PHONE),
+        email: (!valid_email(&w.email))
+            .then_some("Введите адрес электронной почты, например name@company.ru"),
         consent: (!w.consent).then_some(join::ERR_CONSENT),
     }
 }
 
-async fn step(req: &Request, st: &SharedState, csrf: &CsrfToken, body: poem::Body, upto: Step) -> poem::Result<Response> {
+async fn step(
+    req: &Request,
+    st: &SharedState,
+    csrf: &CsrfToken,
+    body: poem::Body,
+    upto: Step,
+) -> poem::Result<Response> {
     let w = input(req, body).await?;
     let f = facts(st, &w).await?;
     Ok(render(req, st, &csrf.0, &w, &f, upto))
 }
 
 #[handler]
-pub async fn wizard_address(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, body: poem::Body) -> poem::Result<Response> {
+pub async fn wizard_address(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    body: poem::Body,
+) -> poem::Result<Response> {
     step(req, st, csrf, body, Step::Address).await
 }
 
 #[handler]
-pub async fn wizard_tariffs(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, body: poem::Body) -> poem::Result<Response> {
+pub async fn wizard_tariffs(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    body: poem::Body,
+) -> poem::Result<Response> {
     step(req, st, csrf, body, Step::Tariffs).await
 }
 
 #[handler]
-pub async fn wizard_date(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, body: poem::Body) -> poem::Result<Response> {
+pub async fn wizard_date(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    body: poem::Body,
+) -> poem::Result<Response> {
     step(req, st, csrf, body, Step::Date).await
 }
 
 #[handler]
-pub async fn wizard_contacts(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, body: poem::Body) -> poem::Result<Response> {
+pub async fn wizard_contacts(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    body: poem::Body,
+) -> poem::Result<Response> {
     step(req, st, csrf, body, Step::Contacts).await
 }
 
 #[handler]
-pub async fn wizard_summary(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, body: poem::Body) -> poem::Result<Response> {
+pub async fn wizard_summary(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    body: poem::Body,
+) -> poem::Result<Response> {
     step(req, st, csrf, body, Step::Summary).await
 }
 
 /// House suggestions for the typed street.
 #[handler]
-pub async fn wizard_houses(req: &Request, Data(st): Data<&SharedState>) -> poem::Result<Html<String>> {
+pub async fn wizard_houses(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+) -> poem::Result<Html<String>> {
     let w = WizardInput::parse(req.uri().query().unwrap_or("").as_bytes());
     let list = st
         .db
@@ -205,16 +273,28 @@ pub async fn wizard_houses(req: &Request, Data(st): Data<&SharedState>) -> poem:
 
 /// «Отправить заявку»: checks everything again and stores the application.
 #[handler]
-pub async fn wizard_submit(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, body: poem::Body) -> poem::Result<Response> {
+pub async fn wizard_submit(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    body: poem::Body,
+) -> poem::Result<Response> {
     let w = input(req, body).await?;
     if w.honey {
         tracing::info!("application dropped: honeypot filled");
-        return Ok(respond(req, st, &csrf.0, StatusCode::OK, view::done(false, None)));
+        return Ok(respond(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::OK,
+            view::done(false, None),
+        ));
     }
     let f = facts(st, &w).await?;
     let days = connection_days(f.today, st.cfg.join.wizard_weeks);
     let date = days.iter().copied().find(|d| d.to_string() == w.date);
-    let (Some(cov), Ok(chosen), Some(date)) = (&f.covered, check_tariffs(&w, &f.tariffs), date) else {
+    let (Some(cov), Ok(chosen), Some(date)) = (&f.covered, check_tariffs(&w, &f.tariffs), date)
+    else {
         return Ok(render(req, st, &csrf.0, &w, &f, Step::Summary));
     };
     let e = check_contacts(&w);
@@ -258,5 +338,11 @@ pub async fn wizard_submit(req: &Request, Data(st): Data<&SharedState>, csrf: &C
         },
     )
     .await?;
-    Ok(respond(req, st, &csrf.0, StatusCode::OK, view::done(saved.merged, Some(date))))
+    Ok(respond(
+        req,
+        st,
+        &csrf.0,
+        StatusCode::OK,
+        view::done(saved.merged, Some(date)),
+    ))
 }

@@ -23,7 +23,10 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::LOGIN, get(login::page).post(login::submit))
         .at(paths::LOGIN_PHONE, get(login::phone_tab))
         .at(paths::JOIN, get(join::page).post(join::submit))
-        .at(paths::JOIN_SELF, get(join_wizard::wizard_address).post(join_wizard::wizard_submit))
+        .at(
+            paths::JOIN_SELF,
+            get(join_wizard::wizard_address).post(join_wizard::wizard_submit),
+        )
         .at(paths::JOIN_SELF_HOUSES, get(join_wizard::wizard_houses))
         .at(paths::JOIN_SELF_TARIFFS, get(join_wizard::wizard_tariffs))
         .at(paths::JOIN_SELF_DATE, get(join_wizard::wizard_date))

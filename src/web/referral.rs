@@ -73,7 +73,9 @@ pub async fn card(
         .await?;
     let Some(code) = code else {
         // No personal code issued for this contract: nothing to show.
-        return Ok(Html(r#"<section id="referral" hidden></section>"#.to_owned()));
+        return Ok(Html(
+            r#"<section id="referral" hidden></section>"#.to_owned(),
+        ));
     };
     let link = personal_link(&public_base(req, &st.cfg), &code);
     let svg = qr::svg(&link, "QR-код персональной ссылки");

@@ -10,7 +10,10 @@ use crate::{auth::guard::CurrentAccount, db::stories, error::AppError, state::Sh
 
 /// The strip in this account's order (loaded into the main page).
 #[handler]
-pub async fn strip(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::Result<Html<String>> {
+pub async fn strip(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+) -> poem::Result<Html<String>> {
     let now = st.clock.now();
     let list = st
         .db

@@ -2,3 +2,5 @@
 mod browser;
 mod common;
 mod foundation;
+mod growth;
+mod growth_join;

@@ -162,6 +162,7 @@ pub fn seed(
             params![id, kind, name, price, desc],
         )?;
     }
+    #[allow(clippy::type_complexity)]
     let services: [(
         i64,
         i64,

@@ -102,12 +102,12 @@ pub fn join_body(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) 
         @if referred {
             p .referred-note { "Вы пришли по приглашению клиента — мы учтем это при подключении." }
         }
-        a .self-connect href=(paths::JOIN_SELF) {
+        div .self-connect {
             span .self-connect-text {
                 strong { "Подключиться самостоятельно" }
                 span .muted { "Выберите услуги и дату подключения онлайн" }
             }
-            span .btn .btn-primary { "Перейти" }
+            a .btn .btn-primary href=(paths::JOIN_SELF) { "Перейти" }
         }
         p .divider { span { "или оставьте заявку специалисту" } }
         (specialist_form(st, csrf, f))

@@ -167,3 +167,49 @@ async fn browser_walk_the_wizard_to_the_summary_and_back() {
     b.see("Услуги и тарифы").await;
     assert_no_csp_violations(&s).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_referral_section_copies_the_link_and_opens_its_lists() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    b.login_demo(&s.base).await;
+    b.see("15180 рублей").await;
+    b.see("Персональная ссылка").await;
+    let link =
+        b.c.find(Locator::Id("referral-url"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+    assert!(link.starts_with(&format!("{}/r/", s.base)), "{link}");
+    b.c.find(Locator::Css("svg.qr"))
+        .await
+        .expect("QR code shown");
+    b.click("Скопировать").await;
+    b.see("Ссылка").await; // «Ссылка скопирована» (or selected for Ctrl+C where the clipboard is denied)
+    b.click("Как это работает?").await;
+    b.see("Отправьте персональную ссылку").await;
+    b.shoot("referral").await;
+    b.click("Мои приглашения").await;
+    b.see("ООО «Альфа-Строй»").await;
+    b.see("Подключается").await;
+    b.shoot("referral-invitations").await;
+    b.click("Закрыть").await;
+    b.click("История").await;
+    b.see("Бонус за подключение ИП Гарипов").await;
+    b.click("Закрыть").await;
+    b.click("Подробнее об акции").await;
+    b.see("Бонус начисляется").await;
+    b.click("Закрыть").await;
+
+    // The link itself leads a visitor to «Стать абонентом» with the referrer remembered.
+    b.click("Настройки").await;
+    b.click("Выйти из личного кабинета").await;
+    b.wait_path("/login").await;
+    b.goto(&link).await;
+    b.wait_path("/join").await;
+    b.see("Вы пришли по приглашению клиента").await;
+    assert_no_csp_violations(&s).await;
+}

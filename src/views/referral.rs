@@ -42,6 +42,7 @@ pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
     html! {
         section #referral .card .referral {
             h2 { "Приглашайте клиентов" }
+            div .referral-main {
             p .referral-earned {
                 span .muted { "Вы заработали" }
                 strong .referral-amount { (roubles_words(r.earned_kop)) }
@@ -55,6 +56,8 @@ pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
                     li { "После подключения бонус начисляется Вам, а деньги приходят на расчетный счет по окончании месяца." }
                 }
             }
+            }
+            div .referral-side {
             div .referral-link {
                 label for="referral-url" { "Персональная ссылка" }
                 div .copy-row {
@@ -71,6 +74,7 @@ pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
                 button .link-btn type="button" hx-get=(paths::REFERRAL_INVITATIONS) hx-target="#modal" { "Мои приглашения" }
                 button .link-btn type="button" hx-get=(paths::REFERRAL_HISTORY) hx-target="#modal" { "История" }
                 button .link-btn type="button" hx-get=(paths::REFERRAL_TERMS) hx-target="#modal" { "Подробнее об акции" }
+            }
             }
         }
     }

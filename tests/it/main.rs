@@ -5,3 +5,4 @@ mod common;
 mod foundation;
 mod growth;
 mod growth_join;
+mod growth_wizard;

@@ -106,6 +106,8 @@ pub struct NewApplication<'a> {
     pub phone: &'a str,
     pub email: Option<&'a str>,
     pub details_json: &'a str,
+    /// Human-readable details for the notification e-mail (services, date, organisation).
+    pub summary: &'a str,
     pub referrer_contract_id: Option<i64>,
     pub consent_version: &'a str,
     pub ip: &'a str,
@@ -214,8 +216,9 @@ fn notification(a: &NewApplication, s: Saved) -> (String, String) {
     if let Some(e) = a.email {
         body.push_str(&format!("E-mail: {e}\n"));
     }
-    if a.details_json != "{}" {
-        body.push_str(&format!("Детали: {}\n", a.details_json));
+    if !a.summary.is_empty() {
+        body.push_str(a.summary);
+        body.push('\n');
     }
     if a.referrer_contract_id.is_some() {
         body.push_str("По приглашению клиента (реферальная программа)\n");

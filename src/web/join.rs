@@ -58,6 +58,7 @@ pub struct Ready {
     pub phone: String,
     pub email: Option<String>,
     pub details_json: String,
+    pub summary: String,
 }
 
 /// Stores it with the consent version, the referrer and the visitor's IP; queues the e-mail
@@ -83,6 +84,7 @@ pub async fn store(req: &Request, st: &SharedState, a: Ready) -> poem::Result<ap
                 phone: &a.phone,
                 email: a.email.as_deref(),
                 details_json: &a.details_json,
+                summary: &a.summary,
                 referrer_contract_id: referrer,
                 consent_version: &consent_version,
                 ip: &ip,
@@ -212,6 +214,7 @@ pub async fn submit(
             phone: normalized.unwrap_or_default(),
             email: None,
             details_json: "{}".into(),
+            summary: String::new(),
         },
     )
     .await?;

@@ -320,6 +320,23 @@ pub async fn wizard_submit(
             "id": t.id, "kind": t.kind, "name": t.name, "price_kop": t.price_kop,
         })).collect::<Vec<_>>(),
     });
+    let sym = &st.cfg.branding.currency_symbol;
+    let mut summary = String::from("Самостоятельное подключение:\n");
+    for t in &chosen {
+        summary.push_str(&format!(
+            "  {} — {}/мес\n",
+            t.name,
+            crate::domain::money::format(t.price_kop, sym)
+        ));
+    }
+    summary.push_str(&format!(
+        "Дата подключения: {} {}\n",
+        crate::domain::application::day_label(date),
+        date.year()
+    ));
+    if !w.org.is_empty() {
+        summary.push_str(&format!("Организация: {}\n", w.org));
+    }
     let name = if w.org.is_empty() {
         w.name.clone()
     } else {
@@ -335,6 +352,7 @@ pub async fn wizard_submit(
             phone: normalize_phone(&w.phone).unwrap_or_default(),
             email: Some(w.email.clone()),
             details_json: details.to_string(),
+            summary,
         },
     )
     .await?;

@@ -102,10 +102,19 @@ async fn wizard_walks_to_the_summary_and_stores_the_application() {
     let v: serde_json::Value = serde_json::from_str(&details).unwrap();
     assert_eq!(v["connection_date"], date.as_str());
     assert_eq!(v["tariffs"].as_array().unwrap().len(), 3);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Новая заявка%самостоятельное%'"),
-        1
+    let mail: String = app
+        .db()
+        .query_row(
+            "SELECT body FROM outbox WHERE subject LIKE 'Новая заявка%самостоятельное%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        normalize(&mail).contains("Бизнес 300 — 1 500,00 ₽/мес"),
+        "{mail}"
     );
+    assert!(mail.contains("Дата подключения:") && mail.contains("ООО «Ромашка»"));
     // Without consent the contacts step comes back with the message.
     form.retain(|(k, _)| *k != "consent");
     let r = app.post("/join/self/summary", &form).await;

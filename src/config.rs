@@ -16,6 +16,7 @@ pub struct Config {
     pub referral: Referral,
     pub join: Join,
     pub sales: Sales,
+    pub uploads: Uploads,
 }
 
 impl Default for Config {
@@ -31,6 +32,7 @@ impl Default for Config {
             referral: Referral::default(),
             join: Join::default(),
             sales: Sales::default(),
+            uploads: Uploads::default(),
         }
     }
 }
@@ -166,6 +168,24 @@ impl Default for Referral {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Uploads {
+    /// Where uploaded scans are kept (outside any web root). Default: `uploads/` next to the database.
+    pub dir: Option<std::path::PathBuf>,
+    /// Largest accepted file, in megabytes.
+    pub max_mb: u32,
+}
+
+impl Default for Uploads {
+    fn default() -> Self {
+        Uploads {
+            dir: None,
+            max_mb: 10,
+        }
+    }
+}
+
 /// «Стать абонентом»: application forms and the self-connect wizard.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -197,6 +217,16 @@ impl Default for Join {
 pub struct Sales {
     /// E-mail address that gets a notification for each new application (queued in the outbox).
     pub email: Option<String>,
+}
+
+impl Uploads {
+    pub fn max_bytes(&self) -> u64 {
+        u64::from(self.max_mb) * 1024 * 1024
+    }
+    /// The directory (resolved at start-up by `build_state`).
+    pub fn dir(&self) -> std::path::PathBuf {
+        self.dir.clone().unwrap_or_else(|| "uploads".into())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +303,11 @@ impl Config {
         if self.join.wizard_weeks == 0 || self.join.wizard_weeks > 12 {
             return Err(ConfigError::Invalid(
                 "join.wizard_weeks must be 1..=12".into(),
+            ));
+        }
+        if !(1..=100).contains(&self.uploads.max_mb) {
+            return Err(ConfigError::Invalid(
+                "uploads.max_mb must be between 1 and 100".into(),
             ));
         }
         if self.sessions.idle_timeout_days == 0

@@ -42,6 +42,11 @@ pub fn build_state(
     seed_demo: bool,
 ) -> Result<SharedState, StartError> {
     cfg.validate()?;
+    let mut cfg = cfg;
+    if cfg.uploads.dir.is_none() {
+        let base = db_path.parent().unwrap_or(Path::new(""));
+        cfg.uploads.dir = Some(base.join("uploads"));
+    }
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)
         .map_err(|e| config::ConfigError::Invalid(format!("time_zone: {e}")))?;
     let (db, opened) = Db::open(db_path)?;

@@ -5,6 +5,8 @@ pub mod contracts;
 pub mod demo;
 pub mod migrate;
 pub mod referral;
+pub mod requests;
+pub mod services;
 pub mod sessions;
 pub mod stories;
 

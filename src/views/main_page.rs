@@ -55,7 +55,12 @@ pub fn balance_card(st: &AppState, k: &ContractSummary) -> Markup {
     }
 }
 
-pub fn main_page(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
+pub fn main_page(
+    st: &AppState,
+    csrf: &str,
+    k: &ContractSummary,
+    dash: &crate::db::services::Dashboard,
+) -> Markup {
     let content = html! {
         (header(st, csrf, k))
         main .container {
@@ -64,6 +69,8 @@ pub fn main_page(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
             div .dashboard {
                 (balance_card(st, k))
                 (super::referral::placeholder(st))
+                (super::services::services_card(st, &dash.services))
+                (super::actions::actions_card(st, dash))
             }
         }
         (footer(st))

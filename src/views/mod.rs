@@ -1,4 +1,6 @@
 //! maud views: pages, partials and components.
+pub mod action_form;
+pub mod actions;
 pub mod components;
 pub mod error;
 pub mod join;
@@ -7,4 +9,5 @@ pub mod layout;
 pub mod login;
 pub mod main_page;
 pub mod referral;
+pub mod services;
 pub mod stories;

@@ -1,4 +1,5 @@
 //! HTTP: routes and middleware order.
+pub mod actions;
 pub mod assets;
 pub mod htmx;
 pub mod join;
@@ -8,6 +9,7 @@ pub mod main_page;
 pub mod mw;
 pub mod paths;
 pub mod referral;
+pub mod services;
 pub mod stories;
 pub mod system;
 
@@ -43,7 +45,11 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::REFERRAL_HISTORY, get(referral::history))
         .at(paths::REFERRAL_TERMS, get(referral::terms))
         .at(paths::EXPRESS, get(system::express))
-        .at(paths::LOGOUT, post(login::logout));
+        .at(paths::LOGOUT, post(login::logout))
+        .at(paths::SERVICE, get(services::service))
+        .at(paths::ACTION, get(actions::form).post(actions::submit))
+        .at(paths::REQUEST, get(services::request))
+        .at(paths::UPLOAD, get(services::upload));
     let pages = mw::csrf_layers(pages, state.csrf_key);
 
     Route::new()

@@ -27,3 +27,20 @@ pub const JOIN_SELF_TARIFFS: &str = "/join/self/tariffs";
 pub const JOIN_SELF_DATE: &str = "/join/self/date";
 pub const JOIN_SELF_CONTACTS: &str = "/join/self/contacts";
 pub const JOIN_SELF_SUMMARY: &str = "/join/self/summary";
+pub const SERVICE: &str = "/services/:id";
+pub const ACTION: &str = "/actions/:code";
+pub const REQUEST: &str = "/requests/:id";
+pub const UPLOAD: &str = "/uploads/:id";
+
+pub fn service(id: i64) -> String {
+    format!("/services/{id}")
+}
+pub fn action(code: &str) -> String {
+    format!("/actions/{code}")
+}
+pub fn request(id: i64) -> String {
+    format!("/requests/{id}")
+}
+pub fn upload(id: i64) -> String {
+    format!("/uploads/{id}")
+}

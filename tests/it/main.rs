@@ -1,4 +1,7 @@
 //! The one integration test binary: the real app over a temp SQLite file.
+mod actions;
+mod actions_access;
+mod actions_browser;
 mod browser;
 mod browser_growth;
 mod common;

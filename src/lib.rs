@@ -95,6 +95,7 @@ pub fn build_state(
         csrf_key,
         demo,
         logo,
+        ended_sessions: tokio::sync::broadcast::channel(256).0,
         csp_violations: Default::default(),
         cfg,
     }))

@@ -182,9 +182,17 @@ pub async fn submit(
 pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result<Response> {
     if let Some(token) = session::token_from(req) {
         let th = token_hash(&token);
-        st.db
-            .run(move |c| Ok(sessions::delete_by_token(c, &th)?))
+        let ended = st
+            .db
+            .run(move |c| {
+                let id = sessions::by_token(c, &th)?.map(|s| s.id);
+                if let Some(id) = id {
+                    sessions::delete(c, id)?;
+                }
+                Ok(id)
+            })
             .await?;
+        st.sessions_ended(ended.into_iter().collect());
     }
     let cookie = expired_cookie(secure_cookies(req, &st.cfg));
     Ok(htmx::redirect(req, paths::LOGIN)

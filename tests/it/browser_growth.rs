@@ -42,6 +42,22 @@ async fn browser_open_a_story_and_see_it_move_to_the_end() {
     body.send_keys("\u{E014}").await.unwrap(); // ArrowRight
     b.see("2 из 5").await;
     b.see("Выделенный IPv4-адрес").await;
+    // A swipe to the right goes back, one to the left goes on.
+    let swipe = r#"
+        const [dx] = arguments;
+        const el = document.querySelector('dialog[data-story] .story-view');
+        const t = (x) => new Touch({identifier: 1, target: el, clientX: x, clientY: 300});
+        el.dispatchEvent(new TouchEvent('touchstart', {bubbles: true, touches: [t(200)], changedTouches: [t(200)]}));
+        el.dispatchEvent(new TouchEvent('touchend', {bubbles: true, touches: [], changedTouches: [t(200 + dx)]}));
+    "#;
+    b.c.execute(swipe, vec![serde_json::json!(120)])
+        .await
+        .unwrap();
+    b.see("1 из 5").await;
+    b.c.execute(swipe, vec![serde_json::json!(-120)])
+        .await
+        .unwrap();
+    b.see("2 из 5").await;
     b.click("Закрыть").await;
 
     // Both viewed stories are now at the end, in viewing order.

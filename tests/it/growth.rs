@@ -208,3 +208,20 @@ async fn referral_section_is_absent_when_the_programme_is_off() {
     assert!(!app.get("/").await.body.contains("/referral"));
     assert_eq!(app.get_hx("/referral").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn stylesheet_blocks_are_balanced() {
+    // A lost `}` (e.g. in a merge) silently disables every rule after it.
+    let app = TestApp::new().await;
+    let css = app.get("/assets/app.css").await.body;
+    let mut depth = 0i32;
+    for ch in css.chars() {
+        match ch {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        assert!(depth >= 0, "unbalanced `}}` in app.css");
+    }
+    assert_eq!(depth, 0, "unclosed block in app.css");
+}

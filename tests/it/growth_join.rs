@@ -277,3 +277,14 @@ async fn referral_link_attaches_the_referrer_to_the_application() {
         inv.body
     );
 }
+
+#[test]
+fn example_config_with_the_growth_keys_parses() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kabinet.example.toml"))
+            .unwrap();
+    let cfg = Config::parse(&text).expect("example config parses");
+    assert!(cfg.referral.enabled);
+    assert_eq!(cfg.join.wizard_weeks, 3);
+    assert_eq!(cfg.limits.applications_per_ip_per_hour, 10);
+}

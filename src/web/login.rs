@@ -39,15 +39,6 @@ pub fn phone_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String>
     )
 }
 
-#[handler]
-pub fn join_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    let text = match &st.cfg.branding.support_phone {
-        Some(p) => format!("Онлайн-заявка на подключение скоро появится. Чтобы подключиться сейчас, позвоните нам: {p}."),
-        None => "Онлайн-заявка на подключение скоро появится.".to_owned(),
-    };
-    Html(view::not_yet(st, &csrf.0, Tab::Join, &text).into_string())
-}
-
 #[derive(Deserialize)]
 pub struct LoginInput {
     #[serde(default)]

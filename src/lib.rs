@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod services;
 pub mod state;
 pub mod views;
 pub mod web;
@@ -81,6 +82,7 @@ pub fn build_state(
             Some((mime.to_owned(), bytes))
         }
     };
+    let money = services::payments::flow::Money::new(&cfg, &db);
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
@@ -91,6 +93,7 @@ pub fn build_state(
         demo,
         logo,
         csp_violations: Default::default(),
+        money,
         cfg,
     }))
 }
@@ -103,6 +106,11 @@ fn key32(hex_key: &str) -> [u8; 32] {
         }
     }
     k
+}
+
+/// Background payment jobs: pending re-check, autopay charges, e-mail delivery.
+pub fn spawn_jobs(st: SharedState) -> tokio::task::JoinHandle<()> {
+    services::jobs::spawn(st)
 }
 
 /// Periodic upkeep: forget idle rate-limit keys, delete expired sessions.

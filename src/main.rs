@@ -119,6 +119,7 @@ fn serve(
     rt.block_on(async move {
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());
+        kabinet::spawn_jobs(state.clone());
         let demo = state.demo;
         let app = kabinet::app(state);
         let listener = TcpListener::bind(listen.clone());

@@ -19,6 +19,8 @@ pub struct AppState {
     pub logo: Option<(String, Vec<u8>)>,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
+    /// Payment provider and express-payment rate limits.
+    pub money: crate::services::payments::flow::Money,
 }
 
 pub type SharedState = Arc<AppState>;

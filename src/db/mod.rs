@@ -1,8 +1,11 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
 pub mod accounts;
+pub mod autopay;
 pub mod contracts;
 pub mod demo;
+pub mod ledger;
 pub mod migrate;
+pub mod payments;
 pub mod sessions;
 
 use crate::error::AppError;

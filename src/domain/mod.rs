@@ -1,2 +1,3 @@
 pub mod money;
+pub mod payment;
 pub mod time;

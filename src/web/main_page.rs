@@ -4,9 +4,17 @@ use poem::{
     web::{CsrfToken, Data, Html},
 };
 
-use crate::{auth::guard::CurrentContract, state::SharedState, views};
+use crate::{auth::guard::CurrentContract, db, state::SharedState, views};
 
 #[handler]
-pub fn index(Data(st): Data<&SharedState>, csrf: &CsrfToken, cur: CurrentContract) -> Html<String> {
-    Html(views::main_page::main_page(st, &csrf.0, &cur.contract).into_string())
+pub async fn index(
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    cur: CurrentContract,
+) -> poem::Result<Html<String>> {
+    let cid = cur.contract.id;
+    let autopay = st.db.run(move |c| Ok(db::autopay::get(c, cid)?)).await?;
+    Ok(Html(
+        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref()).into_string(),
+    ))
 }

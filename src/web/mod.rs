@@ -1,10 +1,13 @@
 //! HTTP: routes and middleware order.
 pub mod assets;
+pub mod balance;
+pub mod express;
 pub mod htmx;
 pub mod login;
 pub mod main_page;
 pub mod mw;
 pub mod paths;
+pub mod payments;
 pub mod system;
 
 use poem::{get, post, Endpoint, EndpointExt, Route};
@@ -19,7 +22,18 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::LOGIN, get(login::page).post(login::submit))
         .at(paths::LOGIN_PHONE, get(login::phone_tab))
         .at(paths::JOIN, get(login::join_tab))
-        .at(paths::EXPRESS, get(system::express))
+        .at(paths::EXPRESS, get(express::page))
+        .at(paths::EXPRESS_FIND, post(express::find))
+        .at(paths::EXPRESS_PAY, get(express::pay_modal).post(express::pay_submit))
+        .at(paths::PAYMENT, get(payments::modal).post(payments::submit))
+        .at(format!("{}/:token", paths::PAYMENT_RETURN), get(payments::payment_return))
+        .at(format!("{}/:id", paths::SANDBOX_CHECKOUT), get(payments::sandbox_page))
+        .at(format!("{}/:id/pay", paths::SANDBOX_CHECKOUT), post(payments::sandbox_pay))
+        .at(format!("{}/:id/cancel", paths::SANDBOX_CHECKOUT), post(payments::sandbox_cancel))
+        .at(paths::HISTORY, get(balance::history))
+        .at(paths::HISTORY_MORE, get(balance::history_more))
+        .at(paths::AUTOPAY, get(balance::autopay_modal).post(balance::autopay_connect))
+        .at(paths::AUTOPAY_OFF, post(balance::autopay_off))
         .at(paths::LOGOUT, post(login::logout));
     let pages = mw::csrf_layers(pages, state.csrf_key);
 
@@ -30,6 +44,9 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::HEALTH, get(system::health))
         .at(paths::READY, get(system::ready))
         .at(paths::CSP_REPORT, post(system::csp_report))
+        // Gateway notifications come from the provider's servers: no CSRF token, verified by
+        // fetching the payment back from the provider.
+        .at(format!("{}/:provider", paths::PAYMENT_NOTIFY), post(payments::notify))
         .nest("/", pages)
         .with(mw::OuterLayer)
         .data(state)

@@ -2,3 +2,5 @@
 mod browser;
 mod common;
 mod foundation;
+mod gateway_stub;
+mod payments;

@@ -3,4 +3,5 @@ mod browser;
 mod common;
 mod foundation;
 mod gateway_stub;
+mod balance;
 mod payments;

@@ -1,5 +1,6 @@
 //! The one integration test binary: the real app over a temp SQLite file.
 mod browser;
+mod browser_money;
 mod common;
 mod foundation;
 mod gateway_stub;

@@ -40,14 +40,20 @@ fn seed(st: &kabinet::state::SharedState) -> (String, Vec<i64>) {
                 ("charge", "Абонентская плата", -4_000)
             };
             bal += amt;
-            ins.execute(params![kind, desc, amt, bal, at, format!("bench:{i}")]).unwrap();
+            ins.execute(params![kind, desc, amt, bal, at, format!("bench:{i}")])
+                .unwrap();
             let z = kabinet::domain::time::zoned(at, &st.tz);
-            if z.day() == 1 && months.last().is_none_or(|m: &(i16, i8)| *m != (z.year(), z.month())) {
+            if z.day() == 1
+                && months
+                    .last()
+                    .is_none_or(|m: &(i16, i8)| *m != (z.year(), z.month()))
+            {
                 months.push((z.year(), z.month()));
             }
         }
     }
-    tx.execute("UPDATE contracts SET balance_kop = ?1 WHERE id = 1", [bal]).unwrap();
+    tx.execute("UPDATE contracts SET balance_kop = ?1 WHERE id = 1", [bal])
+        .unwrap();
     let token = session::new_token();
     let account = db::accounts::contract_account(&tx, 1, 0).unwrap();
     db::sessions::insert(
@@ -74,13 +80,18 @@ fn seed(st: &kabinet::state::SharedState) -> (String, Vec<i64>) {
     (token, befores)
 }
 
-async fn get(sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>, path: &str, cookie: &str) -> usize {
+async fn get(
+    sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+    path: &str,
+    cookie: &str,
+) -> usize {
     let req = hyper::Request::get(path)
         .header("host", "127.0.0.1")
         .header("cookie", cookie)
         .header("hx-request", "true")
         .body(Empty::new())
         .unwrap();
+    sender.ready().await.unwrap();
     let resp = sender.send_request(req).await.unwrap();
     assert!(resp.status().is_success(), "{path}: {}", resp.status());
     resp.into_body().collect().await.unwrap().to_bytes().len()
@@ -93,7 +104,16 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
 
 fn wrk(url: &str, cookie: &str) -> f64 {
     let out = std::process::Command::new("wrk")
-        .args(["-t2", "-c64", "-d8s", "-H", &format!("Cookie: {cookie}"), "-H", "HX-Request: true", url])
+        .args([
+            "-t2",
+            "-c64",
+            "-d8s",
+            "-H",
+            &format!("Cookie: {cookie}"),
+            "-H",
+            "HX-Request: true",
+            url,
+        ])
         .output()
         .expect("run wrk");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -107,7 +127,10 @@ fn wrk(url: &str, cookie: &str) -> f64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let st = build_state(Config::default(), &dir.path().join("bench.db"), true).unwrap();
@@ -170,6 +193,16 @@ fn main() {
             })
             .await
             .unwrap();
+            // References: the same guard with no payment code (main page), and CSRF without the guard.
+            for (name, path) in [("login page (CSRF layer, no DB)", "/login"), ("main page (session guard + 1 query)", "/")] {
+                let r = tokio::task::spawn_blocking({
+                    let (u, c) = (format!("{base}{path}"), cookie.clone());
+                    move || wrk(&u, &c)
+                })
+                .await
+                .unwrap();
+                println!("reference: {name} {r:.0} req/s, ratio {:.2}", r / trivial);
+            }
             println!(
                 "throughput: /healthz {trivial:.0} req/s, payment modal {modal:.0} req/s, ratio {:.2}  [target >= 0.50: {}]",
                 modal / trivial,

@@ -120,6 +120,8 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.money.express_ip.retain_recent();
+            st.money.express_ip.shrink_to_fit();
             let now = st.clock.now();
             let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
             let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;

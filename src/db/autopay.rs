@@ -85,7 +85,12 @@ pub fn saved(
     Ok(())
 }
 
-pub fn charged(tx: &Connection, payment_id: i64, contract_id: i64, now: i64) -> rusqlite::Result<()> {
+pub fn charged(
+    tx: &Connection,
+    payment_id: i64,
+    contract_id: i64,
+    now: i64,
+) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE autopay_attempts SET status = 'succeeded', updated_at = ?2 WHERE payment_id = ?1",
         params![payment_id, now],
@@ -124,10 +129,11 @@ pub fn declined(
             params![contract_id, notice],
         )?;
         if let Some(e) = email {
-            let number: String =
-                tx.query_row("SELECT number FROM contracts WHERE id = ?1", [contract_id], |r| {
-                    r.get(0)
-                })?;
+            let number: String = tx.query_row(
+                "SELECT number FROM contracts WHERE id = ?1",
+                [contract_id],
+                |r| r.get(0),
+            )?;
             mail::queue(
                 tx,
                 &e,

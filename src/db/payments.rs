@@ -166,7 +166,12 @@ pub fn stuck_pending(
     v
 }
 
-pub fn touch(c: &Connection, provider: &str, provider_payment_id: &str, now: i64) -> rusqlite::Result<()> {
+pub fn touch(
+    c: &Connection,
+    provider: &str,
+    provider_payment_id: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     c.prepare_cached(
         "UPDATE payments SET updated_at = ?3 WHERE provider = ?1 AND provider_payment_id = ?2 AND status = 'pending'",
     )?
@@ -189,11 +194,38 @@ pub fn cancel_never_sent(c: &Connection, before: i64, now: i64) -> rusqlite::Res
     Ok(n)
 }
 
+/// The provider refused to create the payment (e.g. a saved card it no longer accepts): the
+/// payment is canceled, and an autopay charge counts as declined.
+pub fn refused(c: &mut Connection, id: i64, ctx: &ApplyCtx) -> rusqlite::Result<bool> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let p = tx
+        .prepare_cached(&format!("SELECT {COLS} FROM payments WHERE id = ?1"))?
+        .query_row([id], row)
+        .optional()?;
+    let moved = tx.execute(
+        "UPDATE payments SET status = 'canceled', updated_at = ?2
+         WHERE id = ?1 AND status = 'pending' AND provider_payment_id IS NULL",
+        params![id, ctx.now],
+    )?;
+    if moved == 1 {
+        if let Some(p) = p.filter(|p| p.purpose == "autopay") {
+            super::autopay::declined(&tx, p.id, p.contract_id, ctx)?;
+        }
+    }
+    tx.commit()?;
+    Ok(moved == 1)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
     /// The balance was credited (once).
-    Credited { payment_id: i64, contract_id: i64 },
-    Canceled { payment_id: i64 },
+    Credited {
+        payment_id: i64,
+        contract_id: i64,
+    },
+    Canceled {
+        payment_id: i64,
+    },
     /// This event was processed before.
     Duplicate,
     /// The provider still has it pending.
@@ -241,7 +273,10 @@ pub fn apply(
         return Ok(Applied::Unknown);
     };
     if p.amount_kop != r.amount_kop {
-        tracing::warn!(payment = p.id, "provider amount differs from ours; not settled");
+        tracing::warn!(
+            payment = p.id,
+            "provider amount differs from ours; not settled"
+        );
         return Ok(Applied::Unknown);
     }
     let event_id = format!("{}:{}", r.id, r.status.as_str());

@@ -24,14 +24,22 @@ pub fn amount(input: &str, min: i64, max: i64, symbol: &str) -> Result<i64, Stri
         });
     }
     let kop = money::parse(input).map_err(|e| match e {
-        money::ParseError::TooLarge => format!("Максимальная сумма — {}", money::format(max, symbol)),
+        money::ParseError::TooLarge => {
+            format!("Максимальная сумма — {}", money::format(max, symbol))
+        }
         other => other.to_string(),
     })?;
     if kop < min {
-        return Err(format!("Минимальная сумма — {}", money::format(min, symbol)));
+        return Err(format!(
+            "Минимальная сумма — {}",
+            money::format(min, symbol)
+        ));
     }
     if kop > max {
-        return Err(format!("Максимальная сумма — {}", money::format(max, symbol)));
+        return Err(format!(
+            "Максимальная сумма — {}",
+            money::format(max, symbol)
+        ));
     }
     Ok(kop)
 }
@@ -44,7 +52,8 @@ pub fn email(input: &str) -> Result<String, String> {
     }
     let ok = e.len() <= 254
         && e.parse::<lettre::Address>().is_ok()
-        && e.rsplit_once('@').is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
+        && e.rsplit_once('@')
+            .is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
     if ok {
         Ok(e.to_owned())
     } else {

@@ -4,7 +4,10 @@ use std::time::Duration;
 use crate::{
     db::{self, payments::Applied},
     domain::time,
-    services::{mail, payments::flow},
+    services::{
+        mail,
+        payments::{flow, ProviderError},
+    },
     state::SharedState,
 };
 
@@ -105,8 +108,33 @@ pub async fn autopay_tick(st: &SharedState) -> usize {
         let base = st.cfg.payments.public_url.clone().unwrap_or_default();
         let description = format!("Автоплатеж по договору, период до {}", d.period);
         match flow::start(st, np, &base, description, false, Some(d.method_id.clone())).await {
-            Ok(_) => tracing::info!(contract_id = d.contract_id, period = %d.period, "autopay charge started"),
-            Err(e) => tracing::warn!(contract_id = d.contract_id, error = %e, "autopay charge failed to start"),
+            Ok(_) => {
+                tracing::info!(contract_id = d.contract_id, period = %d.period, "autopay charge started")
+            }
+            Err(flow::FlowError::Provider(ProviderError::Rejected(e))) => {
+                tracing::warn!(contract_id = d.contract_id, error = %e, "autopay charge refused");
+                let (tz, cur) = (st.tz.clone(), st.cfg.branding.currency_symbol.clone());
+                let max = st.cfg.payments.autopay_max_declines;
+                let id = p.id;
+                let r = st
+                    .db
+                    .run(move |c| {
+                        let ctx = db::payments::ApplyCtx {
+                            tz: &tz,
+                            currency: &cur,
+                            max_declines: max,
+                            now,
+                        };
+                        Ok(db::payments::refused(c, id, &ctx)?)
+                    })
+                    .await;
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "autopay: refusal not stored");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(contract_id = d.contract_id, error = %e, "autopay charge failed to start")
+            }
         }
     }
     started

@@ -20,7 +20,13 @@ pub fn mask_email(e: &str) -> String {
     }
 }
 
-pub fn queue(c: &Connection, to: &str, subject: &str, body: &str, now: i64) -> rusqlite::Result<()> {
+pub fn queue(
+    c: &Connection,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     c.prepare_cached(
         "INSERT INTO outbox(channel, recipient, subject, body, created_at) VALUES ('email', ?1, ?2, ?3, ?4)",
     )?
@@ -44,7 +50,9 @@ fn transport(cfg: &Smtp, host: &str) -> Result<SmtpTransport, lettre::transport:
         SmtpTls::Tls => SmtpTransport::relay(host)?,
         SmtpTls::None => SmtpTransport::builder_dangerous(host),
     };
-    let b = b.port(cfg.port).timeout(Some(std::time::Duration::from_secs(20)));
+    let b = b
+        .port(cfg.port)
+        .timeout(Some(std::time::Duration::from_secs(20)));
     let b = match (&cfg.username, &cfg.password) {
         (Some(u), Some(p)) => b.credentials(Credentials::new(u.clone(), p.clone())),
         _ => b,
@@ -109,7 +117,8 @@ pub async fn flush(st: &SharedState) -> usize {
         pending
             .iter()
             .map(|m| {
-                let r = build(&from, m).and_then(|msg| t.send(&msg).map(|_| ()).map_err(|e| e.to_string()));
+                let r = build(&from, m)
+                    .and_then(|msg| t.send(&msg).map(|_| ()).map_err(|e| e.to_string()));
                 (m.id, r)
             })
             .collect::<Vec<_>>()

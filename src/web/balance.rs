@@ -7,7 +7,9 @@ use poem::{
 };
 use serde::Deserialize;
 
-use super::payments::{amount_input, base_url, form_key, last_email, random_key, updated, PROVIDER_DOWN};
+use super::payments::{
+    amount_input, base_url, form_key, last_email, random_key, updated, PROVIDER_DOWN,
+};
 use crate::{
     auth::guard::CurrentContract,
     db::{self, payments::NewPayment},

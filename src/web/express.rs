@@ -26,7 +26,11 @@ const TOKEN_TTL: i64 = 30 * 60;
 
 /// `г. Уфа, пр-т Октября, д. 4, офис 12` → `г. Уфа, пр-т Октября, …`: never the full address.
 pub fn mask_address(a: &str) -> String {
-    let parts: Vec<&str> = a.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = a
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let keep = match parts.len() {
         0 => return "…".into(),
         1 | 2 => 1,
@@ -62,7 +66,10 @@ fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
         ipad[i] ^= key[i];
         opad[i] ^= key[i];
     }
-    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
     Sha256::new()
         .chain_update(opad)
         .chain_update(inner)
@@ -88,7 +95,10 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
     let m = it.next()?;
     let want = mac(key, cid, exp);
     let same = m.len() == want.len()
-        && m.bytes().zip(want.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        && m.bytes()
+            .zip(want.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
     (same && exp >= now).then_some(cid)
 }
 
@@ -120,23 +130,25 @@ pub async fn find(
         .check_ip(&st.money.express_ip, ip)
         .err()
         .or_else(|| {
-            st.money
-                .express_global
-                .check()
-                .err()
-                .map(|n| {
-                    use governor::clock::{Clock, DefaultClock};
-                    crate::auth::rate::RetryAfter(n.wait_time_from(DefaultClock::default().now()))
-                })
+            st.money.express_global.check().err().map(|n| {
+                use governor::clock::{Clock, DefaultClock};
+                crate::auth::rate::RetryAfter(n.wait_time_from(DefaultClock::default().now()))
+            })
         });
     if let Some(wait) = limited {
         tracing::warn!(%ip, "express lookup throttled");
         let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(Html(views::express::result(st, None, Some(&msg)).into_string())
-            .with_status(StatusCode::TOO_MANY_REQUESTS)
-            .into_response());
+        return Ok(
+            Html(views::express::result(st, None, Some(&msg)).into_string())
+                .with_status(StatusCode::TOO_MANY_REQUESTS)
+                .into_response(),
+        );
     }
-    let segment = if input.segment == "home" { "home" } else { "business" };
+    let segment = if input.segment == "home" {
+        "home"
+    } else {
+        "business"
+    };
     let number = contracts::normalize_number(&input.contract);
     let found = match number {
         Some(n) => {
@@ -230,7 +242,11 @@ pub async fn pay_submit(
     Data(st): Data<&SharedState>,
     Form(input): Form<PayInput>,
 ) -> Response {
-    let Some(cid) = verify(&st.csrf_key, input.t.as_deref().unwrap_or(""), st.clock.now()) else {
+    let Some(cid) = verify(
+        &st.csrf_key,
+        input.t.as_deref().unwrap_or(""),
+        st.clock.now(),
+    ) else {
         let f = PayForm {
             action: paths::EXPRESS_PAY,
             amount: &input.amount.chars().take(64).collect::<String>(),

@@ -10,7 +10,7 @@ pub mod paths;
 pub mod payments;
 pub mod system;
 
-use poem::{get, post, Endpoint, EndpointExt, Route};
+use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt, Route};
 
 use crate::state::SharedState;
 
@@ -24,15 +24,30 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::JOIN, get(login::join_tab))
         .at(paths::EXPRESS, get(express::page))
         .at(paths::EXPRESS_FIND, post(express::find))
-        .at(paths::EXPRESS_PAY, get(express::pay_modal).post(express::pay_submit))
-        .at(paths::PAYMENT, get(payments::modal).post(payments::submit))
-        .at(format!("{}/:token", paths::PAYMENT_RETURN), get(payments::payment_return))
-        .at(format!("{}/:id", paths::SANDBOX_CHECKOUT), get(payments::sandbox_page))
-        .at(format!("{}/:id/pay", paths::SANDBOX_CHECKOUT), post(payments::sandbox_pay))
-        .at(format!("{}/:id/cancel", paths::SANDBOX_CHECKOUT), post(payments::sandbox_cancel))
-        .at(paths::HISTORY, get(balance::history))
-        .at(paths::HISTORY_MORE, get(balance::history_more))
-        .at(paths::AUTOPAY, get(balance::autopay_modal).post(balance::autopay_connect))
+        .at(
+            paths::EXPRESS_PAY,
+            get(express::pay_modal).post(express::pay_submit),
+        )
+        .at(
+            format!("{}/:token", paths::PAYMENT_RETURN),
+            get(payments::payment_return),
+        )
+        .at(
+            format!("{}/:id", paths::SANDBOX_CHECKOUT),
+            get(payments::sandbox_page),
+        )
+        .at(
+            format!("{}/:id/pay", paths::SANDBOX_CHECKOUT),
+            post(payments::sandbox_pay),
+        )
+        .at(
+            format!("{}/:id/cancel", paths::SANDBOX_CHECKOUT),
+            post(payments::sandbox_cancel),
+        )
+        .at(
+            paths::AUTOPAY,
+            get(balance::autopay_modal).post(balance::autopay_connect),
+        )
         .at(paths::AUTOPAY_OFF, post(balance::autopay_off))
         .at(paths::LOGOUT, post(login::logout));
     let pages = mw::csrf_layers(pages, state.csrf_key);
@@ -46,7 +61,27 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::CSP_REPORT, post(system::csp_report))
         // Gateway notifications come from the provider's servers: no CSRF token, verified by
         // fetching the payment back from the provider.
-        .at(format!("{}/:provider", paths::PAYMENT_NOTIFY), post(payments::notify))
+        .at(
+            format!("{}/:provider", paths::PAYMENT_NOTIFY),
+            post(payments::notify),
+        )
+        // Read-only money partials need no CSRF token (they render none and change nothing;
+        // their forms post with the page's token via hx-headers), so they skip poem's Csrf layer,
+        // which costs more than the partial itself. The POST beside it is behind the guard.
+        .at(
+            paths::PAYMENT,
+            get(payments::modal)
+                .post(mw::csrf_layers(post(payments::submit), state.csrf_key))
+                .with(CookieJarManager::new()),
+        )
+        .at(
+            paths::HISTORY,
+            get(balance::history).with(CookieJarManager::new()),
+        )
+        .at(
+            paths::HISTORY_MORE,
+            get(balance::history_more).with(CookieJarManager::new()),
+        )
         .nest("/", pages)
         .with(mw::OuterLayer)
         .data(state)

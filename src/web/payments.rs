@@ -188,21 +188,18 @@ pub async fn last_email(st: &SharedState, contract_id: i64) -> String {
 }
 
 #[handler]
-pub async fn modal(
-    req: &Request,
-    Data(st): Data<&SharedState>,
-    cur: CurrentContract,
-) -> poem::Result<Response> {
+pub async fn modal(req: &Request, cur: CurrentContract) -> poem::Result<Response> {
     if !htmx::is_htmx(req) {
         return Ok(htmx::redirect(req, paths::HOME));
     }
-    let email = last_email(st, cur.contract.id).await;
+    // One database round trip (the session check) and no more: this partial is on the hot path.
+    let email = "";
     let amount = amount_input(cur.contract.recommended_kop);
     let key = random_key();
     let f = PayForm {
         action: paths::PAYMENT,
         amount: &amount,
-        email: &email,
+        email,
         consent: false,
         key: &key,
         token: None,
@@ -262,7 +259,10 @@ pub async fn payment_return(
     if p.account_id.is_some() {
         return Ok(htmx::redirect(req, paths::HOME));
     }
-    Ok(Html(views::express::done(st, &csrf.0, &p.status, p.amount_kop).into_string()).into_response())
+    Ok(
+        Html(views::express::done(st, &csrf.0, &p.status, p.amount_kop).into_string())
+            .into_response(),
+    )
 }
 
 /// Gateway notifications (outside the CSRF guard). The body only names a payment; its status
@@ -316,7 +316,9 @@ pub async fn sandbox_page(
         .run(move |c| Ok(sandbox::checkout(c, &id)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Html(views::sandbox::checkout(st, &csrf.0, &p).into_string()))
+    Ok(Html(
+        views::sandbox::checkout(st, &csrf.0, &p).into_string(),
+    ))
 }
 
 async fn sandbox_decide(st: &SharedState, id: String, pay: bool) -> poem::Result<Response> {
@@ -349,7 +351,10 @@ async fn sandbox_decide(st: &SharedState, id: String, pay: bool) -> poem::Result
 }
 
 #[handler]
-pub async fn sandbox_pay(Data(st): Data<&SharedState>, Path(id): Path<String>) -> poem::Result<Response> {
+pub async fn sandbox_pay(
+    Data(st): Data<&SharedState>,
+    Path(id): Path<String>,
+) -> poem::Result<Response> {
     sandbox_decide(st, id, true).await
 }
 
@@ -362,7 +367,12 @@ pub async fn sandbox_cancel(
 }
 
 /// After a change: close the modal, show a toast, redraw the balance block.
-pub fn updated(st: &SharedState, k: &db::contracts::ContractSummary, ap: Option<&db::autopay::Autopay>, toast: &str) -> Markup {
+pub fn updated(
+    st: &SharedState,
+    k: &db::contracts::ContractSummary,
+    ap: Option<&db::autopay::Autopay>,
+    toast: &str,
+) -> Markup {
     html! {
         (components::close_modal_oob())
         (components::toast_oob("ok", toast))

@@ -1,10 +1,5 @@
 //! Health, readiness, CSP reports.
-use poem::{
-    handler,
-    http::StatusCode,
-    web::Data,
-    Body, IntoResponse, Response,
-};
+use poem::{handler, http::StatusCode, web::Data, Body, IntoResponse, Response};
 use std::sync::atomic::Ordering;
 
 use crate::state::SharedState;

@@ -7,7 +7,9 @@ use kabinet::{build_state, config::Config, domain::time, services::jobs};
 use poem::http::StatusCode;
 
 fn pos(r: &Resp, t: &str) -> usize {
-    normalize(&r.body).find(&normalize(t)).unwrap_or_else(|| panic!("no {t}"))
+    normalize(&r.body)
+        .find(&normalize(t))
+        .unwrap_or_else(|| panic!("no {t}"))
 }
 
 #[tokio::test]
@@ -24,19 +26,39 @@ async fn history_groups_by_month_newest_first_with_opening_balances() {
     let dec_part = &normalize(&h.body)[dec..nov];
     let rows: Vec<&str> = dec_part.matches("h-desc\">").collect();
     assert_eq!(rows.len(), 5, "4 entries and the opening row");
-    assert!(dec_part.find("-2,00 ₽").unwrap() < dec_part.find("-12,00 ₽").unwrap(), "newest entry first");
-    assert!(dec_part.contains("+1,00 ₽") && dec_part.contains("29.12.22") && dec_part.contains("01.12.22"));
-    assert!(dec_part.contains("На начало месяца</span><span class=\"h-amount\">12,00 ₽"), "{dec_part}");
+    assert!(
+        dec_part.find("-2,00 ₽").unwrap() < dec_part.find("-12,00 ₽").unwrap(),
+        "newest entry first"
+    );
+    assert!(
+        dec_part.contains("+1,00 ₽")
+            && dec_part.contains("29.12.22")
+            && dec_part.contains("01.12.22")
+    );
+    assert!(
+        dec_part.contains("На начало месяца</span><span class=\"h-amount\">12,00 ₽"),
+        "{dec_part}"
+    );
     let nov_part = &normalize(&h.body)[nov..];
-    assert!(nov_part.contains("На начало месяца</span><span class=\"h-amount\">8,00 ₽"), "{nov_part}");
+    assert!(
+        nov_part.contains("На начало месяца</span><span class=\"h-amount\">8,00 ₽"),
+        "{nov_part}"
+    );
     assert!(nov_part.contains("30.11.22") && nov_part.contains("29.11.22"));
     assert!(!h.has_text("октября 2022"), "older months load on demand");
-    let more = between(&h.body, "hx-get=\"/balance/history/more?before=", "\"").expect("more button").to_owned();
-    let m = app.get_hx(&format!("/balance/history/more?before={more}")).await;
+    let more = between(&h.body, "hx-get=\"/balance/history/more?before=", "\"")
+        .expect("more button")
+        .to_owned();
+    let m = app
+        .get_hx(&format!("/balance/history/more?before={more}"))
+        .await;
     assert!(m.has_text("октября 2022"));
     assert!(m.has_text("+8,00 ₽") && m.has_text("14.10.22"));
     assert!(m.has_text("На начало месяца</span><span class=\"h-amount\">0,00 ₽"));
-    assert!(!m.body.contains("history/more"), "nothing older than October");
+    assert!(
+        !m.body.contains("history/more"),
+        "nothing older than October"
+    );
     // Another contract's entries never show (contract 72718289UL has -15,00 ₽ in December).
     assert!(!h.has_text("-15,00 ₽") && !h.has_text("3 100,00 ₽"));
 }
@@ -48,9 +70,12 @@ async fn history_month_boundaries_follow_the_configured_zone() {
     let tz = app.state.tz.clone();
     let c = app.db();
     // 31 Jan 23:30 and 1 Feb 00:30 local: two different months.
-    for (i, (at, amt)) in [(time::local(&tz, 2023, 1, 31, 23, 30, 0), 500i64), (time::local(&tz, 2023, 2, 1, 0, 30, 0), -300)]
-        .into_iter()
-        .enumerate()
+    for (i, (at, amt)) in [
+        (time::local(&tz, 2023, 1, 31, 23, 30, 0), 500i64),
+        (time::local(&tz, 2023, 2, 1, 0, 30, 0), -300),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let bal: i64 = c
             .query_row("UPDATE contracts SET balance_kop = balance_kop + ?1 WHERE id = 1 RETURNING balance_kop", [amt], |r| r.get(0))
@@ -68,21 +93,32 @@ async fn history_month_boundaries_follow_the_configured_zone() {
     let jan = pos(&h, "января 2023");
     let body = normalize(&h.body);
     // Balance was 0,00 after December; +5,00 in January → February opens at 5,00.
-    assert!(body[feb..jan].contains("-3,00 ₽") && body[feb..jan].contains("На начало месяца</span><span class=\"h-amount\">5,00 ₽"));
+    assert!(
+        body[feb..jan].contains("-3,00 ₽")
+            && body[feb..jan].contains("На начало месяца</span><span class=\"h-amount\">5,00 ₽")
+    );
     assert!(body[jan..].contains("+5,00 ₽") && body[jan..].contains("31.01.23"));
     assert!(body[jan..].contains("На начало месяца</span><span class=\"h-amount\">0,00 ₽"));
 }
 
 async fn express_find(app: &TestApp, segment: &str, number: &str) -> Resp {
     app.get("/pay").await;
-    app.post("/pay/find", &[("segment", segment), ("contract", number)]).await
+    app.post("/pay/find", &[("segment", segment), ("contract", number)])
+        .await
 }
 
 #[tokio::test]
 async fn express_lookup_shows_only_masked_data_and_is_neutral_when_not_found() {
     let app = TestApp::new().await;
     let page = app.get("/pay").await;
-    for t in ["Экспресс-оплата", "Дом", "Бизнес", "Номер договора", "Найти", "Перейти к авторизации"] {
+    for t in [
+        "Экспресс-оплата",
+        "Дом",
+        "Бизнес",
+        "Номер договора",
+        "Найти",
+        "Перейти к авторизации",
+    ] {
         assert!(page.has_text(t), "express page lacks {t}");
     }
     let started = std::time::Instant::now();
@@ -90,14 +126,26 @@ async fn express_lookup_shows_only_masked_data_and_is_neutral_when_not_found() {
     let t_found = started.elapsed();
     assert_eq!(found.status, StatusCode::OK);
     assert!(found.has_text("1 200,00 ₽"), "recommended amount");
-    assert!(found.has_text("ИП С******** д** т**** г*********"), "{}", found.body);
+    assert!(
+        found.has_text("ИП С******** д** т**** г*********"),
+        "{}",
+        found.body
+    );
     assert!(!found.has_text("Служебный"));
-    let full: String = app.db().query_row("SELECT address FROM contracts WHERE id = 1", [], |r| r.get(0)).unwrap();
+    let full: String = app
+        .db()
+        .query_row("SELECT address FROM contracts WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert!(!found.has_text(&full), "never the full address");
     assert!(found.has_text("…"));
     assert!(!found.has_text("Баланс"), "never the balance");
     let rich = express_find(&app, "business", "78101424UL").await;
-    assert!(rich.has_text("2 500,00 ₽") && !rich.has_text("3 100,00"), "recommended shown, balance never");
+    assert!(
+        rich.has_text("2 500,00 ₽") && !rich.has_text("3 100,00"),
+        "recommended shown, balance never"
+    );
     let started = std::time::Instant::now();
     let missing = express_find(&app, "business", "00000000XX").await;
     let t_missing = started.elapsed();
@@ -106,7 +154,10 @@ async fn express_lookup_shows_only_masked_data_and_is_neutral_when_not_found() {
     let head = |r: &Resp| r.body.split('>').next().unwrap().to_owned();
     assert_eq!(head(&found), head(&missing), "same response shape");
     assert!(head(&found).contains("express-result"));
-    assert!(t_found >= std::time::Duration::from_millis(250) && t_missing >= std::time::Duration::from_millis(250));
+    assert!(
+        t_found >= std::time::Duration::from_millis(250)
+            && t_missing >= std::time::Duration::from_millis(250)
+    );
     // Wrong segment is not found either.
     let wrong = express_find(&app, "home", "72845736UL").await;
     assert!(wrong.has_text("Договор не найден"));
@@ -118,7 +169,10 @@ async fn express_lookups_are_rate_limited() {
     cfg.payments.express_per_ip_per_minute = 3;
     let app = TestApp::with_config(cfg).await;
     for _ in 0..3 {
-        assert_eq!(express_find(&app, "business", "00000000XX").await.status, StatusCode::OK);
+        assert_eq!(
+            express_find(&app, "business", "00000000XX").await.status,
+            StatusCode::OK
+        );
     }
     let r = express_find(&app, "business", "72845736UL").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
@@ -137,26 +191,56 @@ async fn express_lookups_are_rate_limited() {
 async fn express_payment_pays_the_found_contract_only() {
     let app = TestApp::new().await;
     let found = express_find(&app, "business", "72718289UL").await;
-    let t = between(&found.body, "/pay/form?t=", "\"").unwrap().to_owned();
+    let t = between(&found.body, "/pay/form?t=", "\"")
+        .unwrap()
+        .to_owned();
     let m = app.get_hx(&format!("/pay/form?t={t}")).await;
-    assert!(m.has_text("Оплата услуг") && m.has_text("value=\"600.00\""), "{}", m.body);
-    let key = between(&m.body, "name=\"key\" value=\"", "\"").unwrap().to_owned();
+    assert!(
+        m.has_text("Оплата услуг") && m.has_text("value=\"600.00\""),
+        "{}",
+        m.body
+    );
+    let key = between(&m.body, "name=\"key\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
     // A tampered token (another contract id) is refused, nothing stored.
     let forged = t.replacen('3', "1", 1);
     let r = app
-        .post("/pay/form", &[("amount", "600"), ("email", "a@b.ru"), ("consent", "1"), ("key", &key), ("t", &forged)])
+        .post(
+            "/pay/form",
+            &[
+                ("amount", "600"),
+                ("email", "a@b.ru"),
+                ("consent", "1"),
+                ("key", &key),
+                ("t", &forged),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.has_text("Найдите договор заново"));
     assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 0);
     let r = app
-        .post("/pay/form", &[("amount", "600"), ("email", "a@b.ru"), ("consent", "1"), ("key", &key), ("t", &t)])
+        .post(
+            "/pay/form",
+            &[
+                ("amount", "600"),
+                ("email", "a@b.ru"),
+                ("consent", "1"),
+                ("key", &key),
+                ("t", &t),
+            ],
+        )
         .await;
     let checkout = r.header("hx-redirect").expect("checkout").to_owned();
     let back = sandbox_pay(&app, &checkout, "pay").await;
     let done = app.get(&back).await;
     assert_eq!(done.status, StatusCode::OK);
-    assert!(done.has_text("Оплата прошла успешно") && done.has_text("600,00 ₽"), "{}", done.body);
+    assert!(
+        done.has_text("Оплата прошла успешно") && done.has_text("600,00 ₽"),
+        "{}",
+        done.body
+    );
     assert_eq!(balance(&app, "72718289UL"), -1_500 + 60_000);
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
 }
@@ -174,10 +258,30 @@ async fn connect_autopay(app: &TestApp, amount: &str) {
     ] {
         assert!(m.has_text(&maud::html! { (t) }.into_string()), "autopay modal lacks {t}");
     }
-    let key = between(&m.body, "name=\"key\" value=\"", "\"").unwrap().to_owned();
-    let bad = app.post("/balance/autopay", &[("amount", "abc"), ("email", "buh@example.ru"), ("key", &key)]).await;
+    let key = between(&m.body, "name=\"key\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let bad = app
+        .post(
+            "/balance/autopay",
+            &[
+                ("amount", "abc"),
+                ("email", "buh@example.ru"),
+                ("key", &key),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post("/balance/autopay", &[("amount", amount), ("email", "buh@example.ru"), ("key", &key)]).await;
+    let r = app
+        .post(
+            "/balance/autopay",
+            &[
+                ("amount", amount),
+                ("email", "buh@example.ru"),
+                ("key", &key),
+            ],
+        )
+        .await;
     let checkout = r.header("hx-redirect").expect("checkout").to_owned();
     let page = app.get(&checkout).await;
     assert!(page.has_text("будет сохранена для автоплатежа"));
@@ -186,7 +290,12 @@ async fn connect_autopay(app: &TestApp, amount: &str) {
 }
 
 fn make_due(app: &TestApp) {
-    app.db().execute("UPDATE services SET paid_until = '2020-01-31' WHERE contract_id = 1", []).unwrap();
+    app.db()
+        .execute(
+            "UPDATE services SET paid_until = '2020-01-31' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
 }
 
 #[tokio::test]
@@ -196,9 +305,18 @@ async fn autopay_connects_with_a_first_payment_and_charges_once_per_period() {
     connect_autopay(&app, "100").await;
     assert_eq!(balance(&app, DEMO_CONTRACT), 10_000);
     let home = app.get("/").await;
-    assert!(home.has_text("Автоплатеж подключен") && home.has_text("•••• 4242") && home.has_text("Отключить"));
+    assert!(
+        home.has_text("Автоплатеж подключен")
+            && home.has_text("•••• 4242")
+            && home.has_text("Отключить")
+    );
     // Nothing due yet (demo services are paid until 2026-12-31 or later).
-    app.db().execute("UPDATE services SET paid_until = '2999-01-01' WHERE contract_id = 1", []).unwrap();
+    app.db()
+        .execute(
+            "UPDATE services SET paid_until = '2999-01-01' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
     assert_eq!(jobs::autopay_tick(&app.state).await, 0);
     make_due(&app);
     let needed: i64 = app
@@ -206,16 +324,34 @@ async fn autopay_connects_with_a_first_payment_and_charges_once_per_period() {
         .query_row("SELECT SUM(price_kop) FROM services WHERE contract_id = 1 AND status IN ('active','blocked_debt')", [], |r| r.get(0))
         .unwrap();
     assert_eq!(jobs::autopay_tick(&app.state).await, 1);
-    assert_eq!(jobs::autopay_tick(&app.state).await, 0, "never twice for the same period");
+    assert_eq!(
+        jobs::autopay_tick(&app.state).await,
+        0,
+        "never twice for the same period"
+    );
     app.state.clock.advance(3 * 86_400);
-    assert_eq!(jobs::autopay_tick(&app.state).await, 0, "not even days later");
+    assert_eq!(
+        jobs::autopay_tick(&app.state).await,
+        0,
+        "not even days later"
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), needed);
-    assert_eq!(app.count("SELECT COUNT(*) FROM autopay_attempts WHERE status = 'succeeded'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM autopay_attempts WHERE status = 'succeeded'"),
+        1
+    );
     let h = app.get_hx("/balance/history").await;
     assert!(h.has_text("Автоплатеж"));
     // The next period (a later paid_until) is charged again once the balance is short.
-    app.db().execute("UPDATE contracts SET balance_kop = 0 WHERE id = 1", []).unwrap();
-    app.db().execute("UPDATE services SET paid_until = '2020-02-29' WHERE contract_id = 1", []).unwrap();
+    app.db()
+        .execute("UPDATE contracts SET balance_kop = 0 WHERE id = 1", [])
+        .unwrap();
+    app.db()
+        .execute(
+            "UPDATE services SET paid_until = '2020-02-29' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
     assert_eq!(jobs::autopay_tick(&app.state).await, 1);
     assert_eq!(jobs::autopay_tick(&app.state).await, 0);
     // «Отключить».
@@ -224,7 +360,12 @@ async fn autopay_connects_with_a_first_payment_and_charges_once_per_period() {
     assert!(off.has_text("Автоплатеж отключен") && off.body.contains("hx-swap-oob"));
     assert!(!app.get("/").await.has_text("Автоплатеж подключен"));
     make_due(&app);
-    app.db().execute("UPDATE services SET paid_until = '2020-03-31' WHERE contract_id = 1", []).unwrap();
+    app.db()
+        .execute(
+            "UPDATE services SET paid_until = '2020-03-31' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
     assert_eq!(jobs::autopay_tick(&app.state).await, 0, "off means off");
 }
 
@@ -235,19 +376,37 @@ async fn autopay_turns_off_with_a_notice_after_repeated_declines() {
     let app = TestApp::with_config(cfg).await;
     app.login_demo().await;
     connect_autopay(&app, "100").await;
-    app.db().execute("UPDATE contracts SET balance_kop = 0 WHERE id = 1", []).unwrap();
+    app.db()
+        .execute("UPDATE contracts SET balance_kop = 0 WHERE id = 1", [])
+        .unwrap();
     make_due(&app);
     assert_eq!(jobs::autopay_tick(&app.state).await, 1);
-    assert_eq!(jobs::autopay_tick(&app.state).await, 0, "waits before retrying");
+    assert_eq!(
+        jobs::autopay_tick(&app.state).await,
+        0,
+        "waits before retrying"
+    );
     for _ in 0..2 {
         app.state.clock.advance(86_401);
         assert_eq!(jobs::autopay_tick(&app.state).await, 1);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM autopay_attempts WHERE status = 'declined'"), 3);
-    assert_eq!(app.count("SELECT enabled FROM autopay WHERE contract_id = 1"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM autopay_attempts WHERE status = 'declined'"),
+        3
+    );
+    assert_eq!(
+        app.count("SELECT enabled FROM autopay WHERE contract_id = 1"),
+        0
+    );
     let home = app.get("/").await;
-    assert!(home.has_text("Автоплатеж отключен: банк 3 раза подряд отклонил списание"), "notice on the block");
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Автоплатеж%отключен'"), 1);
+    assert!(
+        home.has_text("Автоплатеж отключен: банк 3 раза подряд отклонил списание"),
+        "notice on the block"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Автоплатеж%отключен'"),
+        1
+    );
     app.state.clock.advance(86_401);
     assert_eq!(jobs::autopay_tick(&app.state).await, 0);
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
@@ -273,11 +432,32 @@ async fn payments_and_autopay_survive_a_restart() {
 async fn money_routes_need_a_login() {
     let app = TestApp::new().await;
     app.get("/pay").await;
-    for p in ["/balance/pay", "/balance/history", "/balance/autopay", "/balance/history/more?before=99999999999"] {
+    for p in [
+        "/balance/pay",
+        "/balance/history",
+        "/balance/autopay",
+        "/balance/history/more?before=99999999999",
+    ] {
         let r = app.get_hx(p).await;
         assert_eq!(r.header("hx-redirect"), Some("/login"), "{p}");
     }
-    let r = app.post("/balance/pay", &[("amount", "100"), ("email", "a@b.ru"), ("consent", "1")]).await;
+    let r = app
+        .post(
+            "/balance/pay",
+            &[("amount", "100"), ("email", "a@b.ru"), ("consent", "1")],
+        )
+        .await;
     assert_eq!(r.header("hx-redirect"), Some("/login"));
+    // Logged in, but without the CSRF token: refused, nothing stored.
+    app.login_demo().await;
+    let r = app
+        .post_no_csrf(
+            "/balance/pay",
+            &[("amount", "100"), ("email", "a@b.ru"), ("consent", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.post_no_csrf("/balance/autopay/off", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 0);
 }

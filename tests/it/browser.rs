@@ -42,7 +42,10 @@ pub async fn serve(cfg: Config) -> Served {
 }
 
 pub async fn serve_state(dir: tempfile::TempDir, state: SharedState) -> Served {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
     let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
     let app = kabinet::app(state.clone());
     let task = tokio::spawn(async move {
@@ -82,7 +85,10 @@ fn free_port() -> u16 {
 pub async fn browser() -> Option<Browser> {
     let required = std::env::var("KABINET_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     if !std::path::Path::new(CHROMEDRIVER).exists() {
-        assert!(!required, "KABINET_REQUIRE_BROWSER=1 but {CHROMEDRIVER} is missing");
+        assert!(
+            !required,
+            "KABINET_REQUIRE_BROWSER=1 but {CHROMEDRIVER} is missing"
+        );
         eprintln!("SKIPPED: browser test needs {CHROMEDRIVER} and {CHROMIUM} (apt-get install chromium chromium-driver)");
         return None;
     }
@@ -112,9 +118,16 @@ pub async fn browser() -> Option<Browser> {
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     let c = loop {
-        match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             Ok(c) => break c,
-            Err(e) if started.elapsed() > Duration::from_secs(20) => panic!("chromedriver did not start: {e}"),
+            Err(e) if started.elapsed() > Duration::from_secs(20) => {
+                panic!("chromedriver did not start: {e}")
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     };
@@ -138,7 +151,12 @@ impl Browser {
     /// The input whose <label> reads `label`.
     pub async fn input(&self, label: &str) -> Element {
         let xp = format!("//label[normalize-space()='{label}']");
-        let l = self.c.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath(&xp)).await
+        let l = self
+            .c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&xp))
+            .await
             .unwrap_or_else(|_| panic!("no label «{label}»"));
         let id = l.attr("for").await.unwrap().expect("label has for=");
         self.c.find(Locator::Id(&id)).await.unwrap()
@@ -157,12 +175,20 @@ impl Browser {
         );
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            for el in self.c.find_all(Locator::XPath(&xp)).await.unwrap_or_default() {
+            for el in self
+                .c
+                .find_all(Locator::XPath(&xp))
+                .await
+                .unwrap_or_default()
+            {
                 if el.is_displayed().await.unwrap_or(false) && el.click().await.is_ok() {
                     return;
                 }
             }
-            assert!(Instant::now() < deadline, "nothing clickable named «{text}»");
+            assert!(
+                Instant::now() < deadline,
+                "nothing clickable named «{text}»"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -183,7 +209,10 @@ impl Browser {
             if body.contains(&want) {
                 return;
             }
-            assert!(Instant::now() < deadline, "page never showed «{text}»; it shows:\n{body}");
+            assert!(
+                Instant::now() < deadline,
+                "page never showed «{text}»; it shows:\n{body}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -195,7 +224,11 @@ impl Browser {
     pub async fn wait_path(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.path().await != path {
-            assert!(Instant::now() < deadline, "never reached {path}, at {}", self.path().await);
+            assert!(
+                Instant::now() < deadline,
+                "never reached {path}, at {}",
+                self.path().await
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -224,7 +257,11 @@ impl Browser {
 /// Asserts the browser reported no Content-Security-Policy violations.
 pub async fn assert_no_csp_violations(s: &Served) {
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(s.state.csp_violations.load(Ordering::Relaxed), 0, "CSP violations were reported");
+    assert_eq!(
+        s.state.csp_violations.load(Ordering::Relaxed),
+        0,
+        "CSP violations were reported"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

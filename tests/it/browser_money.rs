@@ -8,13 +8,22 @@ use std::time::Duration;
 async fn wait_path_prefix(b: &crate::browser::Browser, prefix: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !b.path().await.starts_with(prefix) {
-        assert!(std::time::Instant::now() < deadline, "never reached {prefix}, at {}", b.path().await);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached {prefix}, at {}",
+            b.path().await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn tick_consent(b: &crate::browser::Browser) {
-    b.c.find(Locator::Css("dialog[open] input[name=consent]")).await.unwrap().click().await.unwrap();
+    b.c.find(Locator::Css("dialog[open] input[name=consent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,7 +37,10 @@ async fn browser_topup_through_sandbox_shows_in_balance_and_history() {
     b.see("Оплата услуг").await;
     b.see("Я согласен на списание средств").await;
     let amount = b.input("Сумма").await;
-    assert_eq!(amount.prop("value").await.unwrap().as_deref(), Some("1200.00"));
+    assert_eq!(
+        amount.prop("value").await.unwrap().as_deref(),
+        Some("1200.00")
+    );
     b.shoot("payment-modal").await;
     // Bad input: inline messages in the modal, nothing leaves the page.
     b.fill("Сумма", "1,005").await;
@@ -38,7 +50,8 @@ async fn browser_topup_through_sandbox_shows_in_balance_and_history() {
     b.see("Нужно ваше согласие").await;
     b.shoot("payment-modal-errors").await;
     b.fill("Сумма", "250").await;
-    b.fill("Получить чек по электронной почте", "buh@example.ru").await;
+    b.fill("Получить чек по электронной почте", "buh@example.ru")
+        .await;
     tick_consent(&b).await;
     b.click("Продолжить").await;
     wait_path_prefix(&b, "/sandbox/checkout/").await;
@@ -64,7 +77,8 @@ async fn browser_autopay_on_then_off() {
     b.see("Автоплатеж - бесплатный сервис").await;
     b.shoot("autopay-modal").await;
     b.fill("Сумма", "100").await;
-    b.fill("Получить чек по электронной почте", "buh@example.ru").await;
+    b.fill("Получить чек по электронной почте", "buh@example.ru")
+        .await;
     b.click("Подключить").await;
     wait_path_prefix(&b, "/sandbox/checkout/").await;
     b.see("будет сохранена для автоплатежа").await;
@@ -100,7 +114,8 @@ async fn browser_express_payment_from_the_login_page() {
     b.shoot("express-found").await;
     b.click("Оплатить").await;
     b.see("Оплата услуг").await;
-    b.fill("Получить чек по электронной почте", "buh@example.ru").await;
+    b.fill("Получить чек по электронной почте", "buh@example.ru")
+        .await;
     tick_consent(&b).await;
     b.click("Продолжить").await;
     wait_path_prefix(&b, "/sandbox/checkout/").await;

@@ -7,7 +7,7 @@ use poem::{
     listener::{Acceptor, Listener, TcpListener},
     post,
     web::{Data, Json, Path},
-    EndpointExt, Request, Response, Route, Server, IntoResponse,
+    EndpointExt, IntoResponse, Request, Response, Route, Server,
 };
 use serde_json::{json, Value};
 use std::{
@@ -44,11 +44,19 @@ fn authorized(req: &Request) -> bool {
 }
 
 fn err(status: StatusCode, code: &str) -> Response {
-    (status, Json(json!({"type": "error", "code": code, "description": code}))).into_response()
+    (
+        status,
+        Json(json!({"type": "error", "code": code, "description": code})),
+    )
+        .into_response()
 }
 
 #[handler]
-fn create(req: &Request, Data(st): Data<&Arc<Mutex<StubState>>>, Json(body): Json<Value>) -> Response {
+fn create(
+    req: &Request,
+    Data(st): Data<&Arc<Mutex<StubState>>>,
+    Json(body): Json<Value>,
+) -> Response {
     if !authorized(req) {
         return err(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
@@ -98,7 +106,11 @@ fn create(req: &Request, Data(st): Data<&Arc<Mutex<StubState>>>, Json(body): Jso
 }
 
 #[handler]
-fn fetch(req: &Request, Data(st): Data<&Arc<Mutex<StubState>>>, Path(id): Path<String>) -> Response {
+fn fetch(
+    req: &Request,
+    Data(st): Data<&Arc<Mutex<StubState>>>,
+    Path(id): Path<String>,
+) -> Response {
     if !authorized(req) {
         return err(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
@@ -113,7 +125,10 @@ fn fetch(req: &Request, Data(st): Data<&Arc<Mutex<StubState>>>, Path(id): Path<S
 impl Stub {
     pub async fn start() -> Stub {
         let state = Arc::new(Mutex::new(StubState::default()));
-        let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
         let addr = acceptor.local_addr()[0].as_socket_addr().cloned().unwrap();
         let app = Route::new()
             .at("/v3/payments", post(create))

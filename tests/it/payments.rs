@@ -10,16 +10,30 @@ pub fn between<'a>(s: &'a str, a: &str, b: &str) -> Option<&'a str> {
 
 pub fn balance(app: &TestApp, contract: &str) -> i64 {
     app.db()
-        .query_row("SELECT balance_kop FROM contracts WHERE number = ?1", [contract], |r| r.get(0))
+        .query_row(
+            "SELECT balance_kop FROM contracts WHERE number = ?1",
+            [contract],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 
 /// Opens the modal and submits it; returns the response and the form key used.
 pub async fn pay(app: &TestApp, amount: &str, email: &str) -> (Resp, String) {
     let m = app.get_hx("/balance/pay").await;
-    let key = between(&m.body, "name=\"key\" value=\"", "\"").unwrap().to_owned();
+    let key = between(&m.body, "name=\"key\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
     let r = app
-        .post("/balance/pay", &[("amount", amount), ("email", email), ("consent", "1"), ("key", &key)])
+        .post(
+            "/balance/pay",
+            &[
+                ("amount", amount),
+                ("email", email),
+                ("consent", "1"),
+                ("key", &key),
+            ],
+        )
         .await;
     (r, key)
 }
@@ -38,7 +52,11 @@ pub async fn notify(app: &TestApp, provider: &str, body: &str) -> StatusCode {
 /// Pays on the sandbox checkout page the submit redirected to; returns where it sends us.
 pub async fn sandbox_pay(app: &TestApp, checkout: &str, button: &str) -> String {
     let page = app.get(checkout).await;
-    assert!(page.has_text("Оплатить") && page.has_text("Отказаться"), "{}", page.body);
+    assert!(
+        page.has_text("Оплатить") && page.has_text("Отказаться"),
+        "{}",
+        page.body
+    );
     let r = app.post(&format!("{checkout}/{button}"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     r.header("location").unwrap().to_owned()
@@ -49,7 +67,13 @@ async fn balance_block_has_topup_autopay_and_history() {
     let app = TestApp::new().await;
     app.login_demo().await;
     let home = app.get("/").await;
-    for t in ["Баланс", "Рекомендуемая сумма к оплате", "Пополнить", "Автоплатеж", "История баланса"] {
+    for t in [
+        "Баланс",
+        "Рекомендуемая сумма к оплате",
+        "Пополнить",
+        "Автоплатеж",
+        "История баланса",
+    ] {
         assert!(home.has_text(t), "main page lacks {t}");
     }
     let m = app.get_hx("/balance/pay").await;
@@ -83,12 +107,27 @@ async fn bad_amounts_give_clear_messages_and_create_no_payment() {
     ];
     for (amount, msg) in cases {
         let (r, _) = pay(&app, amount, "buh@example.ru").await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "amount {amount:.20}");
-        assert!(r.has_text(msg), "amount {amount:.20}: no «{msg}» in {}", &r.body[..r.body.len().min(3000)]);
-        assert!(r.body.len() < 20_000, "the 10 000 characters are not echoed back");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount {amount:.20}"
+        );
+        assert!(
+            r.has_text(msg),
+            "amount {amount:.20}: no «{msg}» in {}",
+            &r.body[..r.body.len().min(3000)]
+        );
+        assert!(
+            r.body.len() < 20_000,
+            "the 10 000 characters are not echoed back"
+        );
     }
     let (r, _) = pay(&app, "600000", "buh@example.ru").await;
-    assert!(r.has_text("Максимальная сумма — 500 000,00 ₽"), "{}", r.body);
+    assert!(
+        r.has_text("Максимальная сумма — 500 000,00 ₽"),
+        "{}",
+        r.body
+    );
     let (r, _) = pay(&app, "0,5", "buh@example.ru").await;
     assert!(r.has_text("Минимальная сумма — 1,00 ₽"), "{}", r.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 0);
@@ -104,9 +143,18 @@ async fn email_and_consent_are_required() {
         assert!(r.has_text("электронной почт"), "email {email}: {}", r.body);
     }
     let m = app.get_hx("/balance/pay").await;
-    let key = between(&m.body, "name=\"key\" value=\"", "\"").unwrap().to_owned();
+    let key = between(&m.body, "name=\"key\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
     let r = app
-        .post("/balance/pay", &[("amount", "100"), ("email", "buh@example.ru"), ("key", &key)])
+        .post(
+            "/balance/pay",
+            &[
+                ("amount", "100"),
+                ("email", "buh@example.ru"),
+                ("key", &key),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.has_text("Нужно ваше согласие"), "{}", r.body);
@@ -118,27 +166,46 @@ async fn sandbox_topup_credits_the_balance_history_and_queues_a_receipt() {
     let app = TestApp::new().await;
     app.login_demo().await;
     let (r, _) = pay(&app, "1 500,50", "buh@example.ru").await;
-    let checkout = r.header("hx-redirect").expect("redirect to checkout").to_owned();
+    let checkout = r
+        .header("hx-redirect")
+        .expect("redirect to checkout")
+        .to_owned();
     assert!(checkout.starts_with("/sandbox/checkout/sb_"), "{checkout}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'pending' AND amount_kop = 150050"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE status = 'pending' AND amount_kop = 150050"),
+        1
+    );
     let back = sandbox_pay(&app, &checkout, "pay").await;
     assert!(back.starts_with("/payments/return/"), "{back}");
     let r = app.get(&back).await;
     assert_eq!(r.header("location"), Some("/"));
     assert_eq!(balance(&app, DEMO_CONTRACT), 150050);
     let home = app.get("/").await;
-    assert!(home.has_text("1 500,50 ₽"), "main page shows the new balance");
+    assert!(
+        home.has_text("1 500,50 ₽"),
+        "main page shows the new balance"
+    );
     let h = app.get_hx("/balance/history").await;
     assert!(h.has_text("Пополнение баланса"));
     assert!(h.has_text("+1 500,50 ₽"), "history shows the payment");
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE source LIKE 'payment:%'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE source LIKE 'payment:%'"),
+        1
+    );
     let (to, body): (String, String) = app
         .db()
-        .query_row("SELECT recipient, body FROM outbox WHERE channel = 'email'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT recipient, body FROM outbox WHERE channel = 'email'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!(to, "buh@example.ru");
     let body = normalize(&body);
-    assert!(body.contains("1 500,50 ₽") && body.contains(DEMO_CONTRACT), "{body}");
+    assert!(
+        body.contains("1 500,50 ₽") && body.contains(DEMO_CONTRACT),
+        "{body}"
+    );
     assert!(body.contains("зачислен"), "{body}");
     // The checkout page cannot be paid twice.
     let again = app.post(&format!("{checkout}/pay"), &[]).await;
@@ -153,7 +220,10 @@ async fn refusing_on_the_checkout_page_cancels_without_money() {
     let (r, _) = pay(&app, "100", "buh@example.ru").await;
     let checkout = r.header("hx-redirect").unwrap().to_owned();
     sandbox_pay(&app, &checkout, "cancel").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'canceled'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE status = 'canceled'"),
+        1
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
 }
 
@@ -163,7 +233,15 @@ async fn double_submit_and_second_tab_make_one_payment() {
     app.login_demo().await;
     let (first, key) = pay(&app, "700", "buh@example.ru").await;
     let again = app
-        .post("/balance/pay", &[("amount", "700"), ("email", "buh@example.ru"), ("consent", "1"), ("key", &key)])
+        .post(
+            "/balance/pay",
+            &[
+                ("amount", "700"),
+                ("email", "buh@example.ru"),
+                ("consent", "1"),
+                ("key", &key),
+            ],
+        )
         .await;
     assert_eq!(first.header("hx-redirect"), again.header("hx-redirect"));
     // Another tab: a different form key, same payment still pending → same checkout.
@@ -202,7 +280,10 @@ async fn five_sequential_and_five_concurrent_notifications_credit_once() {
         }
         assert_eq!(balance(&app, DEMO_CONTRACT), 10_000 * (round + 1));
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE source LIKE 'payment:%'"), 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE source LIKE 'payment:%'"),
+        2
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM payment_events"), 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox"), 2);
 }
@@ -212,17 +293,35 @@ async fn forged_or_unknown_notifications_change_nothing() {
     let app = TestApp::new().await;
     app.login_demo().await;
     let (r, _) = pay(&app, "100", "buh@example.ru").await;
-    let id = r.header("hx-redirect").unwrap().rsplit('/').next().unwrap().to_owned();
+    let id = r
+        .header("hx-redirect")
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     // Claims success, but the provider still says pending.
     let forged = kabinet::services::payments::notification_body("payment.succeeded", &id);
     assert_eq!(notify(&app, "sandbox", &forged).await, StatusCode::OK);
     let unknown = kabinet::services::payments::notification_body("payment.succeeded", "sb_nope");
-    assert_eq!(notify(&app, "sandbox", &unknown).await, StatusCode::BAD_REQUEST);
-    assert_eq!(notify(&app, "sandbox", "not json").await, StatusCode::BAD_REQUEST);
-    assert_eq!(notify(&app, "yookassa", &forged).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        notify(&app, "sandbox", &unknown).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        notify(&app, "sandbox", "not json").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        notify(&app, "yookassa", &forged).await,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM payment_events"), 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'pending'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE status = 'pending'"),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,30 +341,53 @@ async fn yookassa_adapter_speaks_the_api_and_verifies_notifications() {
         assert_eq!(body["amount"]["currency"], "RUB");
         assert_eq!(body["capture"], true);
         assert_eq!(body["confirmation"]["type"], "redirect");
-        assert!(body["confirmation"]["return_url"].as_str().unwrap().starts_with("https://lk.example.ru/payments/return/"));
+        assert!(body["confirmation"]["return_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://lk.example.ru/payments/return/"));
         assert_eq!(body["receipt"]["customer"]["email"], "buh@example.ru");
         assert_eq!(body["receipt"]["items"][0]["amount"]["value"], "1200.00");
         assert_eq!(body["receipt"]["items"][0]["quantity"], "1.00");
     }
     // A notification before the payer paid: fetched back, still pending → nothing.
-    assert_eq!(notify(&app, "yookassa", &notification("payment.succeeded", &id)).await, StatusCode::OK);
+    assert_eq!(
+        notify(&app, "yookassa", &notification("payment.succeeded", &id)).await,
+        StatusCode::OK
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
     stub.set_status(&id, "succeeded");
     for _ in 0..5 {
-        assert_eq!(notify(&app, "yookassa", &notification("payment.succeeded", &id)).await, StatusCode::OK);
+        assert_eq!(
+            notify(&app, "yookassa", &notification("payment.succeeded", &id)).await,
+            StatusCode::OK
+        );
     }
     assert_eq!(balance(&app, DEMO_CONTRACT), 120_000);
     // A late «canceled» after «succeeded» is ignored.
     stub.set_status(&id, "canceled");
-    assert_eq!(notify(&app, "yookassa", &notification("payment.canceled", &id)).await, StatusCode::OK);
+    assert_eq!(
+        notify(&app, "yookassa", &notification("payment.canceled", &id)).await,
+        StatusCode::OK
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), 120_000);
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'"),
+        1
+    );
     // Unknown to the gateway → 400, nothing stored.
     assert_eq!(
-        notify(&app, "yookassa", &notification("payment.succeeded", "2d000099-000f-5000-9000-1b68e7b15f3f")).await,
+        notify(
+            &app,
+            "yookassa",
+            &notification("payment.succeeded", "2d000099-000f-5000-9000-1b68e7b15f3f")
+        )
+        .await,
         StatusCode::BAD_REQUEST
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE source LIKE 'payment:%'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE source LIKE 'payment:%'"),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -277,11 +399,20 @@ async fn a_job_settles_payments_stuck_in_pending() {
     let id = stub.last_id();
     stub.set_status(&id, "succeeded");
     // Too fresh to re-check.
-    assert_eq!(kabinet::services::jobs::recheck_pending(&app.state).await, 0);
+    assert_eq!(
+        kabinet::services::jobs::recheck_pending(&app.state).await,
+        0
+    );
     app.state.clock.advance(600);
-    assert_eq!(kabinet::services::jobs::recheck_pending(&app.state).await, 1);
+    assert_eq!(
+        kabinet::services::jobs::recheck_pending(&app.state).await,
+        1
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), 30_000);
-    assert_eq!(kabinet::services::jobs::recheck_pending(&app.state).await, 0);
+    assert_eq!(
+        kabinet::services::jobs::recheck_pending(&app.state).await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -296,6 +427,10 @@ async fn provider_down_keeps_the_form_and_money_untouched() {
     app.login_demo().await;
     let (r, _) = pay(&app, "300", "buh@example.ru").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.has_text("Платежная система сейчас недоступна"), "{}", r.body);
+    assert!(
+        r.has_text("Платежная система сейчас недоступна"),
+        "{}",
+        r.body
+    );
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
 }

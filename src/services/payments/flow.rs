@@ -30,12 +30,12 @@ impl Money {
     pub fn new(cfg: &Config, db: &db::Db) -> Money {
         Money {
             provider: super::build(cfg, db),
-            express_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(
-                cfg.payments.express_per_ip_per_minute,
-            ))),
-            express_global: DefaultDirectRateLimiter::direct(Quota::per_minute(nz(
-                cfg.payments.express_global_per_minute,
-            ))),
+            express_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(cfg
+                .payments
+                .express_per_ip_per_minute))),
+            express_global: DefaultDirectRateLimiter::direct(Quota::per_minute(nz(cfg
+                .payments
+                .express_global_per_minute))),
         }
     }
 }
@@ -59,7 +59,7 @@ pub enum Started {
     /// Send the payer to the provider's checkout page.
     Redirect(String),
     /// Nothing to confirm (already settled, or a saved card charged at once).
-    Settled(PaymentRow),
+    Settled(Box<PaymentRow>),
 }
 
 async fn blocking<T: Send + 'static>(
@@ -86,7 +86,7 @@ pub async fn start(
 ) -> Result<Started, FlowError> {
     let p = st.db.run(move |c| Ok(db::payments::begin(c, &np)?)).await?;
     if p.status != "pending" {
-        return Ok(Started::Settled(p));
+        return Ok(Started::Settled(Box::new(p)));
     }
     if let Some(url) = &p.confirmation_url {
         return Ok(Started::Redirect(url.clone()));
@@ -120,7 +120,7 @@ pub async fn start(
             .run(move |c| Ok(db::payments::by_id(c, pid)?))
             .await?
             .ok_or(AppError::NotFound)?;
-        return Ok(Started::Settled(p));
+        return Ok(Started::Settled(Box::new(p)));
     }
     match remote.confirmation_url {
         Some(u) => Ok(Started::Redirect(u)),

@@ -161,9 +161,8 @@ mod tests {
         assert_eq!(n.unwrap().payment_id, "abc-1");
         assert!(parse_notification(b"{}").is_none());
         assert!(parse_notification(b"not json").is_none());
-        assert!(parse_notification(
-            notification_body("payment.succeeded", "../x").as_bytes()
-        )
-        .is_none());
+        assert!(
+            parse_notification(notification_body("payment.succeeded", "../x").as_bytes()).is_none()
+        );
     }
 }

@@ -67,7 +67,10 @@ fn status_of(s: &str) -> RemoteStatus {
 /// A YooKassa payment object → [`Remote`].
 pub fn parse_payment(v: &Value) -> Result<Remote, ProviderError> {
     let bad = |what: &str| ProviderError::Transport(format!("payment object without {what}"));
-    let id = v.get("id").and_then(Value::as_str).ok_or_else(|| bad("id"))?;
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("id"))?;
     let status = v
         .get("status")
         .and_then(Value::as_str)

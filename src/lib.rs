@@ -43,6 +43,11 @@ pub fn build_state(
     seed_demo: bool,
 ) -> Result<SharedState, StartError> {
     cfg.validate()?;
+    let mut cfg = cfg;
+    if cfg.uploads.dir.is_none() {
+        let base = db_path.parent().unwrap_or(Path::new(""));
+        cfg.uploads.dir = Some(base.join("uploads"));
+    }
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)
         .map_err(|e| config::ConfigError::Invalid(format!("time_zone: {e}")))?;
     let (db, opened) = Db::open(db_path)?;
@@ -92,6 +97,7 @@ pub fn build_state(
         csrf_key,
         demo,
         logo,
+        ended_sessions: tokio::sync::broadcast::channel(256).0,
         csp_violations: Default::default(),
         money,
         cfg,

@@ -46,6 +46,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    tune_malloc();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KABINET_LOG")
@@ -107,14 +108,29 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+/// glibc malloc keeps freed large blocks per thread arena and raises its mmap threshold after
+/// each big free, so argon2's 19 MiB blocks would stay resident. A fixed threshold makes big
+/// blocks plain mmaps that go back to the OS on free; two arenas cap per-thread caches.
+fn tune_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn serve(
     cfg: Config,
     db_path: PathBuf,
     listen: String,
     seed_demo: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Blocking work is SQLite through a pool of 16 connections: tokio's default of 512
+    // blocking threads would only add stacks and malloc arenas.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(32)
         .build()?;
     rt.block_on(async move {
         let state = build_state(cfg, &db_path, seed_demo)?;

@@ -17,6 +17,9 @@ pub struct AppState {
     pub demo: bool,
     /// The configured logo: (content type, bytes).
     pub logo: Option<(String, Vec<u8>)>,
+    /// Ended sessions are announced here (session ids), so live connections that belong to
+    /// them (chat WebSockets) close at once. Send with [`AppState::sessions_ended`].
+    pub ended_sessions: tokio::sync::broadcast::Sender<std::sync::Arc<[i64]>>,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
     /// Payment provider and express-payment rate limits.
@@ -24,6 +27,15 @@ pub struct AppState {
 }
 
 pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// Announces that these sessions were deleted (logout, reset devices, password change).
+    pub fn sessions_ended(&self, ids: Vec<i64>) {
+        if !ids.is_empty() {
+            let _ = self.ended_sessions.send(ids.into());
+        }
+    }
+}
 
 /// Wall clock in unix seconds, with an offset tests can move.
 #[derive(Clone, Default)]

@@ -162,6 +162,7 @@ pub fn seed(
             params![id, kind, name, price, desc],
         )?;
     }
+    #[allow(clippy::type_complexity)]
     let services: [(
         i64,
         i64,
@@ -261,34 +262,114 @@ pub fn seed(
         [],
     )?;
 
-    // The guide's active requests.
-    let requests: [(&str, &str, i64); 6] = [
+    // The guide's active requests, with their fields and status history. The tariff changes
+    // are closed, so a new «Смена тарифа» can be filed on the demo contract.
+    type Step<'a> = (&'a str, &'a str, i64);
+    let phone = r#""phone":"+73472000012""#;
+    let email = r#""email":"buh@sluzhebny.ru""#;
+    let requests: [(&str, &str, i64, String, Vec<Step>); 6] = [
         (
             "contract_copy",
             "Выдача копии договора",
             t(2022, 9, 19, 14, 5),
+            format!(r#"{{"delivery":"office",{phone},{email}}}"#),
+            vec![(
+                "in_progress",
+                "Копия готовится. Заберите её в офисе на пр-те Октября, 4 после 23.09.22.",
+                t(2022, 9, 20, 10, 0),
+            )],
         ),
-        ("call_details", "Детализация вызовов", t(2022, 9, 9, 11, 30)),
-        ("tariff_change", "Смена тарифа", t(2022, 9, 9, 11, 10)),
+        (
+            "call_details",
+            "Детализация вызовов",
+            t(2022, 9, 9, 11, 30),
+            format!(r#"{{"period_from":"2022-08-01","period_to":"2022-08-31",{email}}}"#),
+            vec![],
+        ),
+        (
+            "tariff_change",
+            "Смена тарифа",
+            t(2022, 9, 9, 11, 10),
+            format!(
+                r#"{{"tariff":"2","call_date":"2022-09-12",{phone},{email},"from_date":"2022-10-01"}}"#
+            ),
+            vec![
+                (
+                    "in_progress",
+                    "Позвоним 12.09.22 для уточнения деталей.",
+                    t(2022, 9, 9, 15, 0),
+                ),
+                (
+                    "rejected",
+                    "После звонка клиент решил остаться на текущем тарифе.",
+                    t(2022, 9, 12, 12, 30),
+                ),
+            ],
+        ),
         (
             "call_details",
             "Детализация вызовов",
             t(2022, 8, 31, 16, 45),
+            format!(r#"{{"period_from":"2022-07-01","period_to":"2022-07-31",{email}}}"#),
+            vec![(
+                "done",
+                "Детализация отправлена на buh@sluzhebny.ru.",
+                t(2022, 9, 1, 9, 40),
+            )],
         ),
-        ("tariff_change", "Смена тарифа", t(2022, 8, 31, 16, 20)),
-        ("tariff_change", "Смена тарифа", t(2022, 8, 24, 10, 0)),
+        (
+            "tariff_change",
+            "Смена тарифа",
+            t(2022, 8, 31, 16, 20),
+            format!(
+                r#"{{"tariff":"3","call_date":"2022-09-01",{phone},{email},"from_date":"2022-09-15"}}"#
+            ),
+            vec![(
+                "rejected",
+                "Дубликат заявки от 24.08.22.",
+                t(2022, 9, 1, 9, 30),
+            )],
+        ),
+        (
+            "tariff_change",
+            "Смена тарифа",
+            t(2022, 8, 24, 10, 0),
+            format!(
+                r#"{{"tariff":"3","call_date":"2022-08-25",{phone},{email},"from_date":"2022-09-01"}}"#
+            ),
+            vec![
+                (
+                    "in_progress",
+                    "Проверяем техническую возможность по адресу.",
+                    t(2022, 8, 24, 13, 0),
+                ),
+                (
+                    "rejected",
+                    "Тариф «Бизнес 500» по этому адресу пока недоступен.",
+                    t(2022, 8, 26, 11, 0),
+                ),
+            ],
+        ),
     ];
-    for (kind, title, at) in requests {
+    for (kind, title, at, fields, steps) in requests {
+        let status = steps.last().map_or("new", |s| s.0);
+        let updated = steps.last().map_or(at, |s| s.2);
         tx.execute(
-            "INSERT INTO requests(contract_id, kind, title, status, fields_json, created_at, updated_at)
-             VALUES (1, ?1, ?2, 'new', '{}', ?3, ?3)",
-            params![kind, title, at],
+            "INSERT INTO requests(contract_id, account_id, kind, title, status, fields_json, created_at, updated_at)
+             VALUES (1, NULL, ?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kind, title, status, fields, at, updated],
         )?;
         let rid = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO request_events(request_id, status, comment, created_at) VALUES (?1, 'new', '', ?2)",
             params![rid, at],
         )?;
+        for (st, comment, when) in steps {
+            tx.execute(
+                "INSERT INTO request_events(request_id, status, comment, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![rid, st, comment, when],
+            )?;
+        }
     }
 
     // Referral bonus: 15 180 ₽.
@@ -368,6 +449,12 @@ pub fn seed(
         )?;
     }
 
+    // Staff comments on the demo requests come from the demo operator.
+    tx.execute(
+        "UPDATE request_events SET staff_id = (SELECT id FROM staff WHERE login = ?1) WHERE comment <> ''",
+        [STAFF_LOGIN],
+    )?;
+
     // Coverage for the self-connect wizard.
     for (street, house) in [
         ("пр-т Октября", "4"),
@@ -380,6 +467,80 @@ pub fn seed(
         tx.execute(
             "INSERT INTO coverage(city, street, house) VALUES ('Уфа', ?1, ?2)",
             params![street, house],
+        )?;
+    }
+
+    // Stories (issue 7): images are embedded assets under assets/stories/.
+    let stories: [(&str, &str, &str); 5] = [
+        (
+            "Интернет до 500 Мбит/с",
+            "Тариф «Бизнес 500»: безлимитный интернет на скорости до 500 Мбит/с и приоритетная поддержка. Сменить тариф можно в разделе «Действия с договором» — без визита в офис.",
+            "stories/speed.svg",
+        ),
+        (
+            "Статический IP",
+            "Выделенный IPv4-адрес для удалённого доступа, видеонаблюдения и 1С. Подключается за один рабочий день: «Действия с договором» → «Статический IP (Подключить)».",
+            "stories/static-ip.svg",
+        ),
+        (
+            "Приглашайте партнёров",
+            "Поделитесь персональной ссылкой из блока «Баланс» — за каждого подключившегося клиента мы перечислим бонус на Ваш расчетный счет.",
+            "stories/referral.svg",
+        ),
+        (
+            "Автоплатеж",
+            "Подключите автоплатеж, и услуги не отключатся в самый неподходящий момент: при нехватке средств оплата пройдет автоматически.",
+            "stories/autopay.svg",
+        ),
+        (
+            "ТВ для офиса и кафе",
+            "Пакет «ТВ Офис Плюс»: 210 каналов, из них 60 в HD. Одна приставка на каждый экран, настройка мастером бесплатно.",
+            "stories/tv.svg",
+        ),
+    ];
+    for (i, (title, body, image)) in stories.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO stories(title, body, image_path, sort_order, published, publish_from, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5)",
+            params![title, body, image, i as i64, now - 86_400],
+        )?;
+    }
+    // Clients invited by the main contract («Мои приглашения»).
+    for (name, address, phone, status, at) in [
+        (
+            "ООО «Альфа-Строй»",
+            "г. Уфа, ул. Ленина, д. 26",
+            "79170000101",
+            "done",
+            t(2022, 10, 3, 10, 0),
+        ),
+        (
+            "ИП Гарипов",
+            "г. Уфа, пр-т Октября, д. 6",
+            "79170000102",
+            "done",
+            t(2022, 11, 8, 15, 30),
+        ),
+        (
+            "ООО «Техносервис»",
+            "г. Уфа, ул. Менделеева, д. 137",
+            "79170000103",
+            "done",
+            t(2022, 12, 2, 11, 15),
+        ),
+        (
+            "ООО «Башкирский мёд»",
+            "г. Уфа, пр-т Октября, д. 10",
+            "79170000104",
+            "in_progress",
+            t(2022, 12, 20, 9, 40),
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO applications(kind, address, name, phone, referrer_contract_id, consent_version, consent_at,
+                status, created_at, updated_at)
+             VALUES ('specialist', ?1, ?2, ?3, 1, 'demo', ?5, ?4, ?5, ?5)",
+            params![address, name, phone, status, at],
         )?;
     }
 

@@ -1,12 +1,17 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
 pub mod accounts;
+pub mod applications;
 pub mod autopay;
 pub mod contracts;
 pub mod demo;
 pub mod ledger;
 pub mod migrate;
 pub mod payments;
+pub mod referral;
+pub mod requests;
+pub mod services;
 pub mod sessions;
+pub mod stories;
 
 use crate::error::AppError;
 use r2d2_sqlite::SqliteConnectionManager;

@@ -50,13 +50,18 @@ pub fn main_page(
     csrf: &str,
     k: &ContractSummary,
     autopay: Option<&Autopay>,
+    dash: &crate::db::services::Dashboard,
 ) -> Markup {
     let content = html! {
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            (super::stories::placeholder())
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))
+                (super::referral::placeholder(st))
+                (super::services::services_card(st, &dash.services))
+                (super::actions::actions_card(st, dash))
             }
         }
         (footer(st))

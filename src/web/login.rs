@@ -39,15 +39,6 @@ pub fn phone_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String>
     )
 }
 
-#[handler]
-pub fn join_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    let text = match &st.cfg.branding.support_phone {
-        Some(p) => format!("Онлайн-заявка на подключение скоро появится. Чтобы подключиться сейчас, позвоните нам: {p}."),
-        None => "Онлайн-заявка на подключение скоро появится.".to_owned(),
-    };
-    Html(view::not_yet(st, &csrf.0, Tab::Join, &text).into_string())
-}
-
 #[derive(Deserialize)]
 pub struct LoginInput {
     #[serde(default)]
@@ -180,7 +171,7 @@ pub async fn submit(
     let cookie = session_cookie(
         &token,
         secure_cookies(req, &st.cfg),
-        st.cfg.sessions.idle_timeout_days,
+        st.cfg.sessions.absolute_max_days,
     );
     Ok(htmx::redirect(req, paths::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())
@@ -191,9 +182,17 @@ pub async fn submit(
 pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result<Response> {
     if let Some(token) = session::token_from(req) {
         let th = token_hash(&token);
-        st.db
-            .run(move |c| Ok(sessions::delete_by_token(c, &th)?))
+        let ended = st
+            .db
+            .run(move |c| {
+                let id = sessions::by_token(c, &th)?.map(|s| s.id);
+                if let Some(id) = id {
+                    sessions::delete(c, id)?;
+                }
+                Ok(id)
+            })
             .await?;
+        st.sessions_ended(ended.into_iter().collect());
     }
     let cookie = expired_cookie(secure_cookies(req, &st.cfg));
     Ok(htmx::redirect(req, paths::LOGIN)

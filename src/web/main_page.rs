@@ -13,8 +13,12 @@ pub async fn index(
     cur: CurrentContract,
 ) -> poem::Result<Html<String>> {
     let cid = cur.contract.id;
-    let autopay = st.db.run(move |c| Ok(db::autopay::get(c, cid)?)).await?;
+    let (dash, autopay) = st
+        .db
+        .run(move |c| Ok((db::services::dashboard(c, cid)?, db::autopay::get(c, cid)?)))
+        .await?;
     Ok(Html(
-        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref()).into_string(),
+        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &dash)
+            .into_string(),
     ))
 }

@@ -22,3 +22,36 @@ pub const HISTORY: &str = "/balance/history";
 pub const HISTORY_MORE: &str = "/balance/history/more";
 pub const AUTOPAY: &str = "/balance/autopay";
 pub const AUTOPAY_OFF: &str = "/balance/autopay/off";
+// Issue 7: stories, referral programme, «Стать абонентом».
+pub const STORIES: &str = "/stories";
+pub const STORY: &str = "/stories/:id";
+pub const REFERRAL: &str = "/referral";
+pub const REFERRAL_INVITATIONS: &str = "/referral/invitations";
+pub const REFERRAL_HISTORY: &str = "/referral/history";
+pub const REFERRAL_TERMS: &str = "/referral/terms";
+/// Personal referral link; the code follows.
+pub const REFERRAL_LINK: &str = "/r/:code";
+pub const REFERRAL_LINK_PREFIX: &str = "/r/";
+pub const JOIN_SELF: &str = "/join/self";
+pub const JOIN_SELF_HOUSES: &str = "/join/self/houses";
+pub const JOIN_SELF_TARIFFS: &str = "/join/self/tariffs";
+pub const JOIN_SELF_DATE: &str = "/join/self/date";
+pub const JOIN_SELF_CONTACTS: &str = "/join/self/contacts";
+pub const JOIN_SELF_SUMMARY: &str = "/join/self/summary";
+pub const SERVICE: &str = "/services/:id";
+pub const ACTION: &str = "/actions/:code";
+pub const REQUEST: &str = "/requests/:id";
+pub const UPLOAD: &str = "/uploads/:id";
+
+pub fn service(id: i64) -> String {
+    format!("/services/{id}")
+}
+pub fn action(code: &str) -> String {
+    format!("/actions/{code}")
+}
+pub fn request(id: i64) -> String {
+    format!("/requests/{id}")
+}
+pub fn upload(id: i64) -> String {
+    format!("/uploads/{id}")
+}

@@ -17,6 +17,18 @@ async fn wait_path_prefix(b: &crate::browser::Browser, prefix: &str) {
     }
 }
 
+/// Clicks a button of the balance block (a story card may carry the same words).
+async fn click_in_balance(b: &crate::browser::Browser, text: &str) {
+    let xp = format!("//section[@id='balance']//button[normalize-space()='{text}']");
+    let el =
+        b.c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&xp))
+            .await
+            .unwrap();
+    el.click().await.unwrap();
+}
+
 async fn tick_consent(b: &crate::browser::Browser) {
     b.c.find(Locator::Css("dialog[open] input[name=consent]"))
         .await
@@ -33,7 +45,7 @@ async fn browser_topup_through_sandbox_shows_in_balance_and_history() {
     b.login_demo(&s.base).await;
     b.see("Пополнить").await;
     b.shoot("balance-card").await;
-    b.click("Пополнить").await;
+    click_in_balance(&b, "Пополнить").await;
     b.see("Оплата услуг").await;
     b.see("Я согласен на списание средств").await;
     let amount = b.input("Сумма").await;
@@ -60,7 +72,7 @@ async fn browser_topup_through_sandbox_shows_in_balance_and_history() {
     b.click("Оплатить").await;
     b.wait_path("/").await;
     b.see("250,00 ₽").await;
-    b.click("История баланса").await;
+    click_in_balance(&b, "История баланса").await;
     b.see("+250,00 ₽").await;
     b.see("декабря 2022").await;
     b.see("На начало месяца").await;
@@ -73,7 +85,7 @@ async fn browser_autopay_on_then_off() {
     let Some(b) = browser().await else { return };
     let s = serve(Config::default()).await;
     b.login_demo(&s.base).await;
-    b.click("Автоплатеж").await;
+    click_in_balance(&b, "Автоплатеж").await;
     b.see("Автоплатеж - бесплатный сервис").await;
     b.shoot("autopay-modal").await;
     b.fill("Сумма", "100").await;
@@ -87,7 +99,7 @@ async fn browser_autopay_on_then_off() {
     b.see("Автоплатеж подключен").await;
     b.see("•••• 4242").await;
     b.shoot("autopay-on").await;
-    b.click("Отключить").await;
+    click_in_balance(&b, "Отключить").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while b.c.accept_alert().await.is_err() {
         assert!(std::time::Instant::now() < deadline, "no confirm dialog");

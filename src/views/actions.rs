@@ -1,0 +1,165 @@
+//! «Действия с договором»: active requests, available actions, and a request's details.
+use maud::{html, Markup, PreEscaped};
+
+use super::{
+    components::modal,
+    services::{iso_date, CHEVRON_SVG},
+};
+use crate::{
+    db::{
+        requests::{RequestDetail, RequestRow},
+        services::Dashboard,
+    },
+    domain::{
+        actions::{self, Kind},
+        time,
+    },
+    state::AppState,
+    web::paths,
+};
+
+pub fn actions_card(st: &AppState, d: &Dashboard) -> Markup {
+    html! {
+        section .card .contract-actions #contract-actions {
+            details .collapsible open {
+                summary {
+                    h2 { "Действия с договором" }
+                    span .chev-down aria-hidden="true" { (PreEscaped(CHEVRON_SVG)) }
+                }
+                div .collapsible-body {
+                    h3 .sub-title { "Активные заявки" }
+                    (requests_list(st, &d.requests, None, false))
+                    h3 .sub-title { "Доступные действия" }
+                    ul .row-list {
+                        @for a in actions::offered(&d.state) {
+                            li {
+                                button .row-item .action type="button" hx-get=(paths::action(a.code))
+                                    hx-target="#modal" aria-haspopup="dialog" {
+                                    span .row-main { span .row-title { (a.title) } }
+                                    span .chev { (PreEscaped(CHEVRON_SVG)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The «Активные заявки» list. Owns `#active-requests`; with `oob` it replaces itself
+/// out of band (after a new request), marking `fresh` for a short highlight.
+pub fn requests_list(st: &AppState, rows: &[RequestRow], fresh: Option<i64>, oob: bool) -> Markup {
+    html! {
+        div #active-requests hx-swap-oob=[oob.then_some("true")] {
+            @if rows.is_empty() {
+                p .muted { "Заявок пока нет." }
+            } @else {
+                ul .row-list {
+                    @for r in rows {
+                        @let (label, cls) = actions::status_label(&r.status);
+                        li .fresh[fresh == Some(r.id)] {
+                            button .row-item .request type="button" hx-get=(paths::request(r.id))
+                                hx-target="#modal" aria-haspopup="dialog" {
+                                span .row-main {
+                                    span .row-title { (r.title) }
+                                    span .row-sub { "Заявка создана: " (time::date(r.created_at, &st.tz)) }
+                                }
+                                span .badge .(cls) { (label) }
+                                span .chev { (PreEscaped(CHEVRON_SVG)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `+79123456789` → `+7 912 345-67-89`.
+pub fn format_phone(p: &str) -> String {
+    let d: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
+    if d.len() != 11 {
+        return p.to_owned();
+    }
+    let s = |a: usize, b: usize| d[a..b].iter().collect::<String>();
+    format!("+7 {} {}-{}-{}", s(1, 4), s(4, 7), s(7, 9), s(9, 11))
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} МБ", bytes as f64 / 1024.0 / 1024.0).replace('.', ",")
+    } else {
+        format!("{} КБ", (bytes + 1023) / 1024)
+    }
+}
+
+pub fn request_modal(st: &AppState, r: &RequestDetail) -> Markup {
+    let def = actions::find(&r.row.kind);
+    let (label, cls) = actions::status_label(&r.row.status);
+    let body = html! {
+        p .modal-status {
+            span .badge .(cls) { (label) }
+            span .muted { "Заявка № " (r.row.id) " · создана " (time::date(r.row.created_at, &st.tz)) }
+        }
+        dl .kv {
+            @if let Some(def) = def {
+                @for f in def.fields {
+                    @if f.kind == Kind::File {
+                        @if !r.uploads.is_empty() {
+                            (kv(f.label, html! {
+                                @for u in &r.uploads {
+                                    a .kv-line href=(paths::upload(u.id)) download {
+                                        (u.original_name)
+                                    }
+                                    span .kv-note { (size_label(u.size_bytes)) }
+                                }
+                            }))
+                        }
+                    } @else if let Some(v) = r.fields.get(f.name) {
+                        (kv(f.label, field_value(f.kind, v, r)))
+                    }
+                }
+            }
+        }
+        section .history {
+            h3 { "История заявки" }
+            ol .timeline {
+                @for e in &r.events {
+                    @let (elabel, ecls) = actions::status_label(&e.status);
+                    li .(ecls) {
+                        div .timeline-head {
+                            strong { (elabel) }
+                            span .muted { (time::datetime(e.at, &st.tz)) }
+                        }
+                        @if !e.comment.is_empty() {
+                            p .timeline-comment {
+                                (e.comment)
+                                @if let Some(n) = &e.staff_name { span .kv-note { "— " (n) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    modal("request-modal", &r.row.title, body)
+}
+
+fn kv(label: &str, value: Markup) -> Markup {
+    html! { div .kv-row { dt { (label) } dd { (value) } } }
+}
+
+fn field_value(kind: Kind, v: &str, r: &RequestDetail) -> Markup {
+    match kind {
+        Kind::Date => html! { (iso_date(v)) },
+        Kind::Phone => html! { (format_phone(v)) },
+        Kind::Select(opts) => {
+            let shown = opts.iter().find(|(c, _)| *c == v).map_or(v, |(_, l)| *l);
+            html! { (shown) }
+        }
+        Kind::Tariff => html! { (r.tariff_name.as_deref().unwrap_or(v)) },
+        Kind::Textarea => html! { span .pre { (v) } },
+        _ => html! { (v) },
+    }
+}

@@ -1,0 +1,100 @@
+//! «Подключенные услуги» details, a request's details and its files.
+use poem::{
+    handler,
+    http::{header, StatusCode},
+    web::{Data, Html, Path},
+    Response,
+};
+
+use crate::{
+    auth::guard::{CurrentAccount, CurrentContract},
+    db::{requests, services},
+    error::AppError,
+    state::SharedState,
+    views,
+};
+
+/// GET /services/:id — the service's details as a modal (only the current contract's).
+#[handler]
+pub async fn service(
+    Data(st): Data<&SharedState>,
+    cur: CurrentContract,
+    Path(id): Path<i64>,
+) -> poem::Result<Html<String>> {
+    let cid = cur.contract.id;
+    let d = st
+        .db
+        .run(move |c| Ok(services::detail(c, cid, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(views::services::service_modal(st, &d).into_string()))
+}
+
+/// GET /requests/:id — the request's fields and status history (only the current contract's).
+#[handler]
+pub async fn request(
+    Data(st): Data<&SharedState>,
+    cur: CurrentContract,
+    Path(id): Path<i64>,
+) -> poem::Result<Html<String>> {
+    let cid = cur.contract.id;
+    let d = st
+        .db
+        .run(move |c| Ok(requests::detail(c, cid, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(views::actions::request_modal(st, &d).into_string()))
+}
+
+/// GET /uploads/:id — a stored scan, only for accounts linked to its contract.
+#[handler]
+pub async fn upload(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    let dir = st.cfg.uploads.dir();
+    let account_id = acc.account_id;
+    let found = st
+        .db
+        .run(move |c| {
+            let Some((u, stored)) = requests::upload_for_account(c, account_id, id)? else {
+                return Ok(None);
+            };
+            // Stored names are our own random hex; never a path from the client.
+            if !stored.chars().all(|ch| ch.is_ascii_hexdigit()) {
+                return Ok(None);
+            }
+            match std::fs::read(dir.join(&stored)) {
+                Ok(bytes) => Ok(Some((u, bytes))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(AppError::Internal(format!("upload read: {e}"))),
+            }
+        })
+        .await?;
+    let (u, bytes) = found.ok_or(AppError::NotFound)?;
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .content_type(u.content_type.as_str())
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"scan\"; filename*=UTF-8''{}",
+                percent_encode(&u.original_name)
+            ),
+        )
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .body(bytes))
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -434,3 +434,110 @@ async fn provider_down_keeps_the_form_and_money_untouched() {
     );
     assert_eq!(balance(&app, DEMO_CONTRACT), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yookassa_saves_the_card_and_autopay_charges_it() {
+    let stub = Stub::start().await;
+    let app = TestApp::with_config(stub.config()).await;
+    app.login_demo().await;
+    let m = app.get_hx("/balance/autopay").await;
+    let key = between(&m.body, "name=\"key\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post(
+            "/balance/autopay",
+            &[
+                ("amount", "100"),
+                ("email", "buh@example.ru"),
+                ("key", &key),
+            ],
+        )
+        .await;
+    assert!(r
+        .header("hx-redirect")
+        .unwrap()
+        .starts_with("https://yoomoney.test/"));
+    let setup = stub.last_id();
+    assert_eq!(
+        stub.state.lock().unwrap().creates[0].1["save_payment_method"],
+        true
+    );
+    stub.set_status(&setup, "succeeded");
+    assert_eq!(
+        notify(&app, "yookassa", &notification("payment.succeeded", &setup)).await,
+        StatusCode::OK
+    );
+    let home = app.get("/").await;
+    assert!(
+        home.has_text("Автоплатеж подключен") && home.has_text("MasterCard •••• 4444"),
+        "card mask shown"
+    );
+    app.db()
+        .execute(
+            "UPDATE services SET paid_until = '2020-01-31' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
+    app.db()
+        .execute("UPDATE contracts SET balance_kop = 0 WHERE id = 1", [])
+        .unwrap();
+    assert_eq!(kabinet::services::jobs::autopay_tick(&app.state).await, 1);
+    assert_eq!(kabinet::services::jobs::autopay_tick(&app.state).await, 0);
+    {
+        let s = stub.state.lock().unwrap();
+        let (_, body) = s.creates.last().unwrap();
+        assert_eq!(
+            body["payment_method_id"],
+            format!("pm-{setup}"),
+            "charges the saved method"
+        );
+        assert!(
+            body.get("confirmation").is_none(),
+            "no checkout page for a saved card"
+        );
+    }
+    let needed: i64 = app
+        .db()
+        .query_row("SELECT SUM(price_kop) FROM services WHERE contract_id = 1 AND status IN ('active','blocked_debt')", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(balance(&app, DEMO_CONTRACT), needed);
+}
+
+#[tokio::test]
+async fn one_contract_cannot_touch_anothers_money() {
+    let a = TestApp::new().await;
+    a.login_demo().await;
+    let (r, _) = pay(&a, "100", "buh@example.ru").await;
+    let checkout = r.header("hx-redirect").unwrap().to_owned();
+    // Another contract, another session on the same server.
+    let b = TestApp::from_state(tempfile::tempdir().unwrap(), a.state.clone());
+    b.login("72718289UL", DEMO_PASSWORD).await;
+    // B's history shows B's ledger only.
+    let h = b.get_hx("/balance/history").await;
+    assert!(
+        h.has_text("-15,00 ₽") && !h.has_text("Взаимозачеты"),
+        "{}",
+        h.body
+    );
+    // B pays: it lands on B's contract; A's pending payment is not reused for B.
+    let (rb, _) = pay(&b, "100", "buh@example.ru").await;
+    assert_ne!(rb.header("hx-redirect").unwrap(), checkout);
+    sandbox_pay(&b, rb.header("hx-redirect").unwrap(), "pay").await;
+    assert_eq!(balance(&a, "72718289UL"), -1_500 + 10_000);
+    assert_eq!(balance(&a, DEMO_CONTRACT), 0);
+    // B switching autopay off does not touch A's autopay.
+    a.db()
+        .execute(
+            "INSERT INTO autopay(contract_id, enabled, amount_kop, provider, payment_method_id, card_mask, created_at, updated_at)
+             VALUES (1, 1, 10000, 'sandbox', 'pm', 'Visa •••• 4242', 0, 0)",
+            [],
+        )
+        .unwrap();
+    b.get("/").await;
+    b.post("/balance/autopay/off", &[]).await;
+    assert_eq!(
+        a.count("SELECT enabled FROM autopay WHERE contract_id = 1"),
+        1
+    );
+}

@@ -194,7 +194,11 @@ fn main() {
             .await
             .unwrap();
             // References: the same guard with no payment code (main page), and CSRF without the guard.
-            for (name, path) in [("login page (CSRF layer, no DB)", "/login"), ("main page (session guard + 1 query)", "/")] {
+            for (name, path) in [
+                ("/readyz (one spawn_blocking + SELECT 1, no session)", "/readyz"),
+                ("login page (CSRF layer, no DB)", "/login"),
+                ("main page (session guard + queries)", "/"),
+            ] {
                 let r = tokio::task::spawn_blocking({
                     let (u, c) = (format!("{base}{path}"), cookie.clone());
                     move || wrk(&u, &c)

@@ -2,6 +2,7 @@
 mod actions;
 mod actions_access;
 mod actions_browser;
+mod autopay;
 mod balance;
 mod browser;
 mod browser_growth;
@@ -14,3 +15,4 @@ mod growth_join;
 mod growth_wizard;
 mod mail;
 mod payments;
+mod payments_gateway;

@@ -31,7 +31,7 @@ pub fn card(st: &AppState, k: &ContractSummary, ap: Option<&Autopay>, oob: bool)
             @if let Some(a) = on {
                 div .autopay-on {
                     span { "Автоплатеж подключен" @if let Some(m) = &a.card_mask { ": " strong { (m) } } }
-                    button .link-light type="button" hx-post=(paths::AUTOPAY_OFF)
+                    button .link-light type="button" hx-post=(paths::AUTOPAY_OFF) hx-swap="none"
                         hx-confirm="Отключить автоплатеж?" { "Отключить" }
                 }
             }
@@ -146,7 +146,7 @@ pub fn autopay_modal(st: &AppState, ap: Option<&Autopay>, f: &AutopayForm) -> Ma
             }
             div .modal-actions {
                 (cancel_button())
-                button .btn .btn-danger type="button" hx-post=(paths::AUTOPAY_OFF) { "Отключить" }
+                button .btn .btn-danger type="button" hx-post=(paths::AUTOPAY_OFF) hx-swap="none" { "Отключить" }
             }
         },
         None => autopay_form(st, f),

@@ -77,6 +77,15 @@ async fn browser_topup_through_sandbox_shows_in_balance_and_history() {
     b.see("декабря 2022").await;
     b.see("На начало месяца").await;
     b.shoot("history").await;
+    // Older months load when the loader comes into view (the first page holds two months).
+    b.c.execute(
+        "var m = document.querySelector('.history-more'); if (m) m.scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.see("ноября 2022").await;
+    b.see("30.11.22").await;
     assert_no_csp_violations(&s).await;
 }
 

@@ -45,6 +45,13 @@
       if (first) first.focus();
     });
   }
+  // «Отменить» in a modal form closes the dialog.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-close-modal]");
+    if (!b) return;
+    var d = b.closest("dialog");
+    if (d) d.close();
+  });
   document.addEventListener("DOMContentLoaded", function () { armAll(document); openModals(); });
   document.addEventListener("htmx:afterSwap", function () { armAll(document); openModals(); });
   document.addEventListener("htmx:oobAfterSwap", function () { armAll(document); });

@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod services;
 pub mod state;
 pub mod views;
 pub mod web;
@@ -86,6 +87,7 @@ pub fn build_state(
             Some((mime.to_owned(), bytes))
         }
     };
+    let money = services::payments::flow::Money::new(&cfg, &db);
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
@@ -97,6 +99,7 @@ pub fn build_state(
         logo,
         ended_sessions: tokio::sync::broadcast::channel(256).0,
         csp_violations: Default::default(),
+        money,
         cfg,
     }))
 }
@@ -111,6 +114,11 @@ fn key32(hex_key: &str) -> [u8; 32] {
     k
 }
 
+/// Background payment jobs: pending re-check, autopay charges, e-mail delivery.
+pub fn spawn_jobs(st: SharedState) -> tokio::task::JoinHandle<()> {
+    services::jobs::spawn(st)
+}
+
 /// Periodic upkeep: forget idle rate-limit keys, delete expired sessions.
 pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -118,6 +126,8 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.money.express_ip.retain_recent();
+            st.money.express_ip.shrink_to_fit();
             let now = st.clock.now();
             let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
             let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;

@@ -116,6 +116,9 @@ fn tune_malloc() {
     // SAFETY: mallopt only changes allocator parameters; called before any other thread starts.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+        // A fixed mmap threshold also freezes the trim threshold at 128 KiB, which would
+        // shrink and regrow the heap under load; keep up to 16 MiB of free heap instead.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 16 * 1024 * 1024);
     }
 }
 
@@ -134,6 +137,7 @@ fn serve(
     rt.block_on(async move {
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());
+        kabinet::spawn_jobs(state.clone());
         let demo = state.demo;
         let app = kabinet::app(state);
         let listener = TcpListener::bind(listen.clone());

@@ -22,6 +22,8 @@ pub struct AppState {
     pub ended_sessions: tokio::sync::broadcast::Sender<std::sync::Arc<[i64]>>,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
+    /// Payment provider and express-payment rate limits.
+    pub money: crate::services::payments::flow::Money,
 }
 
 pub type SharedState = Arc<AppState>;

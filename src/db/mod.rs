@@ -1,9 +1,12 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
 pub mod accounts;
 pub mod applications;
+pub mod autopay;
 pub mod contracts;
 pub mod demo;
+pub mod ledger;
 pub mod migrate;
+pub mod payments;
 pub mod referral;
 pub mod requests;
 pub mod services;
@@ -83,6 +86,8 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .min_idle(Some(2))
+            // a local file cannot go stale like a network connection
+            .test_on_check_out(false)
             .build(manager)?;
         Ok((Db { pool }, opened))
     }

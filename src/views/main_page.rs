@@ -3,7 +3,11 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
 use super::layout::{brand, page, Page};
-use crate::{db::contracts::ContractSummary, domain::money, state::AppState, web::paths};
+use crate::{
+    db::{autopay::Autopay, contracts::ContractSummary},
+    state::AppState,
+    web::paths,
+};
 
 pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
     html! {
@@ -41,24 +45,11 @@ fn contract_head(k: &ContractSummary) -> Markup {
     }
 }
 
-pub fn balance_card(st: &AppState, k: &ContractSummary) -> Markup {
-    let sym = &st.cfg.branding.currency_symbol;
-    html! {
-        section .card .balance #balance {
-            h2 { "Баланс" }
-            p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
-            p .recommended {
-                "Рекомендуемая сумма к оплате: "
-                strong { (money::format(k.recommended_kop, sym)) }
-            }
-        }
-    }
-}
-
 pub fn main_page(
     st: &AppState,
     csrf: &str,
     k: &ContractSummary,
+    autopay: Option<&Autopay>,
     dash: &crate::db::services::Dashboard,
 ) -> Markup {
     let content = html! {
@@ -67,7 +58,7 @@ pub fn main_page(
             (contract_head(k))
             (super::stories::placeholder())
             div .dashboard {
-                (balance_card(st, k))
+                (super::balance::card(st, k, autopay, false))
                 (super::referral::placeholder(st))
                 (super::services::services_card(st, &dash.services))
                 (super::actions::actions_card(st, dash))

@@ -1,13 +1,17 @@
 //! maud views: pages, partials and components.
 pub mod action_form;
 pub mod actions;
+pub mod balance;
 pub mod components;
 pub mod error;
+pub mod express;
+pub mod history;
 pub mod join;
 pub mod join_wizard;
 pub mod layout;
 pub mod login;
 pub mod main_page;
 pub mod referral;
+pub mod sandbox;
 pub mod services;
 pub mod stories;

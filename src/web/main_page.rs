@@ -14,11 +14,13 @@ pub async fn index(
     csrf: &CsrfToken,
 ) -> poem::Result<Html<String>> {
     // One trip to the database for the session, the contract and the dashboard.
-    let (cur, dash) = current_contract_with(req, |c, cur| {
-        Ok(db::services::dashboard(c, cur.contract.id)?)
+    let (cur, (dash, autopay)) = current_contract_with(req, |c, cur| {
+        let cid = cur.contract.id;
+        Ok((db::services::dashboard(c, cid)?, db::autopay::get(c, cid)?))
     })
     .await?;
     Ok(Html(
-        views::main_page::main_page(st, &csrf.0, &cur.contract, &dash).into_string(),
+        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &dash)
+            .into_string(),
     ))
 }

@@ -1,6 +1,8 @@
 //! HTTP: routes and middleware order.
 pub mod actions;
 pub mod assets;
+pub mod balance;
+pub mod express;
 pub mod htmx;
 pub mod join;
 pub mod join_wizard;
@@ -8,12 +10,13 @@ pub mod login;
 pub mod main_page;
 pub mod mw;
 pub mod paths;
+pub mod payments;
 pub mod referral;
 pub mod services;
 pub mod stories;
 pub mod system;
 
-use poem::{get, post, Endpoint, EndpointExt, Route};
+use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt, Route};
 
 use crate::state::SharedState;
 
@@ -44,12 +47,38 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::REFERRAL_INVITATIONS, get(referral::invitations))
         .at(paths::REFERRAL_HISTORY, get(referral::history))
         .at(paths::REFERRAL_TERMS, get(referral::terms))
-        .at(paths::EXPRESS, get(system::express))
-        .at(paths::LOGOUT, post(login::logout))
         .at(paths::SERVICE, get(services::service))
         .at(paths::ACTION, get(actions::form).post(actions::submit))
         .at(paths::REQUEST, get(services::request))
-        .at(paths::UPLOAD, get(services::upload));
+        .at(paths::UPLOAD, get(services::upload))
+        .at(paths::EXPRESS, get(express::page))
+        .at(paths::EXPRESS_FIND, post(express::find))
+        .at(
+            paths::EXPRESS_PAY,
+            get(express::pay_modal).post(express::pay_submit),
+        )
+        .at(
+            format!("{}/:token", paths::PAYMENT_RETURN),
+            get(payments::payment_return),
+        )
+        .at(
+            format!("{}/:id", paths::SANDBOX_CHECKOUT),
+            get(payments::sandbox_page),
+        )
+        .at(
+            format!("{}/:id/pay", paths::SANDBOX_CHECKOUT),
+            post(payments::sandbox_pay),
+        )
+        .at(
+            format!("{}/:id/cancel", paths::SANDBOX_CHECKOUT),
+            post(payments::sandbox_cancel),
+        )
+        .at(
+            paths::AUTOPAY,
+            get(balance::autopay_modal).post(balance::autopay_connect),
+        )
+        .at(paths::AUTOPAY_OFF, post(balance::autopay_off))
+        .at(paths::LOGOUT, post(login::logout));
     let pages = mw::csrf_layers(pages, state.csrf_key);
 
     Route::new()
@@ -59,6 +88,29 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::HEALTH, get(system::health))
         .at(paths::READY, get(system::ready))
         .at(paths::CSP_REPORT, post(system::csp_report))
+        // Gateway notifications come from the provider's servers: no CSRF token, verified by
+        // fetching the payment back from the provider.
+        .at(
+            format!("{}/:provider", paths::PAYMENT_NOTIFY),
+            post(payments::notify),
+        )
+        // Read-only money partials need no CSRF token (they render none and change nothing;
+        // their forms post with the page's token via hx-headers), so they skip poem's Csrf layer,
+        // which costs more than the partial itself. The POST beside it is behind the guard.
+        .at(
+            paths::PAYMENT,
+            get(payments::modal)
+                .post(mw::csrf_layers(post(payments::submit), state.csrf_key))
+                .with(CookieJarManager::new()),
+        )
+        .at(
+            paths::HISTORY,
+            get(balance::history).with(CookieJarManager::new()),
+        )
+        .at(
+            paths::HISTORY_MORE,
+            get(balance::history_more).with(CookieJarManager::new()),
+        )
         .nest("/", pages)
         .with(mw::OuterLayer)
         .data(state)

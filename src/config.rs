@@ -13,6 +13,9 @@ pub struct Config {
     pub security: Security,
     pub limits: Limits,
     pub apps: AppLinks,
+    pub referral: Referral,
+    pub join: Join,
+    pub sales: Sales,
     pub uploads: Uploads,
 }
 
@@ -26,6 +29,9 @@ impl Default for Config {
             security: Security::default(),
             limits: Limits::default(),
             apps: AppLinks::default(),
+            referral: Referral::default(),
+            join: Join::default(),
+            sales: Sales::default(),
             uploads: Uploads::default(),
         }
     }
@@ -111,6 +117,8 @@ pub struct Limits {
     pub login_contract_refill_seconds: u64,
     /// Password hashing threads (argon2 uses ~19 MiB each).
     pub password_workers: usize,
+    /// «Стать абонентом» form submissions accepted per IP address per hour (all forms together).
+    pub applications_per_ip_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -120,6 +128,7 @@ impl Default for Limits {
             login_per_contract_burst: 5,
             login_contract_refill_seconds: 120,
             password_workers: 2,
+            applications_per_ip_per_hour: 10,
         }
     }
 }
@@ -129,6 +138,34 @@ impl Default for Limits {
 pub struct AppLinks {
     pub google_play: Option<String>,
     pub app_store: Option<String>,
+}
+
+/// The referral programme («Приглашайте клиентов…») in the balance block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Referral {
+    pub enabled: bool,
+    /// Public address of the portal used in personal links and QR codes, e.g.
+    /// "https://my.example.ru". When empty, taken from the request (Host header).
+    pub base_url: Option<String>,
+    /// The short pitch under the earned bonus; by default the guide's text with the operator's name.
+    pub pitch: Option<String>,
+    /// «Подробнее об акции»: the programme's terms (paragraphs separated by blank lines).
+    pub terms_text: String,
+    /// Optional link to the full terms document.
+    pub terms_url: Option<String>,
+}
+
+impl Default for Referral {
+    fn default() -> Self {
+        Referral {
+            enabled: true,
+            base_url: None,
+            pitch: None,
+            terms_text: "Бонус начисляется за каждого нового клиента — юридическое лицо или ИП, который оставил заявку по Вашей персональной ссылке и подключился в течение 60 дней.\n\nРазмер бонуса — 5 060 рублей за клиента. Бонусы за месяц перечисляются на расчетный счет, указанный в договоре, до 10 числа следующего месяца.\n\nНе начисляется за подключение по адресам, где уже есть действующий договор, и за переоформление существующих договоров.".into(),
+            terms_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +184,39 @@ impl Default for Uploads {
             max_mb: 10,
         }
     }
+}
+
+/// «Стать абонентом»: application forms and the self-connect wizard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Join {
+    /// Link «оферты» in the consent checkbox.
+    pub offer_url: Option<String>,
+    /// Link «обработкой персональных данных» in the consent checkbox.
+    pub privacy_url: Option<String>,
+    /// Version of the consent text, stored with every application; change it when the text changes.
+    pub consent_version: String,
+    /// How many weeks ahead the wizard offers connection dates.
+    pub wizard_weeks: u32,
+}
+
+impl Default for Join {
+    fn default() -> Self {
+        Join {
+            offer_url: None,
+            privacy_url: None,
+            consent_version: "2026-01".into(),
+            wizard_weeks: 3,
+        }
+    }
+}
+
+/// The sales desk: where new applications are announced.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sales {
+    /// E-mail address that gets a notification for each new application (queued in the outbox).
+    pub email: Option<String>,
 }
 
 impl Uploads {
@@ -226,8 +296,14 @@ impl Config {
         if self.limits.password_workers == 0
             || self.limits.login_per_ip_per_minute == 0
             || self.limits.login_per_contract_burst == 0
+            || self.limits.applications_per_ip_per_hour == 0
         {
             return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        if self.join.wizard_weeks == 0 || self.join.wizard_weeks > 12 {
+            return Err(ConfigError::Invalid(
+                "join.wizard_weeks must be 1..=12".into(),
+            ));
         }
         if !(1..=100).contains(&self.uploads.max_mb) {
             return Err(ConfigError::Invalid(

@@ -7,6 +7,8 @@ use crate::config::Limits as LimitCfg;
 pub struct Limiters {
     pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
     pub login_contract: DefaultKeyedRateLimiter<String>,
+    /// «Стать абонентом» submissions per IP.
+    pub applications_ip: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -42,6 +44,9 @@ impl Limiters {
                 cfg.login_per_ip_per_minute
             ))),
             login_contract: DefaultKeyedRateLimiter::keyed(per_contract),
+            applications_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(
+                cfg.applications_per_ip_per_hour
+            ))),
             clock: DefaultClock::default(),
         }
     }
@@ -70,6 +75,8 @@ impl Limiters {
     pub fn housekeeping(&self) {
         self.login_ip.retain_recent();
         self.login_contract.retain_recent();
+        self.applications_ip.retain_recent();
+        self.applications_ip.shrink_to_fit();
         self.login_ip.shrink_to_fit();
         self.login_contract.shrink_to_fit();
     }

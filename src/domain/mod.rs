@@ -1,4 +1,6 @@
 pub mod actions;
+pub mod application;
 pub mod money;
+pub mod qr;
 pub mod time;
 pub mod validate;

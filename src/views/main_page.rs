@@ -65,8 +65,10 @@ pub fn main_page(
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            (super::stories::placeholder())
             div .dashboard {
                 (balance_card(st, k))
+                (super::referral::placeholder(st))
                 (super::services::services_card(st, &dash.services))
                 (super::actions::actions_card(st, dash))
             }

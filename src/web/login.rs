@@ -39,15 +39,6 @@ pub fn phone_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String>
     )
 }
 
-#[handler]
-pub fn join_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    let text = match &st.cfg.branding.support_phone {
-        Some(p) => format!("Онлайн-заявка на подключение скоро появится. Чтобы подключиться сейчас, позвоните нам: {p}."),
-        None => "Онлайн-заявка на подключение скоро появится.".to_owned(),
-    };
-    Html(view::not_yet(st, &csrf.0, Tab::Join, &text).into_string())
-}
-
 #[derive(Deserialize)]
 pub struct LoginInput {
     #[serde(default)]
@@ -180,7 +171,7 @@ pub async fn submit(
     let cookie = session_cookie(
         &token,
         secure_cookies(req, &st.cfg),
-        st.cfg.sessions.idle_timeout_days,
+        st.cfg.sessions.absolute_max_days,
     );
     Ok(htmx::redirect(req, paths::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())

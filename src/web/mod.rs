@@ -2,11 +2,15 @@
 pub mod actions;
 pub mod assets;
 pub mod htmx;
+pub mod join;
+pub mod join_wizard;
 pub mod login;
 pub mod main_page;
 pub mod mw;
 pub mod paths;
+pub mod referral;
 pub mod services;
+pub mod stories;
 pub mod system;
 
 use poem::{get, post, Endpoint, EndpointExt, Route};
@@ -20,7 +24,26 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::HOME, get(main_page::index))
         .at(paths::LOGIN, get(login::page).post(login::submit))
         .at(paths::LOGIN_PHONE, get(login::phone_tab))
-        .at(paths::JOIN, get(login::join_tab))
+        .at(paths::JOIN, get(join::page).post(join::submit))
+        .at(
+            paths::JOIN_SELF,
+            get(join_wizard::wizard_address).post(join_wizard::wizard_submit),
+        )
+        .at(paths::JOIN_SELF_HOUSES, get(join_wizard::wizard_houses))
+        .at(paths::JOIN_SELF_TARIFFS, get(join_wizard::wizard_tariffs))
+        .at(paths::JOIN_SELF_DATE, get(join_wizard::wizard_date))
+        .at(
+            paths::JOIN_SELF_CONTACTS,
+            get(join_wizard::wizard_contacts).post(join_wizard::wizard_contacts),
+        )
+        .at(paths::JOIN_SELF_SUMMARY, post(join_wizard::wizard_summary))
+        .at(paths::REFERRAL_LINK, get(referral::follow))
+        .at(paths::STORIES, get(stories::strip))
+        .at(paths::STORY, get(stories::open))
+        .at(paths::REFERRAL, get(referral::card))
+        .at(paths::REFERRAL_INVITATIONS, get(referral::invitations))
+        .at(paths::REFERRAL_HISTORY, get(referral::history))
+        .at(paths::REFERRAL_TERMS, get(referral::terms))
         .at(paths::EXPRESS, get(system::express))
         .at(paths::LOGOUT, post(login::logout))
         .at(paths::SERVICE, get(services::service))

@@ -11,6 +11,22 @@ pub const CSP_REPORT: &str = "/csp-report";
 pub const BRANDING_CSS: &str = "/branding.css";
 pub const BRANDING_LOGO: &str = "/branding/logo";
 pub const ASSETS: &str = "/assets";
+// Issue 7: stories, referral programme, «Стать абонентом».
+pub const STORIES: &str = "/stories";
+pub const STORY: &str = "/stories/:id";
+pub const REFERRAL: &str = "/referral";
+pub const REFERRAL_INVITATIONS: &str = "/referral/invitations";
+pub const REFERRAL_HISTORY: &str = "/referral/history";
+pub const REFERRAL_TERMS: &str = "/referral/terms";
+/// Personal referral link; the code follows.
+pub const REFERRAL_LINK: &str = "/r/:code";
+pub const REFERRAL_LINK_PREFIX: &str = "/r/";
+pub const JOIN_SELF: &str = "/join/self";
+pub const JOIN_SELF_HOUSES: &str = "/join/self/houses";
+pub const JOIN_SELF_TARIFFS: &str = "/join/self/tariffs";
+pub const JOIN_SELF_DATE: &str = "/join/self/date";
+pub const JOIN_SELF_CONTACTS: &str = "/join/self/contacts";
+pub const JOIN_SELF_SUMMARY: &str = "/join/self/summary";
 pub const SERVICE: &str = "/services/:id";
 pub const ACTION: &str = "/actions/:code";
 pub const REQUEST: &str = "/requests/:id";

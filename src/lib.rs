@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod services;
 pub mod state;
 pub mod views;
 pub mod web;
@@ -89,7 +90,7 @@ pub fn build_state(
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
-        limits: Limiters::new(&cfg.limits),
+        limits: Limiters::new(&cfg.limits, &cfg.sms),
         tz,
         clock,
         csrf_key,
@@ -97,6 +98,7 @@ pub fn build_state(
         logo,
         ended_sessions: tokio::sync::broadcast::channel(256).0,
         csp_violations: Default::default(),
+        sms: services::sms::from_config(&cfg.sms),
         cfg,
     }))
 }

@@ -60,7 +60,7 @@ async fn authenticate(req: &Request, with_contract: bool) -> Result<CurrentContr
             let contract = if with_contract {
                 match accounts::current_contract(c, account_id)? {
                     Some(k) => Some(k),
-                    None => return Ok(None),
+                    None => return Err(AppError::NoContract),
                 }
             } else {
                 None

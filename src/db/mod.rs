@@ -1,9 +1,11 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
+pub mod account_links;
 pub mod accounts;
 pub mod applications;
 pub mod contracts;
 pub mod demo;
 pub mod migrate;
+pub mod phone_login;
 pub mod referral;
 pub mod requests;
 pub mod services;

@@ -1,0 +1,2 @@
+//! Services around the web layer: SMS.
+pub mod sms;

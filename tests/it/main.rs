@@ -1,4 +1,6 @@
 //! The one integration test binary: the real app over a temp SQLite file.
+mod accounts;
+mod accounts_browser;
 mod actions;
 mod actions_access;
 mod actions_browser;
@@ -9,3 +11,4 @@ mod foundation;
 mod growth;
 mod growth_join;
 mod growth_wizard;
+mod phone_login;

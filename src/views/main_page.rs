@@ -16,8 +16,8 @@ pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
                         div .menu-panel role="menu" {
                             div .menu-org { (k.org_name) }
-                            a .menu-item href=(paths::ACCESS) hx-get=(paths::ACCESS) hx-target="#modal" role="menuitem" {
-                                span { "Устройства и доступ" } span .menu-chev aria-hidden="true" { "›" }
+                            a .menu-item .menu-next href=(paths::ACCESS) hx-get=(paths::ACCESS) hx-target="#modal" role="menuitem" {
+                                "Устройства и доступ"
                             }
                             form method="post" action=(paths::LOGOUT) {
                                 (csrf_input(csrf))

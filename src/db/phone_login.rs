@@ -101,8 +101,13 @@ pub fn issue(
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verified {
     /// Logged in: the phone account and whether it has any contract yet.
-    Ok { account_id: i64, has_contracts: bool },
-    Wrong { left: i64 },
+    Ok {
+        account_id: i64,
+        has_contracts: bool,
+    },
+    Wrong {
+        left: i64,
+    },
     TooMany,
     Expired,
     /// No code waiting (never sent, already used, or long gone).

@@ -171,7 +171,11 @@ pub fn dispatch(st: Arc<AppState>, id: i64, phone: String, text: String) {
         let now = st.clock.now();
         let r = st
             .db
-            .run(move |c| Ok(crate::db::phone_login::record_delivery(c, id, &outcome, now)?))
+            .run(move |c| {
+                Ok(crate::db::phone_login::record_delivery(
+                    c, id, &outcome, now,
+                )?)
+            })
             .await;
         if let Err(e) = r {
             tracing::warn!(error = %e, "could not record sms delivery");
@@ -185,8 +189,17 @@ mod tests {
 
     #[test]
     fn normalizes_russian_mobile_numbers() {
-        for typed in ["+7 927 123-42-49", "8 (927) 123-42-49", "9271234249", "79271234249"] {
-            assert_eq!(normalize_phone(typed).as_deref(), Some("79271234249"), "{typed}");
+        for typed in [
+            "+7 927 123-42-49",
+            "8 (927) 123-42-49",
+            "9271234249",
+            "79271234249",
+        ] {
+            assert_eq!(
+                normalize_phone(typed).as_deref(),
+                Some("79271234249"),
+                "{typed}"
+            );
         }
         for bad in ["", "12345", "+7 347 200-00-12", "7927123424a", "<script>"] {
             assert_eq!(normalize_phone(bad), None, "{bad}");

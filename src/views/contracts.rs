@@ -118,7 +118,11 @@ pub struct AddForm<'a> {
 }
 
 pub fn add_modal(csrf: &str, f: &AddForm) -> Markup {
-    modal("contract-add-modal", "Добавление договора", add_form(csrf, f))
+    modal(
+        "contract-add-modal",
+        "Добавление договора",
+        add_form(csrf, f),
+    )
 }
 
 pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
@@ -147,12 +151,7 @@ pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
 
 /// A screen of its own (the URL opened without htmx, or an account with no contract yet):
 /// a slim header, the screen in a card.
-pub fn standalone(
-    st: &crate::state::AppState,
-    csrf: &str,
-    title: &str,
-    body: Markup,
-) -> Markup {
+pub fn standalone(st: &crate::state::AppState, csrf: &str, title: &str, body: Markup) -> Markup {
     use super::layout::{brand, page, Page};
     let content = html! {
         header .topbar {

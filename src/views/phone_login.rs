@@ -8,7 +8,14 @@ use crate::{db::demo, state::AppState, web::paths};
 /// `79271234249` → `+7 927 123-42-49`
 pub fn pretty_phone(p: &str) -> String {
     if p.len() == 11 && p.is_ascii() {
-        format!("+{} {} {}-{}-{}", &p[..1], &p[1..4], &p[4..7], &p[7..9], &p[9..])
+        format!(
+            "+{} {} {}-{}-{}",
+            &p[..1],
+            &p[1..4],
+            &p[4..7],
+            &p[7..9],
+            &p[9..]
+        )
     } else {
         p.to_owned()
     }

@@ -241,7 +241,12 @@ pub async fn password_save(
         .run(move |c| Ok(account_links::change_password(c, aid, id, &new_hash, now)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    tracing::info!(account_id = aid, contract_id = id, sessions = ended.len(), "contract password changed");
+    tracing::info!(
+        account_id = aid,
+        contract_id = id,
+        sessions = ended.len(),
+        "contract password changed"
+    );
     st.sessions_ended(ended);
     let panel = contracts_panel(st, aid).await?;
     Ok(Html(

@@ -125,9 +125,11 @@ pub async fn note_save(
         None
     };
     if let Some(e) = error {
-        return Ok(Html(view::note_form(&l, &input.note, Some(&e)).into_string())
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response());
+        return Ok(
+            Html(view::note_form(&l, &input.note, Some(&e)).into_string())
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response(),
+        );
     }
     let aid = acc.account_id;
     let n = note.clone();
@@ -185,7 +187,11 @@ pub async fn remove(
         )
         .into()),
         Removed::Done { was_current } => {
-            tracing::info!(account_id = aid, contract_id = id, "contract removed from account");
+            tracing::info!(
+                account_id = aid,
+                contract_id = id,
+                "contract removed from account"
+            );
             if was_current {
                 return Ok(htmx::redirect(req, paths::HOME));
             }
@@ -315,7 +321,11 @@ pub async fn add_submit(
             "Этот договор уже есть в вашем списке",
         ));
     }
-    tracing::info!(account_id = aid, contract_id = cid, "contract added to account");
+    tracing::info!(
+        account_id = aid,
+        contract_id = cid,
+        "contract added to account"
+    );
     if first {
         return Ok(htmx::redirect(req, paths::HOME));
     }

@@ -10,9 +10,7 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::{
-    auth::session::{
-        client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent,
-    },
+    auth::session::{client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent},
     db::{
         phone_login::{self, Issued, Verified},
         sessions::NewSession,
@@ -25,7 +23,13 @@ use crate::{
 
 const BAD_PHONE: &str = "Введите номер мобильного телефона, например +7 927 123-42-49";
 
-fn reply(req: &Request, st: &SharedState, csrf: &str, status: StatusCode, form: Markup) -> Response {
+fn reply(
+    req: &Request,
+    st: &SharedState,
+    csrf: &str,
+    status: StatusCode,
+    form: Markup,
+) -> Response {
     let markup = if htmx::is_htmx(req) {
         form
     } else {
@@ -60,7 +64,13 @@ pub async fn send(
     let typed: String = input.phone.trim().chars().take(30).collect();
     let Some(phone) = sms::normalize_phone(&typed) else {
         let form = view::phone_form(&csrf.0, &typed, Some(BAD_PHONE));
-        return Ok(reply(req, st, &csrf.0, StatusCode::UNPROCESSABLE_ENTITY, form));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+        ));
     };
     let resend = input.resend.is_some();
     let refuse = |msg: &str| {
@@ -116,7 +126,8 @@ pub async fn send(
                 &CodeForm {
                     phone: &phone,
                     error: None,
-                    info: resend.then_some("Мы отправили новый код. Предыдущий больше не действует."),
+                    info: resend
+                        .then_some("Мы отправили новый код. Предыдущий больше не действует."),
                     demo_code: st.demo.then_some(code.as_str()),
                 },
             );
@@ -143,7 +154,13 @@ pub async fn verify(
 ) -> poem::Result<Response> {
     let Some(phone) = sms::normalize_phone(&input.phone) else {
         let form = view::phone_form(&csrf.0, "", Some(BAD_PHONE));
-        return Ok(reply(req, st, &csrf.0, StatusCode::UNPROCESSABLE_ENTITY, form));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+        ));
     };
     let code: String = input.code.chars().filter(|c| !c.is_whitespace()).collect();
     let again = |status: StatusCode, msg: &str| {

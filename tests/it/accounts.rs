@@ -41,7 +41,9 @@ pub async fn login_phone(app: &TestApp, phone: &str) -> Resp {
 fn links(app: &TestApp, account: i64) -> Vec<i64> {
     let c = app.db();
     let mut st = c
-        .prepare("SELECT contract_id FROM account_contracts WHERE account_id = ?1 ORDER BY contract_id")
+        .prepare(
+            "SELECT contract_id FROM account_contracts WHERE account_id = ?1 ORDER BY contract_id",
+        )
         .unwrap();
     st.query_map([account], |r| r.get(0))
         .unwrap()
@@ -74,15 +76,27 @@ async fn adding_with_wrong_password_gives_generic_error_and_is_throttled() {
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "78101424UL"), ("password", "wrong")],
+            &[
+                ("segment", "business"),
+                ("contract", "78101424UL"),
+                ("password", "wrong"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
-    assert!(r.has_text("Неверный номер договора или пароль"), "{}", r.body);
+    assert!(
+        r.has_text("Неверный номер договора или пароль"),
+        "{}",
+        r.body
+    );
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "99999999ZZ"), ("password", "wrong")],
+            &[
+                ("segment", "business"),
+                ("contract", "99999999ZZ"),
+                ("password", "wrong"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -93,7 +107,11 @@ async fn adding_with_wrong_password_gives_generic_error_and_is_throttled() {
         let r = app
             .post(
                 "/contracts/add",
-                &[("segment", "business"), ("contract", "78101424UL"), ("password", "nope")],
+                &[
+                    ("segment", "business"),
+                    ("contract", "78101424UL"),
+                    ("password", "nope"),
+                ],
             )
             .await;
         if r.status == 429 {
@@ -107,7 +125,11 @@ async fn adding_with_wrong_password_gives_generic_error_and_is_throttled() {
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "78101424UL"), ("password", DEMO_PASSWORD)],
+            &[
+                ("segment", "business"),
+                ("contract", "78101424UL"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 429);
@@ -122,7 +144,11 @@ async fn adding_a_contract_links_it_and_adding_twice_is_refused() {
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "78101424ul"), ("password", DEMO_PASSWORD)],
+            &[
+                ("segment", "business"),
+                ("contract", "78101424ul"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -133,7 +159,11 @@ async fn adding_a_contract_links_it_and_adding_twice_is_refused() {
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "78101424UL"), ("password", DEMO_PASSWORD)],
+            &[
+                ("segment", "business"),
+                ("contract", "78101424UL"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -142,7 +172,11 @@ async fn adding_a_contract_links_it_and_adding_twice_is_refused() {
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "76095454RK"), ("password", DEMO_PASSWORD)],
+            &[
+                ("segment", "business"),
+                ("contract", "76095454RK"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -295,7 +329,15 @@ async fn an_account_can_never_reach_a_contract_it_does_not_hold() {
         "/access/1/1/revoke",
     ] {
         let r = app
-            .post(path, &[("note", "x"), ("current", DEMO_PASSWORD), ("new", "hijacked-1"), ("repeat", "hijacked-1")])
+            .post(
+                path,
+                &[
+                    ("note", "x"),
+                    ("current", DEMO_PASSWORD),
+                    ("new", "hijacked-1"),
+                    ("repeat", "hijacked-1"),
+                ],
+            )
             .await;
         assert!(
             r.status == 404 || r.status == 400,
@@ -324,8 +366,14 @@ async fn an_account_can_never_reach_a_contract_it_does_not_hold() {
     assert!(!r.has_text("78101424UL"));
     // Without a session nothing answers but the login page.
     let anon = second_client(&app);
-    assert_eq!(anon.get("/contracts").await.header("location"), Some("/login"));
-    assert_eq!(anon.get_hx("/access").await.header("hx-redirect"), Some("/login"));
+    assert_eq!(
+        anon.get("/contracts").await.header("location"),
+        Some("/login")
+    );
+    assert_eq!(
+        anon.get_hx("/access").await.header("hx-redirect"),
+        Some("/login")
+    );
 }
 
 #[tokio::test]
@@ -409,7 +457,11 @@ async fn changing_a_contract_password_removes_every_other_access() {
     let r = app
         .post(
             "/contracts/1/password",
-            &[("current", "wrong"), ("new", "new-password-1"), ("repeat", "new-password-1")],
+            &[
+                ("current", "wrong"),
+                ("new", "new-password-1"),
+                ("repeat", "new-password-1"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -417,7 +469,11 @@ async fn changing_a_contract_password_removes_every_other_access() {
     let r = app
         .post(
             "/contracts/1/password",
-            &[("current", DEMO_PASSWORD), ("new", "short"), ("repeat", "short")],
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "short"),
+                ("repeat", "short"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -425,7 +481,11 @@ async fn changing_a_contract_password_removes_every_other_access() {
     let r = app
         .post(
             "/contracts/1/password",
-            &[("current", DEMO_PASSWORD), ("new", "new-password-1"), ("repeat", "new-password-1")],
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "new-password-1"),
+                ("repeat", "new-password-1"),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -433,11 +493,18 @@ async fn changing_a_contract_password_removes_every_other_access() {
     assert!(links(&app, 11).is_empty());
     assert!(links(&app, 10) == vec![3]);
     assert_eq!(session_count(&app.state, 11), 0);
-    assert_eq!(app.get("/").await.status, 200, "the changer stays logged in");
+    assert_eq!(
+        app.get("/").await.status,
+        200,
+        "the changer stays logged in"
+    );
     let fresh = second_client(&app);
     fresh.get("/login").await;
     let r = fresh
-        .post("/login", &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)])
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, 422, "the old password no longer works");
     fresh.login(DEMO_CONTRACT, "new-password-1").await;

@@ -22,7 +22,11 @@ async fn wait_modal_closed(b: &Browser) {
 async fn contract_on_page(b: &Browser, number: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let shown = match b.c.find(Locator::Css(".contract-head .contract-number")).await {
+        let shown = match b
+            .c
+            .find(Locator::Css(".contract-head .contract-number"))
+            .await
+        {
             Ok(e) => e.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
@@ -49,16 +53,15 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     b.fill("Номер телефона", "+7 927 123-42-49").await;
     b.click("Получить код").await;
     b.see("Код отправлен на номер").await;
-    let code = b
-        .c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".demo-code strong"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let code =
+        b.c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".demo-code strong"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
     assert_eq!(code.len(), 6);
     b.shoot("phone-code").await;
     b.fill("Код из SMS", "000000").await;
@@ -109,7 +112,8 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     // Write a note.
     b.click("список договоров").await;
     b.click("Изменить заметку к договору 78101424UL").await;
-    b.fill("Заметка к договору 78101424UL", "офис <b>на</b> Менделеева").await;
+    b.fill("Заметка к договору 78101424UL", "офис <b>на</b> Менделеева")
+        .await;
     b.click("Сохранить").await;
     b.see("Заметка сохранена").await;
     b.see("офис <b>на</b> Менделеева").await;
@@ -131,7 +135,8 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     };
     b.click("Настройки").await;
     b.click("Устройства и доступ").await;
-    b.see("Устройства, авторизованные под Вашей учетной записью").await;
+    b.see("Устройства, авторизованные под Вашей учетной записью")
+        .await;
     b.see("Текущее устройство").await;
     b.see("iPhone").await;
     b.shoot("devices").await;

@@ -88,7 +88,11 @@ async fn a_new_phone_gets_an_empty_account_and_lands_on_the_contract_list() {
     let r = app
         .post(
             "/contracts/add",
-            &[("segment", "business"), ("contract", "78101424UL"), ("password", DEMO_PASSWORD)],
+            &[
+                ("segment", "business"),
+                ("contract", "78101424UL"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.header("hx-redirect"), Some("/"), "{}", r.body);
@@ -137,14 +141,24 @@ async fn five_wrong_codes_lock_it_and_resending_does_not_reset_the_count() {
         let r = app
             .post(
                 "/login/phone/code",
-                &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("code", wrong_code(&first))],
+                &[
+                    ("phone", PHONE_MAIN_AND_WAREHOUSE),
+                    ("code", wrong_code(&first)),
+                ],
             )
             .await;
-        assert!(r.has_text(&format!("Осталось попыток: {left}")), "{}", r.body);
+        assert!(
+            r.has_text(&format!("Осталось попыток: {left}")),
+            "{}",
+            r.body
+        );
     }
     // Resend: a new code, the old one is void, the attempts go on from 3.
     let r = app
-        .post("/login/phone", &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("resend", "1")])
+        .post(
+            "/login/phone",
+            &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("resend", "1")],
+        )
         .await;
     assert_eq!(r.status, 200);
     assert!(r.has_text("Мы отправили новый код"));
@@ -152,14 +166,20 @@ async fn five_wrong_codes_lock_it_and_resending_does_not_reset_the_count() {
     let r = app
         .post(
             "/login/phone/code",
-            &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("code", wrong_code(&second))],
+            &[
+                ("phone", PHONE_MAIN_AND_WAREHOUSE),
+                ("code", wrong_code(&second)),
+            ],
         )
         .await;
     assert!(r.has_text("Осталось попыток: 1"), "{}", r.body);
     let r = app
         .post(
             "/login/phone/code",
-            &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("code", wrong_code(&second))],
+            &[
+                ("phone", PHONE_MAIN_AND_WAREHOUSE),
+                ("code", wrong_code(&second)),
+            ],
         )
         .await;
     assert!(r.has_text("Слишком много неверных попыток"));
@@ -174,7 +194,10 @@ async fn five_wrong_codes_lock_it_and_resending_does_not_reset_the_count() {
     assert!(app.cookie("kabinet_session").is_none());
     let sms_before = app.count("SELECT COUNT(*) FROM outbox");
     let r = app
-        .post("/login/phone", &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("resend", "1")])
+        .post(
+            "/login/phone",
+            &[("phone", PHONE_MAIN_AND_WAREHOUSE), ("resend", "1")],
+        )
         .await;
     assert_eq!(r.status, 429);
     assert!(r.has_text("Новый код можно получить через"));
@@ -236,10 +259,13 @@ fn stand_in(Form(f): Form<HashMap<String, String>>, Data(seen): Data<&Seen>) -> 
     let refuse = f.get("to").map(String::as_str) == Some("79990000000");
     seen.lock().unwrap().push(f.clone());
     if refuse {
-        r#"{"status":"ERROR","status_code":202,"status_text":"Неправильно указан получатель"}"#.into()
+        r#"{"status":"ERROR","status_code":202,"status_text":"Неправильно указан получатель"}"#
+            .into()
     } else {
         let to = f.get("to").cloned().unwrap_or_default();
-        format!(r#"{{"status":"OK","status_code":100,"sms":{{"{to}":{{"status":"OK","status_code":100,"sms_id":"1"}}}},"balance":10}}"#)
+        format!(
+            r#"{{"status":"OK","status_code":100,"sms":{{"{to}":{{"status":"OK","status_code":100,"sms_id":"1"}}}},"balance":10}}"#
+        )
     }
 }
 
@@ -250,7 +276,9 @@ async fn stand_in_server() -> (String, Seen, tokio::task::JoinHandle<()>) {
         .await
         .unwrap();
     let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
-    let app = Route::new().at("/sms/send", poem::post(stand_in)).data(seen.clone());
+    let app = Route::new()
+        .at("/sms/send", poem::post(stand_in))
+        .data(seen.clone());
     let task = tokio::spawn(async move {
         let _ = Server::new_with_acceptor(acceptor).run(app).await;
     });
@@ -270,7 +298,9 @@ async fn http_gateway_posts_sms_ru_style_requests_and_reports_refusals() {
     .await
     .unwrap();
     assert_eq!(out.0, Delivery::Sent);
-    assert!(matches!(out.1, Delivery::Failed(ref e) if e.contains("Неправильно указан получатель")));
+    assert!(
+        matches!(out.1, Delivery::Failed(ref e) if e.contains("Неправильно указан получатель"))
+    );
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0]["api_id"], "KEY-1");
@@ -301,7 +331,11 @@ async fn login_codes_go_through_the_configured_gateway_and_are_blanked_once_sent
     for _ in 0..100 {
         status = app
             .db()
-            .query_row("SELECT status FROM outbox ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT status FROM outbox ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         if status != "pending" {
             break;
@@ -313,5 +347,8 @@ async fn login_codes_go_through_the_configured_gateway_and_are_blanked_once_sent
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["api_id"], "KEY-2");
     assert!(got[0]["msg"].contains("код для входа"));
-    assert!(!last_sms(&app).chars().any(|c| c.is_ascii_digit()), "code blanked after sending");
+    assert!(
+        !last_sms(&app).chars().any(|c| c.is_ascii_digit()),
+        "code blanked after sending"
+    );
 }

@@ -352,3 +352,18 @@ async fn login_codes_go_through_the_configured_gateway_and_are_blanked_once_sent
         "code blanked after sending"
     );
 }
+
+#[test]
+fn sms_config_is_checked() {
+    assert!(
+        Config::parse("[sms]\nurl = \"https://sms.example/send\"").is_err(),
+        "url needs a key"
+    );
+    assert!(Config::parse("[sms]\nurl = \"ftp://x\"\napi_key = \"k\"").is_err());
+    assert!(Config::parse("[sms]\ndaily_total = 0").is_err());
+    let cfg = Config::parse(
+        "[sms]\nurl = \"https://sms.example/send\"\napi_key = \"k\"\nsender = \"Kabinet\"",
+    )
+    .unwrap();
+    assert_eq!(cfg.sms.sender.as_deref(), Some("Kabinet"));
+}

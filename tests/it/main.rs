@@ -1,5 +1,6 @@
 //! The one integration test binary: the real app over a temp SQLite file.
 mod accounts;
+mod accounts_access;
 mod accounts_browser;
 mod actions;
 mod actions_access;

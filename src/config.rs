@@ -129,7 +129,7 @@ impl Default for Limits {
             login_per_ip_per_minute: 20,
             login_per_contract_burst: 5,
             login_contract_refill_seconds: 120,
-            password_workers: 2,
+            password_workers: 1,
             applications_per_ip_per_hour: 10,
         }
     }

@@ -7,6 +7,7 @@ mod actions_access;
 mod actions_browser;
 mod browser;
 mod browser_growth;
+mod cli;
 mod common;
 mod foundation;
 mod growth;

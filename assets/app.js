@@ -17,6 +17,12 @@
     });
   });
 
+  // A menu entry that opens a modal closes its menu.
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest && e.target.closest("details.menu [hx-get]");
+    if (item) item.closest("details.menu").removeAttribute("open");
+  });
+
   // Toasts disappear after a while.
   function arm(toast) {
     if (toast.dataset.armed) return;

@@ -19,6 +19,7 @@ pub struct Config {
     pub uploads: Uploads,
     pub payments: Payments,
     pub smtp: Smtp,
+    pub sms: Sms,
 }
 
 impl Default for Config {
@@ -37,6 +38,7 @@ impl Default for Config {
             uploads: Uploads::default(),
             payments: Payments::default(),
             smtp: Smtp::default(),
+            sms: Sms::default(),
         }
     }
 }
@@ -434,6 +436,7 @@ impl Config {
                 "uploads.max_mb must be between 1 and 100".into(),
             ));
         }
+        self.sms.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {
@@ -468,6 +471,60 @@ impl Config {
                 "smtp.from is not an e-mail address: {:?}",
                 self.smtp.from
             )));
+        }
+        Ok(())
+    }
+}
+
+/// SMS for login codes. Without `url` messages stay in the outbox table (and the log, masked).
+/// With `url` they go to an SMS.ru-style HTTP gateway: `GET url?api_id=KEY&to=PHONE&msg=TEXT&from=SENDER&json=1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sms {
+    pub url: Option<String>,
+    pub api_key: Option<String>,
+    pub sender: Option<String>,
+    /// Codes sent to one phone number in a burst; one more every `phone_refill_seconds`.
+    pub per_phone_burst: u32,
+    pub phone_refill_seconds: u64,
+    /// Codes requested from one IP address per hour.
+    pub per_ip_per_hour: u32,
+    /// All codes sent in a day (protects the SMS budget).
+    pub daily_total: u32,
+}
+
+impl Default for Sms {
+    fn default() -> Self {
+        Sms {
+            url: None,
+            api_key: None,
+            sender: None,
+            per_phone_burst: 3,
+            phone_refill_seconds: 300,
+            per_ip_per_hour: 10,
+            daily_total: 500,
+        }
+    }
+}
+
+impl Sms {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.per_phone_burst == 0
+            || self.phone_refill_seconds == 0
+            || self.per_ip_per_hour == 0
+            || self.daily_total == 0
+        {
+            return Err(ConfigError::Invalid("sms limits must be positive".into()));
+        }
+        if let Some(u) = &self.url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(ConfigError::Invalid(
+                    "sms.url must start with https:// or http://".into(),
+                ));
+            }
+            if self.api_key.as_deref().unwrap_or("").is_empty() {
+                return Err(ConfigError::Invalid("sms.url needs sms.api_key".into()));
+            }
         }
         Ok(())
     }

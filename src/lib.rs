@@ -91,7 +91,7 @@ pub fn build_state(
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
-        limits: Limiters::new(&cfg.limits),
+        limits: Limiters::new(&cfg.limits, &cfg.sms),
         tz,
         clock,
         csrf_key,
@@ -100,6 +100,7 @@ pub fn build_state(
         ended_sessions: tokio::sync::broadcast::channel(256).0,
         csp_violations: Default::default(),
         money,
+        sms: services::sms::from_config(&cfg.sms),
         cfg,
     }))
 }

@@ -73,7 +73,7 @@ async fn authenticate<T: Send + 'static>(
             let contract = if with_contract {
                 match accounts::current_contract(c, account_id)? {
                     Some(k) => Some(k),
-                    None => return Ok(None),
+                    None => return Err(AppError::NoContract),
                 }
             } else {
                 None

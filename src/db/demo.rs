@@ -11,6 +11,7 @@ pub const MAIN_CONTRACT: &str = "72845736UL";
 pub const STAFF_LOGIN: &str = "operator";
 pub const ADMIN_LOGIN: &str = "admin";
 /// Phone accounts that added the main contract (shown masked in «Устройства и доступ»).
+/// The first one also holds 72718289UL: log in «По телефону» with it to see several contracts.
 pub const PHONES: [&str; 2] = ["79271234249", "79370000666"];
 
 fn referral_code() -> String {
@@ -424,6 +425,11 @@ pub fn seed(
             params![id, t(2022, 6, 1, 9, 0)],
         )?;
     }
+    // The first demo phone also holds another contract, so a phone login sees several.
+    tx.execute(
+        "INSERT INTO account_contracts(account_id, contract_id, note, added_at) VALUES (10, 3, 'склад', ?1)",
+        [t(2022, 6, 2, 9, 0)],
+    )?;
     // A second device of the main account (its token is random and unknown).
     let mut token = [0u8; 32];
     rand::rng().fill(&mut token);

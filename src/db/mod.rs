@@ -1,4 +1,5 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
+pub mod account_links;
 pub mod accounts;
 pub mod applications;
 pub mod autopay;
@@ -7,6 +8,7 @@ pub mod demo;
 pub mod ledger;
 pub mod migrate;
 pub mod payments;
+pub mod phone_login;
 pub mod referral;
 pub mod requests;
 pub mod services;

@@ -20,6 +20,9 @@ pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
                         div .menu-panel role="menu" {
                             div .menu-org { (k.org_name) }
+                            a .menu-item .menu-next href=(paths::ACCESS) hx-get=(paths::ACCESS) hx-target="#modal" role="menuitem" {
+                                "Устройства и доступ"
+                            }
                             form method="post" action=(paths::LOGOUT) {
                                 (csrf_input(csrf))
                                 button .menu-item .danger type="submit" role="menuitem" {
@@ -40,6 +43,7 @@ fn contract_head(k: &ContractSummary) -> Markup {
             p .eyebrow { (k.org_name) }
             h1 { "Договор " span .contract-number { (k.number) } }
             p .address { (PreEscaped(PIN_SVG)) span { (k.address) } }
+            a .contracts-link href=(paths::CONTRACTS) hx-get=(paths::CONTRACTS) hx-target="#modal" { "список договоров" }
             @if k.status == "suspended" { p .badge .warn { "Договор приостановлен" } }
         }
     }

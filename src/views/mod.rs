@@ -1,8 +1,10 @@
 //! maud views: pages, partials and components.
+pub mod access;
 pub mod action_form;
 pub mod actions;
 pub mod balance;
 pub mod components;
+pub mod contracts;
 pub mod error;
 pub mod express;
 pub mod history;
@@ -11,6 +13,7 @@ pub mod join_wizard;
 pub mod layout;
 pub mod login;
 pub mod main_page;
+pub mod phone_login;
 pub mod referral;
 pub mod sandbox;
 pub mod services;

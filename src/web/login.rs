@@ -15,7 +15,7 @@ use crate::{
     },
     db::{accounts, contracts, sessions},
     state::SharedState,
-    views::login::{self as view, LoginForm, Tab},
+    views::login::{self as view, LoginForm},
     web::{htmx, paths},
 };
 
@@ -24,19 +24,6 @@ pub const GENERIC_ERROR: &str = "Неверный номер договора и
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
     Html(view::login_page(st, &csrf.0, &LoginForm::default()).into_string())
-}
-
-#[handler]
-pub fn phone_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(
-        view::not_yet(
-            st,
-            &csrf.0,
-            Tab::Phone,
-            "Вход по номеру телефона с кодом из SMS скоро появится. Пока войдите по номеру договора.",
-        )
-        .into_string(),
-    )
 }
 
 #[derive(Deserialize)]

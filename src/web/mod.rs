@@ -1,7 +1,9 @@
 //! HTTP: routes and middleware order.
+pub mod access;
 pub mod actions;
 pub mod assets;
 pub mod balance;
+pub mod contracts;
 pub mod express;
 pub mod htmx;
 pub mod join;
@@ -11,6 +13,7 @@ pub mod main_page;
 pub mod mw;
 pub mod paths;
 pub mod payments;
+pub mod phone_login;
 pub mod referral;
 pub mod services;
 pub mod stories;
@@ -26,7 +29,32 @@ pub fn app(state: SharedState) -> impl Endpoint {
     let pages = Route::new()
         .at(paths::HOME, get(main_page::index))
         .at(paths::LOGIN, get(login::page).post(login::submit))
-        .at(paths::LOGIN_PHONE, get(login::phone_tab))
+        .at(
+            paths::LOGIN_PHONE,
+            get(phone_login::page).post(phone_login::send),
+        )
+        .at(paths::LOGIN_PHONE_CODE, post(phone_login::verify))
+        .at(paths::CONTRACTS, get(contracts::list))
+        .at(paths::CONTRACTS_SEARCH, get(contracts::search))
+        .at(
+            paths::CONTRACT_ADD,
+            get(contracts::add_form).post(contracts::add_submit),
+        )
+        .at(paths::CONTRACT_ROW, get(contracts::row))
+        .at(
+            paths::CONTRACT_NOTE,
+            get(contracts::note_form).post(contracts::note_save),
+        )
+        .at(paths::CONTRACT_SWITCH, post(contracts::switch))
+        .at(paths::CONTRACT_REMOVE, post(contracts::remove))
+        .at(
+            paths::CONTRACT_PASSWORD,
+            get(access::password_form).post(access::password_save),
+        )
+        .at(paths::ACCESS, get(access::devices))
+        .at(paths::ACCESS_CONTRACTS, get(access::contracts))
+        .at(paths::ACCESS_RESET, post(access::reset))
+        .at(paths::ACCESS_REVOKE, post(access::revoke))
         .at(paths::JOIN, get(join::page).post(join::submit))
         .at(
             paths::JOIN_SELF,

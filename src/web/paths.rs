@@ -55,3 +55,37 @@ pub fn request(id: i64) -> String {
 pub fn upload(id: i64) -> String {
     format!("/uploads/{id}")
 }
+
+// Issue 5: phone login, «Список договоров», «Устройства и доступ».
+pub const LOGIN_PHONE_CODE: &str = "/login/phone/code";
+pub const CONTRACTS: &str = "/contracts";
+pub const CONTRACTS_SEARCH: &str = "/contracts/search";
+pub const CONTRACT_ADD: &str = "/contracts/add";
+pub const CONTRACT_ROW: &str = "/contracts/:id";
+pub const CONTRACT_NOTE: &str = "/contracts/:id/note";
+pub const CONTRACT_SWITCH: &str = "/contracts/:id/switch";
+pub const CONTRACT_REMOVE: &str = "/contracts/:id/remove";
+pub const CONTRACT_PASSWORD: &str = "/contracts/:id/password";
+pub const ACCESS: &str = "/access";
+pub const ACCESS_CONTRACTS: &str = "/access/contracts";
+pub const ACCESS_RESET: &str = "/access/reset";
+pub const ACCESS_REVOKE: &str = "/access/:contract/:account/revoke";
+
+pub fn contract_row(id: i64) -> String {
+    format!("/contracts/{id}")
+}
+pub fn contract_note(id: i64) -> String {
+    format!("/contracts/{id}/note")
+}
+pub fn contract_switch(id: i64) -> String {
+    format!("/contracts/{id}/switch")
+}
+pub fn contract_remove(id: i64) -> String {
+    format!("/contracts/{id}/remove")
+}
+pub fn contract_password(id: i64) -> String {
+    format!("/contracts/{id}/password")
+}
+pub fn access_revoke(contract: i64, account: i64) -> String {
+    format!("/access/{contract}/{account}/revoke")
+}

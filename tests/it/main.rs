@@ -1,4 +1,7 @@
 //! The one integration test binary: the real app over a temp SQLite file.
+mod accounts;
+mod accounts_access;
+mod accounts_browser;
 mod actions;
 mod actions_access;
 mod actions_browser;
@@ -17,3 +20,4 @@ mod growth_wizard;
 mod mail;
 mod payments;
 mod payments_gateway;
+mod phone_login;

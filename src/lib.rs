@@ -98,6 +98,7 @@ pub fn build_state(
         demo,
         logo,
         ended_sessions: tokio::sync::broadcast::channel(256).0,
+        blocks_cache: Default::default(),
         csp_violations: Default::default(),
         money,
         sms: services::sms::from_config(&cfg.sms),

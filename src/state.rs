@@ -22,6 +22,8 @@ pub struct AppState {
     pub ended_sessions: tokio::sync::broadcast::Sender<std::sync::Arc<[i64]>>,
     /// Delivers SMS (login codes); see `services::sms`.
     pub sms: Arc<dyn crate::services::sms::SmsSender>,
+    /// Rendered main-page blocks per contract (see `web::main_page::BlocksCache`).
+    pub blocks_cache: crate::web::main_page::BlocksCache,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
     /// Payment provider and express-payment rate limits.

@@ -11,10 +11,12 @@ pub struct ContractSummary {
     pub recommended_kop: i64,
     pub status: String,
     pub segment: String,
+    /// Bumped by triggers when the contract's services or requests change (cache key).
+    pub data_version: i64,
 }
 
 pub const SUMMARY_COLS: &str = "c.id, c.number, c.address, COALESCE(o.name, ''), c.balance_kop, \
-     c.recommended_payment_kop, c.status, c.segment";
+     c.recommended_payment_kop, c.status, c.segment, c.data_version";
 
 pub fn summary_from_row(r: &Row, base: usize) -> rusqlite::Result<ContractSummary> {
     Ok(ContractSummary {
@@ -26,6 +28,7 @@ pub fn summary_from_row(r: &Row, base: usize) -> rusqlite::Result<ContractSummar
         recommended_kop: r.get(base + 5)?,
         status: r.get(base + 6)?,
         segment: r.get(base + 7)?,
+        data_version: r.get(base + 8)?,
     })
 }
 

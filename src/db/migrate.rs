@@ -44,6 +44,32 @@ ALTER TABLE autopay ADD COLUMN notice TEXT;
 ALTER TABLE payments ADD COLUMN return_token TEXT;
 CREATE UNIQUE INDEX payments_by_return_token ON payments(return_token);
 "#,
+    // 3: a per-contract data version, bumped by triggers whenever what the main page's
+    // services and actions blocks show changes, so their rendering can be cached safely.
+    r#"
+ALTER TABLE contracts ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER services_bump_ins AFTER INSERT ON services BEGIN
+    UPDATE contracts SET data_version = data_version + 1 WHERE id = NEW.contract_id; END;
+CREATE TRIGGER services_bump_upd AFTER UPDATE ON services BEGIN
+    UPDATE contracts SET data_version = data_version + 1 WHERE id IN (OLD.contract_id, NEW.contract_id); END;
+CREATE TRIGGER services_bump_del AFTER DELETE ON services BEGIN
+    UPDATE contracts SET data_version = data_version + 1 WHERE id = OLD.contract_id; END;
+CREATE TRIGGER internet_bump_ins AFTER INSERT ON internet_details BEGIN
+    UPDATE contracts SET data_version = data_version + 1
+    WHERE id = (SELECT contract_id FROM services WHERE id = NEW.service_id); END;
+CREATE TRIGGER internet_bump_upd AFTER UPDATE ON internet_details BEGIN
+    UPDATE contracts SET data_version = data_version + 1
+    WHERE id IN (SELECT contract_id FROM services WHERE id IN (OLD.service_id, NEW.service_id)); END;
+CREATE TRIGGER internet_bump_del AFTER DELETE ON internet_details BEGIN
+    UPDATE contracts SET data_version = data_version + 1
+    WHERE id = (SELECT contract_id FROM services WHERE id = OLD.service_id); END;
+CREATE TRIGGER requests_bump_ins AFTER INSERT ON requests BEGIN
+    UPDATE contracts SET data_version = data_version + 1 WHERE id = NEW.contract_id; END;
+CREATE TRIGGER requests_bump_upd AFTER UPDATE ON requests BEGIN
+    UPDATE contracts SET data_version = data_version + 1 WHERE id IN (OLD.contract_id, NEW.contract_id); END;
+CREATE TRIGGER requests_bump_del AFTER DELETE ON requests BEGIN
+    UPDATE contracts SET data_version = data_version + 1 WHERE id = OLD.contract_id; END;
+"#,
 ];
 
 /// The schema version this binary writes.

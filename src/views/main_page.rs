@@ -54,7 +54,7 @@ pub fn main_page(
     csrf: &str,
     k: &ContractSummary,
     autopay: Option<&Autopay>,
-    dash: &crate::db::services::Dashboard,
+    blocks: &str,
 ) -> Markup {
     let content = html! {
         (header(st, csrf, k))
@@ -64,8 +64,7 @@ pub fn main_page(
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))
                 (super::referral::placeholder(st))
-                (super::services::services_card(st, &dash.services))
-                (super::actions::actions_card(st, dash))
+                (PreEscaped(blocks))
             }
         }
         (footer(st))
@@ -79,6 +78,15 @@ pub fn main_page(
         },
         content,
     )
+}
+
+/// «Подключенные услуги» and «Действия с договором», rendered together so the main page can
+/// cache them per contract (see `web::main_page::BlocksCache`).
+pub fn dashboard_blocks(st: &AppState, dash: &crate::db::services::Dashboard) -> Markup {
+    html! {
+        (super::services::services_card(st, &dash.services))
+        (super::actions::actions_card(st, dash))
+    }
 }
 
 pub fn footer(st: &AppState) -> Markup {

@@ -4,8 +4,44 @@ use poem::{
     web::{CsrfToken, Data, Html},
     Request,
 };
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
-use crate::{auth::guard::current_contract_with, db, state::SharedState, views};
+use crate::{
+    auth::guard::current_contract_with, db, db::contracts::ContractSummary, state::SharedState,
+    views,
+};
+
+/// Rendered services and actions blocks per contract, valid while the contract's
+/// `data_version` (bumped by triggers on services, internet details and requests) and its
+/// status are unchanged. Bounded: cleared when full.
+#[derive(Default)]
+pub struct BlocksCache(Mutex<HashMap<i64, (i64, String, Arc<str>)>>);
+
+const BLOCKS_CACHE_MAX: usize = 512;
+
+impl BlocksCache {
+    fn get(&self, k: &ContractSummary) -> Option<Arc<str>> {
+        let m = self.0.lock().ok()?;
+        match m.get(&k.id) {
+            Some((v, status, html)) if *v == k.data_version && *status == k.status => {
+                Some(html.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn put(&self, k: &ContractSummary, html: Arc<str>) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= BLOCKS_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(k.id, (k.data_version, k.status.clone(), html));
+        }
+    }
+}
 
 #[handler]
 pub async fn index(
@@ -13,14 +49,28 @@ pub async fn index(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
 ) -> poem::Result<Html<String>> {
-    // One trip to the database for the session, the contract and the dashboard.
-    let (cur, (dash, autopay)) = current_contract_with(req, |c, cur| {
-        let cid = cur.contract.id;
-        Ok((db::services::dashboard(c, cid)?, db::autopay::get(c, cid)?))
+    // One trip to the database for the session, the contract and the dashboard; the services
+    // and actions blocks come from the cache while the contract's data is unchanged.
+    let st2 = st.clone();
+    let (cur, (blocks, autopay)) = current_contract_with(req, move |c, cur| {
+        let k = &cur.contract;
+        let autopay = db::autopay::get(c, k.id)?;
+        let blocks = match st2.blocks_cache.get(k) {
+            Some(html) => html,
+            None => {
+                let dash = db::services::dashboard(c, k.id)?;
+                let html: Arc<str> = views::main_page::dashboard_blocks(&st2, &dash)
+                    .into_string()
+                    .into();
+                st2.blocks_cache.put(k, html.clone());
+                html
+            }
+        };
+        Ok((blocks, autopay))
     })
     .await?;
     Ok(Html(
-        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &dash)
+        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &blocks)
             .into_string(),
     ))
 }

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod assets;
 pub mod balance;
 pub mod contracts;
+pub mod csrf;
 pub mod express;
 pub mod htmx;
 pub mod join;
@@ -107,7 +108,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         )
         .at(paths::AUTOPAY_OFF, post(balance::autopay_off))
         .at(paths::LOGOUT, post(login::logout));
-    let pages = mw::csrf_layers(pages, state.csrf_key);
+    let pages = csrf::csrf_layers(pages, state.csrf_key);
 
     Route::new()
         .at(format!("{}/*path", paths::ASSETS), get(assets::asset))
@@ -128,7 +129,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(
             paths::PAYMENT,
             get(payments::modal)
-                .post(mw::csrf_layers(post(payments::submit), state.csrf_key))
+                .post(csrf::csrf_layers(post(payments::submit), state.csrf_key))
                 .with(CookieJarManager::new()),
         )
         .at(

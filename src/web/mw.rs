@@ -1,14 +1,13 @@
-//! Middleware: request ids, security headers, error rendering, CSRF.
+//! Middleware: request ids, security headers, error rendering. CSRF lives in `web::csrf`.
 use poem::{
     http::{header, HeaderValue, Method, StatusCode},
-    web::{cookie::SameSite, CsrfVerifier},
-    Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response,
+    Endpoint, IntoResponse, Middleware, Request, Response,
 };
 use rand::RngCore;
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 use tracing::Instrument;
 
-use crate::{auth::session, error::AppError, state::SharedState, views, web::paths};
+use crate::{error::AppError, state::SharedState, views, web::paths};
 
 /// Strict CSP: scripts and styles only from our own origin, nothing inline, no framing.
 pub const CSP: &str =
@@ -166,86 +165,6 @@ fn error_response(
         .status(status)
         .content_type("text/html; charset=utf-8")
         .body(html)
-}
-
-/// Verifies the CSRF token on every unsafe request (header `X-CSRF-Token`, sent by htmx via
-/// `hx-headers`, or the `csrf_token` field of a urlencoded form). Wraps all page routes, so a
-/// handler cannot forget it.
-pub struct CsrfGuard<E>(pub E);
-
-const FORM_LIMIT: usize = 256 * 1024;
-
-impl<E: Endpoint> Endpoint for CsrfGuard<E> {
-    type Output = E::Output;
-
-    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
-        let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe {
-            let mut token = req.header("x-csrf-token").map(str::to_owned);
-            let is_form = req
-                .header(header::CONTENT_TYPE)
-                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-            if token.is_none() && is_form {
-                let bytes = req
-                    .take_body()
-                    .into_bytes_limit(FORM_LIMIT)
-                    .await
-                    .map_err(|_| AppError::BadRequest("Слишком большой запрос".into()))?;
-                token = form_urlencoded::parse(&bytes)
-                    .find(|(k, _)| k == "csrf_token")
-                    .map(|(_, v)| v.into_owned());
-                req.set_body(bytes);
-            }
-            let valid = match (req.extensions().get::<CsrfVerifier>(), token) {
-                (Some(v), Some(t)) => v.is_valid(&t),
-                _ => false,
-            };
-            if !valid {
-                return Err(AppError::Csrf.into());
-            }
-        }
-        self.0.call(req).await
-    }
-}
-
-/// poem's `Csrf` fixes the cookie's Secure flag up front; in `secure = "auto"` mode the flag
-/// follows the request, so both variants are built and one is picked per request.
-pub struct CsrfByTransport<A, B> {
-    pub secure: A,
-    pub plain: B,
-}
-
-impl<A: Endpoint, B: Endpoint> Endpoint for CsrfByTransport<A, B> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> poem::Result<Response> {
-        let secure = match req.data::<SharedState>() {
-            Some(st) => session::secure_cookies(&req, &st.cfg),
-            None => true,
-        };
-        if secure {
-            self.secure.call(req).await.map(IntoResponse::into_response)
-        } else {
-            self.plain.call(req).await.map(IntoResponse::into_response)
-        }
-    }
-}
-
-pub fn csrf_layers<E: Endpoint + 'static>(pages: E, key: [u8; 32]) -> impl Endpoint {
-    let pages = Arc::new(CsrfGuard(pages));
-    let make = |secure: bool| {
-        poem::middleware::Csrf::new()
-            .key(key)
-            .cookie_name("kabinet_csrf")
-            .secure(secure)
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .ttl(std::time::Duration::from_secs(7 * 86_400))
-    };
-    CsrfByTransport {
-        secure: pages.clone().with(make(true)),
-        plain: pages.with(make(false)),
-    }
 }
 
 /// Allows `Middleware` use of `Outer` with `.with(OuterLayer)`.

@@ -552,3 +552,77 @@ async fn parallel_logins_all_complete() {
         );
     }
 }
+
+#[tokio::test]
+async fn cached_main_page_blocks_follow_every_change_to_services_and_requests() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let first = app.get("/").await;
+    assert!(first.has_text("Бизнес 100"));
+    // A change made outside the app (billing import, staff console) shows at once.
+    app.db()
+        .execute(
+            "UPDATE services SET tariff_name = 'Бизнес 300 Плюс' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+    assert!(app.get("/").await.has_text("Бизнес 300 Плюс"));
+    app.db()
+        .execute(
+            "UPDATE requests SET title = 'Выдача копии договора (курьер)' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+    assert!(app
+        .get("/")
+        .await
+        .has_text("Выдача копии договора (курьер)"));
+    app.db()
+        .execute("DELETE FROM services WHERE id = 3", [])
+        .unwrap();
+    assert!(!app.get("/").await.has_text("Телефония Базовый"));
+    app.db()
+        .execute("UPDATE contracts SET status = 'suspended' WHERE id = 1", [])
+        .unwrap();
+    assert!(app.get("/").await.has_text("Возобновление договора"));
+}
+
+#[tokio::test]
+async fn repeated_page_loads_reuse_the_csrf_cookie_and_its_token_stays_valid() {
+    let app = TestApp::new().await;
+    app.get("/login").await;
+    let second = app.get("/login").await;
+    assert!(
+        !second
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("kabinet_csrf=")),
+        "a known CSRF cookie is not re-issued on every page view"
+    );
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/"),
+        "the reused token is accepted"
+    );
+    // Another browser (no cookie) can't use that token.
+    let token = app.csrf();
+    app.clear_cookie("kabinet_csrf");
+    app.clear_cookie("kabinet_session");
+    let r = app
+        .post_no_csrf(
+            "/login",
+            &[
+                ("contract", DEMO_CONTRACT),
+                ("password", DEMO_PASSWORD),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -53,7 +53,9 @@ async fn authenticate<T: Send + 'static>(
     let found = st
         .db
         .run(move |c| {
-            let Some(s) = sessions::by_token(c, &hash)? else {
+            // The session, its account and (when still linked) the current contract in one
+            // statement: this runs on every subscriber request.
+            let Some((s, linked)) = sessions::with_current_contract(c, &hash)? else {
                 return Ok(None);
             };
             let Some(account_id) = s.account_id else {
@@ -71,7 +73,11 @@ async fn authenticate<T: Send + 'static>(
                 account_id,
             };
             let contract = if with_contract {
-                match accounts::current_contract(c, account_id)? {
+                let found = match linked {
+                    Some(k) => Some(k),
+                    None => accounts::current_contract(c, account_id)?,
+                };
+                match found {
                     Some(k) => Some(k),
                     None => return Err(AppError::NoContract),
                 }

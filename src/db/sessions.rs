@@ -72,3 +72,36 @@ pub fn purge_expired(
         params![now - idle_secs, now - max_secs],
     )
 }
+
+/// A subscriber session with its account's current contract when that contract is still
+/// linked to the account (None otherwise: the caller falls back to `accounts::current_contract`).
+pub fn with_current_contract(
+    c: &Connection,
+    token_hash: &[u8],
+) -> rusqlite::Result<Option<(SessionRow, Option<super::contracts::ContractSummary>)>> {
+    use super::contracts::{summary_from_row, SUMMARY_COLS};
+    c.prepare_cached(&format!(
+        "SELECT s.id, s.account_id, s.staff_id, s.created_at, s.last_seen_at, {SUMMARY_COLS}
+         FROM sessions s
+         JOIN accounts a ON a.id = s.account_id
+         LEFT JOIN account_contracts ac ON ac.account_id = a.id AND ac.contract_id = a.current_contract_id
+         LEFT JOIN contracts c ON c.id = ac.contract_id
+         LEFT JOIN organizations o ON o.id = c.organization_id
+         WHERE s.token_hash = ?1"
+    ))?
+    .query_row([token_hash], |r| {
+        let s = SessionRow {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            staff_id: r.get(2)?,
+            created_at: r.get(3)?,
+            last_seen_at: r.get(4)?,
+        };
+        let linked = match r.get::<_, Option<i64>>(5)? {
+            Some(_) => Some(summary_from_row(r, 5)?),
+            None => None,
+        };
+        Ok((s, linked))
+    })
+    .optional()
+}

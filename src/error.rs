@@ -16,6 +16,9 @@ pub enum AppError {
     Forbidden,
     #[error("Требуется вход")]
     Unauthorized,
+    /// No live staff session: redirect to the staff login.
+    #[error("Требуется вход для сотрудников")]
+    StaffUnauthorized,
     /// The message is shown to the user as is.
     #[error("{0}")]
     TooMany(String),
@@ -48,7 +51,7 @@ impl poem::error::ResponseError for AppError {
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::StaffUnauthorized => StatusCode::UNAUTHORIZED,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -1,11 +1,16 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
 pub mod accounts;
+pub mod audit;
+pub mod backoffice;
+pub mod chat;
 pub mod contracts;
 pub mod demo;
 pub mod migrate;
 pub mod requests;
 pub mod services;
 pub mod sessions;
+pub mod staff;
+pub mod stories;
 
 use crate::error::AppError;
 use r2d2_sqlite::SqliteConnectionManager;

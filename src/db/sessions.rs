@@ -72,3 +72,10 @@ pub fn purge_expired(
         params![now - idle_secs, now - max_secs],
     )
 }
+
+pub fn exists(c: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM sessions WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}

@@ -72,6 +72,7 @@ pub fn main_page(
             }
         }
         (footer(st))
+        (super::chat::widget(st))
     };
     page(
         &Page {

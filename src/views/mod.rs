@@ -7,3 +7,5 @@ pub mod layout;
 pub mod login;
 pub mod main_page;
 pub mod services;
+pub mod chat;
+pub mod staff;

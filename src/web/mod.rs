@@ -1,12 +1,14 @@
 //! HTTP: routes and middleware order.
 pub mod actions;
 pub mod assets;
+pub mod chat;
 pub mod htmx;
 pub mod login;
 pub mod main_page;
 pub mod mw;
 pub mod paths;
 pub mod services;
+pub mod staff;
 pub mod system;
 
 use poem::{get, post, Endpoint, EndpointExt, Route};
@@ -26,7 +28,9 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::SERVICE, get(services::service))
         .at(paths::ACTION, get(actions::form).post(actions::submit))
         .at(paths::REQUEST, get(services::request))
-        .at(paths::UPLOAD, get(services::upload));
+        .at(paths::UPLOAD, get(services::upload))
+        .at(paths::CHAT_WS, get(chat::ws));
+    let pages = staff::mount(pages);
     let pages = mw::csrf_layers(pages, state.csrf_key);
 
     Route::new()

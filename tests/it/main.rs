@@ -5,3 +5,5 @@ mod actions_browser;
 mod browser;
 mod common;
 mod foundation;
+mod chat;
+mod staff;

@@ -7,3 +7,4 @@ mod common;
 mod foundation;
 mod chat;
 mod staff;
+mod chat_browser;

@@ -65,6 +65,12 @@ pub fn requests_list(st: &AppState, rows: &[RequestItem]) -> Markup {
 
 pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &str) -> Markup {
     let next = workflow::next(current);
+    // Preselect the next step of the workflow (staying put is still possible, for a comment).
+    let pick = next
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| *c != current)
+        .unwrap_or(current);
     html! {
         form #status-form .form hx-post=(action) hx-target="this" hx-swap="outerHTML" {
             @if next.is_empty() {
@@ -73,7 +79,7 @@ pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &s
                 div .field {
                     label for="f-status" { "Новый статус" }
                     select #f-status name="status" {
-                        @for (code, label) in &next { option value=(code) selected[*code == current] { (label) } }
+                        @for (code, label) in &next { option value=(code) selected[*code == pick] { (label) } }
                     }
                 }
                 div .field .has-error[error.is_some()] {

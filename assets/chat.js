@@ -54,7 +54,7 @@
     connect();
   }
 
-  function renderMsg(m, mine) {
+  function renderMsg(m, mine, staffView) {
     var li = document.createElement("li");
     li.className = "msg " + (mine ? "mine" : "theirs") + " from-" + m.from;
     if (m.id) li.dataset.id = m.id;
@@ -64,7 +64,7 @@
     body.textContent = m.body;
     var meta = document.createElement("div");
     meta.className = "msg-meta";
-    var who = m.from === "staff" ? (m.staff || "Поддержка") : (m.from === "system" ? "Автоответ" : "");
+    var who = m.from === "staff" ? (m.staff || "Поддержка") : (m.from === "system" ? "Автоответ" : (staffView ? "Абонент" : ""));
     meta.textContent = m.pending ? "Отправляется…" : (who ? who + " · " : "") + (m.at || "");
     li.appendChild(body);
     li.appendChild(meta);
@@ -135,6 +135,13 @@
         if (m.t === "hello") { lastRead = Math.max(lastRead, m.last_read || 0); flushPending(); setBadge(); }
         else if (m.t === "msg") onMsg(m);
         else if (m.t === "read") { lastRead = Math.max(lastRead, m.id); setBadge(); }
+        else if (m.t === "closed") {
+          var li = document.createElement("li");
+          li.className = "chat-note";
+          li.textContent = "Диалог завершён. Если остались вопросы — просто напишите.";
+          log.appendChild(li);
+          scroll();
+        }
         else if (m.t === "err" && m.text) { status.textContent = m.text; }
       },
       down: function () { status.textContent = "Нет соединения, переподключаемся…"; root.classList.add("offline"); },
@@ -191,7 +198,7 @@
       if (c && +c.dataset.conv === m.conv) {
         var log = c.querySelector(".chat-log");
         if (!log.querySelector('li[data-id="' + m.id + '"]')) {
-          var li = renderMsg(m, m.from === "staff");
+          var li = renderMsg(m, m.from === "staff", true);
           var old = m.cid && log.querySelector('li.pending[data-cid="' + m.cid + '"]');
           if (old) old.replaceWith(li); else log.appendChild(li);
           log.scrollTop = log.scrollHeight;
@@ -200,9 +207,16 @@
       if (m.cid) delete pending[m.cid];
       refreshQueue();
     }
+    var opened = false;
     var live = new Live(root.dataset.staffWs, {
       open: function () {
         root.classList.remove("offline");
+        // After a reconnect, reload the open conversation from the database (nothing missed).
+        var c = conv();
+        if (opened && c && window.htmx && c.dataset.url) {
+          htmx.ajax("GET", c.dataset.url, { target: "#conv-host" });
+        }
+        opened = true;
         Object.keys(pending).forEach(function (k) { live.send(pending[k]); });
         refreshQueue();
       },

@@ -36,6 +36,9 @@ struct Sub {
 }
 
 pub struct Hub {
+    /// Held from storing a chat message until it is published, so listeners receive messages
+    /// in id order (a client resuming from the last id it saw can never skip one).
+    pub write_order: tokio::sync::Mutex<()>,
     subs: Mutex<HashMap<Topic, Vec<Sub>>>,
     next: AtomicU64,
     queue: usize,
@@ -59,6 +62,7 @@ impl Drop for Subscription {
 impl Hub {
     pub fn new(queue: usize) -> Arc<Hub> {
         Arc::new(Hub {
+            write_order: tokio::sync::Mutex::new(()),
             subs: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
             queue: queue.max(1),

@@ -22,12 +22,16 @@ pub enum Peer {
 pub const SESSION_ENDED: u16 = 4001;
 
 /// tungstenite's own limits: well above the chat limit, so oversize frames get a clean 1009.
+/// Small buffers (the defaults are 128 KiB each way): thousands of idle chat sockets must stay
+/// cheap.
 pub fn ws_config(st: &SharedState) -> WebSocketConfig {
     let cap = (st.cfg.chat.max_message_bytes * 4).max(16 * 1024);
     WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
         .max_message_size(Some(cap))
         .max_frame_size(Some(cap))
-        .max_write_buffer_size(4 * 1024 * 1024)
+        .max_write_buffer_size(1024 * 1024)
 }
 
 #[derive(Deserialize)]
@@ -240,6 +244,7 @@ async fn handle(st: &SharedState, peer: &Peer, text: &str) -> Option<super::hub:
                     } else {
                         None
                     };
+                    let _order = st.chat.write_order.lock().await;
                     let r = st
                         .db
                         .run(move |c| {
@@ -271,6 +276,7 @@ async fn handle(st: &SharedState, peer: &Peer, text: &str) -> Option<super::hub:
                 }
                 Peer::Staff { staff_id, ip } => {
                     let conv = m.conv;
+                    let _order = st.chat.write_order.lock().await;
                     let r = st
                         .db
                         .run(move |c| {

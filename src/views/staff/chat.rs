@@ -77,7 +77,7 @@ fn message(m: &Msg, tz: &jiff::tz::TimeZone) -> Markup {
 pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
-        div .staff-conv data-conv=(cv.id) {
+        div .staff-conv data-conv=(cv.id) data-url=(paths::staff_conv(cv.id)) {
             section .conv-main {
                 header .conv-head {
                     h2 { "Диалог №" (cv.id) }

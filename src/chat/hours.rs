@@ -51,7 +51,10 @@ mod tests {
         let tz = TimeZone::get("Europe/Moscow").unwrap();
         let h = SupportHours::default();
         // Wednesday 25.11.2026 12:00 — open.
-        assert_eq!(closed_until(&h, &tz, local(&tz, 2026, 11, 25, 12, 0, 0)), None);
+        assert_eq!(
+            closed_until(&h, &tz, local(&tz, 2026, 11, 25, 12, 0, 0)),
+            None
+        );
         // Wednesday 07:30 — today at 09:00.
         assert_eq!(
             closed_until(&h, &tz, local(&tz, 2026, 11, 25, 7, 30, 0)).as_deref(),

@@ -15,7 +15,9 @@ pub fn staff(c: &Connection, e: &Entry) -> rusqlite::Result<()> {
         "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
          VALUES ('staff', ?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![e.staff_id, e.action, e.target, e.details, e.ip, e.now])?;
+    .execute(params![
+        e.staff_id, e.action, e.target, e.details, e.ip, e.now
+    ])?;
     Ok(())
 }
 

@@ -23,7 +23,9 @@ impl Filter {
         let q: String = self.q.trim().chars().take(60).collect();
         format!(
             "%{}%",
-            q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         )
     }
 }
@@ -127,7 +129,8 @@ pub struct Application {
     pub created_at: i64,
 }
 
-const APP_COLS: &str = "a.id, a.kind, a.address, a.name, a.phone, a.email, a.details_json, k.number, \
+const APP_COLS: &str =
+    "a.id, a.kind, a.address, a.name, a.phone, a.email, a.details_json, k.number, \
      a.status, a.staff_comment, a.consent_at, a.created_at FROM applications a \
      LEFT JOIN contracts k ON k.id = a.referrer_contract_id";
 

@@ -92,7 +92,9 @@ pub fn shift(c: &mut Connection, id: i64, dir: i64) -> rusqlite::Result<bool> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut ids: Vec<i64> = {
         let mut st = tx.prepare("SELECT id FROM stories ORDER BY sort_order, id")?;
-        let v = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let v = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         v
     };
     let Some(pos) = ids.iter().position(|&x| x == id) else {

@@ -41,8 +41,15 @@ pub fn test_config() -> Config {
 
 pub async fn live(cfg: Config) -> Live {
     let app = TestApp::with_config(cfg).await;
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap().to_string();
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = acceptor.local_addr()[0]
+        .as_socket_addr()
+        .copied()
+        .unwrap()
+        .to_string();
     let ep = kabinet::app(app.state.clone());
     let task = tokio::spawn(async move {
         let _ = Server::new_with_acceptor(acceptor).run(ep).await;
@@ -61,7 +68,9 @@ impl Live {
         cookie: Option<String>,
         origin: Option<&str>,
     ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
-        let mut req = format!("ws://{}{path}", self.addr).into_client_request().unwrap();
+        let mut req = format!("ws://{}{path}", self.addr)
+            .into_client_request()
+            .unwrap();
         if let Some(c) = cookie {
             req.headers_mut().insert("cookie", c.parse().unwrap());
         }
@@ -75,9 +84,16 @@ impl Live {
     pub async fn subscriber(&self, after: i64) -> (Ws, String) {
         self.app.clear_cookie("kabinet_session");
         self.app.login_demo().await;
-        let cookie = format!("kabinet_session={}", self.app.cookie("kabinet_session").unwrap());
+        let cookie = format!(
+            "kabinet_session={}",
+            self.app.cookie("kabinet_session").unwrap()
+        );
         let ws = self
-            .connect(&format!("/chat/ws?after={after}"), Some(cookie.clone()), Some(&self.origin()))
+            .connect(
+                &format!("/chat/ws?after={after}"),
+                Some(cookie.clone()),
+                Some(&self.origin()),
+            )
             .await
             .expect("subscriber socket");
         (ws, cookie)
@@ -87,10 +103,22 @@ impl Live {
         self.app.get("/staff/login").await;
         let r = self
             .app
-            .post("/staff/login", &[("login", login), ("password", "kabinet-demo")])
+            .post(
+                "/staff/login",
+                &[("login", login), ("password", "kabinet-demo")],
+            )
             .await;
-        assert_eq!(r.header("hx-redirect"), Some("/staff/chat"), "{} {}", r.status, r.body);
-        format!("kabinet_staff={}", self.app.cookie("kabinet_staff").unwrap())
+        assert_eq!(
+            r.header("hx-redirect"),
+            Some("/staff/chat"),
+            "{} {}",
+            r.status,
+            r.body
+        );
+        format!(
+            "kabinet_staff={}",
+            self.app.cookie("kabinet_staff").unwrap()
+        )
     }
 
     pub async fn staff(&self) -> Ws {
@@ -149,21 +177,37 @@ async fn subscriber_and_staff_talk_live() {
     let (mut sub, _) = l.subscriber(0).await;
     assert_eq!(next(&mut sub).await["t"], "hello");
     let mut staff = l.staff().await;
-    send(&mut sub, json!({"t": "send", "cid": "c-1", "body": "Здравствуйте, нет интернета"})).await;
+    send(
+        &mut sub,
+        json!({"t": "send", "cid": "c-1", "body": "Здравствуйте, нет интернета"}),
+    )
+    .await;
     let mine = next_msg(&mut sub).await;
     assert_eq!(mine["cid"], "c-1");
     assert_eq!(mine["from"], "subscriber");
     let seen = next_msg(&mut staff).await;
     assert_eq!(seen["body"], "Здравствуйте, нет интернета");
     // Durable before anyone saw it.
-    assert_eq!(l.app.count("SELECT COUNT(*) FROM chat_messages WHERE client_msg_id = 'c-1'"), 1);
+    assert_eq!(
+        l.app
+            .count("SELECT COUNT(*) FROM chat_messages WHERE client_msg_id = 'c-1'"),
+        1
+    );
     let conv = seen["conv"].as_i64().unwrap();
-    send(&mut staff, json!({"t": "send", "cid": "s-1", "conv": conv, "body": "Добрый день! Проверяем линию."})).await;
+    send(
+        &mut staff,
+        json!({"t": "send", "cid": "s-1", "conv": conv, "body": "Добрый день! Проверяем линию."}),
+    )
+    .await;
     let reply = next_msg(&mut sub).await;
     assert_eq!(reply["from"], "staff");
     assert_eq!(reply["staff"], "Оператор Демо");
     assert_eq!(reply["body"], "Добрый день! Проверяем линию.");
-    assert_eq!(l.app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'chat.reply'"), 1);
+    assert_eq!(
+        l.app
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'chat.reply'"),
+        1
+    );
 }
 
 #[tokio::test]
@@ -174,7 +218,11 @@ async fn two_tabs_of_one_account_stay_in_sync() {
         .connect("/chat/ws", Some(cookie), Some(&l.origin()))
         .await
         .unwrap();
-    send(&mut tab1, json!({"t": "send", "cid": "tab-1", "body": "из первой вкладки"})).await;
+    send(
+        &mut tab1,
+        json!({"t": "send", "cid": "tab-1", "body": "из первой вкладки"}),
+    )
+    .await;
     assert_eq!(next_msg(&mut tab2).await["body"], "из первой вкладки");
     let id = next_msg(&mut tab1).await["id"].as_i64().unwrap();
     send(&mut tab1, json!({"t": "read", "id": id})).await;
@@ -192,35 +240,65 @@ async fn reconnect_with_last_id_gets_exactly_the_missed_messages() {
     let l = live(test_config()).await;
     let (mut sub, cookie) = l.subscriber(0).await;
     let mut staff = l.staff().await;
-    send(&mut sub, json!({"t": "send", "cid": "r-1", "body": "первое"})).await;
+    send(
+        &mut sub,
+        json!({"t": "send", "cid": "r-1", "body": "первое"}),
+    )
+    .await;
     let first = next_msg(&mut sub).await;
     let last_seen = first["id"].as_i64().unwrap();
     let conv = next_msg(&mut staff).await["conv"].as_i64().unwrap();
     drop(sub); // network loss
     for (cid, body) in [("s-a", "ответ 1"), ("s-b", "ответ 2")] {
-        send(&mut staff, json!({"t": "send", "cid": cid, "conv": conv, "body": body})).await;
+        send(
+            &mut staff,
+            json!({"t": "send", "cid": cid, "conv": conv, "body": body}),
+        )
+        .await;
         next_msg(&mut staff).await;
     }
     let mut again = l
-        .connect(&format!("/chat/ws?after={last_seen}"), Some(cookie), Some(&l.origin()))
+        .connect(
+            &format!("/chat/ws?after={last_seen}"),
+            Some(cookie),
+            Some(&l.origin()),
+        )
         .await
         .unwrap();
     assert_eq!(next(&mut again).await["t"], "hello");
     assert_eq!(next_msg(&mut again).await["body"], "ответ 1");
     assert_eq!(next_msg(&mut again).await["body"], "ответ 2");
     // The client re-sends its pending message after the reconnect: stored once.
-    send(&mut again, json!({"t": "send", "cid": "r-1", "body": "первое"})).await;
-    send(&mut again, json!({"t": "send", "cid": "r-2", "body": "второе"})).await;
+    send(
+        &mut again,
+        json!({"t": "send", "cid": "r-1", "body": "первое"}),
+    )
+    .await;
+    send(
+        &mut again,
+        json!({"t": "send", "cid": "r-2", "body": "второе"}),
+    )
+    .await;
     let v = next_msg(&mut again).await;
-    assert_eq!(v["body"], "второе", "nothing resent twice, nothing before the new one");
-    assert_eq!(l.app.count("SELECT COUNT(*) FROM chat_messages WHERE client_msg_id = 'r-1'"), 1);
+    assert_eq!(
+        v["body"], "второе",
+        "nothing resent twice, nothing before the new one"
+    );
+    assert_eq!(
+        l.app
+            .count("SELECT COUNT(*) FROM chat_messages WHERE client_msg_id = 'r-1'"),
+        1
+    );
 }
 
 #[tokio::test]
 async fn wrong_origin_or_no_origin_is_refused() {
     let l = live(test_config()).await;
     l.app.login_demo().await;
-    let cookie = format!("kabinet_session={}", l.app.cookie("kabinet_session").unwrap());
+    let cookie = format!(
+        "kabinet_session={}",
+        l.app.cookie("kabinet_session").unwrap()
+    );
     for origin in [Some("http://evil.example"), Some("null"), None] {
         let r = l.connect("/chat/ws", Some(cookie.clone()), origin).await;
         match r {
@@ -238,20 +316,41 @@ async fn configured_origin_allow_list_is_used() {
     cfg.security.allowed_origins = vec!["https://lk.example.ru".into()];
     let l = live(cfg).await;
     l.app.login_demo().await;
-    let cookie = format!("kabinet_session={}", l.app.cookie("kabinet_session").unwrap());
-    assert!(l.connect("/chat/ws", Some(cookie.clone()), Some("https://lk.example.ru")).await.is_ok());
-    assert!(l.connect("/chat/ws", Some(cookie), Some(&l.origin())).await.is_err());
+    let cookie = format!(
+        "kabinet_session={}",
+        l.app.cookie("kabinet_session").unwrap()
+    );
+    assert!(l
+        .connect(
+            "/chat/ws",
+            Some(cookie.clone()),
+            Some("https://lk.example.ru")
+        )
+        .await
+        .is_ok());
+    assert!(l
+        .connect("/chat/ws", Some(cookie), Some(&l.origin()))
+        .await
+        .is_err());
 }
 
 #[tokio::test]
 async fn no_session_is_refused() {
     let l = live(test_config()).await;
     let r = l.connect("/chat/ws", None, Some(&l.origin())).await;
-    assert!(matches!(r, Err(tokio_tungstenite::tungstenite::Error::Http(ref resp)) if resp.status() != 101));
+    assert!(
+        matches!(r, Err(tokio_tungstenite::tungstenite::Error::Http(ref resp)) if resp.status() != 101)
+    );
     // A staff socket needs a staff session; a subscriber session is not one.
     l.app.login_demo().await;
-    let cookie = format!("kabinet_session={}", l.app.cookie("kabinet_session").unwrap());
-    assert!(l.connect("/staff/ws", Some(cookie), Some(&l.origin())).await.is_err());
+    let cookie = format!(
+        "kabinet_session={}",
+        l.app.cookie("kabinet_session").unwrap()
+    );
+    assert!(l
+        .connect("/staff/ws", Some(cookie), Some(&l.origin()))
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -278,7 +377,10 @@ async fn flood_is_closed() {
             break;
         }
     }
-    assert_eq!(close_code(&mut sub).await, Some(u16::from(CloseCode::Policy)));
+    assert_eq!(
+        close_code(&mut sub).await,
+        Some(u16::from(CloseCode::Policy))
+    );
 }
 
 #[tokio::test]
@@ -291,7 +393,10 @@ async fn a_client_that_does_not_read_is_dropped() {
     let big = "x".repeat(32 * 1024);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while hub.listeners(Topic::Account(account)) > 0 {
-        assert!(std::time::Instant::now() < deadline, "slow client still registered");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "slow client still registered"
+        );
         for _ in 0..50 {
             hub.publish(
                 Topic::Account(account),
@@ -317,11 +422,19 @@ async fn ended_session_closes_its_socket_and_only_its() {
     let id: i64 = l
         .app
         .db()
-        .query_row("DELETE FROM sessions WHERE token_hash = ?1 RETURNING id", [hash], |r| r.get(0))
+        .query_row(
+            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING id",
+            [hash],
+            |r| r.get(0),
+        )
         .unwrap();
     l.app.state.sessions_ended(vec![id]);
     assert_eq!(close_code(&mut first).await, Some(4001));
-    send(&mut second, json!({"t": "send", "cid": "still", "body": "я на связи"})).await;
+    send(
+        &mut second,
+        json!({"t": "send", "cid": "still", "body": "я на связи"}),
+    )
+    .await;
     assert_eq!(next_msg(&mut second).await["cid"], "still");
     // Logout of the second session closes its socket too.
     let r = l.app.post("/logout", &[]).await;
@@ -338,12 +451,66 @@ async fn outside_working_hours_an_auto_reply_says_when_staff_answer() {
     cfg.support_hours.closes = "00:01".into();
     let l = live(cfg).await;
     let (mut sub, _) = l.subscriber(0).await;
-    send(&mut sub, json!({"t": "send", "cid": "n-1", "body": "Есть кто?"})).await;
+    send(
+        &mut sub,
+        json!({"t": "send", "cid": "n-1", "body": "Есть кто?"}),
+    )
+    .await;
     next_msg(&mut sub).await;
     let auto = next_msg(&mut sub).await;
     assert_eq!(auto["from"], "system");
-    assert!(auto["body"].as_str().unwrap().contains("Мы ответим"), "{auto}");
-    send(&mut sub, json!({"t": "send", "cid": "n-2", "body": "Ещё вопрос"})).await;
+    assert!(
+        auto["body"].as_str().unwrap().contains("Мы ответим"),
+        "{auto}"
+    );
+    send(
+        &mut sub,
+        json!({"t": "send", "cid": "n-2", "body": "Ещё вопрос"}),
+    )
+    .await;
     next_msg(&mut sub).await;
-    assert_eq!(l.app.count("SELECT COUNT(*) FROM chat_messages WHERE sender = 'system'"), 1, "one auto-reply per wait");
+    assert_eq!(
+        l.app
+            .count("SELECT COUNT(*) FROM chat_messages WHERE sender = 'system'"),
+        1,
+        "one auto-reply per wait"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_senders_all_reach_staff() {
+    let l = live(test_config()).await;
+    let mut staff = l.staff().await;
+    let (mut a, _) = l.subscriber(0).await;
+    l.app.clear_cookie("kabinet_session");
+    l.app
+        .login("78101424UL", crate::common::DEMO_PASSWORD)
+        .await;
+    let cookie = format!(
+        "kabinet_session={}",
+        l.app.cookie("kabinet_session").unwrap()
+    );
+    let mut b = l
+        .connect("/chat/ws", Some(cookie), Some(&l.origin()))
+        .await
+        .unwrap();
+    for i in 0..15 {
+        send(
+            &mut a,
+            json!({"t": "send", "cid": format!("a-{i}"), "body": format!("a{i}")}),
+        )
+        .await;
+        send(
+            &mut b,
+            json!({"t": "send", "cid": format!("b-{i}"), "body": format!("b{i}")}),
+        )
+        .await;
+    }
+    let mut last = 0;
+    for _ in 0..30 {
+        let id = next_msg(&mut staff).await["id"].as_i64().unwrap();
+        assert!(id > last, "staff receives messages in id order");
+        last = id;
+    }
+    assert_eq!(l.app.count("SELECT COUNT(*) FROM chat_messages"), 30);
 }

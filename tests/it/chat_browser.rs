@@ -41,17 +41,29 @@ async fn browser_subscriber_and_staff_exchange_messages_live() {
     sub.login_demo(&s.base).await;
     sub.click("Чат с поддержкой").await;
     sub.see("В сети").await;
-    sub.fill("Сообщение", "Здравствуйте! Не работает интернет в офисе.").await;
+    sub.fill("Сообщение", "Здравствуйте! Не работает интернет в офисе.")
+        .await;
     sub.click("Отправить").await;
     sub.see("Здравствуйте! Не работает интернет в офисе.").await;
     sub.shoot("chat-widget").await;
 
     // The queue updates live; the agent opens the conversation and sees the contract beside it.
     staff.see("№ 72845736UL").await;
-    staff.c.find(Locator::Css("a.queue-item")).await.unwrap().click().await.unwrap();
-    staff.see("Здравствуйте! Не работает интернет в офисе.").await;
+    staff
+        .c
+        .find(Locator::Css("a.queue-item"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    staff
+        .see("Здравствуйте! Не работает интернет в офисе.")
+        .await;
     staff.see("ИП Служебный для теста госсектора").await;
-    staff.fill("Ответ", "Добрый день! Уже проверяем линию.").await;
+    staff
+        .fill("Ответ", "Добрый день! Уже проверяем линию.")
+        .await;
     staff.click("Отправить").await;
     sub.see("Добрый день! Уже проверяем линию.").await;
     sub.see("Оператор Демо").await;
@@ -85,14 +97,16 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
     b.click("Заявки по договорам").await;
     b.see("Детализация вызовов").await;
     b.shoot("staff-requests").await;
-    let row = b
-        .c
-        .find(Locator::XPath("//tr[td[normalize-space()='Детализация вызовов']]//button"))
+    let row =
+        b.c.find(Locator::XPath(
+            "//tr[td[normalize-space()='Детализация вызовов']]//button",
+        ))
         .await
         .unwrap();
     row.click().await.unwrap();
     b.see("Новый статус").await;
-    b.fill("Комментарий для абонента", "Отправим детализацию на почту.").await;
+    b.fill("Комментарий для абонента", "Отправим детализацию на почту.")
+        .await;
     b.click("Сохранить").await;
     b.see("Статус заявки: В работе").await;
 
@@ -116,7 +130,11 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
             .db
             .get()
             .unwrap()
-            .query_row("SELECT COUNT(*) FROM stories WHERE published = 1", [], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT COUNT(*) FROM stories WHERE published = 1",
+                [],
+                |r| r.get::<_, i64>(0)
+            )
             .unwrap(),
         1
     );

@@ -4,7 +4,10 @@ use crate::common::TestApp;
 async fn staff_login(app: &TestApp, login: &str) {
     app.get("/staff/login").await;
     let r = app
-        .post("/staff/login", &[("login", login), ("password", "kabinet-demo")])
+        .post(
+            "/staff/login",
+            &[("login", login), ("password", "kabinet-demo")],
+        )
         .await;
     assert_eq!(r.header("hx-redirect"), Some("/staff/chat"), "{}", r.body);
 }
@@ -24,7 +27,10 @@ async fn wrong_staff_password_gives_generic_error_and_is_audited() {
     let app = TestApp::new().await;
     app.get("/staff/login").await;
     let r = app
-        .post("/staff/login", &[("login", "operator"), ("password", "nope")])
+        .post(
+            "/staff/login",
+            &[("login", "operator"), ("password", "nope")],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.has_text("Неверный логин или пароль"));
@@ -63,11 +69,19 @@ async fn operator_cannot_manage_staff() {
     let r = app
         .post(
             "/staff/accounts",
-            &[("login", "intruder"), ("name", "X"), ("role", "admin"), ("password", "0123456789ab")],
+            &[
+                ("login", "intruder"),
+                ("name", "X"),
+                ("role", "admin"),
+                ("password", "0123456789ab"),
+            ],
         )
         .await;
     assert_eq!(r.status, 403);
-    assert_eq!(app.count("SELECT COUNT(*) FROM staff WHERE login = 'intruder'"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE login = 'intruder'"),
+        0
+    );
     assert!(!app.get("/staff/chat").await.has_text("Сотрудники"));
 }
 
@@ -80,7 +94,12 @@ async fn admin_creates_and_blocks_staff_with_audit() {
     let r = app
         .post(
             "/staff/accounts",
-            &[("login", "petrova"), ("name", "Анна Петрова"), ("role", "operator"), ("password", "short")],
+            &[
+                ("login", "petrova"),
+                ("name", "Анна Петрова"),
+                ("role", "operator"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
@@ -88,15 +107,25 @@ async fn admin_creates_and_blocks_staff_with_audit() {
     let r = app
         .post(
             "/staff/accounts",
-            &[("login", "petrova"), ("name", "Анна Петрова"), ("role", "operator"), ("password", "длинный-пароль-1")],
+            &[
+                ("login", "petrova"),
+                ("name", "Анна Петрова"),
+                ("role", "operator"),
+                ("password", "длинный-пароль-1"),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.has_text("Сотрудник petrova добавлен"));
     let id = app.count("SELECT id FROM staff WHERE login = 'petrova'");
-    let r = app.post(&format!("/staff/accounts/{id}/active"), &[("on", "0")]).await;
+    let r = app
+        .post(&format!("/staff/accounts/{id}/active"), &[("on", "0")])
+        .await;
     assert!(r.has_text("заблокирован"));
-    assert_eq!(app.count("SELECT active FROM staff WHERE login = 'petrova'"), 0);
+    assert_eq!(
+        app.count("SELECT active FROM staff WHERE login = 'petrova'"),
+        0
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'staff' AND action IN ('staff.create', 'staff.block') AND ip <> ''"),
         2
@@ -116,17 +145,26 @@ async fn status_change_shows_in_the_subscribers_request_details() {
     assert!(modal.has_text("Новый статус"));
     // Rejecting needs a reason; «done» straight from «new» is not a valid move.
     let r = app
-        .post(&format!("/staff/requests/{id}"), &[("status", "rejected"), ("comment", "")])
-        .await;
-    assert_eq!(r.status, 422);
-    let r = app
-        .post(&format!("/staff/requests/{id}"), &[("status", "done"), ("comment", "")])
+        .post(
+            &format!("/staff/requests/{id}"),
+            &[("status", "rejected"), ("comment", "")],
+        )
         .await;
     assert_eq!(r.status, 422);
     let r = app
         .post(
             &format!("/staff/requests/{id}"),
-            &[("status", "in_progress"), ("comment", "Детализацию отправим на почту до пятницы.")],
+            &[("status", "done"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = app
+        .post(
+            &format!("/staff/requests/{id}"),
+            &[
+                ("status", "in_progress"),
+                ("comment", "Детализацию отправим на почту до пятницы."),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -159,18 +197,27 @@ async fn applications_are_listed_and_processed() {
     assert!(!r.has_text("Иван Петров"));
     let id = app.count("SELECT id FROM applications");
     let r = app
-        .post(&format!("/staff/applications/{id}"), &[("status", "in_progress"), ("comment", "Созвонились")])
+        .post(
+            &format!("/staff/applications/{id}"),
+            &[("status", "in_progress"), ("comment", "Созвонились")],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(app.count("SELECT COUNT(*) FROM applications WHERE status = 'in_progress'"), 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'application.status'"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM applications WHERE status = 'in_progress'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'application.status'"),
+        1
+    );
 }
 
 pub const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1,
-    0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78,
-    0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0A, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
@@ -178,7 +225,8 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
     let mut body = Vec::new();
     for (k, v) in fields {
         body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
         );
     }
     if let Some((name, bytes)) = file {
@@ -217,29 +265,53 @@ async fn staff_publishes_a_story_with_an_image() {
     let app = TestApp::new().await;
     staff_login(&app, "operator").await;
     app.get("/staff/stories").await;
-    let (ct, body) = multipart(&[("title", "Новый тариф"), ("body", "Скорость 500 Мбит/с")], Some(("x.txt", b"not an image")));
+    let (ct, body) = multipart(
+        &[("title", "Новый тариф"), ("body", "Скорость 500 Мбит/с")],
+        Some(("x.txt", b"not an image")),
+    );
     let (s, html) = post_multipart(&app, "/staff/stories", ct, body).await;
     assert_eq!(s, 422);
     assert!(html.contains("Можно загрузить только PNG, JPEG или WebP"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM stories WHERE title = 'Новый тариф'"), 0);
-    let (ct, body) = multipart(&[("title", "Новый тариф"), ("body", "Скорость 500 Мбит/с")], Some(("promo.png", PNG)));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM stories WHERE title = 'Новый тариф'"),
+        0
+    );
+    let (ct, body) = multipart(
+        &[("title", "Новый тариф"), ("body", "Скорость 500 Мбит/с")],
+        Some(("promo.png", PNG)),
+    );
     let (s, html) = post_multipart(&app, "/staff/stories", ct, body).await;
     assert_eq!(s, 200, "{html}");
     let id = app.count("SELECT id FROM stories WHERE title = 'Новый тариф'");
-    assert_eq!(app.count(&format!("SELECT published FROM stories WHERE id = {id}")), 0);
+    assert_eq!(
+        app.count(&format!("SELECT published FROM stories WHERE id = {id}")),
+        0
+    );
     let path: String = app
         .db()
-        .query_row("SELECT image_path FROM stories WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT image_path FROM stories WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .unwrap();
-    assert!(app.dir.path().join("uploads").join(&path).exists(), "{path}");
-    let r = app.post(&format!("/staff/stories/{id}/publish"), &[("on", "1")]).await;
+    assert!(
+        app.dir.path().join("uploads").join(&path).exists(),
+        "{path}"
+    );
+    let r = app
+        .post(&format!("/staff/stories/{id}/publish"), &[("on", "1")])
+        .await;
     assert!(r.has_text("Снять с публикации"));
-    assert_eq!(app.count(&format!("SELECT published FROM stories WHERE id = {id}")), 1);
+    assert_eq!(
+        app.count(&format!("SELECT published FROM stories WHERE id = {id}")),
+        1
+    );
     let img = app.get(&format!("/staff/stories/{id}/image")).await;
     assert_eq!(img.status, 200);
     assert_eq!(img.header("content-type"), Some("image/png"));
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('story.create', 'story.publish')"),
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('story.create', 'story.publish')"
+        ),
         2
     );
 }

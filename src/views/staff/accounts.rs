@@ -46,7 +46,12 @@ pub struct NewStaff<'a> {
 }
 
 pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) -> Markup {
-    let err = |n: &str| errors.iter().find(|(k, _)| *k == n).map(|(_, m)| m.as_str());
+    let err = |n: &str| {
+        errors
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, m)| m.as_str())
+    };
     html! {
         form #staff-create .form .card hx-post=(paths::STAFF_ACCOUNTS) hx-target="this" hx-swap="outerHTML" {
             h2 { "Добавить сотрудника" }

@@ -31,8 +31,16 @@ pub fn staff_page(
 ) -> Markup {
     let mut items = vec![
         (Section::Chat, "Чаты", paths::STAFF_CHAT),
-        (Section::Requests, "Заявки по договорам", paths::STAFF_REQUESTS),
-        (Section::Applications, "Подключения", paths::STAFF_APPLICATIONS),
+        (
+            Section::Requests,
+            "Заявки по договорам",
+            paths::STAFF_REQUESTS,
+        ),
+        (
+            Section::Applications,
+            "Подключения",
+            paths::STAFF_APPLICATIONS,
+        ),
         (Section::Stories, "Истории", paths::STAFF_STORIES),
     ];
     if me.is_admin() {

@@ -172,5 +172,9 @@ pub fn application_modal(st: &AppState, a: &Application) -> Markup {
         }
         (status_form(&paths::staff_application(a.id), &a.status, None, ""))
     };
-    modal("staff-application", &format!("Заявка на подключение № {}", a.id), body)
+    modal(
+        "staff-application",
+        &format!("Заявка на подключение № {}", a.id),
+        body,
+    )
 }

@@ -99,6 +99,10 @@ pub fn form(
 }
 
 pub fn form_modal(csrf: &str, id: Option<i64>, v: &FormValues, has_image: bool) -> Markup {
-    let title = if id.is_some() { "Изменить историю" } else { "Новая история" };
+    let title = if id.is_some() {
+        "Изменить историю"
+    } else {
+        "Новая история"
+    };
     modal("story-modal", title, form(csrf, id, v, &[], has_image))
 }

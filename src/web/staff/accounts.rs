@@ -24,7 +24,11 @@ pub async fn list(
     StaffAdmin(me): StaffAdmin,
 ) -> poem::Result<Html<String>> {
     let rows = st.db.run(|c| Ok(staff::list(c)?)).await?;
-    let empty = view::NewStaff { login: "", name: "", role: "operator" };
+    let empty = view::NewStaff {
+        login: "",
+        name: "",
+        role: "operator",
+    };
     let body = html! {
         div .staff-two {
             (view::list(st, me.id, &rows))
@@ -32,7 +36,15 @@ pub async fn list(
         }
     };
     Ok(Html(
-        layout::staff_page(st, &csrf.0, &me, layout::Section::Accounts, "Сотрудники", body).into_string(),
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Accounts,
+            "Сотрудники",
+            body,
+        )
+        .into_string(),
     ))
 }
 
@@ -57,12 +69,21 @@ pub async fn create(
 ) -> poem::Result<Response> {
     let login = input.login.trim().to_owned();
     let name = input.name.trim().to_owned();
-    let role = if input.role == "admin" { "admin" } else { "operator" };
+    let role = if input.role == "admin" {
+        "admin"
+    } else {
+        "operator"
+    };
     let mut errors: Vec<(&str, String)> = Vec::new();
     let login_ok = (3..=32).contains(&login.len())
-        && login.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if !login_ok {
-        errors.push(("login", "От 3 до 32 латинских букв, цифр, точек, дефисов".into()));
+        errors.push((
+            "login",
+            "От 3 до 32 латинских букв, цифр, точек, дефисов".into(),
+        ));
     }
     if name.is_empty() || name.chars().count() > 80 {
         errors.push(("name", "Введите имя (до 80 символов)".into()));
@@ -72,7 +93,11 @@ pub async fn create(
         errors.push(("password", "Пароль от 10 до 256 символов".into()));
     }
     let fail = |errors: &[(&str, String)]| {
-        let v = view::NewStaff { login: &login, name: &name, role };
+        let v = view::NewStaff {
+            login: &login,
+            name: &name,
+            role,
+        };
         Html(view::create_form(&v, errors, None).into_string())
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()
@@ -88,7 +113,12 @@ pub async fn create(
         .run(move |c| {
             let id = staff::create(c, &l, &n, role, &hash, a.now)?;
             if let Some(id) = id {
-                a.log(c, "staff.create", &format!("staff:{id}"), &format!("{l} ({role})"))?;
+                a.log(
+                    c,
+                    "staff.create",
+                    &format!("staff:{id}"),
+                    &format!("{l} ({role})"),
+                )?;
             }
             Ok(id.map(|_| staff::list(c)).transpose()?)
         })
@@ -96,7 +126,11 @@ pub async fn create(
     let Some(rows) = created else {
         return Ok(fail(&[("login", "Такой логин уже есть".into())]));
     };
-    let empty = view::NewStaff { login: "", name: "", role: "operator" };
+    let empty = view::NewStaff {
+        login: "",
+        name: "",
+        role: "operator",
+    };
     let done = format!("Сотрудник {login} добавлен");
     Ok(Html(
         html! {
@@ -131,7 +165,12 @@ pub async fn set_active(
         .db
         .run(move |c| {
             let ended = staff::set_active(c, id, on)?;
-            a.log(c, if on { "staff.unblock" } else { "staff.block" }, &format!("staff:{id}"), "")?;
+            a.log(
+                c,
+                if on { "staff.unblock" } else { "staff.block" },
+                &format!("staff:{id}"),
+                "",
+            )?;
             Ok((ended, staff::list(c)?))
         })
         .await?;
@@ -148,7 +187,14 @@ pub async fn audit_log(
 ) -> poem::Result<Html<String>> {
     let rows = st.db.run(|c| Ok(audit::recent(c, 300)?)).await?;
     Ok(Html(
-        layout::staff_page(st, &csrf.0, &me, layout::Section::Audit, "Журнал действий", view::audit_table(st, &rows))
-            .into_string(),
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Audit,
+            "Журнал действий",
+            view::audit_table(st, &rows),
+        )
+        .into_string(),
     ))
 }

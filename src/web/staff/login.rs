@@ -34,7 +34,14 @@ pub struct Input {
     password: String,
 }
 
-fn reply(req: &Request, st: &SharedState, csrf: &str, status: StatusCode, login: &str, e: &str) -> Response {
+fn reply(
+    req: &Request,
+    st: &SharedState,
+    csrf: &str,
+    status: StatusCode,
+    login: &str,
+    e: &str,
+) -> Response {
     let m = if htmx::is_htmx(req) {
         view::form(csrf, login, Some(e))
     } else {
@@ -56,18 +63,42 @@ pub async fn submit(
         format!("Слишком много попыток входа. Попробуйте {}", w.human())
     };
     if let Err(w) = st.limits.check_ip(&st.limits.login_ip, ip) {
-        return Ok(reply(req, st, &csrf.0, StatusCode::TOO_MANY_REQUESTS, &login, &too_many(w)));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::TOO_MANY_REQUESTS,
+            &login,
+            &too_many(w),
+        ));
     }
     if login.is_empty() || input.password.is_empty() {
-        return Ok(reply(req, st, &csrf.0, StatusCode::UNPROCESSABLE_ENTITY, &login, "Введите логин и пароль"));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &login,
+            "Введите логин и пароль",
+        ));
     }
     let key = format!("staff:{}", login.to_lowercase());
     if let Err(w) = st.limits.check_key(&st.limits.login_contract, &key) {
         tracing::warn!("staff login throttled");
-        return Ok(reply(req, st, &csrf.0, StatusCode::TOO_MANY_REQUESTS, &login, &too_many(w)));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::TOO_MANY_REQUESTS,
+            &login,
+            &too_many(w),
+        ));
     }
     let l = login.clone();
-    let found = st.db.run(move |c| Ok(staff_db::login_lookup(c, &l)?)).await?;
+    let found = st
+        .db
+        .run(move |c| Ok(staff_db::login_lookup(c, &l)?))
+        .await?;
     let (id, hash) = match found {
         Some((id, h)) => (Some(id), Some(h)),
         None => (None, None),
@@ -89,7 +120,14 @@ pub async fn submit(
             })
             .await?;
         tracing::info!(%ip, "staff login failed");
-        return Ok(reply(req, st, &csrf.0, StatusCode::UNPROCESSABLE_ENTITY, &login, GENERIC_ERROR));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &login,
+            GENERIC_ERROR,
+        ));
     };
     let token = new_token();
     let th = token_hash(&token);
@@ -110,7 +148,14 @@ pub async fn submit(
             )?;
             audit::staff(
                 &tx,
-                &audit::Entry { staff_id, action: "staff.login", target: "", details: "", ip: &ip_s, now },
+                &audit::Entry {
+                    staff_id,
+                    action: "staff.login",
+                    target: "",
+                    details: "",
+                    ip: &ip_s,
+                    now,
+                },
             )?;
             tx.commit()?;
             Ok(())
@@ -135,7 +180,17 @@ pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result
                 if let Some(s) = &s {
                     sessions::delete(c, s.id)?;
                     if let Some(sid) = s.staff_id {
-                        audit::staff(c, &audit::Entry { staff_id: sid, action: "staff.logout", target: "", details: "", ip: &ip, now })?;
+                        audit::staff(
+                            c,
+                            &audit::Entry {
+                                staff_id: sid,
+                                action: "staff.logout",
+                                target: "",
+                                details: "",
+                                ip: &ip,
+                                now,
+                            },
+                        )?;
                     }
                 }
                 Ok(s.map(|s| s.id))

@@ -30,9 +30,15 @@ pub fn mount(r: Route) -> Route {
             paths::STAFF_APPLICATION,
             get(requests::application).post(requests::application_status),
         )
-        .at(paths::STAFF_STORIES, get(stories::list).post(stories::create))
+        .at(
+            paths::STAFF_STORIES,
+            get(stories::list).post(stories::create),
+        )
         .at(paths::STAFF_STORY_NEW, get(stories::new_form))
-        .at(paths::STAFF_STORY, get(stories::edit_form).post(stories::update))
+        .at(
+            paths::STAFF_STORY,
+            get(stories::edit_form).post(stories::update),
+        )
         .at(paths::STAFF_STORY_IMAGE, get(stories::image_file))
         .at(paths::STAFF_STORY_MOVE, post(stories::shift))
         .at(paths::STAFF_STORY_PUBLISH, post(stories::publish))

@@ -51,14 +51,24 @@ pub async fn requests(
 ) -> poem::Result<Html<String>> {
     let f: Filter = q.into();
     let f2 = f.clone();
-    let rows = st.db.run(move |c| Ok(backoffice::requests(c, &f2)?)).await?;
+    let rows = st
+        .db
+        .run(move |c| Ok(backoffice::requests(c, &f2)?))
+        .await?;
     let body = html! {
         (view::filters(paths::STAFF_REQUESTS, &f, "Номер договора, организация или заявка"))
         (view::requests_list(st, &rows))
     };
     Ok(Html(
-        layout::staff_page(st, &csrf.0, &me, layout::Section::Requests, "Заявки по договорам", body)
-            .into_string(),
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Requests,
+            "Заявки по договорам",
+            body,
+        )
+        .into_string(),
     ))
 }
 
@@ -75,7 +85,9 @@ pub async fn request(
                 return Ok(None);
             };
             let number: String =
-                c.query_row("SELECT number FROM contracts WHERE id = ?1", [cid], |r| r.get(0))?;
+                c.query_row("SELECT number FROM contracts WHERE id = ?1", [cid], |r| {
+                    r.get(0)
+                })?;
             Ok(db::requests::detail(c, cid, id)?.map(|d| (number, d)))
         })
         .await?;
@@ -134,11 +146,22 @@ pub async fn request_status(
         .run(move |c| {
             let r = backoffice::set_request_status(c, id, &s2, &c2, staff_id, a.now)?;
             if let Ok(from) = &r {
-                a.log(c, "request.status", &format!("request:{id}"), &format!("{from} → {s2}: {c2}"))?;
+                a.log(
+                    c,
+                    "request.status",
+                    &format!("request:{id}"),
+                    &format!("{from} → {s2}: {c2}"),
+                )?;
             }
-            let row = backoffice::requests(c, &Filter { status: "all".into(), q: String::new() })?
-                .into_iter()
-                .find(|x| x.id == id);
+            let row = backoffice::requests(
+                c,
+                &Filter {
+                    status: "all".into(),
+                    q: String::new(),
+                },
+            )?
+            .into_iter()
+            .find(|x| x.id == id);
             Ok((r, row))
         })
         .await?;
@@ -171,14 +194,24 @@ pub async fn applications(
 ) -> poem::Result<Html<String>> {
     let f: Filter = q.into();
     let f2 = f.clone();
-    let rows = st.db.run(move |c| Ok(backoffice::applications(c, &f2)?)).await?;
+    let rows = st
+        .db
+        .run(move |c| Ok(backoffice::applications(c, &f2)?))
+        .await?;
     let body = html! {
         (view::filters(paths::STAFF_APPLICATIONS, &f, "Имя, телефон или адрес"))
         (view::applications_list(st, &rows))
     };
     Ok(Html(
-        layout::staff_page(st, &csrf.0, &me, layout::Section::Applications, "Заявки на подключение", body)
-            .into_string(),
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Applications,
+            "Заявки на подключение",
+            body,
+        )
+        .into_string(),
     ))
 }
 
@@ -188,7 +221,10 @@ pub async fn application(
     _me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> poem::Result<Html<String>> {
-    let a = st.db.run(move |c| Ok(backoffice::application(c, id)?)).await?;
+    let a = st
+        .db
+        .run(move |c| Ok(backoffice::application(c, id)?))
+        .await?;
     let a = a.ok_or(AppError::NotFound)?;
     Ok(Html(view::application_modal(st, &a).into_string()))
 }
@@ -213,7 +249,12 @@ pub async fn application_status(
         .run(move |c| {
             let r = backoffice::set_application_status(c, id, &s2, &c2, a.now)?;
             if let Ok(from) = &r {
-                a.log(c, "application.status", &format!("application:{id}"), &format!("{from} → {s2}: {c2}"))?;
+                a.log(
+                    c,
+                    "application.status",
+                    &format!("application:{id}"),
+                    &format!("{from} → {s2}: {c2}"),
+                )?;
             }
             Ok((r, backoffice::application(c, id)?))
         })

@@ -55,18 +55,26 @@ pub async fn list(
         (view::list(st, &rows))
     };
     Ok(Html(
-        layout::staff_page(st, &csrf.0, &me, layout::Section::Stories, "Истории", body).into_string(),
+        layout::staff_page(st, &csrf.0, &me, layout::Section::Stories, "Истории", body)
+            .into_string(),
     ))
 }
 
 #[handler]
 pub fn new_form(csrf: &CsrfToken, _me: CurrentStaff) -> Html<String> {
-    let v = view::FormValues { title: "", body: "", from: "", until: "", published: false };
+    let v = view::FormValues {
+        title: "",
+        body: "",
+        from: "",
+        until: "",
+        published: false,
+    };
     Html(view::form_modal(&csrf.0, None, &v, false).into_string())
 }
 
 fn day(unix: Option<i64>, st: &AppState) -> String {
-    unix.map(|u| crate::domain::time::zoned(u, &st.tz).date().to_string()).unwrap_or_default()
+    unix.map(|u| crate::domain::time::zoned(u, &st.tz).date().to_string())
+        .unwrap_or_default()
 }
 
 #[handler]
@@ -76,19 +84,42 @@ pub async fn edit_form(
     _me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> poem::Result<Html<String>> {
-    let s = st.db.run(move |c| Ok(stories::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
+    let s = st
+        .db
+        .run(move |c| Ok(stories::get(c, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (from, until) = (day(s.publish_from, st), day(s.publish_until, st));
-    let v = view::FormValues { title: &s.title, body: &s.body, from: &from, until: &until, published: s.published };
-    Ok(Html(view::form_modal(&csrf.0, Some(id), &v, !s.image_path.is_empty()).into_string()))
+    let v = view::FormValues {
+        title: &s.title,
+        body: &s.body,
+        from: &from,
+        until: &until,
+        published: s.published,
+    };
+    Ok(Html(
+        view::form_modal(&csrf.0, Some(id), &v, !s.image_path.is_empty()).into_string(),
+    ))
 }
+
+/// An uploaded image: bytes and file extension.
+type Image = (Vec<u8>, &'static str);
+/// Field name → message.
+type Errors = Vec<(&'static str, String)>;
 
 /// Validated form: the story input and the image bytes to write (with extension).
 fn validate(
     st: &AppState,
     input: &ActionInput,
     editing: bool,
-) -> Result<(Input, Option<(Vec<u8>, &'static str)>), Vec<(&'static str, String)>> {
-    let get = |k: &str| input.values.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+) -> Result<(Input, Option<Image>), Errors> {
+    let get = |k: &str| {
+        input
+            .values
+            .get(k)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
     let mut errors = Vec::new();
     let title = get("title");
     if title.is_empty() {
@@ -107,8 +138,15 @@ fn validate(
         }
         match v.parse::<jiff::civil::Date>() {
             Ok(d) => {
-                let t = if end { jiff::civil::time(23, 59, 59, 0) } else { jiff::civil::time(0, 0, 0, 0) };
-                d.to_datetime(t).to_zoned(st.tz.clone()).ok().map(|z| z.timestamp().as_second())
+                let t = if end {
+                    jiff::civil::time(23, 59, 59, 0)
+                } else {
+                    jiff::civil::time(0, 0, 0, 0)
+                };
+                d.to_datetime(t)
+                    .to_zoned(st.tz.clone())
+                    .ok()
+                    .map(|z| z.timestamp().as_second())
             }
             Err(_) => {
                 errors.push((k, "Дата в формате ДД.ММ.ГГГГ".to_owned()));
@@ -130,7 +168,10 @@ fn validate(
         }
         Some((_, bytes)) => match image_kind(bytes) {
             Some(ext) => image = Some((bytes.clone(), ext)),
-            None => errors.push(("image", "Можно загрузить только PNG, JPEG или WebP".to_owned())),
+            None => errors.push((
+                "image",
+                "Можно загрузить только PNG, JPEG или WebP".to_owned(),
+            )),
         },
         None if !editing => errors.push(("image", "Выберите изображение".to_owned())),
         None => {}
@@ -164,10 +205,18 @@ async fn save(
         Err(errors) => {
             let g = |k: &str| input.values.get(k).cloned().unwrap_or_default();
             let (t, b, f, u) = (g("title"), g("body"), g("from"), g("until"));
-            let v = view::FormValues { title: &t, body: &b, from: &f, until: &u, published: g("published") == "1" };
-            return Ok(Html(view::form(csrf, id, &v, &errors, id.is_some()).into_string())
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
+            let v = view::FormValues {
+                title: &t,
+                body: &b,
+                from: &f,
+                until: &u,
+                published: g("published") == "1",
+            };
+            return Ok(
+                Html(view::form(csrf, id, &v, &errors, id.is_some()).into_string())
+                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .into_response(),
+            );
         }
     };
     let mut written = None;
@@ -202,7 +251,11 @@ async fn save(
                 },
             };
             if let Some(sid) = sid {
-                let act = if id.is_some() { "story.update" } else { "story.create" };
+                let act = if id.is_some() {
+                    "story.update"
+                } else {
+                    "story.create"
+                };
                 a.log(c, act, &format!("story:{sid}"), &data.title)?;
             }
             Ok((sid, old, stories::list(c)?))
@@ -262,8 +315,16 @@ pub async fn image_file(
     _me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> poem::Result<Response> {
-    let s = st.db.run(move |c| Ok(stories::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
-    let name = s.image_path.strip_prefix("stories/").ok_or(AppError::NotFound)?.to_owned();
+    let s = st
+        .db
+        .run(move |c| Ok(stories::get(c, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = s
+        .image_path
+        .strip_prefix("stories/")
+        .ok_or(AppError::NotFound)?
+        .to_owned();
     if name.contains(['/', '\\']) || name.starts_with('.') {
         return Err(AppError::NotFound.into());
     }
@@ -300,7 +361,12 @@ pub async fn shift(
         .db
         .run(move |c| {
             if stories::shift(c, id, d)? {
-                a.log(c, "story.move", &format!("story:{id}"), if d < 0 { "up" } else { "down" })?;
+                a.log(
+                    c,
+                    "story.move",
+                    &format!("story:{id}"),
+                    if d < 0 { "up" } else { "down" },
+                )?;
             }
             Ok(stories::list(c)?)
         })
@@ -328,7 +394,16 @@ pub async fn publish(
         .db
         .run(move |c| {
             if stories::set_published(c, id, on, a.now)? {
-                a.log(c, if on { "story.publish" } else { "story.unpublish" }, &format!("story:{id}"), "")?;
+                a.log(
+                    c,
+                    if on {
+                        "story.publish"
+                    } else {
+                        "story.unpublish"
+                    },
+                    &format!("story:{id}"),
+                    "",
+                )?;
             }
             Ok(stories::list(c)?)
         })

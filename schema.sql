@@ -171,7 +171,8 @@ CREATE TABLE requests (
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX requests_by_contract ON requests(contract_id, created_at DESC);
+-- ascending so a reverse scan serves ORDER BY created_at DESC, id DESC without a sort
+CREATE INDEX requests_by_contract ON requests(contract_id, created_at);
 CREATE INDEX requests_by_status ON requests(status, created_at);
 
 CREATE TABLE request_events (

@@ -17,6 +17,12 @@
     });
   });
 
+  // A menu entry that opens a modal closes its menu.
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest && e.target.closest("details.menu [hx-get]");
+    if (item) item.closest("details.menu").removeAttribute("open");
+  });
+
   // Toasts disappear after a while.
   function arm(toast) {
     if (toast.dataset.armed) return;
@@ -45,7 +51,69 @@
       if (first) first.focus();
     });
   }
+  // «Отменить» in a modal form closes the dialog.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-close-modal]");
+    if (!b) return;
+    var d = b.closest("dialog");
+    if (d) d.close();
+  });
   document.addEventListener("DOMContentLoaded", function () { armAll(document); openModals(); });
   document.addEventListener("htmx:afterSwap", function () { armAll(document); openModals(); });
   document.addEventListener("htmx:oobAfterSwap", function () { armAll(document); });
+})();
+
+// Stories (issue 7): ← / → keys and swipes move between stories in an open story dialog.
+(function () {
+  "use strict";
+  function openStory() { return document.querySelector("#modal dialog[data-story][open]"); }
+  function go(dir) {
+    var d = openStory();
+    if (!d) return;
+    var b = d.querySelector(dir > 0 ? "[data-story-next]" : "[data-story-prev]");
+    if (b) b.click(); else if (dir > 0) d.close();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (!openStory()) return;
+    if (e.key === "ArrowRight") { e.preventDefault(); go(1); }
+    if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
+  });
+  var x0 = null, y0 = null;
+  document.addEventListener("touchstart", function (e) {
+    if (!openStory() || e.touches.length !== 1) return;
+    x0 = e.touches[0].clientX; y0 = e.touches[0].clientY;
+  }, { passive: true });
+  document.addEventListener("touchend", function (e) {
+    if (x0 === null || !e.changedTouches.length) return;
+    var dx = e.changedTouches[0].clientX - x0, dy = e.changedTouches[0].clientY - y0;
+    x0 = null;
+    if (Math.abs(dx) > 50 && Math.abs(dx) > Math.abs(dy) * 1.5) go(dx < 0 ? 1 : -1);
+    else if (dy > 80 && Math.abs(dy) > Math.abs(dx) * 1.5) { var d = openStory(); if (d) d.close(); }
+  }, { passive: true });
+
+  // «Скопировать»: Clipboard API, falling back to selecting the text and execCommand.
+  function say(btn, text) {
+    var status = btn.closest(".referral-link");
+    status = status && status.querySelector(".copy-status");
+    if (status) status.textContent = text;
+  }
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-copy]");
+    if (!btn) return;
+    var input = document.getElementById(btn.getAttribute("data-copy"));
+    if (!input) return;
+    var text = input.value;
+    function fallback() {
+      input.focus();
+      input.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+      say(btn, ok ? "Ссылка скопирована" : "Ссылка выделена — нажмите Ctrl+C, чтобы скопировать");
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { say(btn, "Ссылка скопирована"); }, fallback);
+    } else {
+      fallback();
+    }
+  });
 })();

@@ -5,6 +5,7 @@
 //!   1. the trivial endpoint `/healthz` (the framework's limit on this machine),
 //!   2. the logged-in main page `/`,
 //!   3. 200 parallel logins (argon2 is bounded: RSS must stay flat),
+//!
 //! and reports requests/s, p50/p99 latency, the ratio main/trivial and the server's peak RSS.
 //! Targets (issue «Foundation»): ratio ≥ 0.25, main-page p99 < 20 ms, peak RSS < 64 MB.
 //! Env: BENCH_SECS (default 8), BENCH_CONNS (default 64).

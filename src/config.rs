@@ -2,6 +2,8 @@
 use serde::Deserialize;
 use std::path::Path;
 
+pub use crate::chat::settings::{hhmm, Chat, SupportHours};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -13,7 +15,13 @@ pub struct Config {
     pub security: Security,
     pub limits: Limits,
     pub apps: AppLinks,
+    pub referral: Referral,
+    pub join: Join,
+    pub sales: Sales,
     pub uploads: Uploads,
+    pub payments: Payments,
+    pub smtp: Smtp,
+    pub sms: Sms,
     pub chat: Chat,
     pub support_hours: SupportHours,
 }
@@ -28,7 +36,13 @@ impl Default for Config {
             security: Security::default(),
             limits: Limits::default(),
             apps: AppLinks::default(),
+            referral: Referral::default(),
+            join: Join::default(),
+            sales: Sales::default(),
             uploads: Uploads::default(),
+            payments: Payments::default(),
+            smtp: Smtp::default(),
+            sms: Sms::default(),
             chat: Chat::default(),
             support_hours: SupportHours::default(),
         }
@@ -118,6 +132,8 @@ pub struct Limits {
     pub login_contract_refill_seconds: u64,
     /// Password hashing threads (argon2 uses ~19 MiB each).
     pub password_workers: usize,
+    /// «Стать абонентом» form submissions accepted per IP address per hour (all forms together).
+    pub applications_per_ip_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -126,7 +142,8 @@ impl Default for Limits {
             login_per_ip_per_minute: 20,
             login_per_contract_burst: 5,
             login_contract_refill_seconds: 120,
-            password_workers: 2,
+            password_workers: 1,
+            applications_per_ip_per_hour: 10,
         }
     }
 }
@@ -136,6 +153,34 @@ impl Default for Limits {
 pub struct AppLinks {
     pub google_play: Option<String>,
     pub app_store: Option<String>,
+}
+
+/// The referral programme («Приглашайте клиентов…») in the balance block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Referral {
+    pub enabled: bool,
+    /// Public address of the portal used in personal links and QR codes, e.g.
+    /// "https://my.example.ru". When empty, taken from the request (Host header).
+    pub base_url: Option<String>,
+    /// The short pitch under the earned bonus; by default the guide's text with the operator's name.
+    pub pitch: Option<String>,
+    /// «Подробнее об акции»: the programme's terms (paragraphs separated by blank lines).
+    pub terms_text: String,
+    /// Optional link to the full terms document.
+    pub terms_url: Option<String>,
+}
+
+impl Default for Referral {
+    fn default() -> Self {
+        Referral {
+            enabled: true,
+            base_url: None,
+            pitch: None,
+            terms_text: "Бонус начисляется за каждого нового клиента — юридическое лицо или ИП, который оставил заявку по Вашей персональной ссылке и подключился в течение 60 дней.\n\nРазмер бонуса — 5 060 рублей за клиента. Бонусы за месяц перечисляются на расчетный счет, указанный в договоре, до 10 числа следующего месяца.\n\nНе начисляется за подключение по адресам, где уже есть действующий договор, и за переоформление существующих договоров.".into(),
+            terms_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +201,39 @@ impl Default for Uploads {
     }
 }
 
+/// «Стать абонентом»: application forms and the self-connect wizard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Join {
+    /// Link «оферты» in the consent checkbox.
+    pub offer_url: Option<String>,
+    /// Link «обработкой персональных данных» in the consent checkbox.
+    pub privacy_url: Option<String>,
+    /// Version of the consent text, stored with every application; change it when the text changes.
+    pub consent_version: String,
+    /// How many weeks ahead the wizard offers connection dates.
+    pub wizard_weeks: u32,
+}
+
+impl Default for Join {
+    fn default() -> Self {
+        Join {
+            offer_url: None,
+            privacy_url: None,
+            consent_version: "2026-01".into(),
+            wizard_weeks: 3,
+        }
+    }
+}
+
+/// The sales desk: where new applications are announced.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sales {
+    /// E-mail address that gets a notification for each new application (queued in the outbox).
+    pub email: Option<String>,
+}
+
 impl Uploads {
     pub fn max_bytes(&self) -> u64 {
         u64::from(self.max_mb) * 1024 * 1024
@@ -166,70 +244,124 @@ impl Uploads {
     }
 }
 
-/// Live chat limits.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Chat {
-    /// Largest chat frame accepted, bytes (above it the socket closes with 1009).
-    pub max_message_bytes: usize,
-    /// Frames a connection may send in a burst; one more every `refill_ms`.
-    pub rate_burst: u32,
-    pub rate_refill_ms: u64,
-    /// The server pings this often; a connection silent for `idle_timeout_secs` is closed.
-    pub ping_interval_secs: u64,
-    pub idle_timeout_secs: u64,
-    /// Messages queued for one connection; a client that falls further behind is dropped.
-    pub outbound_queue: usize,
-    /// A write to a client that takes longer than this drops the client.
-    pub write_timeout_secs: u64,
-    /// Messages sent on connect when the client has no history yet.
-    pub history_limit: i64,
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Built-in test gateway with its own checkout page (demo, tests).
+    #[default]
+    Sandbox,
+    /// YooKassa's public HTTP API.
+    Yookassa,
 }
 
-impl Default for Chat {
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Payments {
+    pub provider: ProviderKind,
+    /// Smallest and largest single payment, in kopecks.
+    pub min_amount_kop: i64,
+    pub max_amount_kop: i64,
+    /// Public base URL of this site (e.g. "https://lk.example.ru") for the gateway's return links;
+    /// taken from the request's Host when absent.
+    pub public_url: Option<String>,
+    /// Line item text on the fiscal receipt.
+    pub receipt_item: String,
+    /// Link to the autopay terms («условиями»).
+    pub autopay_terms_url: Option<String>,
+    /// Background jobs run this often (pending re-check, autopay, e-mail).
+    pub job_interval_secs: u64,
+    /// A payment pending this long is asked about at the provider.
+    pub recheck_after_secs: i64,
+    /// After a declined autopay charge, wait this long before the next try.
+    pub autopay_retry_secs: i64,
+    /// Autopay turns itself off after this many declines in a row.
+    pub autopay_max_declines: i64,
+    /// Express payment lookups per IP per minute, and for the whole site per minute.
+    pub express_per_ip_per_minute: u32,
+    pub express_global_per_minute: u32,
+    /// Sandbox only: charges of a saved card are declined (to try the decline path).
+    pub sandbox_decline_saved: bool,
+    pub yookassa: YooKassa,
+}
+
+impl Default for Payments {
     fn default() -> Self {
-        Chat {
-            max_message_bytes: 4096,
-            rate_burst: 20,
-            rate_refill_ms: 500,
-            ping_interval_secs: 25,
-            idle_timeout_secs: 75,
-            outbound_queue: 64,
-            write_timeout_secs: 10,
-            history_limit: 200,
+        Payments {
+            provider: ProviderKind::Sandbox,
+            min_amount_kop: 100,
+            max_amount_kop: 50_000_000,
+            public_url: None,
+            receipt_item: "Оплата услуг связи".into(),
+            autopay_terms_url: None,
+            job_interval_secs: 60,
+            recheck_after_secs: 120,
+            autopay_retry_secs: 86_400,
+            autopay_max_declines: 3,
+            express_per_ip_per_minute: 10,
+            express_global_per_minute: 300,
+            sandbox_decline_saved: false,
+            yookassa: YooKassa::default(),
         }
     }
 }
 
-/// Support working hours (in `time_zone`), for the chat's auto-reply outside them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SupportHours {
-    /// ISO weekdays staff work (1 = Monday … 7 = Sunday).
-    pub days: Vec<u8>,
-    /// "HH:MM" local time.
-    pub opens: String,
-    pub closes: String,
-    /// Whether to auto-reply outside working hours.
-    pub auto_reply: bool,
+pub struct YooKassa {
+    pub shop_id: String,
+    pub secret_key: String,
+    pub api_url: String,
+    /// VAT code of the receipt line (1 = без НДС).
+    pub vat_code: u8,
+    pub timeout_secs: u64,
 }
 
-impl Default for SupportHours {
+impl Default for YooKassa {
     fn default() -> Self {
-        SupportHours {
-            days: vec![1, 2, 3, 4, 5],
-            opens: "09:00".into(),
-            closes: "18:00".into(),
-            auto_reply: true,
+        YooKassa {
+            shop_id: String::new(),
+            secret_key: String::new(),
+            api_url: "https://api.yookassa.ru/v3".into(),
+            vat_code: 1,
+            timeout_secs: 15,
         }
     }
 }
 
-/// "HH:MM" → minutes after midnight.
-pub fn hhmm(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 && m.to_string().len() <= 2).then_some(h * 60 + m)
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain text (only for a relay on localhost).
+    None,
+}
+
+/// Outgoing e-mail. Without `host` messages stay in the outbox table and are logged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Smtp {
+    pub host: Option<String>,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Smtp {
+            host: None,
+            port: 587,
+            tls: SmtpTls::Starttls,
+            username: None,
+            password: None,
+            from: "kabinet <noreply@localhost>".into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -299,14 +431,23 @@ impl Config {
         if self.limits.password_workers == 0
             || self.limits.login_per_ip_per_minute == 0
             || self.limits.login_per_contract_burst == 0
+            || self.limits.applications_per_ip_per_hour == 0
         {
             return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        if self.join.wizard_weeks == 0 || self.join.wizard_weeks > 12 {
+            return Err(ConfigError::Invalid(
+                "join.wizard_weeks must be 1..=12".into(),
+            ));
         }
         if !(1..=100).contains(&self.uploads.max_mb) {
             return Err(ConfigError::Invalid(
                 "uploads.max_mb must be between 1 and 100".into(),
             ));
         }
+        self.sms.validate()?;
+        self.chat.validate()?;
+        self.support_hours.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {
@@ -314,33 +455,87 @@ impl Config {
                 "sessions: idle_timeout_days must be > 0 and not above absolute_max_days".into(),
             ));
         }
-        let sh = &self.support_hours;
-        match (hhmm(&sh.opens), hhmm(&sh.closes)) {
-            (Some(o), Some(c)) if o < c => {}
-            _ => {
-                return Err(ConfigError::Invalid(
-                    "support_hours: opens/closes must be \"HH:MM\" with opens before closes".into(),
-                ))
-            }
-        }
-        if sh.days.iter().any(|d| !(1..=7).contains(d)) {
+        let p = &self.payments;
+        if p.min_amount_kop <= 0 || p.max_amount_kop < p.min_amount_kop {
             return Err(ConfigError::Invalid(
-                "support_hours.days are ISO weekdays 1..7".into(),
+                "payments: min_amount_kop must be > 0 and not above max_amount_kop".into(),
             ));
         }
-        let ch = &self.chat;
-        if ch.max_message_bytes < 64
-            || ch.rate_burst == 0
-            || ch.rate_refill_ms == 0
-            || ch.ping_interval_secs == 0
-            || ch.idle_timeout_secs <= ch.ping_interval_secs
-            || ch.outbound_queue == 0
-            || ch.write_timeout_secs == 0
+        if p.job_interval_secs == 0
+            || p.autopay_max_declines <= 0
+            || p.express_per_ip_per_minute == 0
+            || p.express_global_per_minute == 0
         {
             return Err(ConfigError::Invalid(
-                "chat: limits must be positive and idle_timeout_secs above ping_interval_secs"
-                    .into(),
+                "payments: intervals and limits must be positive".into(),
             ));
+        }
+        if p.provider == ProviderKind::Yookassa
+            && (p.yookassa.shop_id.is_empty() || p.yookassa.secret_key.is_empty())
+        {
+            return Err(ConfigError::Invalid(
+                "payments.yookassa: shop_id and secret_key are required for provider = \"yookassa\"".into(),
+            ));
+        }
+        if self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "smtp.from is not an e-mail address: {:?}",
+                self.smtp.from
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// SMS for login codes. Without `url` messages stay in the outbox table (and the log, masked).
+/// With `url` they go to an SMS.ru-style HTTP gateway: `GET url?api_id=KEY&to=PHONE&msg=TEXT&from=SENDER&json=1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sms {
+    pub url: Option<String>,
+    pub api_key: Option<String>,
+    pub sender: Option<String>,
+    /// Codes sent to one phone number in a burst; one more every `phone_refill_seconds`.
+    pub per_phone_burst: u32,
+    pub phone_refill_seconds: u64,
+    /// Codes requested from one IP address per hour.
+    pub per_ip_per_hour: u32,
+    /// All codes sent in a day (protects the SMS budget).
+    pub daily_total: u32,
+}
+
+impl Default for Sms {
+    fn default() -> Self {
+        Sms {
+            url: None,
+            api_key: None,
+            sender: None,
+            per_phone_burst: 3,
+            phone_refill_seconds: 300,
+            per_ip_per_hour: 10,
+            daily_total: 500,
+        }
+    }
+}
+
+impl Sms {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.per_phone_burst == 0
+            || self.phone_refill_seconds == 0
+            || self.per_ip_per_hour == 0
+            || self.daily_total == 0
+        {
+            return Err(ConfigError::Invalid("sms limits must be positive".into()));
+        }
+        if let Some(u) = &self.url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(ConfigError::Invalid(
+                    "sms.url must start with https:// or http://".into(),
+                ));
+            }
+            if self.api_key.as_deref().unwrap_or("").is_empty() {
+                return Err(ConfigError::Invalid("sms.url needs sms.api_key".into()));
+            }
         }
         Ok(())
     }

@@ -19,6 +19,9 @@ pub enum AppError {
     /// No live staff session: redirect to the staff login.
     #[error("Требуется вход для сотрудников")]
     StaffUnauthorized,
+    /// Logged in, but the account holds no contract yet (a new phone account).
+    #[error("Добавьте договор")]
+    NoContract,
     /// The message is shown to the user as is.
     #[error("{0}")]
     TooMany(String),
@@ -52,6 +55,7 @@ impl poem::error::ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthorized | AppError::StaffUnauthorized => StatusCode::UNAUTHORIZED,
+            AppError::NoContract => StatusCode::SEE_OTHER,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod services;
 pub mod state;
 pub mod views;
 pub mod web;
@@ -87,10 +88,11 @@ pub fn build_state(
             Some((mime.to_owned(), bytes))
         }
     };
+    let money = services::payments::flow::Money::new(&cfg, &db);
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
-        limits: Limiters::new(&cfg.limits),
+        limits: Limiters::new(&cfg.limits, &cfg.sms),
         tz,
         clock,
         csrf_key,
@@ -99,6 +101,8 @@ pub fn build_state(
         ended_sessions: tokio::sync::broadcast::channel(256).0,
         chat: chat::hub::Hub::new(cfg.chat.outbound_queue),
         csp_violations: Default::default(),
+        money,
+        sms: services::sms::from_config(&cfg.sms),
         cfg,
     }))
 }
@@ -113,6 +117,11 @@ fn key32(hex_key: &str) -> [u8; 32] {
     k
 }
 
+/// Background payment jobs: pending re-check, autopay charges, e-mail delivery.
+pub fn spawn_jobs(st: SharedState) -> tokio::task::JoinHandle<()> {
+    services::jobs::spawn(st)
+}
+
 /// Periodic upkeep: forget idle rate-limit keys, delete expired sessions.
 pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -120,6 +129,8 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.money.express_ip.retain_recent();
+            st.money.express_ip.shrink_to_fit();
             let now = st.clock.now();
             let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
             let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;

@@ -110,13 +110,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 /// glibc malloc keeps freed large blocks per thread arena and raises its mmap threshold after
 /// each big free, so argon2's 19 MiB blocks would stay resident. A fixed threshold makes big
-/// blocks plain mmaps that go back to the OS on free; two arenas cap per-thread caches.
+/// blocks plain mmaps that go back to the OS on free.
 fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before any other thread starts.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        // A fixed mmap threshold also freezes the trim threshold at 128 KiB, which would
+        // shrink and regrow the heap under load; keep up to 16 MiB of free heap instead.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 16 * 1024 * 1024);
     }
 }
 
@@ -135,6 +137,7 @@ fn serve(
     rt.block_on(async move {
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());
+        kabinet::spawn_jobs(state.clone());
         let demo = state.demo;
         let app = kabinet::app(state);
         let listener = TcpListener::bind(listen.clone());

@@ -22,8 +22,12 @@ pub struct AppState {
     pub ended_sessions: tokio::sync::broadcast::Sender<std::sync::Arc<[i64]>>,
     /// Live chat listeners.
     pub chat: std::sync::Arc<crate::chat::hub::Hub>,
+    /// Delivers SMS (login codes); see `services::sms`.
+    pub sms: Arc<dyn crate::services::sms::SmsSender>,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
+    /// Payment provider and express-payment rate limits.
+    pub money: crate::services::payments::flow::Money,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -29,7 +29,20 @@ pub fn state(req: &Request) -> Result<SharedState, AppError> {
         .ok_or_else(|| AppError::Internal("state missing".into()))
 }
 
-async fn authenticate(req: &Request, with_contract: bool) -> Result<CurrentContractOpt, AppError> {
+type Then<T> = Box<
+    dyn FnOnce(
+            &mut rusqlite::Connection,
+            &CurrentAccount,
+            Option<&ContractSummary>,
+        ) -> Result<T, AppError>
+        + Send,
+>;
+
+async fn authenticate<T: Send + 'static>(
+    req: &Request,
+    with_contract: bool,
+    then: Then<T>,
+) -> Result<(CurrentContractOpt, T), AppError> {
     let st = state(req)?;
     let token = token_from(req).ok_or(AppError::Unauthorized)?;
     let hash = token_hash(&token);
@@ -60,12 +73,13 @@ async fn authenticate(req: &Request, with_contract: bool) -> Result<CurrentContr
             let contract = if with_contract {
                 match accounts::current_contract(c, account_id)? {
                     Some(k) => Some(k),
-                    None => return Ok(None),
+                    None => return Err(AppError::NoContract),
                 }
             } else {
                 None
             };
-            Ok(Some(CurrentContractOpt { account, contract }))
+            let extra = then(c, &account, contract.as_ref())?;
+            Ok(Some((CurrentContractOpt { account, contract }, extra)))
         })
         .await?;
     found.ok_or(AppError::Unauthorized)
@@ -78,17 +92,53 @@ struct CurrentContractOpt {
 
 impl<'a> FromRequest<'a> for CurrentAccount {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(authenticate(req, false).await?.account)
+        Ok(authenticate(req, false, Box::new(|_, _, _| Ok(())))
+            .await?
+            .0
+            .account)
     }
 }
 
 impl<'a> FromRequest<'a> for CurrentContract {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let r = authenticate(req, true).await?;
+        let (r, ()) = authenticate(req, true, Box::new(|_, _, _| Ok(()))).await?;
         let contract = r.contract.ok_or(AppError::Unauthorized)?;
         Ok(CurrentContract {
             account: r.account,
             contract,
         })
     }
+}
+
+/// Like the [`CurrentContract`] extractor, and runs `f` for that contract in the same blocking
+/// call: one trip to the pool for pages that need more data (the main page).
+pub async fn current_contract_with<T, F>(
+    req: &Request,
+    f: F,
+) -> Result<(CurrentContract, T), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut rusqlite::Connection, &CurrentContract) -> Result<T, AppError> + Send + 'static,
+{
+    let (r, extra) = authenticate(
+        req,
+        true,
+        Box::new(move |c, account, contract| {
+            let contract = contract.ok_or(AppError::Unauthorized)?;
+            let cur = CurrentContract {
+                account: account.clone(),
+                contract: contract.clone(),
+            };
+            f(c, &cur)
+        }),
+    )
+    .await?;
+    let contract = r.contract.ok_or(AppError::Unauthorized)?;
+    Ok((
+        CurrentContract {
+            account: r.account,
+            contract,
+        },
+        extra,
+    ))
 }

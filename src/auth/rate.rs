@@ -1,12 +1,21 @@
 //! Rate limits (governor, GCRA) keyed by IP address or by a normalised identifier.
-use governor::{clock::Clock as _, clock::DefaultClock, DefaultKeyedRateLimiter, Quota};
+use governor::{
+    clock::Clock as _, clock::DefaultClock, DefaultDirectRateLimiter, DefaultKeyedRateLimiter,
+    Quota,
+};
 use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
-use crate::config::Limits as LimitCfg;
+use crate::config::{Limits as LimitCfg, Sms as SmsCfg};
 
 pub struct Limiters {
     pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
     pub login_contract: DefaultKeyedRateLimiter<String>,
+    /// «Стать абонентом» submissions per IP.
+    pub applications_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// SMS login codes per phone number, per IP address and in total per day.
+    pub code_phone: DefaultKeyedRateLimiter<String>,
+    pub code_ip: DefaultKeyedRateLimiter<IpAddr>,
+    pub code_daily: DefaultDirectRateLimiter,
     clock: DefaultClock,
 }
 
@@ -31,7 +40,13 @@ impl RetryAfter {
 }
 
 impl Limiters {
-    pub fn new(cfg: &LimitCfg) -> Limiters {
+    pub fn new(cfg: &LimitCfg, sms: &SmsCfg) -> Limiters {
+        let per_phone = Quota::with_period(Duration::from_secs(sms.phone_refill_seconds.max(1)))
+            .expect("non-zero period")
+            .allow_burst(nz(sms.per_phone_burst));
+        let daily = Quota::with_period(Duration::from_secs(86_400) / sms.daily_total.max(1))
+            .expect("non-zero period")
+            .allow_burst(nz(sms.daily_total));
         let per_contract = Quota::with_period(Duration::from_secs(
             cfg.login_contract_refill_seconds.max(1),
         ))
@@ -42,6 +57,12 @@ impl Limiters {
                 cfg.login_per_ip_per_minute
             ))),
             login_contract: DefaultKeyedRateLimiter::keyed(per_contract),
+            applications_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(
+                cfg.applications_per_ip_per_hour
+            ))),
+            code_phone: DefaultKeyedRateLimiter::keyed(per_phone),
+            code_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(sms.per_ip_per_hour))),
+            code_daily: DefaultDirectRateLimiter::direct(daily),
             clock: DefaultClock::default(),
         }
     }
@@ -66,11 +87,24 @@ impl Limiters {
             .map_err(|n| RetryAfter(n.wait_time_from(self.clock.now())))
     }
 
+    /// One unit of the daily SMS budget.
+    pub fn check_daily_codes(&self) -> Result<(), RetryAfter> {
+        self.code_daily
+            .check()
+            .map_err(|n| RetryAfter(n.wait_time_from(self.clock.now())))
+    }
+
     /// Drops state of keys that are back to full quota (call periodically).
     pub fn housekeeping(&self) {
         self.login_ip.retain_recent();
         self.login_contract.retain_recent();
+        self.applications_ip.retain_recent();
+        self.applications_ip.shrink_to_fit();
         self.login_ip.shrink_to_fit();
         self.login_contract.shrink_to_fit();
+        self.code_phone.retain_recent();
+        self.code_ip.retain_recent();
+        self.code_phone.shrink_to_fit();
+        self.code_ip.shrink_to_fit();
     }
 }

@@ -7,6 +7,7 @@
 //! `{"t":"closed","conv":N}`, `{"t":"err","cid":…,"text":…}`.
 pub mod hours;
 pub mod hub;
+pub mod settings;
 pub mod socket;
 
 use poem::Request;

@@ -11,6 +11,7 @@ pub const MAIN_CONTRACT: &str = "72845736UL";
 pub const STAFF_LOGIN: &str = "operator";
 pub const ADMIN_LOGIN: &str = "admin";
 /// Phone accounts that added the main contract (shown masked in «Устройства и доступ»).
+/// The first one also holds 72718289UL: log in «По телефону» with it to see several contracts.
 pub const PHONES: [&str; 2] = ["79271234249", "79370000666"];
 
 fn referral_code() -> String {
@@ -424,6 +425,11 @@ pub fn seed(
             params![id, t(2022, 6, 1, 9, 0)],
         )?;
     }
+    // The first demo phone also holds another contract, so a phone login sees several.
+    tx.execute(
+        "INSERT INTO account_contracts(account_id, contract_id, note, added_at) VALUES (10, 3, 'склад', ?1)",
+        [t(2022, 6, 2, 9, 0)],
+    )?;
     // A second device of the main account (its token is random and unknown).
     let mut token = [0u8; 32];
     rand::rng().fill(&mut token);
@@ -467,6 +473,80 @@ pub fn seed(
         tx.execute(
             "INSERT INTO coverage(city, street, house) VALUES ('Уфа', ?1, ?2)",
             params![street, house],
+        )?;
+    }
+
+    // Stories (issue 7): images are embedded assets under assets/stories/.
+    let stories: [(&str, &str, &str); 5] = [
+        (
+            "Интернет до 500 Мбит/с",
+            "Тариф «Бизнес 500»: безлимитный интернет на скорости до 500 Мбит/с и приоритетная поддержка. Сменить тариф можно в разделе «Действия с договором» — без визита в офис.",
+            "stories/speed.svg",
+        ),
+        (
+            "Статический IP",
+            "Выделенный IPv4-адрес для удалённого доступа, видеонаблюдения и 1С. Подключается за один рабочий день: «Действия с договором» → «Статический IP (Подключить)».",
+            "stories/static-ip.svg",
+        ),
+        (
+            "Приглашайте партнёров",
+            "Поделитесь персональной ссылкой из блока «Баланс» — за каждого подключившегося клиента мы перечислим бонус на Ваш расчетный счет.",
+            "stories/referral.svg",
+        ),
+        (
+            "Автоплатеж",
+            "Подключите автоплатеж, и услуги не отключатся в самый неподходящий момент: при нехватке средств оплата пройдет автоматически.",
+            "stories/autopay.svg",
+        ),
+        (
+            "ТВ для офиса и кафе",
+            "Пакет «ТВ Офис Плюс»: 210 каналов, из них 60 в HD. Одна приставка на каждый экран, настройка мастером бесплатно.",
+            "stories/tv.svg",
+        ),
+    ];
+    for (i, (title, body, image)) in stories.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO stories(title, body, image_path, sort_order, published, publish_from, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5)",
+            params![title, body, image, i as i64, now - 86_400],
+        )?;
+    }
+    // Clients invited by the main contract («Мои приглашения»).
+    for (name, address, phone, status, at) in [
+        (
+            "ООО «Альфа-Строй»",
+            "г. Уфа, ул. Ленина, д. 26",
+            "79170000101",
+            "done",
+            t(2022, 10, 3, 10, 0),
+        ),
+        (
+            "ИП Гарипов",
+            "г. Уфа, пр-т Октября, д. 6",
+            "79170000102",
+            "done",
+            t(2022, 11, 8, 15, 30),
+        ),
+        (
+            "ООО «Техносервис»",
+            "г. Уфа, ул. Менделеева, д. 137",
+            "79170000103",
+            "done",
+            t(2022, 12, 2, 11, 15),
+        ),
+        (
+            "ООО «Башкирский мёд»",
+            "г. Уфа, пр-т Октября, д. 10",
+            "79170000104",
+            "in_progress",
+            t(2022, 12, 20, 9, 40),
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO applications(kind, address, name, phone, referrer_contract_id, consent_version, consent_at,
+                status, created_at, updated_at)
+             VALUES ('specialist', ?1, ?2, ?3, 1, 'demo', ?5, ?4, ?5, ?5)",
+            params![address, name, phone, status, at],
         )?;
     }
 

@@ -7,7 +7,44 @@ pub const BASELINE: &str = include_str!("../../schema.sql");
 /// Numbered migrations after the baseline: STEPS[0] moves version 1 → 2, and so on.
 /// Never edit a released step; append a new one (and update schema.sql for new databases
 /// only through a new step, so both paths end at the same schema).
-pub const STEPS: &[&str] = &[];
+pub const STEPS: &[&str] = &[
+    // 2: payments — the sandbox gateway's own records, autopay attempts, return tokens.
+    r#"
+CREATE TABLE sandbox_payments (
+    id                TEXT PRIMARY KEY,
+    idempotency_key   TEXT NOT NULL UNIQUE,
+    amount_kop        INTEGER NOT NULL CHECK (amount_kop > 0),
+    description       TEXT NOT NULL,
+    status            TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'canceled')),
+    save_method       INTEGER NOT NULL DEFAULT 0,
+    payment_method_id TEXT,
+    card_mask         TEXT,
+    return_url        TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL
+) STRICT;
+CREATE TABLE autopay_attempts (
+    id          INTEGER PRIMARY KEY,
+    contract_id INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    period      TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    payment_id  INTEGER REFERENCES payments(id),
+    amount_kop  INTEGER NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'declined')),
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (contract_id, period, attempt)
+) STRICT;
+-- At most one live or successful charge per contract and service period.
+CREATE UNIQUE INDEX autopay_attempts_one_live ON autopay_attempts(contract_id, period)
+    WHERE status IN ('pending', 'succeeded');
+CREATE INDEX autopay_attempts_by_payment ON autopay_attempts(payment_id);
+ALTER TABLE autopay ADD COLUMN email TEXT;
+ALTER TABLE autopay ADD COLUMN declines INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE autopay ADD COLUMN notice TEXT;
+ALTER TABLE payments ADD COLUMN return_token TEXT;
+CREATE UNIQUE INDEX payments_by_return_token ON payments(return_token);
+"#,
+];
 
 /// The schema version this binary writes.
 pub const VERSION: i64 = 1 + STEPS.len() as i64;

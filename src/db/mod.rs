@@ -1,16 +1,24 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
+pub mod account_links;
 pub mod accounts;
+pub mod applications;
 pub mod audit;
+pub mod autopay;
 pub mod backoffice;
 pub mod chat;
 pub mod contracts;
 pub mod demo;
+pub mod ledger;
 pub mod migrate;
+pub mod payments;
+pub mod phone_login;
+pub mod referral;
 pub mod requests;
 pub mod services;
 pub mod sessions;
 pub mod staff;
 pub mod stories;
+pub mod stories_admin;
 
 use crate::error::AppError;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -85,6 +93,8 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .min_idle(Some(2))
+            // a local file cannot go stale like a network connection
+            .test_on_check_out(false)
             .build(manager)?;
         Ok((Db { pool }, opened))
     }

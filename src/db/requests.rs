@@ -55,11 +55,14 @@ fn row(r: &Row) -> rusqlite::Result<RequestRow> {
 
 /// The contract's requests, newest first.
 pub fn list(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<RequestRow>> {
-    let mut st = c.prepare_cached(
+    // The limit is part of the SQL text: a bound LIMIT makes SQLite (STAT4 build) re-prepare
+    // the statement on every run.
+    const SQL: &str =
         "SELECT id, kind, title, status, created_at FROM requests WHERE contract_id = ?1
-         ORDER BY created_at DESC, id DESC LIMIT ?2",
-    )?;
-    let rows = st.query_map([contract_id, LIST_LIMIT], row)?;
+         ORDER BY created_at DESC, id DESC LIMIT 20";
+    debug_assert_eq!(LIST_LIMIT, 20);
+    let mut st = c.prepare_cached(SQL)?;
+    let rows = st.query_map([contract_id], row)?;
     rows.collect()
 }
 

@@ -109,6 +109,28 @@ pub fn login_page(st: &AppState, csrf: &str, f: &LoginForm) -> Markup {
     auth_page(st, csrf, "Вход", Tab::Contract, contract_form(csrf, f))
 }
 
+/// The login page's frame without tabs (express payment, checkout).
+pub fn auth_shell(st: &AppState, csrf: &str, title: &str, body: Markup) -> Markup {
+    let content = html! {
+        main .auth-shell {
+            div .auth-brand { (brand(st, true)) }
+            section .auth-card {
+                h1 { (title) }
+                (body)
+            }
+        }
+    };
+    page(
+        &Page {
+            st,
+            title,
+            csrf,
+            body_class: "auth",
+        },
+        content,
+    )
+}
+
 /// Tabs whose screens are not built yet say so plainly instead of showing a dead form.
 pub fn not_yet(st: &AppState, csrf: &str, tab: Tab, text: &str) -> Markup {
     let body = html! {

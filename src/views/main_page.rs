@@ -3,7 +3,11 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
 use super::layout::{brand, page, Page};
-use crate::{db::contracts::ContractSummary, domain::money, state::AppState, web::paths};
+use crate::{
+    db::{autopay::Autopay, contracts::ContractSummary},
+    state::AppState,
+    web::paths,
+};
 
 pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
     html! {
@@ -16,6 +20,9 @@ pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
                         div .menu-panel role="menu" {
                             div .menu-org { (k.org_name) }
+                            a .menu-item .menu-next href=(paths::ACCESS) hx-get=(paths::ACCESS) hx-target="#modal" role="menuitem" {
+                                "Устройства и доступ"
+                            }
                             form method="post" action=(paths::LOGOUT) {
                                 (csrf_input(csrf))
                                 button .menu-item .danger type="submit" role="menuitem" {
@@ -36,21 +43,8 @@ fn contract_head(k: &ContractSummary) -> Markup {
             p .eyebrow { (k.org_name) }
             h1 { "Договор " span .contract-number { (k.number) } }
             p .address { (PreEscaped(PIN_SVG)) span { (k.address) } }
+            a .contracts-link href=(paths::CONTRACTS) hx-get=(paths::CONTRACTS) hx-target="#modal" { "список договоров" }
             @if k.status == "suspended" { p .badge .warn { "Договор приостановлен" } }
-        }
-    }
-}
-
-pub fn balance_card(st: &AppState, k: &ContractSummary) -> Markup {
-    let sym = &st.cfg.branding.currency_symbol;
-    html! {
-        section .card .balance #balance {
-            h2 { "Баланс" }
-            p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
-            p .recommended {
-                "Рекомендуемая сумма к оплате: "
-                strong { (money::format(k.recommended_kop, sym)) }
-            }
         }
     }
 }
@@ -59,14 +53,17 @@ pub fn main_page(
     st: &AppState,
     csrf: &str,
     k: &ContractSummary,
+    autopay: Option<&Autopay>,
     dash: &crate::db::services::Dashboard,
 ) -> Markup {
     let content = html! {
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            (super::stories::placeholder())
             div .dashboard {
-                (balance_card(st, k))
+                (super::balance::card(st, k, autopay, false))
+                (super::referral::placeholder(st))
                 (super::services::services_card(st, &dash.services))
                 (super::actions::actions_card(st, dash))
             }

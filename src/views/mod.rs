@@ -1,11 +1,22 @@
 //! maud views: pages, partials and components.
+pub mod access;
 pub mod action_form;
 pub mod actions;
+pub mod balance;
 pub mod chat;
 pub mod components;
+pub mod contracts;
 pub mod error;
+pub mod express;
+pub mod history;
+pub mod join;
+pub mod join_wizard;
 pub mod layout;
 pub mod login;
 pub mod main_page;
+pub mod phone_login;
+pub mod referral;
+pub mod sandbox;
 pub mod services;
 pub mod staff;
+pub mod stories;

@@ -15,7 +15,7 @@ use crate::{
     },
     db::{accounts, contracts, sessions},
     state::SharedState,
-    views::login::{self as view, LoginForm, Tab},
+    views::login::{self as view, LoginForm},
     web::{htmx, paths},
 };
 
@@ -24,28 +24,6 @@ pub const GENERIC_ERROR: &str = "Неверный номер договора и
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
     Html(view::login_page(st, &csrf.0, &LoginForm::default()).into_string())
-}
-
-#[handler]
-pub fn phone_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(
-        view::not_yet(
-            st,
-            &csrf.0,
-            Tab::Phone,
-            "Вход по номеру телефона с кодом из SMS скоро появится. Пока войдите по номеру договора.",
-        )
-        .into_string(),
-    )
-}
-
-#[handler]
-pub fn join_tab(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    let text = match &st.cfg.branding.support_phone {
-        Some(p) => format!("Онлайн-заявка на подключение скоро появится. Чтобы подключиться сейчас, позвоните нам: {p}."),
-        None => "Онлайн-заявка на подключение скоро появится.".to_owned(),
-    };
-    Html(view::not_yet(st, &csrf.0, Tab::Join, &text).into_string())
 }
 
 #[derive(Deserialize)]
@@ -180,7 +158,7 @@ pub async fn submit(
     let cookie = session_cookie(
         &token,
         secure_cookies(req, &st.cfg),
-        st.cfg.sessions.idle_timeout_days,
+        st.cfg.sessions.absolute_max_days,
     );
     Ok(htmx::redirect(req, paths::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())

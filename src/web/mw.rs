@@ -114,6 +114,19 @@ fn error_response(
                     .finish()
             };
         }
+        Some(AppError::NoContract) => {
+            return if is_hx {
+                Response::builder()
+                    .status(StatusCode::OK)
+                    .header("hx-redirect", paths::CONTRACTS)
+                    .finish()
+            } else {
+                Response::builder()
+                    .status(StatusCode::SEE_OTHER)
+                    .header(header::LOCATION, paths::CONTRACTS)
+                    .finish()
+            };
+        }
         Some(app) => {
             if matches!(
                 app,

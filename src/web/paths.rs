@@ -11,6 +11,33 @@ pub const CSP_REPORT: &str = "/csp-report";
 pub const BRANDING_CSS: &str = "/branding.css";
 pub const BRANDING_LOGO: &str = "/branding/logo";
 pub const ASSETS: &str = "/assets";
+pub const EXPRESS_FIND: &str = "/pay/find";
+pub const EXPRESS_PAY: &str = "/pay/form";
+pub const PAYMENT: &str = "/balance/pay";
+pub const PAYMENT_RETURN: &str = "/payments/return";
+/// Gateway notifications: `/payments/notify/{provider}` (outside the CSRF guard).
+pub const PAYMENT_NOTIFY: &str = "/payments/notify";
+pub const SANDBOX_CHECKOUT: &str = "/sandbox/checkout";
+pub const HISTORY: &str = "/balance/history";
+pub const HISTORY_MORE: &str = "/balance/history/more";
+pub const AUTOPAY: &str = "/balance/autopay";
+pub const AUTOPAY_OFF: &str = "/balance/autopay/off";
+// Issue 7: stories, referral programme, «Стать абонентом».
+pub const STORIES: &str = "/stories";
+pub const STORY: &str = "/stories/:id";
+pub const REFERRAL: &str = "/referral";
+pub const REFERRAL_INVITATIONS: &str = "/referral/invitations";
+pub const REFERRAL_HISTORY: &str = "/referral/history";
+pub const REFERRAL_TERMS: &str = "/referral/terms";
+/// Personal referral link; the code follows.
+pub const REFERRAL_LINK: &str = "/r/:code";
+pub const REFERRAL_LINK_PREFIX: &str = "/r/";
+pub const JOIN_SELF: &str = "/join/self";
+pub const JOIN_SELF_HOUSES: &str = "/join/self/houses";
+pub const JOIN_SELF_TARIFFS: &str = "/join/self/tariffs";
+pub const JOIN_SELF_DATE: &str = "/join/self/date";
+pub const JOIN_SELF_CONTACTS: &str = "/join/self/contacts";
+pub const JOIN_SELF_SUMMARY: &str = "/join/self/summary";
 pub const SERVICE: &str = "/services/:id";
 pub const ACTION: &str = "/actions/:code";
 pub const REQUEST: &str = "/requests/:id";
@@ -45,7 +72,8 @@ pub const STAFF_APPLICATION: &str = "/staff/applications/:id";
 pub const STAFF_STORIES: &str = "/staff/stories";
 pub const STAFF_STORY_NEW: &str = "/staff/stories/new";
 pub const STAFF_STORY: &str = "/staff/stories/:id";
-pub const STAFF_STORY_IMAGE: &str = "/staff/stories/:id/image";
+/// Uploaded story images (public): `/story-images/<name>`.
+pub const STORY_IMAGES: &str = "/story-images";
 pub const STAFF_STORY_MOVE: &str = "/staff/stories/:id/move/:dir";
 pub const STAFF_STORY_PUBLISH: &str = "/staff/stories/:id/publish";
 pub const STAFF_ACCOUNTS: &str = "/staff/accounts";
@@ -67,9 +95,6 @@ pub fn staff_application(id: i64) -> String {
 pub fn staff_story(id: i64) -> String {
     format!("/staff/stories/{id}")
 }
-pub fn staff_story_image(id: i64) -> String {
-    format!("/staff/stories/{id}/image")
-}
 pub fn staff_story_move(id: i64, dir: &str) -> String {
     format!("/staff/stories/{id}/move/{dir}")
 }
@@ -78,4 +103,38 @@ pub fn staff_story_publish(id: i64) -> String {
 }
 pub fn staff_account_active(id: i64) -> String {
     format!("/staff/accounts/{id}/active")
+}
+
+// Issue 5: phone login, «Список договоров», «Устройства и доступ».
+pub const LOGIN_PHONE_CODE: &str = "/login/phone/code";
+pub const CONTRACTS: &str = "/contracts";
+pub const CONTRACTS_SEARCH: &str = "/contracts/search";
+pub const CONTRACT_ADD: &str = "/contracts/add";
+pub const CONTRACT_ROW: &str = "/contracts/:id";
+pub const CONTRACT_NOTE: &str = "/contracts/:id/note";
+pub const CONTRACT_SWITCH: &str = "/contracts/:id/switch";
+pub const CONTRACT_REMOVE: &str = "/contracts/:id/remove";
+pub const CONTRACT_PASSWORD: &str = "/contracts/:id/password";
+pub const ACCESS: &str = "/access";
+pub const ACCESS_CONTRACTS: &str = "/access/contracts";
+pub const ACCESS_RESET: &str = "/access/reset";
+pub const ACCESS_REVOKE: &str = "/access/:contract/:account/revoke";
+
+pub fn contract_row(id: i64) -> String {
+    format!("/contracts/{id}")
+}
+pub fn contract_note(id: i64) -> String {
+    format!("/contracts/{id}/note")
+}
+pub fn contract_switch(id: i64) -> String {
+    format!("/contracts/{id}/switch")
+}
+pub fn contract_remove(id: i64) -> String {
+    format!("/contracts/{id}/remove")
+}
+pub fn contract_password(id: i64) -> String {
+    format!("/contracts/{id}/password")
+}
+pub fn access_revoke(contract: i64, account: i64) -> String {
+    format!("/access/{contract}/{account}/revoke")
 }

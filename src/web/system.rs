@@ -1,13 +1,8 @@
-//! Health, readiness, CSP reports, and pages not built yet.
-use poem::{
-    handler,
-    http::StatusCode,
-    web::{CsrfToken, Data, Html},
-    Body, IntoResponse, Response,
-};
+//! Health, readiness, CSP reports.
+use poem::{handler, http::StatusCode, web::Data, Body, IntoResponse, Response};
 use std::sync::atomic::Ordering;
 
-use crate::{state::SharedState, views::login as view};
+use crate::state::SharedState;
 
 /// Liveness: the process answers.
 #[handler]
@@ -36,17 +31,4 @@ pub async fn csp_report(Data(st): Data<&SharedState>, body: Body) -> StatusCode 
     let text: String = String::from_utf8_lossy(&bytes).chars().take(600).collect();
     tracing::warn!(report = %text, "CSP violation reported");
     StatusCode::NO_CONTENT
-}
-
-#[handler]
-pub fn express(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(
-        view::not_yet(
-            st,
-            &csrf.0,
-            view::Tab::Contract,
-            "Экспресс-оплата по номеру договора скоро появится. Пока войдите в личный кабинет, чтобы увидеть баланс.",
-        )
-        .into_string(),
-    )
 }

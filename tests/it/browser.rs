@@ -92,6 +92,8 @@ pub async fn browser() -> Option<Browser> {
         eprintln!("SKIPPED: browser test needs {CHROMEDRIVER} and {CHROMIUM} (apt-get install chromium chromium-driver)");
         return None;
     }
+    // Both ring (ureq, lettre) and aws-lc-rs (fantoccini) are compiled in: choose one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let port = free_port();
     let driver = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))

@@ -167,6 +167,10 @@ async fn close_code(ws: &mut Ws) -> Option<u16> {
     }
 }
 
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::text(v.to_string())).await.unwrap();
 }
@@ -410,25 +414,24 @@ async fn a_client_that_does_not_read_is_dropped() {
 }
 
 #[tokio::test]
-async fn ended_session_closes_its_socket_and_only_its() {
+async fn reset_devices_closes_the_other_sessions_socket_and_logout_its_own() {
     let l = live(test_config()).await;
     let (mut first, first_cookie) = l.subscriber(0).await;
     next(&mut first).await;
     let (mut second, _) = l.subscriber(0).await;
     next(&mut second).await;
-    // «Сбросить все устройства» from the second session: the other sessions end and are announced.
-    let token = first_cookie.trim_start_matches("kabinet_session=");
-    let hash = kabinet::auth::session::token_hash(token);
-    let id: i64 = l
-        .app
-        .db()
-        .query_row(
-            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING id",
-            [hash],
-            |r| r.get(0),
-        )
-        .unwrap();
-    l.app.state.sessions_ended(vec![id]);
+    // «Сбросить все устройства» from the second session ends the first one.
+    let r = l.app.post("/access/reset", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        l.app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = x'{}'",
+            hex_of(&kabinet::auth::session::token_hash(
+                first_cookie.trim_start_matches("kabinet_session=")
+            ))
+        )),
+        0
+    );
     assert_eq!(close_code(&mut first).await, Some(4001));
     send(
         &mut second,

@@ -122,8 +122,20 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
         .unwrap();
     b.click("Сохранить").await;
     b.see("История «Скорость x2 летом» сохранена").await;
-    b.click("Опубликовать").await;
+    let publish = "//article[.//strong[normalize-space()='Скорость x2 летом']]//button[normalize-space()='Опубликовать']";
+    b.c.find(Locator::XPath(publish))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.see("Опубликована").await;
+    let unpublish = "//article[.//strong[normalize-space()='Скорость x2 летом']]//button[normalize-space()='Снять с публикации']";
+    b.c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(unpublish))
+        .await
+        .unwrap();
     b.shoot("staff-stories").await;
     assert_eq!(
         s.state
@@ -131,7 +143,7 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
             .get()
             .unwrap()
             .query_row(
-                "SELECT COUNT(*) FROM stories WHERE published = 1",
+                "SELECT COUNT(*) FROM stories WHERE published = 1 AND title = 'Скорость x2 летом'",
                 [],
                 |r| r.get::<_, i64>(0)
             )

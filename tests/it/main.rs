@@ -1,10 +1,26 @@
 //! The one integration test binary: the real app over a temp SQLite file.
+mod accounts;
+mod accounts_access;
+mod accounts_browser;
 mod actions;
 mod actions_access;
 mod actions_browser;
+mod autopay;
+mod balance;
 mod browser;
+mod browser_growth;
+mod browser_money;
 mod chat;
 mod chat_browser;
+mod cli;
 mod common;
 mod foundation;
+mod gateway_stub;
+mod growth;
+mod growth_join;
+mod growth_wizard;
+mod mail;
+mod payments;
+mod payments_gateway;
+mod phone_login;
 mod staff;

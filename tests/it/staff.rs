@@ -136,7 +136,7 @@ async fn admin_creates_and_blocks_staff_with_audit() {
 async fn status_change_shows_in_the_subscribers_request_details() {
     let app = TestApp::new().await;
     let id = app.count(
-        "SELECT id FROM requests WHERE kind = 'call_details' AND contract_id = (SELECT id FROM contracts WHERE number = '72845736UL')",
+        "SELECT id FROM requests WHERE kind = 'call_details' AND status = 'new' AND contract_id = (SELECT id FROM contracts WHERE number = '72845736UL')",
     );
     staff_login(&app, "operator").await;
     let list = app.get("/staff/requests").await;
@@ -195,7 +195,7 @@ async fn applications_are_listed_and_processed() {
     assert!(r.has_text("Иван Петров"));
     let r = app.get("/staff/applications?q=Сидоров").await;
     assert!(!r.has_text("Иван Петров"));
-    let id = app.count("SELECT id FROM applications");
+    let id = app.count("SELECT id FROM applications WHERE name = 'Иван Петров'");
     let r = app
         .post(
             &format!("/staff/applications/{id}"),
@@ -204,7 +204,7 @@ async fn applications_are_listed_and_processed() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM applications WHERE status = 'in_progress'"),
+        app.count("SELECT COUNT(*) FROM applications WHERE status = 'in_progress' AND name = 'Иван Петров'"),
         1
     );
     assert_eq!(
@@ -293,8 +293,11 @@ async fn staff_publishes_a_story_with_an_image() {
             r.get(0)
         })
         .unwrap();
+    let name = path
+        .strip_prefix("/story-images/")
+        .expect("uploaded image URL");
     assert!(
-        app.dir.path().join("uploads").join(&path).exists(),
+        app.dir.path().join("uploads/stories").join(name).exists(),
         "{path}"
     );
     let r = app
@@ -305,13 +308,19 @@ async fn staff_publishes_a_story_with_an_image() {
         app.count(&format!("SELECT published FROM stories WHERE id = {id}")),
         1
     );
-    let img = app.get(&format!("/staff/stories/{id}/image")).await;
+    let img = app.get(&path).await;
     assert_eq!(img.status, 200);
     assert_eq!(img.header("content-type"), Some("image/png"));
+    assert_eq!(app.get("/story-images/..%2Fkabinet.db").await.status, 404);
     assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM audit_log WHERE action IN ('story.create', 'story.publish')"
         ),
         2
     );
+    // The subscriber's story strip shows it with the uploaded image.
+    app.login_demo().await;
+    let strip = app.get_hx("/stories").await;
+    assert!(strip.has_text("Новый тариф"), "story in the strip");
+    assert!(strip.body.contains(&path));
 }

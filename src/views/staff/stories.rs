@@ -2,12 +2,21 @@
 use maud::{html, Markup};
 
 use crate::{
-    db::stories::Story,
+    db::stories_admin::Story,
     domain::time,
     state::AppState,
     views::components::{csrf_input, modal},
     web::paths,
 };
+
+/// An uploaded image's URL, or an embedded asset (the demo stories).
+fn image_url(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        crate::web::assets::asset_url(path)
+    }
+}
 
 pub fn list(st: &AppState, rows: &[Story]) -> Markup {
     html! {
@@ -16,7 +25,7 @@ pub fn list(st: &AppState, rows: &[Story]) -> Markup {
             @for (i, s) in rows.iter().enumerate() {
                 article .story-row #(format!("story-{}", s.id)) {
                     @if !s.image_path.is_empty() {
-                        img .story-thumb src=(paths::staff_story_image(s.id)) alt="";
+                        img .story-thumb src=(image_url(&s.image_path)) alt="";
                     } @else { div .story-thumb {} }
                     div .story-info {
                         strong { (s.title) }

@@ -39,7 +39,10 @@ pub fn mount(r: Route) -> Route {
             paths::STAFF_STORY,
             get(stories::edit_form).post(stories::update),
         )
-        .at(paths::STAFF_STORY_IMAGE, get(stories::image_file))
+        .at(
+            format!("{}/:name", paths::STORY_IMAGES),
+            get(stories::story_image),
+        )
         .at(paths::STAFF_STORY_MOVE, post(stories::shift))
         .at(paths::STAFF_STORY_PUBLISH, post(stories::publish))
         .at(

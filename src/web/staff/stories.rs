@@ -13,14 +13,14 @@ use std::path::PathBuf;
 use super::actor;
 use crate::{
     auth::staff::CurrentStaff,
-    db::stories::{self, Input, Story},
+    db::stories_admin::{self as stories, Input, Story},
     error::AppError,
     state::{AppState, SharedState},
     views::{
         components::{close_modal_oob, toast_oob},
         staff::{layout, stories as view},
     },
-    web::actions::ActionInput,
+    web::{actions::ActionInput, paths},
 };
 
 fn image_kind(b: &[u8]) -> Option<&'static str> {
@@ -51,7 +51,7 @@ pub async fn list(
 ) -> poem::Result<Html<String>> {
     let rows = all(st).await?;
     let body = html! {
-        p { button .btn .btn-primary type="button" hx-get=(crate::web::paths::STAFF_STORY_NEW) hx-target="#modal" { "Добавить историю" } }
+        p { button .btn .btn-primary type="button" hx-get=(paths::STAFF_STORY_NEW) hx-target="#modal" { "Добавить историю" } }
         (view::list(st, &rows))
     };
     Ok(Html(
@@ -235,7 +235,7 @@ async fn save(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("story image write: {e}")))?;
-        data.image_path = Some(format!("stories/{name}"));
+        data.image_path = Some(format!("{}/{name}", paths::STORY_IMAGES));
         written = Some(path);
     }
     let a = actor(req, st, me);
@@ -274,7 +274,7 @@ async fn save(
         return Err(AppError::NotFound.into());
     }
     if let Some(old) = old {
-        if let Some(name) = old.strip_prefix("stories/") {
+        if let Some(name) = old.strip_prefix(&format!("{}/", paths::STORY_IMAGES)) {
             let _ = std::fs::remove_file(dir(st).join(name));
         }
     }
@@ -309,23 +309,26 @@ pub async fn update(
     save(req, st, &csrf.0, &me, Some(id), input).await
 }
 
+/// A valid stored image name: 32 hex digits and a known extension.
+fn image_name_ok(name: &str) -> bool {
+    match name.split_once('.') {
+        Some((stem, ext)) => {
+            stem.len() == 32
+                && stem.bytes().all(|b| b.is_ascii_hexdigit())
+                && matches!(ext, "png" | "jpg" | "webp")
+        }
+        None => false,
+    }
+}
+
+/// Uploaded story images, public (the names are random; the pictures are marketing material
+/// shown to every subscriber).
 #[handler]
-pub async fn image_file(
+pub async fn story_image(
     Data(st): Data<&SharedState>,
-    _me: CurrentStaff,
-    Path(id): Path<i64>,
+    Path(name): Path<String>,
 ) -> poem::Result<Response> {
-    let s = st
-        .db
-        .run(move |c| Ok(stories::get(c, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let name = s
-        .image_path
-        .strip_prefix("stories/")
-        .ok_or(AppError::NotFound)?
-        .to_owned();
-    if name.contains(['/', '\\']) || name.starts_with('.') {
+    if !image_name_ok(&name) {
         return Err(AppError::NotFound.into());
     }
     let path = dir(st).join(&name);
@@ -340,7 +343,7 @@ pub async fn image_file(
     };
     Ok(Response::builder()
         .header(header::CONTENT_TYPE, ct)
-        .header(header::CACHE_CONTROL, "private, max-age=300")
+        .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
         .body(bytes))
 }
 

@@ -1,0 +1,299 @@
+//! «Список договоров» and «Устройства и доступ»: an account's linked contracts, notes,
+//! switching, adding and removing, who else holds a contract, and ending sessions.
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::accounts;
+
+/// A contract as it appears in the account's list.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub id: i64,
+    pub number: String,
+    pub address: String,
+    pub note: String,
+    /// The account logs in with this contract's number (it cannot be removed).
+    pub own: bool,
+    pub current: bool,
+}
+
+/// The account's contracts: its own first, then in the order they were added.
+pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
+    let current = accounts::current_contract(c, account_id)?.map(|k| k.id);
+    let mut st = c.prepare_cached(
+        "SELECT k.id, k.number, k.address, ac.note, (k.id IS a.contract_id)
+         FROM account_contracts ac
+         JOIN contracts k ON k.id = ac.contract_id
+         JOIN accounts a ON a.id = ac.account_id
+         WHERE ac.account_id = ?1
+         ORDER BY (k.id IS a.contract_id) DESC, ac.added_at, k.id",
+    )?;
+    let rows = st.query_map([account_id], |r| {
+        let id: i64 = r.get(0)?;
+        Ok(Linked {
+            id,
+            number: r.get(1)?,
+            address: r.get(2)?,
+            note: r.get(3)?,
+            own: r.get(4)?,
+            current: Some(id) == current,
+        })
+    })?;
+    rows.collect()
+}
+
+/// One linked contract of the account (None when not linked: never trust an id from a client).
+pub fn get(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Option<Linked>> {
+    Ok(list(c, account_id)?
+        .into_iter()
+        .find(|l| l.id == contract_id))
+}
+
+/// Filters by a fragment of the number or the address (case-insensitive, any alphabet).
+pub fn search(all: Vec<Linked>, q: &str) -> Vec<Linked> {
+    let q = q.trim().to_lowercase();
+    if q.is_empty() {
+        return all;
+    }
+    let q_compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+    all.into_iter()
+        .filter(|l| {
+            l.number.to_lowercase().contains(&q_compact) || l.address.to_lowercase().contains(&q)
+        })
+        .collect()
+}
+
+pub fn set_note(
+    c: &Connection,
+    account_id: i64,
+    contract_id: i64,
+    note: &str,
+) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached(
+        "UPDATE account_contracts SET note = ?3 WHERE account_id = ?1 AND contract_id = ?2",
+    )?
+    .execute(params![account_id, contract_id, note])?
+        == 1)
+}
+
+/// Makes a linked contract the current one. False when not linked.
+pub fn switch(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached(
+        "UPDATE accounts SET current_contract_id = ?2 WHERE id = ?1
+         AND EXISTS (SELECT 1 FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2)",
+    )?
+    .execute(params![account_id, contract_id])?
+        == 1)
+}
+
+pub enum Removed {
+    NotLinked,
+    Own,
+    Done { was_current: bool },
+}
+
+pub fn remove(c: &mut Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Removed> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Some(l) = get(&tx, account_id, contract_id)? else {
+        return Ok(Removed::NotLinked);
+    };
+    if l.own {
+        return Ok(Removed::Own);
+    }
+    tx.prepare_cached("DELETE FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2")?
+        .execute(params![account_id, contract_id])?;
+    if l.current {
+        tx.prepare_cached("UPDATE accounts SET current_contract_id = NULL WHERE id = ?1")?
+            .execute([account_id])?;
+    }
+    tx.commit()?;
+    Ok(Removed::Done {
+        was_current: l.current,
+    })
+}
+
+/// (id, segment, password hash) of an open contract, for «Добавление договора».
+pub fn lookup(c: &Connection, number: &str) -> rusqlite::Result<Option<(i64, String, String)>> {
+    c.prepare_cached(
+        "SELECT id, segment, password_hash FROM contracts WHERE number = ?1 AND status <> 'closed'",
+    )?
+    .query_row([number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .optional()
+}
+
+/// Links a contract (after its password was checked). False when it was already linked.
+pub fn add(c: &Connection, account_id: i64, contract_id: i64, now: i64) -> rusqlite::Result<bool> {
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO account_contracts(account_id, contract_id, note, added_at) VALUES (?1, ?2, '', ?3)",
+        )?
+        .execute(params![account_id, contract_id, now])?;
+    if n == 1 {
+        // An account without a current contract (a new phone account) starts on this one.
+        c.prepare_cached(
+            "UPDATE accounts SET current_contract_id = ?2 WHERE id = ?1 AND current_contract_id IS NULL",
+        )?
+        .execute(params![account_id, contract_id])?;
+    }
+    Ok(n == 1)
+}
+
+/// Another account that holds one of my contracts.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub account_id: i64,
+    pub phone: Option<String>,
+    /// For a contract account: the number it logs in with.
+    pub contract_number: Option<String>,
+}
+
+/// Accounts other than `account_id` that added `contract_id` (the contract's own account,
+/// which logs in with its number and password, is not a holder that can be removed).
+pub fn holders(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Vec<Holder>> {
+    let mut st = c.prepare_cached(
+        "SELECT a.id, a.phone, oc.number FROM account_contracts ac
+         JOIN accounts a ON a.id = ac.account_id
+         LEFT JOIN contracts oc ON oc.id = a.contract_id
+         WHERE ac.contract_id = ?2 AND a.id <> ?1 AND a.contract_id IS NOT ?2
+         ORDER BY ac.added_at, a.id",
+    )?;
+    let rows = st.query_map(params![account_id, contract_id], |r| {
+        Ok(Holder {
+            account_id: r.get(0)?,
+            phone: r.get(1)?,
+            contract_number: r.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+fn session_ids(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut st = c.prepare_cached("SELECT id FROM sessions WHERE account_id = ?1")?;
+    let rows = st.query_map([account_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+fn end_sessions(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let ids = session_ids(c, account_id)?;
+    c.prepare_cached("DELETE FROM sessions WHERE account_id = ?1")?
+        .execute([account_id])?;
+    Ok(ids)
+}
+
+/// Unlinks `contract_id` from `target` and ends target's sessions that were on it (its current
+/// contract) — or all of them when it has no contract left. Returns the ended session ids.
+fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite::Result<Vec<i64>> {
+    c.prepare_cached("DELETE FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2")?
+        .execute(params![target, contract_id])?;
+    let (was_current, left): (bool, bool) = c
+        .prepare_cached(
+            "SELECT current_contract_id IS ?2,
+                    EXISTS (SELECT 1 FROM account_contracts WHERE account_id = ?1)
+             FROM accounts WHERE id = ?1",
+        )?
+        .query_row(params![target, contract_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if was_current {
+        c.prepare_cached("UPDATE accounts SET current_contract_id = NULL WHERE id = ?1")?
+            .execute([target])?;
+    }
+    if was_current || !left {
+        end_sessions(c, target)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// «Удалить доступ»: `account_id` (which must hold the contract) removes `target`'s access.
+/// None when either side is not a removable holder.
+pub fn revoke(
+    c: &mut Connection,
+    account_id: i64,
+    contract_id: i64,
+    target: i64,
+) -> rusqlite::Result<Option<Vec<i64>>> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if !accounts::is_linked(&tx, account_id, contract_id)?
+        || !holders(&tx, account_id, contract_id)?
+            .iter()
+            .any(|h| h.account_id == target)
+    {
+        return Ok(None);
+    }
+    let ended = unlink(&tx, target, contract_id)?;
+    tx.commit()?;
+    Ok(Some(ended))
+}
+
+/// Stores a contract's new password hash; every other account loses access to it and the
+/// contract's own account (when it is not the one changing it) is logged out everywhere.
+/// Returns the ended session ids, or None when the account does not hold the contract.
+pub fn change_password(
+    c: &mut Connection,
+    account_id: i64,
+    contract_id: i64,
+    new_hash: &str,
+    now: i64,
+) -> rusqlite::Result<Option<Vec<i64>>> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if !accounts::is_linked(&tx, account_id, contract_id)? {
+        return Ok(None);
+    }
+    tx.prepare_cached(
+        "UPDATE contracts SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![contract_id, new_hash, now])?;
+    let mut ended = Vec::new();
+    for h in holders(&tx, account_id, contract_id)? {
+        ended.extend(unlink(&tx, h.account_id, contract_id)?);
+    }
+    let owner: Option<i64> = tx
+        .prepare_cached("SELECT id FROM accounts WHERE kind = 'contract' AND contract_id = ?1")?
+        .query_row([contract_id], |r| r.get(0))
+        .optional()?;
+    if let Some(o) = owner.filter(|o| *o != account_id) {
+        ended.extend(end_sessions(&tx, o)?);
+    }
+    tx.commit()?;
+    Ok(Some(ended))
+}
+
+/// A session of the account, for «Устройства».
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub session_id: i64,
+    pub user_agent: String,
+    pub ip: String,
+    pub last_seen_at: i64,
+}
+
+pub fn devices(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Device>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, user_agent, ip, last_seen_at FROM sessions WHERE account_id = ?1
+         ORDER BY last_seen_at DESC, id DESC",
+    )?;
+    let rows = st.query_map([account_id], |r| {
+        Ok(Device {
+            session_id: r.get(0)?,
+            user_agent: r.get(1)?,
+            ip: r.get(2)?,
+            last_seen_at: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// «Сбросить все устройства»: ends every session of the account except `keep`.
+pub fn end_other_sessions(
+    c: &mut Connection,
+    account_id: i64,
+    keep: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let ids: Vec<i64> = session_ids(&tx, account_id)?
+        .into_iter()
+        .filter(|id| *id != keep)
+        .collect();
+    tx.prepare_cached("DELETE FROM sessions WHERE account_id = ?1 AND id <> ?2")?
+        .execute(params![account_id, keep])?;
+    tx.commit()?;
+    Ok(ids)
+}

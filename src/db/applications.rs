@@ -1,0 +1,228 @@
+//! «Стать абонентом»: coverage, tariffs on offer, and storing applications (merged per phone
+//! within a day) with the operator's e-mail notification queued in the outbox.
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::domain::application::{house_key, street_key};
+
+#[derive(Debug, Clone)]
+pub struct Covered {
+    pub city: String,
+    pub street: String,
+    pub house: String,
+}
+
+impl Covered {
+    pub fn full(&self) -> String {
+        format!("г. {}, {}, д. {}", self.city, self.street, self.house)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tariff {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub price_kop: i64,
+    pub description: String,
+}
+
+/// Streets of the coverage list (for the wizard's suggestions).
+pub fn streets(c: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut st = c.prepare_cached("SELECT DISTINCT street FROM coverage ORDER BY street")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Houses covered on a street (matched loosely).
+pub fn houses(c: &Connection, street: &str) -> rusqlite::Result<Vec<String>> {
+    let key = street_key(street);
+    if key.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut st = c.prepare_cached(
+        "SELECT street, house FROM coverage ORDER BY street, CAST(house AS INTEGER), house",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (s, h) = row?;
+        if street_key(&s) == key {
+            out.push(h);
+        }
+    }
+    Ok(out)
+}
+
+/// The coverage entry for a typed street and house, if the operator serves it.
+pub fn find_covered(
+    c: &Connection,
+    street: &str,
+    house: &str,
+) -> rusqlite::Result<Option<Covered>> {
+    let (sk, hk) = (street_key(street), house_key(house));
+    if sk.is_empty() || hk.is_empty() {
+        return Ok(None);
+    }
+    let mut st = c.prepare_cached("SELECT city, street, house FROM coverage")?;
+    let rows = st.query_map([], |r| {
+        Ok(Covered {
+            city: r.get(0)?,
+            street: r.get(1)?,
+            house: r.get(2)?,
+        })
+    })?;
+    for row in rows {
+        let cov = row?;
+        if house_key(&cov.house) == hk && street_key(&cov.street) == sk {
+            return Ok(Some(cov));
+        }
+    }
+    Ok(None)
+}
+
+/// Tariffs a new business client can order.
+pub fn tariffs(c: &Connection) -> rusqlite::Result<Vec<Tariff>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, kind, name, price_kop, description FROM tariffs
+         WHERE active = 1 AND segment = 'business'
+         ORDER BY CASE kind WHEN 'internet' THEN 0 WHEN 'tv' THEN 1 WHEN 'phone' THEN 2 ELSE 3 END, price_kop, id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Tariff {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            name: r.get(2)?,
+            price_kop: r.get(3)?,
+            description: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub struct NewApplication<'a> {
+    pub kind: &'a str,
+    pub address: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub email: Option<&'a str>,
+    pub details_json: &'a str,
+    /// Human-readable details for the notification e-mail (services, date, organisation).
+    pub summary: &'a str,
+    pub referrer_contract_id: Option<i64>,
+    pub consent_version: &'a str,
+    pub ip: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    pub id: i64,
+    /// An application from the same phone within the last day was updated instead.
+    pub merged: bool,
+}
+
+const MERGE_WINDOW: i64 = 86_400;
+
+/// Stores the application (or merges it into a new one from the same phone within a day) and
+/// queues the notification to `sales_email`, atomically.
+pub fn save(
+    c: &mut Connection,
+    a: &NewApplication,
+    sales_email: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<Saved> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let existing: Option<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM applications WHERE phone = ?1 AND created_at > ?2 AND status = 'new'
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![a.phone, now - MERGE_WINDOW], |r| r.get(0))
+        .optional()?;
+    let saved = match existing {
+        Some(id) => {
+            tx.prepare_cached(
+                "UPDATE applications SET kind = ?2, address = ?3, name = ?4, email = COALESCE(?5, email),
+                    details_json = CASE WHEN ?6 = '{}' THEN details_json ELSE ?6 END,
+                    referrer_contract_id = COALESCE(?7, referrer_contract_id),
+                    consent_version = ?8, consent_at = ?9, ip = ?10, updated_at = ?9
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                a.kind,
+                a.address,
+                a.name,
+                a.email,
+                a.details_json,
+                a.referrer_contract_id,
+                a.consent_version,
+                now,
+                a.ip
+            ])?;
+            Saved { id, merged: true }
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO applications(kind, address, name, phone, email, details_json, referrer_contract_id,
+                    consent_version, consent_at, ip, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?9, ?9)",
+            )?
+            .execute(params![
+                a.kind,
+                a.address,
+                a.name,
+                a.phone,
+                a.email,
+                a.details_json,
+                a.referrer_contract_id,
+                a.consent_version,
+                now,
+                a.ip
+            ])?;
+            Saved {
+                id: tx.last_insert_rowid(),
+                merged: false,
+            }
+        }
+    };
+    if let Some(to) = sales_email {
+        let (subject, body) = notification(a, saved);
+        tx.prepare_cached(
+            "INSERT INTO outbox(channel, recipient, subject, body, created_at) VALUES ('email', ?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![to, subject, body, now])?;
+    }
+    tx.commit()?;
+    Ok(saved)
+}
+
+fn notification(a: &NewApplication, s: Saved) -> (String, String) {
+    let what = if a.kind == "self" {
+        "самостоятельное подключение"
+    } else {
+        "заявка специалисту"
+    };
+    let subject = if s.merged {
+        format!("Заявка №{} обновлена ({what})", s.id)
+    } else {
+        format!("Новая заявка №{} ({what})", s.id)
+    };
+    let mut body = format!(
+        "{subject}\n\nАдрес: {}\nКонтакт: {}\nТелефон: {}\n",
+        a.address,
+        a.name,
+        crate::domain::application::format_phone(a.phone)
+    );
+    if let Some(e) = a.email {
+        body.push_str(&format!("E-mail: {e}\n"));
+    }
+    if !a.summary.is_empty() {
+        body.push_str(a.summary);
+        body.push('\n');
+    }
+    if a.referrer_contract_id.is_some() {
+        body.push_str("По приглашению клиента (реферальная программа)\n");
+    }
+    body.push_str("\nЗаявка доступна в консоли сотрудника.\n");
+    (subject, body)
+}

@@ -1,0 +1,83 @@
+//! Balance history, one calendar month (in the operator's zone) at a time.
+use jiff::{civil::Date, tz::TimeZone, Timestamp};
+use rusqlite::{params, Connection, OptionalExtension};
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub description: String,
+    pub amount_kop: i64,
+    pub occurred_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Month {
+    pub year: i16,
+    pub month: i8,
+    /// Newest first.
+    pub entries: Vec<Entry>,
+    /// Balance before the month's first entry («На начало месяца»).
+    pub opening_kop: i64,
+    /// Start of this month (unix): pass it as `before` to get the previous month, when there is one.
+    pub older: Option<i64>,
+}
+
+fn month_start(year: i16, month: i8, tz: &TimeZone) -> i64 {
+    Date::new(year, month, 1)
+        .ok()
+        .and_then(|d| d.to_zoned(tz.clone()).ok())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0)
+}
+
+/// The newest month with entries strictly before `before` (unix seconds), or None.
+/// Three indexed lookups on (contract_id, occurred_at): cost does not grow with history length.
+pub fn month_before(
+    c: &Connection,
+    contract_id: i64,
+    before: i64,
+    tz: &TimeZone,
+) -> rusqlite::Result<Option<Month>> {
+    let newest: Option<i64> = c
+        .prepare_cached(
+            "SELECT occurred_at FROM ledger_entries WHERE contract_id = ?1 AND occurred_at < ?2
+             ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )?
+        .query_row(params![contract_id, before], |r| r.get(0))
+        .optional()?;
+    let Some(newest) = newest else {
+        return Ok(None);
+    };
+    let z = Timestamp::from_second(newest)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned(tz.clone());
+    let (year, month) = (z.year(), z.month());
+    let start = month_start(year, month, tz);
+    let mut s = c.prepare_cached(
+        "SELECT description, amount_kop, occurred_at FROM ledger_entries
+         WHERE contract_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
+         ORDER BY occurred_at DESC, id DESC",
+    )?;
+    let entries = s
+        .query_map(params![contract_id, start, before], |r| {
+            Ok(Entry {
+                description: r.get(0)?,
+                amount_kop: r.get(1)?,
+                occurred_at: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let opening: Option<i64> = c
+        .prepare_cached(
+            "SELECT balance_after_kop FROM ledger_entries WHERE contract_id = ?1 AND occurred_at < ?2
+             ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )?
+        .query_row(params![contract_id, start], |r| r.get(0))
+        .optional()?;
+    Ok(Some(Month {
+        year,
+        month,
+        entries,
+        opening_kop: opening.unwrap_or(0),
+        older: opening.map(|_| start),
+    }))
+}

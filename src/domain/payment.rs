@@ -1,0 +1,116 @@
+//! Validation of the payment form («Оплата услуг») and the autopay form.
+use super::money;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FormErrors {
+    pub amount: Option<String>,
+    pub email: Option<String>,
+    pub consent: Option<String>,
+}
+
+impl FormErrors {
+    pub fn any(&self) -> bool {
+        self.amount.is_some() || self.email.is_some() || self.consent.is_some()
+    }
+}
+
+/// Amount in kopecks within `[min, max]`, with a message a subscriber understands.
+pub fn amount(input: &str, min: i64, max: i64, symbol: &str) -> Result<i64, String> {
+    if input.chars().count() > 40 {
+        return Err(if input.trim().chars().all(|c| c.is_ascii_digit()) {
+            format!("Максимальная сумма — {}", money::format(max, symbol))
+        } else {
+            money::ParseError::NotANumber.to_string()
+        });
+    }
+    let kop = money::parse(input).map_err(|e| match e {
+        money::ParseError::TooLarge => {
+            format!("Максимальная сумма — {}", money::format(max, symbol))
+        }
+        other => other.to_string(),
+    })?;
+    if kop < min {
+        return Err(format!(
+            "Минимальная сумма — {}",
+            money::format(min, symbol)
+        ));
+    }
+    if kop > max {
+        return Err(format!(
+            "Максимальная сумма — {}",
+            money::format(max, symbol)
+        ));
+    }
+    Ok(kop)
+}
+
+/// A receipt e-mail (required: 54-ФЗ needs a contact for the receipt). Returns it trimmed.
+pub fn email(input: &str) -> Result<String, String> {
+    let e = input.trim();
+    if e.is_empty() {
+        return Err("Укажите электронную почту: на нее придет чек".into());
+    }
+    let ok = e.len() <= 254
+        && e.parse::<lettre::Address>().is_ok()
+        && e.rsplit_once('@')
+            .is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
+    if ok {
+        Ok(e.to_owned())
+    } else {
+        Err("Проверьте адрес электронной почты, например name@example.ru".into())
+    }
+}
+
+pub const CONSENT_TEXT: &str =
+    "Я согласен на списание средств с моей банковской карты и оплату услуг за указанного абонента";
+
+/// Validates the payment form.
+pub fn validate(
+    amount_in: &str,
+    email_in: &str,
+    consent: bool,
+    min: i64,
+    max: i64,
+    symbol: &str,
+) -> Result<(i64, String), FormErrors> {
+    let a = amount(amount_in, min, max, symbol);
+    let e = email(email_in);
+    let errs = FormErrors {
+        amount: a.as_ref().err().cloned(),
+        email: e.as_ref().err().cloned(),
+        consent: (!consent).then(|| "Нужно ваше согласие на списание средств".to_owned()),
+    };
+    match (a, e) {
+        (Ok(a), Ok(e)) if !errs.any() => Ok((a, e)),
+        _ => Err(errs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_amounts_have_messages() {
+        let f = |s: &str| amount(s, 100, 50_000_000, "₽");
+        assert_eq!(f("1200"), Ok(120000));
+        assert!(f("0").unwrap_err().contains("больше нуля"));
+        assert!(f("-5").unwrap_err().contains("больше нуля"));
+        assert!(f("1,005").unwrap_err().contains("двух знаков"));
+        assert!(f("abc").unwrap_err().contains("числом"));
+        assert!(f("1e9").unwrap_err().contains("числом"));
+        assert!(f(&"9".repeat(10_000)).unwrap_err().contains("Максимальная"));
+        assert!(f(&"x".repeat(10_000)).unwrap_err().contains("числом"));
+        assert!(f("0,50").unwrap_err().contains("Минимальная"));
+        assert!(f("500001").unwrap_err().contains("Максимальная"));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" a@b.ru "), Ok("a@b.ru".into()));
+        assert!(email("").is_err());
+        assert!(email("a@b").is_err());
+        assert!(email("a b@c.ru").is_err());
+        assert!(email("@c.ru").is_err());
+    }
+}

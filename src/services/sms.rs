@@ -1,0 +1,215 @@
+//! SMS for login codes. Every message is first stored in the `outbox` table; a sender then
+//! delivers it. The default sender only logs it (phone masked, text never) and leaves it
+//! pending in the outbox for the operator's own tooling; the HTTP gateway adapter speaks an
+//! SMS.ru-style API.
+use std::{sync::Arc, time::Duration};
+
+use crate::{config::Sms as SmsCfg, state::AppState};
+
+/// What happened to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Kept in the outbox (no transport configured).
+    Stored,
+    Sent,
+    /// Not delivered; a short reason without the message text.
+    Failed(String),
+}
+
+/// A way to deliver an SMS. Called on a blocking thread.
+pub trait SmsSender: Send + Sync {
+    fn send(&self, phone: &str, text: &str) -> Delivery;
+}
+
+/// A Russian mobile number as typed (`+7 927 123-42-49`, `8 (927) 1234249`, `9271234249`)
+/// → `79271234249`; None when it cannot be one.
+pub fn normalize_phone(input: &str) -> Option<String> {
+    let t = input.trim();
+    if t.is_empty()
+        || t.len() > 30
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
+    {
+        return None;
+    }
+    let d: String = t.chars().filter(char::is_ascii_digit).collect();
+    let national = match d.len() {
+        11 if d.starts_with('7') || d.starts_with('8') => &d[1..],
+        10 => &d[..],
+        _ => return None,
+    };
+    national.starts_with('9').then(|| format!("7{national}"))
+}
+
+/// `792*****249` — how phones appear in logs and to other account holders.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return "*".repeat(digits.len());
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 3..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(digits.len() - 6))
+}
+
+/// The default: the message stays in the outbox; the log says so with a masked phone.
+pub struct OutboxOnly;
+
+impl SmsSender for OutboxOnly {
+    fn send(&self, phone: &str, _text: &str) -> Delivery {
+        tracing::info!(
+            phone = %mask_phone(phone),
+            "sms stored in the outbox (no gateway configured)"
+        );
+        Delivery::Stored
+    }
+}
+
+/// SMS.ru-style gateway: `POST url` with form fields `api_id`, `to`, `msg`, `json=1` and
+/// optionally `from`; the JSON reply has `"status": "OK"` overall and per number.
+pub struct HttpGateway {
+    url: String,
+    api_key: String,
+    sender: Option<String>,
+    agent: ureq::Agent,
+}
+
+impl HttpGateway {
+    pub fn new(url: &str, api_key: &str, sender: Option<&str>) -> HttpGateway {
+        let cfg = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(15)))
+            .http_status_as_error(false)
+            .build();
+        HttpGateway {
+            url: url.to_owned(),
+            api_key: api_key.to_owned(),
+            sender: sender.map(str::to_owned),
+            agent: ureq::Agent::new_with_config(cfg),
+        }
+    }
+
+    fn post(&self, phone: &str, text: &str) -> Result<(), String> {
+        let mut form: Vec<(&str, &str)> = vec![
+            ("api_id", &self.api_key),
+            ("to", phone),
+            ("msg", text),
+            ("json", "1"),
+        ];
+        if let Some(s) = &self.sender {
+            form.push(("from", s));
+        }
+        let mut resp = self
+            .agent
+            .post(&self.url)
+            .send_form(form)
+            .map_err(|e| format!("gateway unreachable: {e}"))?;
+        let status = resp.status();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .map_err(|e| format!("gateway reply unreadable: {e}"))?;
+        if !status.is_success() {
+            return Err(format!("gateway HTTP {}", status.as_u16()));
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&body).map_err(|_| "gateway reply is not JSON".to_owned())?;
+        let ok = |x: &serde_json::Value| x.get("status").and_then(|s| s.as_str()) == Some("OK");
+        if !ok(&v) {
+            let why = v
+                .get("status_text")
+                .and_then(|s| s.as_str())
+                .unwrap_or("error");
+            return Err(format!("gateway refused: {why}"));
+        }
+        match v.get("sms").and_then(|m| m.get(phone)) {
+            Some(one) if !ok(one) => {
+                let why = one
+                    .get("status_text")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or("error");
+                Err(format!("gateway refused the number: {why}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl SmsSender for HttpGateway {
+    fn send(&self, phone: &str, text: &str) -> Delivery {
+        match self.post(phone, text) {
+            Ok(()) => {
+                tracing::info!(phone = %mask_phone(phone), "sms sent through the gateway");
+                Delivery::Sent
+            }
+            Err(e) => {
+                tracing::warn!(phone = %mask_phone(phone), error = %e, "sms not sent");
+                Delivery::Failed(e)
+            }
+        }
+    }
+}
+
+/// The sender the configuration asks for.
+pub fn from_config(cfg: &SmsCfg) -> Arc<dyn SmsSender> {
+    match (&cfg.url, &cfg.api_key) {
+        (Some(url), Some(key)) => Arc::new(HttpGateway::new(url, key, cfg.sender.as_deref())),
+        _ => Arc::new(OutboxOnly),
+    }
+}
+
+/// Delivers outbox row `id` in the background and records the outcome. After a successful
+/// delivery the stored text is blanked (it holds a login code).
+pub fn dispatch(st: Arc<AppState>, id: i64, phone: String, text: String) {
+    tokio::spawn(async move {
+        let sender = st.sms.clone();
+        let outcome = tokio::task::spawn_blocking(move || sender.send(&phone, &text))
+            .await
+            .unwrap_or_else(|e| Delivery::Failed(format!("sender crashed: {e}")));
+        let now = st.clock.now();
+        let r = st
+            .db
+            .run(move |c| {
+                Ok(crate::db::phone_login::record_delivery(
+                    c, id, &outcome, now,
+                )?)
+            })
+            .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record sms delivery");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{mask_phone, normalize_phone};
+
+    #[test]
+    fn normalizes_russian_mobile_numbers() {
+        for typed in [
+            "+7 927 123-42-49",
+            "8 (927) 123-42-49",
+            "9271234249",
+            "79271234249",
+        ] {
+            assert_eq!(
+                normalize_phone(typed).as_deref(),
+                Some("79271234249"),
+                "{typed}"
+            );
+        }
+        for bad in ["", "12345", "+7 347 200-00-12", "7927123424a", "<script>"] {
+            assert_eq!(normalize_phone(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn masks_phones_like_the_guide() {
+        assert_eq!(mask_phone("79271234249"), "792*****249");
+        assert_eq!(mask_phone("+7 937 000-06-66"), "793*****666");
+        assert_eq!(mask_phone("123"), "***");
+    }
+}

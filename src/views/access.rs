@@ -1,0 +1,181 @@
+//! «Устройства и доступ»: tabs «Устройства» (sessions) and «Договоры» (who else holds my
+//! contracts), and the contract password form.
+use maud::{html, Markup};
+
+use super::components::{field, modal, Field};
+use crate::{
+    db::account_links::{Device, Holder, Linked},
+    domain::time,
+    services::sms::mask_phone,
+    state::AppState,
+    web::paths,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Devices,
+    Contracts,
+}
+
+fn tabs(active: Tab) -> Markup {
+    let items = [
+        (Tab::Devices, "Устройства", paths::ACCESS),
+        (Tab::Contracts, "Договоры", paths::ACCESS_CONTRACTS),
+    ];
+    html! {
+        div .tabs .modal-tabs role="tablist" {
+            @for (t, label, href) in items {
+                button .tab .active[t == active] type="button" role="tab" aria-selected=(if t == active { "true" } else { "false" })
+                    hx-get=(href) hx-target="#access-body" hx-swap="outerHTML" { (label) }
+            }
+        }
+    }
+}
+
+pub fn modal_with(body: Markup) -> Markup {
+    modal("access-modal", "Устройства и доступ", body)
+}
+
+/// OS and browser from a user agent, e.g. ("Windows 10", "Chrome 110.0.0.0").
+pub fn describe(ua: &str) -> (String, String) {
+    let unknown = || ("Неизвестное устройство".to_owned(), String::new());
+    let Some(r) = woothee::parser::Parser::new().parse(ua) else {
+        return unknown();
+    };
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    let os = if known(r.os) {
+        if known(&r.os_version) && !r.os.starts_with("Windows") {
+            format!("{} {}", r.os, r.os_version)
+        } else {
+            r.os.to_owned()
+        }
+    } else {
+        "Неизвестная система".to_owned()
+    };
+    let browser = if known(r.name) {
+        if known(r.version) {
+            format!("{} {}", r.name, r.version)
+        } else {
+            r.name.to_owned()
+        }
+    } else {
+        String::new()
+    };
+    if !known(r.os) && browser.is_empty() {
+        return unknown();
+    }
+    (os, browser)
+}
+
+pub fn devices_panel(st: &AppState, devices: &[Device], current: i64) -> Markup {
+    let others = devices.iter().filter(|d| d.session_id != current).count();
+    html! {
+        div #access-body .access-body {
+            (tabs(Tab::Devices))
+            p .muted .lead { "Устройства, авторизованные под Вашей учетной записью. Если среди них есть неизвестные, рекомендуем сбросить авторизацию и сменить пароли от договоров" }
+            ul .device-cards {
+                @for d in devices {
+                    @let (os, browser) = describe(&d.user_agent);
+                    li .device-card .current[d.session_id == current] {
+                        div .dev-main {
+                            strong .dev-os { (os) }
+                            @if !browser.is_empty() { span .dev-browser { (browser) } }
+                            span .dev-meta { "Активность: " (time::datetime(d.last_seen_at, &st.tz)) }
+                            @if !d.ip.is_empty() { span .dev-meta { "IP: " (d.ip) } }
+                        }
+                        @if d.session_id == current { span .badge .ok { "Текущее устройство" } }
+                    }
+                }
+            }
+            div .reset-box {
+                button .btn .btn-secondary .danger-btn type="button" hx-post=(paths::ACCESS_RESET)
+                    hx-target="#access-body" hx-swap="outerHTML" disabled[others == 0] { "Сбросить все устройства" }
+                p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
+            }
+        }
+    }
+}
+
+/// How another holder is shown: a masked phone, or a masked contract number.
+pub fn holder_label(h: &Holder) -> String {
+    if let Some(p) = &h.phone {
+        return mask_phone(p);
+    }
+    match &h.contract_number {
+        Some(n) if n.chars().count() > 6 => {
+            let chars: Vec<char> = n.chars().collect();
+            let head: String = chars[..4].iter().collect();
+            let tail: String = chars[chars.len() - 2..].iter().collect();
+            format!("Договор {head}{}{tail}", "*".repeat(chars.len() - 6))
+        }
+        _ => "Другой аккаунт".to_owned(),
+    }
+}
+
+pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
+    html! {
+        div #access-body .access-body {
+            (tabs(Tab::Contracts))
+            p .muted .lead { "Здесь отображается, у каких аккаунтов добавлены Ваши договоры. Если среди пользователей есть неизвестные лица, рекомендуем удалить доступ и изменить пароль от договора" }
+            @for (k, holders) in rows {
+                section .access-contract #(format!("access-{}", k.id)) {
+                    div .ac-head {
+                        strong { (k.number) }
+                        span .muted { (k.address) }
+                    }
+                    @if holders.is_empty() {
+                        p .muted .small { "Другие аккаунты этот договор не добавляли" }
+                    } @else {
+                        ul .holder-list {
+                            @for h in holders {
+                                @let label = holder_label(h);
+                                li {
+                                    span .holder { (label) }
+                                    button .link-btn .danger type="button" hx-post=(paths::access_revoke(k.id, h.account_id))
+                                        hx-target="#access-body" hx-swap="outerHTML"
+                                        hx-confirm=(format!("Удалить доступ {label} к договору {}?", k.number))
+                                        aria-label=(format!("Удалить доступ {label} к договору {}", k.number)) { "Удалить доступ" }
+                                }
+                            }
+                        }
+                    }
+                    div .pw-slot #(format!("pw-{}", k.id)) { (password_button(k.id)) }
+                }
+            }
+        }
+    }
+}
+
+pub fn password_button(id: i64) -> Markup {
+    html! {
+        button .link-btn type="button" hx-get=(paths::contract_password(id)) hx-target=(format!("#pw-{id}"))
+            hx-swap="innerHTML" { "Изменить пароль договора" }
+    }
+}
+
+#[derive(Default)]
+pub struct PasswordErrors<'a> {
+    pub current: Option<&'a str>,
+    pub new: Option<&'a str>,
+    pub repeat: Option<&'a str>,
+}
+
+pub fn password_form(id: i64, number: &str, e: &PasswordErrors) -> Markup {
+    html! {
+        form .form .pw-form hx-post=(paths::contract_password(id)) hx-target="this" hx-swap="outerHTML"
+            hx-disabled-elt="find button[type=submit]" {
+            p .small .muted { "Новый пароль договора " (number) ". Все другие аккаунты потеряют доступ к договору." }
+            (field(&Field { name: "current", label: "Текущий пароль", kind: "password", value: "",
+                autocomplete: "current-password", error: e.current, required: true }))
+            (field(&Field { name: "new", label: "Новый пароль", kind: "password", value: "",
+                autocomplete: "new-password", error: e.new, required: true }))
+            (field(&Field { name: "repeat", label: "Повторите новый пароль", kind: "password", value: "",
+                autocomplete: "new-password", error: e.repeat, required: true }))
+            div .note-actions {
+                button .btn .btn-primary type="submit" { "Сохранить пароль" }
+                button .btn .btn-secondary type="button" hx-get=(paths::ACCESS_CONTRACTS)
+                    hx-target="#access-body" hx-swap="outerHTML" { "Отмена" }
+            }
+        }
+    }
+}

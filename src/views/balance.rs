@@ -1,0 +1,155 @@
+//! «Баланс и оплата»: the balance block, the «Оплата услуг» modal and the «Автоплатеж» modal.
+use maud::{html, Markup};
+
+use super::components::{field, modal, Field};
+use crate::{
+    db::{autopay::Autopay, contracts::ContractSummary},
+    domain::{money, payment::FormErrors, payment::CONSENT_TEXT},
+    state::AppState,
+    web::paths,
+};
+
+/// The balance block. `oob` renders it for an out-of-band swap after a change.
+pub fn card(st: &AppState, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    let on = ap.filter(|a| a.enabled);
+    html! {
+        section .card .balance #balance hx-swap-oob=[oob.then_some("true")] {
+            div .balance-head {
+                h2 { "Баланс" }
+                button .link-light type="button" hx-get=(paths::HISTORY) hx-target="#modal" { "История баланса" }
+            }
+            p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
+            p .recommended {
+                "Рекомендуемая сумма к оплате: "
+                strong { (money::format(k.recommended_kop, sym)) }
+            }
+            div .balance-actions {
+                button .btn .btn-light type="button" hx-get=(paths::PAYMENT) hx-target="#modal" { "Пополнить" }
+                button .btn .btn-outline-light type="button" hx-get=(paths::AUTOPAY) hx-target="#modal" { "Автоплатеж" }
+            }
+            @if let Some(a) = on {
+                div .autopay-on {
+                    span { "Автоплатеж подключен" @if let Some(m) = &a.card_mask { ": " strong { (m) } } }
+                    button .link-light type="button" hx-post=(paths::AUTOPAY_OFF) hx-swap="none"
+                        hx-confirm="Отключить автоплатеж?" { "Отключить" }
+                }
+            }
+            @if let Some(n) = ap.and_then(|a| a.notice.as_ref()) {
+                p .autopay-notice role="status" { (n) }
+            }
+        }
+    }
+}
+
+/// The payment form's values and messages.
+pub struct PayForm<'a> {
+    /// Where the form posts (the subscriber's or the express route).
+    pub action: &'a str,
+    pub amount: &'a str,
+    pub email: &'a str,
+    pub consent: bool,
+    /// Idempotency key of this form (hidden): a double submit finds the same payment.
+    pub key: &'a str,
+    /// Express payment: the signed contract token.
+    pub token: Option<&'a str>,
+    pub errors: &'a FormErrors,
+    /// A message about the whole form (provider down, …).
+    pub error: Option<&'a str>,
+}
+
+pub fn cancel_button() -> Markup {
+    html! { button .btn .btn-secondary type="button" data-close-modal { "Отменить" } }
+}
+
+pub fn consent_box(checked: bool, error: Option<&str>) -> Markup {
+    html! {
+        div .check-field .has-error[error.is_some()] {
+            label .check {
+                input type="checkbox" name="consent" value="1" checked[checked]
+                    aria-invalid=[error.map(|_| "true")];
+                span { (CONSENT_TEXT) }
+            }
+            @if let Some(e) = error { p .field-error { (e) } }
+        }
+    }
+}
+
+pub fn pay_form(f: &PayForm) -> Markup {
+    html! {
+        form #pay-form .form method="post" action=(f.action) hx-post=(f.action) hx-target="this"
+            hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" novalidate {
+            input type="hidden" name="key" value=(f.key);
+            @if let Some(t) = f.token { input type="hidden" name="t" value=(t); }
+            (field(&Field { name: "amount", label: "Сумма", kind: "text", value: f.amount,
+                autocomplete: "off", error: f.errors.amount.as_deref(), required: true }))
+            (field(&Field { name: "email", label: "Получить чек по электронной почте", kind: "email",
+                value: f.email, autocomplete: "email", error: f.errors.email.as_deref(), required: true }))
+            (consent_box(f.consent, f.errors.consent.as_deref()))
+            @if let Some(e) = f.error { p .form-error role="alert" { (e) } }
+            div .modal-actions {
+                (cancel_button())
+                button .btn .btn-primary type="submit" { "Продолжить" }
+            }
+        }
+    }
+}
+
+pub fn pay_modal(f: &PayForm) -> Markup {
+    modal("pay-modal", "Оплата услуг", pay_form(f))
+}
+
+pub struct AutopayForm<'a> {
+    pub amount: &'a str,
+    pub email: &'a str,
+    pub key: &'a str,
+    pub errors: &'a FormErrors,
+    pub error: Option<&'a str>,
+}
+
+pub fn autopay_form(st: &AppState, f: &AutopayForm) -> Markup {
+    let terms = st.cfg.payments.autopay_terms_url.as_deref();
+    html! {
+        form #autopay-form .form method="post" action=(paths::AUTOPAY) hx-post=(paths::AUTOPAY)
+            hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" novalidate {
+            p .lead { "Автоплатеж - бесплатный сервис, благодаря которому всегда можно быть уверенным, что услуги будут работать" }
+            p { "В момент окончания услуги, при нехватке средств на счете для ее продления, оплата пройдет автоматически" }
+            input type="hidden" name="key" value=(f.key);
+            (field(&Field { name: "amount", label: "Сумма", kind: "text", value: f.amount,
+                autocomplete: "off", error: f.errors.amount.as_deref(), required: true }))
+            p .hint { "*Сумма, которая спишется при подключении автоплатежа" br; "В дальнейшем, будет списываться необходимая сумма" }
+            (field(&Field { name: "email", label: "Получить чек по электронной почте", kind: "email",
+                value: f.email, autocomplete: "email", error: f.errors.email.as_deref(), required: true }))
+            p .hint {
+                "Нажимая \"Подключить\" вы соглашаетесь с "
+                @if let Some(u) = terms { a href=(u) target="_blank" rel="noopener" { "условиями" } }
+                @else { "условиями" }
+            }
+            @if let Some(e) = f.error { p .form-error role="alert" { (e) } }
+            div .modal-actions {
+                (cancel_button())
+                button .btn .btn-primary type="submit" { "Подключить" }
+            }
+        }
+    }
+}
+
+pub fn autopay_modal(st: &AppState, ap: Option<&Autopay>, f: &AutopayForm) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    let body = match ap.filter(|a| a.enabled) {
+        Some(a) => html! {
+            div .autopay-status {
+                p .badge .ok { "Автоплатеж подключен" }
+                p { "Карта: " strong { (a.card_mask.as_deref().unwrap_or("сохранена")) } }
+                p .muted { "При окончании услуги и нехватке средств на счете необходимая сумма спишется автоматически. Сумма при подключении: " (money::format(a.amount_kop, sym)) "." }
+                @if let Some(e) = &a.email { p .muted { "Чеки приходят на " (e) } }
+            }
+            div .modal-actions {
+                (cancel_button())
+                button .btn .btn-danger type="button" hx-post=(paths::AUTOPAY_OFF) hx-swap="none" { "Отключить" }
+            }
+        },
+        None => autopay_form(st, f),
+    };
+    modal("autopay-modal", "Автоплатеж", body)
+}

@@ -1,0 +1,72 @@
+//! «История баланса»: months newest first, older months on demand.
+use maud::{html, Markup};
+
+use super::components::modal;
+use crate::{
+    db::ledger::Month,
+    domain::{money, time},
+    state::AppState,
+    web::paths,
+};
+
+pub fn month(st: &AppState, m: &Month) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    html! {
+        section .history-month {
+            h3 { (time::month_heading(m.year, m.month)) }
+            ul .history-rows {
+                @for e in &m.entries {
+                    li .history-row {
+                        span .h-desc { (e.description) }
+                        span .h-amount .plus[e.amount_kop > 0] .minus[e.amount_kop < 0] {
+                            (money::format_signed(e.amount_kop, sym))
+                        }
+                        span .h-date { (time::date(e.occurred_at, &st.tz)) }
+                    }
+                }
+                li .history-row .opening {
+                    span .h-desc { "На начало месяца" }
+                    span .h-amount { (money::format(m.opening_kop, sym)) }
+                    span .h-date {}
+                }
+            }
+        }
+    }
+}
+
+/// Loads the previous month when scrolled into view or clicked.
+pub fn more(older: Option<i64>) -> Markup {
+    html! {
+        @if let Some(before) = older {
+            div .history-more {
+                button .btn .btn-secondary type="button"
+                    hx-get=(format!("{}?before={before}", paths::HISTORY_MORE))
+                    hx-target="closest .history-more" hx-swap="outerHTML"
+                    hx-trigger="click, intersect once" { "Показать ещё" }
+            }
+        }
+    }
+}
+
+/// One month and the loader for the one before it (the `more` response).
+pub fn page(st: &AppState, m: Option<&Month>) -> Markup {
+    html! {
+        @if let Some(m) = m {
+            (month(st, m))
+            (more(m.older))
+        }
+    }
+}
+
+pub fn history_modal(st: &AppState, months: &[Month]) -> Markup {
+    let body = html! {
+        div .history {
+            @if months.is_empty() {
+                p .muted { "Операций по договору пока не было." }
+            }
+            @for m in months { (month(st, m)) }
+            @if let Some(last) = months.last() { (more(last.older)) }
+        }
+    };
+    modal("history-modal", "История баланса", body)
+}

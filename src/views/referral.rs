@@ -1,0 +1,149 @@
+//! Referral programme section of the balance block and its modals.
+use maud::{html, Markup, PreEscaped};
+
+use super::components::modal;
+use crate::{
+    db::referral::{Accrual, Invitation},
+    domain::{application::roubles_words, money, time},
+    state::AppState,
+    web::paths,
+};
+
+pub struct ReferralCard<'a> {
+    pub earned_kop: i64,
+    pub link: &'a str,
+    pub qr_svg: &'a str,
+}
+
+/// The placeholder the main page renders after the balance card; htmx loads the section.
+pub fn placeholder(st: &AppState) -> Markup {
+    html! {
+        @if st.cfg.referral.enabled {
+            section #referral .card .referral hx-get=(paths::REFERRAL) hx-trigger="load" hx-swap="outerHTML" {
+                h2 { "Приглашайте клиентов" }
+                div .skeleton .skeleton-line {}
+                div .skeleton .skeleton-block {}
+            }
+        }
+    }
+}
+
+fn pitch(st: &AppState) -> String {
+    match &st.cfg.referral.pitch {
+        Some(p) => p.clone(),
+        None => format!(
+            "Приглашайте клиентов в {} и зарабатывайте на этом. Деньги перечисляем на Ваш расчетный счет по окончании месяца",
+            st.cfg.branding.name
+        ),
+    }
+}
+
+pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
+    html! {
+        section #referral .card .referral {
+            h2 { "Приглашайте клиентов" }
+            div .referral-main {
+            p .referral-earned {
+                span .muted { "Вы заработали" }
+                strong .referral-amount { (roubles_words(r.earned_kop)) }
+            }
+            p .referral-pitch { (pitch(st)) }
+            details .howto {
+                summary { "Как это работает?" }
+                ol {
+                    li { "Отправьте персональную ссылку или QR-код знакомому предпринимателю." }
+                    li { "Он оставляет заявку на подключение по ссылке — мы видим, что его пригласили Вы." }
+                    li { "После подключения бонус начисляется Вам, а деньги приходят на расчетный счет по окончании месяца." }
+                }
+            }
+            }
+            div .referral-side {
+            div .referral-link {
+                label for="referral-url" { "Персональная ссылка" }
+                div .copy-row {
+                    input #referral-url type="text" readonly value=(r.link);
+                    button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" { "Скопировать" }
+                }
+                p .copy-status .muted role="status" aria-live="polite" {}
+            }
+            figure .referral-qr {
+                (PreEscaped(r.qr_svg))
+                figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
+            }
+            nav .referral-more aria-label="Реферальная программа" {
+                button .link-btn type="button" hx-get=(paths::REFERRAL_INVITATIONS) hx-target="#modal" { "Мои приглашения" }
+                button .link-btn type="button" hx-get=(paths::REFERRAL_HISTORY) hx-target="#modal" { "История" }
+                button .link-btn type="button" hx-get=(paths::REFERRAL_TERMS) hx-target="#modal" { "Подробнее об акции" }
+            }
+            }
+        }
+    }
+}
+
+fn status_badge(status: &str) -> Markup {
+    let (class, text) = match status {
+        "new" => ("warn", "Заявка принята"),
+        "in_progress" => ("warn", "Подключается"),
+        "done" => ("ok", "Подключен"),
+        _ => ("err", "Не подключен"),
+    };
+    html! { span .badge .(class) { (text) } }
+}
+
+pub fn invitations(st: &AppState, list: &[Invitation]) -> Markup {
+    let body = html! {
+        @if list.is_empty() {
+            p .muted { "Пока никто не оставил заявку по Вашей ссылке. Поделитесь ею — это займет минуту." }
+        } @else {
+            ul .rows role="list" {
+                @for i in list {
+                    li .row {
+                        div .row-main {
+                            span .row-title { (i.name) }
+                            span .row-sub .muted { "Заявка от " (time::date(i.created_at, &st.tz)) }
+                        }
+                        (status_badge(&i.status))
+                    }
+                }
+            }
+        }
+    };
+    modal("referral-invitations", "Мои приглашения", body)
+}
+
+pub fn history(st: &AppState, list: &[Accrual]) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    let body = html! {
+        @if list.is_empty() {
+            p .muted { "Начислений пока нет." }
+        } @else {
+            ul .rows role="list" {
+                @for a in list {
+                    li .row {
+                        div .row-main {
+                            span .row-title { (a.description) }
+                            span .row-sub .muted { (time::date(a.created_at, &st.tz)) }
+                        }
+                        span .amount .plus[a.amount_kop > 0] { (money::format_signed(a.amount_kop, sym)) }
+                    }
+                }
+            }
+        }
+    };
+    modal("referral-history", "История", body)
+}
+
+pub fn terms(st: &AppState) -> Markup {
+    let r = &st.cfg.referral;
+    let body = html! {
+        div .terms {
+            @for para in r.terms_text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+                p { (para.trim()) }
+            }
+            @if let Some(u) = &r.terms_url {
+                p { a href=(u) target="_blank" rel="noopener" { "Полные условия акции" } }
+            }
+        }
+    };
+    modal("referral-terms", "Подробнее об акции", body)
+}

@@ -1,0 +1,102 @@
+//! «Истории»: the strip on the main page and a story opened full size.
+use maud::{html, Markup};
+
+use crate::{db::stories::Story, web::assets::asset_url, web::paths};
+
+fn image_url(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        asset_url(path)
+    }
+}
+
+fn story_url(id: i64) -> String {
+    format!("{}/{id}", paths::STORIES)
+}
+
+/// The placeholder the main page renders; htmx loads the account's strip into it.
+pub fn placeholder() -> Markup {
+    html! {
+        section #stories .stories aria-label="Истории" hx-get=(paths::STORIES) hx-trigger="load" hx-swap="outerHTML" {
+            h2 .section-title { "Истории" }
+            div .stories-strip .loading aria-hidden="true" {
+                @for _ in 0..4 { div .story-card .skeleton {} }
+            }
+        }
+    }
+}
+
+/// The strip, in the account's order. `oob` re-renders it out of band after a view.
+pub fn strip(stories: &[Story], oob: bool) -> Markup {
+    html! {
+        @if stories.is_empty() {
+            section #stories hx-swap-oob=[oob.then_some("true")] {}
+        } @else {
+            section #stories .stories aria-label="Истории" hx-swap-oob=[oob.then_some("true")] {
+                h2 .section-title { "Истории" }
+                ul .stories-strip role="list" {
+                    @for s in stories {
+                        li {
+                            button .story-card .viewed[s.viewed] type="button" data-story-id=(s.id)
+                                hx-get=(story_url(s.id)) hx-target="#modal"
+                                aria-label=(format!("История: {}", s.title)) {
+                                img src=(image_url(&s.image_path)) alt="" loading="lazy" width="150" height="200";
+                                span .story-caption { (s.title) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where an opened story stands in the sequence being watched.
+pub struct Nav<'a> {
+    pub pos: usize,
+    pub prev: Option<i64>,
+    pub next: Option<i64>,
+    pub seq: &'a [i64],
+}
+
+/// A story full size, with its neighbours for «‹» / «›», arrow keys and swipes (assets/app.js).
+pub fn modal(s: &Story, nav: &Nav) -> Markup {
+    let title_id = "story-title";
+    let seq = nav
+        .seq
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
+    let url = |id: i64| format!("{}?seq={seq}", story_url(id));
+    let (pos, total) = (nav.pos, nav.seq.len());
+    html! {
+        dialog .modal .story-modal #story data-modal data-story aria-labelledby=(title_id) {
+            div .story-progress aria-hidden="true" {
+                @for i in 0..total { span .done[i < pos] .current[i == pos] {} }
+            }
+            header .modal-head {
+                h2 id=(title_id) { (s.title) }
+                form method="dialog" {
+                    button .modal-close type="submit" aria-label="Закрыть" { "×" }
+                }
+            }
+            div .story-view {
+                img .story-image src=(image_url(&s.image_path)) alt="" width="600" height="800";
+                @if let Some(p) = nav.prev {
+                    button .story-nav .prev type="button" data-story-prev hx-get=(url(p)) hx-target="#modal"
+                        aria-label="Предыдущая история" { "‹" }
+                }
+                @if let Some(n) = nav.next {
+                    button .story-nav .next type="button" data-story-next hx-get=(url(n)) hx-target="#modal"
+                        aria-label="Следующая история" { "›" }
+                }
+            }
+            div .modal-body .story-text {
+                @for para in s.body.split("\n\n") { p { (para) } }
+                p .story-count .muted { (pos + 1) " из " (total) }
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! «Устройства и доступ»: sessions of the account, «Сбросить все устройства», other
+//! accounts holding my contracts with «Удалить доступ», and changing a contract's password.
+use maud::{html, Markup};
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{CsrfToken, Data, Form, Html, Path},
+    IntoResponse, Request, Response,
+};
+use serde::Deserialize;
+
+use crate::{
+    auth::{guard::CurrentAccount, session::client_ip},
+    db::account_links::{self, Holder, Linked},
+    error::AppError,
+    state::SharedState,
+    views::{
+        access::{self as view, PasswordErrors},
+        components::toast_oob,
+        contracts::standalone,
+    },
+    web::htmx,
+};
+
+fn html(m: Markup) -> Response {
+    Html(m.into_string()).into_response()
+}
+
+async fn devices_panel(st: &SharedState, acc: &CurrentAccount) -> Result<Markup, AppError> {
+    let aid = acc.account_id;
+    let list = st
+        .db
+        .run(move |c| Ok(account_links::devices(c, aid)?))
+        .await?;
+    Ok(view::devices_panel(st, &list, acc.session_id))
+}
+
+type Held = Vec<(Linked, Vec<Holder>)>;
+
+async fn contracts_panel(st: &SharedState, account_id: i64) -> Result<Markup, AppError> {
+    let rows: Held = st
+        .db
+        .run(move |c| {
+            let mut out = Vec::new();
+            for l in account_links::list(c, account_id)? {
+                let h = account_links::holders(c, account_id, l.id)?;
+                out.push((l, h));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(view::contracts_panel(&rows))
+}
+
+/// The panel alone when a tab is switched inside the modal, else the modal or a full page.
+fn wrap(req: &Request, st: &SharedState, csrf: &str, panel: Markup) -> Response {
+    if req.header("hx-target") == Some("access-body") {
+        html(panel)
+    } else if htmx::is_htmx(req) {
+        html(view::modal_with(panel))
+    } else {
+        html(standalone(st, csrf, "Устройства и доступ", panel))
+    }
+}
+
+/// GET /access — tab «Устройства».
+#[handler]
+pub async fn devices(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    acc: CurrentAccount,
+) -> poem::Result<Response> {
+    let panel = devices_panel(st, &acc).await?;
+    Ok(wrap(req, st, &csrf.0, panel))
+}
+
+/// GET /access/contracts — tab «Договоры».
+#[handler]
+pub async fn contracts(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    acc: CurrentAccount,
+) -> poem::Result<Response> {
+    let panel = contracts_panel(st, acc.account_id).await?;
+    Ok(wrap(req, st, &csrf.0, panel))
+}
+
+/// POST /access/reset — ends every other session of the account.
+#[handler]
+pub async fn reset(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::Result<Response> {
+    let (aid, keep) = (acc.account_id, acc.session_id);
+    let ended = st
+        .db
+        .run(move |c| Ok(account_links::end_other_sessions(c, aid, keep)?))
+        .await?;
+    let n = ended.len();
+    tracing::info!(account_id = aid, sessions = n, "devices reset");
+    st.sessions_ended(ended);
+    let panel = devices_panel(st, &acc).await?;
+    let text = if n == 0 {
+        "Других устройств нет".to_owned()
+    } else {
+        format!("Авторизация сброшена на других устройствах: {n}")
+    };
+    Ok(html(html! { (panel) (toast_oob("ok", &text)) }))
+}
+
+/// POST /access/:contract/:account/revoke — «Удалить доступ».
+#[handler]
+pub async fn revoke(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path((contract_id, target)): Path<(i64, i64)>,
+) -> poem::Result<Response> {
+    let aid = acc.account_id;
+    let ended = st
+        .db
+        .run(move |c| Ok(account_links::revoke(c, aid, contract_id, target)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tracing::info!(
+        account_id = aid,
+        contract_id,
+        target,
+        sessions = ended.len(),
+        "access removed"
+    );
+    st.sessions_ended(ended);
+    let panel = contracts_panel(st, aid).await?;
+    Ok(html(
+        html! { (panel) (toast_oob("ok", "Доступ к договору удалён")) },
+    ))
+}
+
+/// GET /contracts/:id/password — the small password form.
+#[handler]
+pub async fn password_form(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    let aid = acc.account_id;
+    let l = st
+        .db
+        .run(move |c| Ok(account_links::get(c, aid, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(html(view::password_form(
+        id,
+        &l.number,
+        &PasswordErrors::default(),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordInput {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+/// POST /contracts/:id/password — checks the current password (throttled like login),
+/// stores the new one, removes every other account's access and ends their sessions.
+#[handler]
+pub async fn password_save(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+    Form(input): Form<PasswordInput>,
+) -> poem::Result<Response> {
+    let aid = acc.account_id;
+    let (l, hash) = st
+        .db
+        .run(move |c| {
+            let Some(l) = account_links::get(c, aid, id)? else {
+                return Ok(None);
+            };
+            let hash: String = c
+                .prepare_cached("SELECT password_hash FROM contracts WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))?;
+            Ok(Some((l, hash)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = |status: StatusCode, e: &PasswordErrors| {
+        Html(view::password_form(id, &l.number, e).into_string())
+            .with_status(status)
+            .into_response()
+    };
+    let new_len = input.new.chars().count();
+    let e_new = if new_len < 8 {
+        Some("Не короче 8 символов")
+    } else if new_len > 128 {
+        Some("Не длиннее 128 символов")
+    } else if input.new == input.current {
+        Some("Новый пароль совпадает с текущим")
+    } else {
+        None
+    };
+    let e_repeat = (e_new.is_none() && input.repeat != input.new).then_some("Пароли не совпадают");
+    let e_current = input.current.is_empty().then_some("Введите текущий пароль");
+    if e_new.is_some() || e_repeat.is_some() || e_current.is_some() {
+        let e = PasswordErrors {
+            current: e_current,
+            new: e_new,
+            repeat: e_repeat,
+        };
+        return Ok(form(StatusCode::UNPROCESSABLE_ENTITY, &e));
+    }
+    let ip = client_ip(req, &st.cfg);
+    let throttled = st
+        .limits
+        .check_ip(&st.limits.login_ip, ip)
+        .and_then(|_| st.limits.check_key(&st.limits.login_contract, &l.number));
+    if let Err(wait) = throttled {
+        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
+        let e = PasswordErrors {
+            current: Some(&msg),
+            ..Default::default()
+        };
+        return Ok(form(StatusCode::TOO_MANY_REQUESTS, &e));
+    }
+    let current: String = input.current.chars().take(256).collect();
+    if !st.passwords.verify(Some(hash), current).await? {
+        let e = PasswordErrors {
+            current: Some("Неверный пароль"),
+            ..Default::default()
+        };
+        return Ok(form(StatusCode::UNPROCESSABLE_ENTITY, &e));
+    }
+    let new_hash = st.passwords.hash(input.new).await?;
+    let now = st.clock.now();
+    let ended = st
+        .db
+        .run(move |c| Ok(account_links::change_password(c, aid, id, &new_hash, now)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tracing::info!(
+        account_id = aid,
+        contract_id = id,
+        sessions = ended.len(),
+        "contract password changed"
+    );
+    st.sessions_ended(ended);
+    let panel = contracts_panel(st, aid).await?;
+    Ok(Html(
+        html! {
+            (panel)
+            (toast_oob("ok", &format!("Пароль договора {} изменён. Доступ других аккаунтов удалён.", l.number)))
+        }
+        .into_string(),
+    )
+    .with_header("hx-retarget", "#access-body")
+    .with_header("hx-reswap", "outerHTML")
+    .into_response())
+}

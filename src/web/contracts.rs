@@ -1,0 +1,347 @@
+//! «Список договоров»: list and search, switch, notes, remove, «Добавление договора».
+//! Every handler takes `CurrentAccount` and checks the account↔contract link itself in SQL;
+//! a contract id from the URL is never trusted.
+use maud::html;
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{CsrfToken, Data, Form, Html, Path, Query},
+    IntoResponse, Request, Response,
+};
+use serde::Deserialize;
+
+use crate::{
+    auth::{guard::CurrentAccount, session::client_ip},
+    db::{
+        account_links::{self, Linked, Removed},
+        contracts,
+    },
+    error::AppError,
+    state::SharedState,
+    views::{
+        components::toast_oob,
+        contracts::{self as view, AddForm, NOTE_MAX},
+    },
+    web::{htmx, login::GENERIC_ERROR, paths},
+};
+
+async fn load(st: &SharedState, account_id: i64) -> Result<Vec<Linked>, AppError> {
+    st.db
+        .run(move |c| Ok(account_links::list(c, account_id)?))
+        .await
+}
+
+async fn load_one(st: &SharedState, account_id: i64, id: i64) -> Result<Linked, AppError> {
+    st.db
+        .run(move |c| Ok(account_links::get(c, account_id, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn html(m: maud::Markup) -> Response {
+    Html(m.into_string()).into_response()
+}
+
+/// GET /contracts — the list as a modal (htmx) or as a page of its own.
+#[handler]
+pub async fn list(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    acc: CurrentAccount,
+) -> poem::Result<Response> {
+    let rows = load(st, acc.account_id).await?;
+    if htmx::is_htmx(req) {
+        return Ok(html(view::list_modal(&rows)));
+    }
+    Ok(html(view::standalone(
+        st,
+        &csrf.0,
+        "Список договоров",
+        view::list_body(&rows),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// GET /contracts/search?q= — «Поиск по номеру и адресу», as you type.
+#[handler]
+pub async fn search(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Query(q): Query<SearchQuery>,
+) -> poem::Result<Response> {
+    let q: String = q.q.chars().take(100).collect();
+    let rows = account_links::search(load(st, acc.account_id).await?, &q);
+    Ok(html(view::contract_list(&rows, &q)))
+}
+
+/// GET /contracts/:id — one row (cancels note editing).
+#[handler]
+pub async fn row(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    Ok(html(view::row(&load_one(st, acc.account_id, id).await?)))
+}
+
+/// GET /contracts/:id/note — the row with its note in an input.
+#[handler]
+pub async fn note_form(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    let l = load_one(st, acc.account_id, id).await?;
+    Ok(html(view::note_form(&l, &l.note, None)))
+}
+
+#[derive(Deserialize)]
+pub struct NoteInput {
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /contracts/:id/note — saves the note (plain text, shown escaped).
+#[handler]
+pub async fn note_save(
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+    Form(input): Form<NoteInput>,
+) -> poem::Result<Response> {
+    let l = load_one(st, acc.account_id, id).await?;
+    let note = input.note.trim().to_owned();
+    let error = if note.chars().count() > NOTE_MAX {
+        Some(format!("Не длиннее {NOTE_MAX} символов"))
+    } else if note.chars().any(char::is_control) {
+        Some("Заметка не может содержать служебные символы".to_owned())
+    } else {
+        None
+    };
+    if let Some(e) = error {
+        return Ok(
+            Html(view::note_form(&l, &input.note, Some(&e)).into_string())
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response(),
+        );
+    }
+    let aid = acc.account_id;
+    let n = note.clone();
+    let saved = st
+        .db
+        .run(move |c| Ok(account_links::set_note(c, aid, id, &n)?))
+        .await?;
+    if !saved {
+        return Err(AppError::NotFound.into());
+    }
+    let l = Linked { note, ..l };
+    Ok(html(html! {
+        (view::row(&l))
+        (toast_oob("ok", "Заметка сохранена"))
+    }))
+}
+
+/// POST /contracts/:id/switch — makes it current; the whole page then shows it.
+#[handler]
+pub async fn switch(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    let aid = acc.account_id;
+    let ok = st
+        .db
+        .run(move |c| Ok(account_links::switch(c, aid, id)?))
+        .await?;
+    if !ok {
+        return Err(AppError::NotFound.into());
+    }
+    tracing::info!(account_id = aid, contract_id = id, "contract switched");
+    Ok(htmx::redirect(req, paths::HOME))
+}
+
+/// POST /contracts/:id/remove — unlinks an added contract (never the account's own).
+#[handler]
+pub async fn remove(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    acc: CurrentAccount,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    let aid = acc.account_id;
+    let r = st
+        .db
+        .run(move |c| Ok(account_links::remove(c, aid, id)?))
+        .await?;
+    match r {
+        Removed::NotLinked => Err(AppError::NotFound.into()),
+        Removed::Own => Err(AppError::BadRequest(
+            "Договор, с которым вы вошли, удалить из списка нельзя".into(),
+        )
+        .into()),
+        Removed::Done { was_current } => {
+            tracing::info!(
+                account_id = aid,
+                contract_id = id,
+                "contract removed from account"
+            );
+            if was_current {
+                return Ok(htmx::redirect(req, paths::HOME));
+            }
+            Ok(html(toast_oob("ok", "Договор удалён из списка")))
+        }
+    }
+}
+
+/// GET /contracts/add — «Добавление договора».
+#[handler]
+pub async fn add_form(csrf: &CsrfToken, _acc: CurrentAccount) -> Html<String> {
+    Html(
+        view::add_modal(
+            &csrf.0,
+            &AddForm {
+                segment: "business",
+                contract: "",
+                error: None,
+            },
+        )
+        .into_string(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AddInput {
+    #[serde(default)]
+    segment: String,
+    #[serde(default)]
+    contract: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// POST /contracts/add — checks the contract's password with the login throttling, links it.
+#[handler]
+pub async fn add_submit(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    acc: CurrentAccount,
+    Form(input): Form<AddInput>,
+) -> poem::Result<Response> {
+    let typed: String = input.contract.trim().chars().take(40).collect();
+    let segment = if input.segment == "home" {
+        "home"
+    } else {
+        "business"
+    };
+    let fail = |status: StatusCode, msg: &str| {
+        let f = AddForm {
+            segment,
+            contract: &typed,
+            error: Some(msg),
+        };
+        Html(view::add_form(&csrf.0, &f).into_string())
+            .with_status(status)
+            .into_response()
+    };
+    let ip = client_ip(req, &st.cfg);
+    if let Err(wait) = st.limits.check_ip(&st.limits.login_ip, ip) {
+        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
+        return Ok(fail(StatusCode::TOO_MANY_REQUESTS, &msg));
+    }
+    if typed.is_empty() || input.password.is_empty() {
+        return Ok(fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Введите номер договора и пароль",
+        ));
+    }
+    let number = contracts::normalize_number(&typed);
+    let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
+    if let Err(wait) = st.limits.check_key(&st.limits.login_contract, &key) {
+        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
+        return Ok(fail(StatusCode::TOO_MANY_REQUESTS, &msg));
+    }
+    let aid = acc.account_id;
+    let found = match number {
+        Some(n) => {
+            st.db
+                .run(move |c| {
+                    let Some((id, seg, hash)) = account_links::lookup(c, &n)? else {
+                        return Ok(None);
+                    };
+                    let linked = crate::db::accounts::is_linked(c, aid, id)?;
+                    Ok(Some((id, seg, hash, linked)))
+                })
+                .await?
+        }
+        None => None,
+    };
+    if let Some((_, _, _, true)) = &found {
+        return Ok(fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Этот договор уже есть в вашем списке",
+        ));
+    }
+    let password: String = input.password.chars().take(256).collect();
+    let ok = st
+        .passwords
+        .verify(found.as_ref().map(|f| f.2.clone()), password)
+        .await?;
+    let Some((cid, seg, _, _)) = found.filter(|_| ok) else {
+        tracing::info!(%ip, account_id = aid, "add contract: wrong number or password");
+        return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY, GENERIC_ERROR));
+    };
+    if seg != segment {
+        let msg = if seg == "home" {
+            "Это договор для дома: выберите «Дом» и повторите"
+        } else {
+            "Это договор для бизнеса: выберите «Бизнес» и повторите"
+        };
+        return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY, msg));
+    }
+    let now = st.clock.now();
+    let (added, first, rows) = st
+        .db
+        .run(move |c| {
+            let first = crate::db::accounts::current_contract(c, aid)?.is_none();
+            let added = account_links::add(c, aid, cid, now)?;
+            Ok((added, first, account_links::list(c, aid)?))
+        })
+        .await?;
+    if !added {
+        return Ok(fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Этот договор уже есть в вашем списке",
+        ));
+    }
+    tracing::info!(
+        account_id = aid,
+        contract_id = cid,
+        "contract added to account"
+    );
+    if first {
+        return Ok(htmx::redirect(req, paths::HOME));
+    }
+    let number = rows
+        .iter()
+        .find(|l| l.id == cid)
+        .map(|l| l.number.clone())
+        .unwrap_or_default();
+    Ok(Html(
+        html! {
+            (view::list_modal(&rows))
+            (toast_oob("ok", &format!("Договор {number} добавлен")))
+        }
+        .into_string(),
+    )
+    .with_header("hx-retarget", "#modal")
+    .with_header("hx-reswap", "innerHTML")
+    .into_response())
+}

@@ -1,0 +1,292 @@
+//! «Экспресс-оплата»: find a contract by number without logging in, see only masked data and
+//! the recommended amount, and pay through the same flow as the subscriber's modal.
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{CsrfToken, Data, Form, Html, Query},
+    IntoResponse, Request, Response,
+};
+use rusqlite::OptionalExtension;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+use super::payments::{amount_input, form_reply, random_key, submit_payment, PayInput};
+use crate::{
+    auth::session::client_ip,
+    db::contracts,
+    state::SharedState,
+    views::{self, balance::PayForm, express::Found},
+    web::{htmx, paths},
+};
+
+/// Every lookup answers after the same time, found or not.
+const LOOKUP_TIME: Duration = Duration::from_millis(250);
+const TOKEN_TTL: i64 = 30 * 60;
+
+/// `г. Уфа, пр-т Октября, д. 4, офис 12` → `г. Уфа, пр-т Октября, …`: never the full address.
+pub fn mask_address(a: &str) -> String {
+    let parts: Vec<&str> = a
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let keep = match parts.len() {
+        0 => return "…".into(),
+        1 | 2 => 1,
+        n => (n - 2).min(3),
+    };
+    format!("{}, …", parts[..keep].join(", "))
+}
+
+/// `ИП Служебный для теста госсектора` → `ИП С******* д** т**** г*********`.
+pub fn mask_org(o: &str) -> String {
+    const FORMS: [&str; 8] = ["ИП", "ООО", "АО", "ПАО", "ЗАО", "ОАО", "НКО", "ГУП"];
+    o.split_whitespace()
+        .enumerate()
+        .map(|(i, w)| {
+            if i == 0 && FORMS.contains(&w) {
+                return w.to_owned();
+            }
+            let mut cs = w.chars();
+            let first = cs.next().map(String::from).unwrap_or_default();
+            let rest: String = cs
+                .map(|c| if c.is_alphanumeric() { '*' } else { c })
+                .collect();
+            first + &rest
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
+    let mut ipad = [0x36u8; 64];
+    let mut opad = [0x5cu8; 64];
+    for i in 0..32 {
+        ipad[i] ^= key[i];
+        opad[i] ^= key[i];
+    }
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+fn mac(key: &[u8; 32], cid: i64, exp: i64) -> String {
+    hex::encode(&hmac(key, format!("express:{cid}:{exp}").as_bytes())[..16])
+}
+
+/// A signed, expiring reference to the found contract (the page never holds its id in the clear
+/// without a signature, so the pay form cannot be pointed at another contract).
+pub fn sign(key: &[u8; 32], cid: i64, now: i64) -> String {
+    let exp = now + TOKEN_TTL;
+    format!("{cid}.{exp}.{}", mac(key, cid, exp))
+}
+
+pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
+    let mut it = token.splitn(3, '.');
+    let cid: i64 = it.next()?.parse().ok()?;
+    let exp: i64 = it.next()?.parse().ok()?;
+    let m = it.next()?;
+    let want = mac(key, cid, exp);
+    let same = m.len() == want.len()
+        && m.bytes()
+            .zip(want.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    (same && exp >= now).then_some(cid)
+}
+
+#[handler]
+pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
+    Html(views::express::page(st, &csrf.0, "business", "").into_string())
+}
+
+#[derive(Deserialize)]
+pub struct FindInput {
+    #[serde(default)]
+    segment: String,
+    #[serde(default)]
+    contract: String,
+}
+
+const NOT_FOUND: &str = "Договор не найден. Проверьте номер и тип договора (Дом / Бизнес).";
+
+#[handler]
+pub async fn find(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    Form(input): Form<FindInput>,
+) -> poem::Result<Response> {
+    let started = Instant::now();
+    let ip = client_ip(req, &st.cfg);
+    let limited = st
+        .limits
+        .check_ip(&st.money.express_ip, ip)
+        .err()
+        .or_else(|| {
+            st.money.express_global.check().err().map(|n| {
+                use governor::clock::{Clock, DefaultClock};
+                crate::auth::rate::RetryAfter(n.wait_time_from(DefaultClock::default().now()))
+            })
+        });
+    if let Some(wait) = limited {
+        tracing::warn!(%ip, "express lookup throttled");
+        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
+        return Ok(
+            Html(views::express::result(st, None, Some(&msg)).into_string())
+                .with_status(StatusCode::TOO_MANY_REQUESTS)
+                .into_response(),
+        );
+    }
+    let segment = if input.segment == "home" {
+        "home"
+    } else {
+        "business"
+    };
+    let number = contracts::normalize_number(&input.contract);
+    let found = match number {
+        Some(n) => {
+            st.db
+                .run(move |c| {
+                    Ok(c.prepare_cached(
+                        "SELECT c.id, c.address, COALESCE(o.name, ''), c.recommended_payment_kop
+                         FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
+                         WHERE c.number = ?1 AND c.segment = ?2 AND c.status <> 'closed'",
+                    )?
+                    .query_row([&n, segment], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })
+                    .optional()?)
+                })
+                .await?
+        }
+        None => None,
+    };
+    let markup = match found {
+        Some((cid, address, org, recommended)) => {
+            let token = sign(&st.csrf_key, cid, st.clock.now());
+            let (address, org) = (mask_address(&address), mask_org(&org));
+            views::express::result(
+                st,
+                Some(&Found {
+                    address: &address,
+                    org: &org,
+                    recommended_kop: recommended,
+                    token: &token,
+                }),
+                None,
+            )
+        }
+        None => views::express::result(st, None, Some(NOT_FOUND)),
+    };
+    if let Some(rest) = LOOKUP_TIME.checked_sub(started.elapsed()) {
+        tokio::time::sleep(rest).await;
+    }
+    Ok(Html(markup.into_string()).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    t: String,
+}
+
+const EXPIRED: &str = "Данные поиска устарели. Найдите договор заново.";
+
+#[handler]
+pub async fn pay_modal(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    Query(q): Query<TokenQuery>,
+) -> poem::Result<Response> {
+    if !htmx::is_htmx(req) {
+        return Ok(htmx::redirect(req, paths::EXPRESS));
+    }
+    let Some(cid) = verify(&st.csrf_key, &q.t, st.clock.now()) else {
+        return Err(crate::error::AppError::BadRequest(EXPIRED.into()).into());
+    };
+    let recommended = st
+        .db
+        .run(move |c| Ok(contracts::summary(c, cid)?.map(|k| k.recommended_kop)))
+        .await?
+        .unwrap_or(0);
+    let amount = amount_input(recommended);
+    let key = random_key();
+    let f = PayForm {
+        action: paths::EXPRESS_PAY,
+        amount: &amount,
+        email: "",
+        consent: false,
+        key: &key,
+        token: Some(&q.t),
+        errors: &Default::default(),
+        error: None,
+    };
+    Ok(Html(views::balance::pay_modal(&f).into_string()).into_response())
+}
+
+#[handler]
+pub async fn pay_submit(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    Form(input): Form<PayInput>,
+) -> Response {
+    let Some(cid) = verify(
+        &st.csrf_key,
+        input.t.as_deref().unwrap_or(""),
+        st.clock.now(),
+    ) else {
+        let f = PayForm {
+            action: paths::EXPRESS_PAY,
+            amount: &input.amount.chars().take(64).collect::<String>(),
+            email: &input.email.chars().take(64).collect::<String>(),
+            consent: input.consent.is_some(),
+            key: &random_key(),
+            token: None,
+            errors: &Default::default(),
+            error: Some(EXPIRED),
+        };
+        return form_reply(&f, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    submit_payment(req, st, &input, paths::EXPRESS_PAY, cid, None, "express").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_address_and_org() {
+        assert_eq!(
+            mask_address("г. Уфа, пр-т Октября, д. 4, офис 12"),
+            "г. Уфа, пр-т Октября, …"
+        );
+        assert_eq!(mask_address("Уфа"), "Уфа, …");
+        assert_eq!(
+            mask_org("ИП Служебный для теста госсектора"),
+            "ИП С******** д** т**** г*********"
+        );
+        assert_eq!(mask_org("ООО «Ромашка»"), "ООО «*******»");
+    }
+
+    #[test]
+    fn tokens_are_signed_and_expire() {
+        let k = [7u8; 32];
+        let t = sign(&k, 5, 1000);
+        assert_eq!(verify(&k, &t, 1000), Some(5));
+        assert_eq!(verify(&k, &t, 1000 + TOKEN_TTL + 1), None);
+        assert_eq!(verify(&k, &t.replacen('5', "6", 1), 1000), None);
+        assert_eq!(verify(&[8u8; 32], &t, 1000), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! «По телефону»: phone → one-time SMS code → logged in as the phone's account.
+use maud::Markup;
+use poem::{
+    handler,
+    http::{header, StatusCode},
+    web::{CsrfToken, Data, Form, Html},
+    IntoResponse, Request, Response,
+};
+use rand::Rng;
+use serde::Deserialize;
+
+use crate::{
+    auth::session::{client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent},
+    db::{
+        phone_login::{self, Issued, Verified},
+        sessions::NewSession,
+    },
+    services::sms,
+    state::SharedState,
+    views::phone_login::{self as view, CodeForm},
+    web::{htmx, paths},
+};
+
+const BAD_PHONE: &str = "Введите номер мобильного телефона, например +7 927 123-42-49";
+
+fn reply(
+    req: &Request,
+    st: &SharedState,
+    csrf: &str,
+    status: StatusCode,
+    form: Markup,
+) -> Response {
+    let markup = if htmx::is_htmx(req) {
+        form
+    } else {
+        view::page(st, csrf, form)
+    };
+    Html(markup.into_string())
+        .with_status(status)
+        .into_response()
+}
+
+#[handler]
+pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
+    Html(view::page(st, &csrf.0, view::phone_form(&csrf.0, "", None)).into_string())
+}
+
+#[derive(Deserialize)]
+pub struct PhoneInput {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    resend: Option<String>,
+}
+
+/// POST /login/phone — sends (or re-sends) a code and shows the code form.
+#[handler]
+pub async fn send(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    Form(input): Form<PhoneInput>,
+) -> poem::Result<Response> {
+    let typed: String = input.phone.trim().chars().take(30).collect();
+    let Some(phone) = sms::normalize_phone(&typed) else {
+        let form = view::phone_form(&csrf.0, &typed, Some(BAD_PHONE));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+        ));
+    };
+    let resend = input.resend.is_some();
+    let refuse = |msg: &str| {
+        let form = if resend {
+            view::code_form(
+                &csrf.0,
+                &CodeForm {
+                    phone: &phone,
+                    error: Some(msg),
+                    info: None,
+                    demo_code: None,
+                },
+            )
+        } else {
+            view::phone_form(&csrf.0, &typed, Some(msg))
+        };
+        reply(req, st, &csrf.0, StatusCode::TOO_MANY_REQUESTS, form)
+    };
+    let ip = client_ip(req, &st.cfg);
+    let limited = st
+        .limits
+        .check_ip(&st.limits.code_ip, ip)
+        .and_then(|_| st.limits.check_key(&st.limits.code_phone, &phone))
+        .and_then(|_| st.limits.check_daily_codes());
+    if let Err(wait) = limited {
+        tracing::warn!(phone = %sms::mask_phone(&phone), %ip, "sms code throttled");
+        return Ok(refuse(&format!(
+            "Слишком много запросов кода. Попробуйте {}",
+            wait.human()
+        )));
+    }
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    let hash = phone_login::code_hash(&st.csrf_key, &phone, &code);
+    let text = format!(
+        "{code} — код для входа в личный кабинет {}. Никому его не сообщайте.",
+        st.cfg.branding.name
+    );
+    let now = st.clock.now();
+    let (p, t, ip_s) = (phone.clone(), text.clone(), ip.to_string());
+    let issued = st
+        .db
+        .run(move |c| Ok(phone_login::issue(c, &p, &hash, &ip_s, &t, now)?))
+        .await?;
+    match issued {
+        Issued::Locked { wait_secs } => Ok(refuse(&format!(
+            "Слишком много неверных попыток. Новый код можно получить через {} мин.",
+            (wait_secs + 59) / 60
+        ))),
+        Issued::Sent { outbox_id } => {
+            sms::dispatch(st.clone(), outbox_id, phone.clone(), text);
+            let form = view::code_form(
+                &csrf.0,
+                &CodeForm {
+                    phone: &phone,
+                    error: None,
+                    info: resend
+                        .then_some("Мы отправили новый код. Предыдущий больше не действует."),
+                    demo_code: st.demo.then_some(code.as_str()),
+                },
+            );
+            Ok(reply(req, st, &csrf.0, StatusCode::OK, form))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeInput {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// POST /login/phone/code — checks the code; a match logs in.
+#[handler]
+pub async fn verify(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    Form(input): Form<CodeInput>,
+) -> poem::Result<Response> {
+    let Some(phone) = sms::normalize_phone(&input.phone) else {
+        let form = view::phone_form(&csrf.0, "", Some(BAD_PHONE));
+        return Ok(reply(
+            req,
+            st,
+            &csrf.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+        ));
+    };
+    let code: String = input.code.chars().filter(|c| !c.is_whitespace()).collect();
+    let again = |status: StatusCode, msg: &str| {
+        let form = view::code_form(
+            &csrf.0,
+            &CodeForm {
+                phone: &phone,
+                error: Some(msg),
+                info: None,
+                demo_code: None,
+            },
+        );
+        reply(req, st, &csrf.0, status, form)
+    };
+    let ip = client_ip(req, &st.cfg);
+    if let Err(wait) = st.limits.check_ip(&st.limits.login_ip, ip) {
+        return Ok(again(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Слишком много попыток входа. Попробуйте {}", wait.human()),
+        ));
+    }
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Введите 6 цифр кода из SMS",
+        ));
+    }
+    let hash = phone_login::code_hash(&st.csrf_key, &phone, &code);
+    let token = new_token();
+    let th = token_hash(&token);
+    let ua = user_agent(req);
+    let ip_s = ip.to_string();
+    let now = st.clock.now();
+    let p = phone.clone();
+    let verified = st
+        .db
+        .run(move |c| {
+            let s = NewSession {
+                token_hash: &th,
+                account_id: None,
+                staff_id: None,
+                user_agent: &ua,
+                ip: &ip_s,
+                now,
+            };
+            Ok(phone_login::verify(c, &p, &hash, &s)?)
+        })
+        .await?;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match verified {
+        Verified::Ok {
+            account_id,
+            has_contracts,
+        } => {
+            tracing::info!(account_id, phone = %sms::mask_phone(&phone), "phone login ok");
+            let cookie = session_cookie(
+                &token,
+                secure_cookies(req, &st.cfg),
+                st.cfg.sessions.absolute_max_days,
+            );
+            let to = if has_contracts {
+                paths::HOME
+            } else {
+                paths::CONTRACTS
+            };
+            Ok(htmx::redirect(req, to)
+                .with_header(header::SET_COOKIE, cookie.to_string())
+                .into_response())
+        }
+        Verified::Wrong { left } => {
+            tracing::info!(phone = %sms::mask_phone(&phone), "wrong sms code");
+            Ok(again(
+                unprocessable,
+                &format!("Неверный код. Осталось попыток: {left}"),
+            ))
+        }
+        Verified::TooMany => Ok(again(
+            unprocessable,
+            "Слишком много неверных попыток. Запросите новый код позже.",
+        )),
+        Verified::Expired => Ok(again(
+            unprocessable,
+            "Срок действия кода истёк. Отправьте код ещё раз.",
+        )),
+        Verified::NoCode => Ok(again(
+            unprocessable,
+            "Код недействителен или уже использован. Отправьте код ещё раз.",
+        )),
+    }
+}

@@ -1,0 +1,135 @@
+//! The real binary: start-up output, graceful shutdown, refusal of a too-new database.
+use std::{
+    io::{BufRead, BufReader, Read},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kabinet");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("KABINET_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let started = Instant::now();
+    while !printed.contains("staff") {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        printed.push_str(&line);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no start-up output"
+        );
+    }
+    assert!(
+        printed.contains(&format!("http://127.0.0.1:{port}/")),
+        "{printed}"
+    );
+    assert!(printed.contains("72845736UL / kabinet-demo"), "{printed}");
+    assert!(printed.contains("operator / kabinet-demo"), "{printed}");
+    assert!(
+        dir.path().join("kabinet.db").exists(),
+        "kabinet.db created in the working directory"
+    );
+
+    // The server answers, then SIGTERM stops it cleanly.
+    let mut ok = false;
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ok, "server is listening");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(code.success(), "graceful exit: {code:?}");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("kabinet stopped"), "{rest}");
+}
+
+#[test]
+fn binary_refuses_a_database_from_a_newer_version_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let out = Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .env("KABINET_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("newer kabinet") && err.contains("999"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_demo_flag_and_env_are_accepted_and_admin_commands_never_seed() {
+    for (args, env) in [(vec!["--no-demo"], None), (vec![], Some("true"))] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("prod.db");
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--db", db.to_str().unwrap()])
+            .args(&args)
+            .args(["backup", dir.path().join("b.db").to_str().unwrap()]);
+        if let Some(v) = env {
+            cmd.env("KABINET_NO_DEMO", v);
+        }
+        let out = cmd.env("KABINET_LOG", "off").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM contracts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        assert!(dir.path().join("b.db").exists(), "backup written");
+    }
+}

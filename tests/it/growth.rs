@@ -1,0 +1,227 @@
+//! Growth (issue 7): stories, the referral programme, «Стать абонентом» and its wizard.
+use crate::common::*;
+use kabinet::config::Config;
+use poem::http::StatusCode;
+
+/// Story ids in the order the strip shows them.
+fn strip_order(body: &str) -> Vec<i64> {
+    body.split("data-story-id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn stories_order_changes_after_viewing_and_survives_relogin() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let home = app.get("/").await;
+    assert!(
+        home.body.contains("hx-get=\"/stories\""),
+        "main page loads the strip"
+    );
+    let before = strip_order(&app.get_hx("/stories").await.body);
+    assert_eq!(before.len(), 5, "the demo has five stories");
+    let first = before[0];
+
+    let opened = app.get_hx(&format!("/stories/{first}")).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    assert!(opened.has_text("Интернет до 500 Мбит/с"), "{}", opened.body);
+    assert!(opened.body.contains("data-modal"));
+    // The strip comes back out of band with the viewed story last.
+    assert!(opened.body.contains("hx-swap-oob=\"true\""));
+    let oob = strip_order(&opened.body);
+    assert_eq!(oob.last(), Some(&first));
+    assert_eq!(oob[..4], before[1..]);
+
+    // A new session of the same account (logout, login again) sees the same order.
+    app.post("/logout", &[]).await;
+    assert_eq!(
+        app.get_hx("/stories").await.header("hx-redirect"),
+        Some("/login")
+    );
+    app.login_demo().await;
+    assert_eq!(strip_order(&app.get_hx("/stories").await.body), oob);
+
+    // Viewing another one moves it behind the first viewed story.
+    let second = oob[0];
+    app.get_hx(&format!("/stories/{second}")).await;
+    let now = strip_order(&app.get_hx("/stories").await.body);
+    assert_eq!(&now[3..], &[first, second]);
+}
+
+#[tokio::test]
+async fn stories_outside_their_publish_window_are_not_shown() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let now = app.state.clock.now();
+    app.db()
+        .execute(
+            "UPDATE stories SET publish_until = ?1 WHERE id = 1",
+            [now - 1],
+        )
+        .unwrap();
+    app.db()
+        .execute(
+            "UPDATE stories SET publish_from = ?1 WHERE id = 2",
+            [now + 3600],
+        )
+        .unwrap();
+    let order = strip_order(&app.get_hx("/stories").await.body);
+    assert_eq!(order, vec![3, 4, 5]);
+    assert_eq!(app.get_hx("/stories/1").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_hx("/stories/999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM story_views"), 0);
+}
+
+/// The inline QR SVG (as the qrcode crate renders it) rasterised and decoded with rqrr.
+fn decode_qr(body: &str) -> String {
+    let start = body.find("<svg class=\"qr\"").expect("qr svg");
+    let svg = &body[start..start + body[start..].find("</svg>").expect("svg end")];
+    let attr = |name: &str| -> usize {
+        let k = format!(" {name}=\"");
+        let i = svg.find(&k).expect(name) + k.len();
+        svg[i..].split('"').next().unwrap().parse().unwrap()
+    };
+    let (w, h) = (attr("width"), attr("height"));
+    let d = svg
+        .split(" d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let mut dark = vec![false; w * h];
+    for rect in d.split('M').filter(|s| !s.is_empty()) {
+        // "{left} {top}h{width}v{height}H{left}V{top}"
+        let (lt, rest) = rect.split_once('h').unwrap();
+        let (l, t) = lt.split_once(' ').unwrap();
+        let (rw, rest) = rest.split_once('v').unwrap();
+        let rh = rest.split('H').next().unwrap();
+        let [l, t, rw, rh]: [usize; 4] = [l, t, rw, rh].map(|v| v.parse().unwrap());
+        for y in t..t + rh {
+            for x in l..l + rw {
+                dark[y * w + x] = true;
+            }
+        }
+    }
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(
+            w,
+            h,
+            |x, y| if dark[y * w + x] { 0 } else { 255 },
+        );
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code found");
+    grids[0].decode().expect("QR decodes").1
+}
+
+#[tokio::test]
+async fn referral_section_shows_bonus_and_a_qr_code_that_decodes_to_the_personal_link() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let home = app.get("/").await;
+    assert!(home.body.contains("hx-get=\"/referral\""));
+    let r = app.get_hx("/referral").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for text in [
+        "15180 рублей",
+        "Приглашайте клиентов в Демо-Телеком и зарабатывайте на этом",
+        "Как это работает?",
+        "Персональная ссылка",
+        "Скопировать",
+        "Мои приглашения",
+        "История",
+        "Подробнее об акции",
+    ] {
+        assert!(r.has_text(text), "referral section lacks {text}");
+    }
+    let code: String = app
+        .db()
+        .query_row(
+            "SELECT referral_code FROM contracts WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let link = format!("http://localhost/r/{code}");
+    assert!(r.body.contains(&format!("value=\"{link}\"")), "{}", r.body);
+    assert_eq!(decode_qr(&r.body), link);
+
+    let inv = app.get_hx("/referral/invitations").await;
+    assert!(inv.has_text("ООО «Альфа-Строй»") && inv.has_text("Подключен"));
+    assert!(inv.has_text("ООО «Башкирский мёд»") && inv.has_text("Подключается"));
+    let hist = app.get_hx("/referral/history").await;
+    assert!(hist.has_text("+5 060,00 ₽") && hist.has_text("Бонус за подключение ИП Гарипов"));
+    let terms = app.get_hx("/referral/terms").await;
+    assert!(terms.has_text("Подробнее об акции") && terms.has_text("Бонус начисляется"));
+}
+
+#[tokio::test]
+async fn referral_data_belongs_to_the_current_contract_only() {
+    let app = TestApp::new().await;
+    app.login("78101424UL", DEMO_PASSWORD).await;
+    let r = app.get_hx("/referral").await;
+    assert!(r.has_text("0 рублей"), "{}", r.body);
+    assert!(!r.has_text("15180"));
+    let main_code: String = app
+        .db()
+        .query_row(
+            "SELECT referral_code FROM contracts WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        !r.body.contains(&main_code),
+        "another contract's code leaked"
+    );
+    assert!(app
+        .get_hx("/referral/invitations")
+        .await
+        .has_text("Пока никто не оставил заявку"));
+    assert!(app
+        .get_hx("/referral/history")
+        .await
+        .has_text("Начислений пока нет"));
+    // Nothing of it without a session.
+    let anon = TestApp::new().await;
+    assert_eq!(
+        anon.get_hx("/referral").await.header("hx-redirect"),
+        Some("/login")
+    );
+    assert_eq!(
+        anon.get_hx("/referral/history").await.header("hx-redirect"),
+        Some("/login")
+    );
+}
+
+#[tokio::test]
+async fn referral_section_is_absent_when_the_programme_is_off() {
+    let mut cfg = Config::default();
+    cfg.referral.enabled = false;
+    let app = TestApp::with_config(cfg).await;
+    app.login_demo().await;
+    assert!(!app.get("/").await.body.contains("/referral"));
+    assert_eq!(app.get_hx("/referral").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn stylesheet_blocks_are_balanced() {
+    // A lost `}` (e.g. in a merge) silently disables every rule after it.
+    let app = TestApp::new().await;
+    let css = app.get("/assets/app.css").await.body;
+    let mut depth = 0i32;
+    for ch in css.chars() {
+        match ch {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        assert!(depth >= 0, "unbalanced `}}` in app.css");
+    }
+    assert_eq!(depth, 0, "unclosed block in app.css");
+}

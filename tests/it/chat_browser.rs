@@ -8,6 +8,7 @@ use crate::browser::{assert_no_csp_violations, browser, serve, Browser};
 async fn staff_login(b: &Browser, base: &str) {
     b.goto(&format!("{base}/staff/login")).await;
     b.see("Вход для сотрудников").await;
+    b.shoot("staff-login").await;
     b.fill("Логин", "operator").await;
     b.fill("Пароль", "kabinet-demo").await;
     b.click("Войти").await;
@@ -109,6 +110,25 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
         .await;
     b.click("Сохранить").await;
     b.see("Статус заявки: В работе").await;
+
+    b.click("Подключения").await;
+    b.see("Заявки на подключение").await;
+    b.c.find(Locator::XPath(
+        "//table//button[normalize-space()='Открыть']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.see("Новый статус").await;
+    b.shoot("staff-application").await;
+    b.c.find(Locator::Css("dialog .modal-close"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     b.click("Истории").await;
     b.click("Добавить историю").await;

@@ -64,6 +64,11 @@ pub fn requests_list(st: &AppState, rows: &[RequestItem]) -> Markup {
 }
 
 pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &str) -> Markup {
+    let label = if action.starts_with(paths::STAFF_APPLICATIONS) {
+        "Комментарий"
+    } else {
+        "Комментарий для абонента"
+    };
     let next = workflow::next(current);
     // Preselect the next step of the workflow (staying put is still possible, for a comment).
     let pick = next
@@ -83,7 +88,7 @@ pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &s
                     }
                 }
                 div .field .has-error[error.is_some()] {
-                    label for="f-comment" { "Комментарий для абонента" }
+                    label for="f-comment" { (label) }
                     textarea #f-comment name="comment" rows="3" maxlength="1000" { (comment) }
                     @if let Some(e) = error { p .field-error role="alert" { (e) } }
                 }
@@ -153,6 +158,38 @@ pub fn applications_list(st: &AppState, rows: &[Application]) -> Markup {
     }
 }
 
+/// A wizard detail as (label, text); the address parts are already in «Адрес».
+fn detail(st: &AppState, key: &str, v: &serde_json::Value) -> Option<(String, String)> {
+    let text = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let label = match key {
+        "city" | "street" | "house" => return None,
+        "organization" => "Организация",
+        "connection_date" => "Дата подключения",
+        "tariffs" => {
+            let sym = &st.cfg.branding.currency_symbol;
+            let lines: Vec<String> = v
+                .as_array()?
+                .iter()
+                .map(|t| match t["price_kop"].as_i64() {
+                    Some(p) => format!(
+                        "{} — {}/мес",
+                        text(&t["name"]),
+                        crate::domain::money::format(p, sym)
+                    ),
+                    None => text(&t["name"]),
+                })
+                .collect();
+            return Some(("Тарифы".into(), lines.join("\n")));
+        }
+        other => other,
+    };
+    Some((label.to_owned(), text(v)))
+}
+
 pub fn application_modal(st: &AppState, a: &Application) -> Markup {
     let details: std::collections::BTreeMap<String, serde_json::Value> =
         serde_json::from_str(&a.details_json).unwrap_or_default();
@@ -164,7 +201,9 @@ pub fn application_modal(st: &AppState, a: &Application) -> Markup {
             @if let Some(e) = &a.email { div .kv-row { dt { "Электронная почта" } dd { (e) } } }
             div .kv-row { dt { "Адрес" } dd { (a.address) } }
             @for (k, v) in &details {
-                div .kv-row { dt { (k) } dd { (v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())) } }
+                @if let Some((label, value)) = detail(st, k, v) {
+                    div .kv-row { dt { (label) } dd .pre { (value) } }
+                }
             }
             @if let Some(r) = &a.referrer { div .kv-row { dt { "Пригласил договор" } dd { (r) } } }
             div .kv-row { dt { "Согласие" } dd { (time::datetime(a.consent_at, &st.tz)) } }

@@ -73,6 +73,12 @@ pub fn request_contract(c: &Connection, id: i64) -> rusqlite::Result<Option<i64>
         .optional()
 }
 
+pub fn request_status(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT status FROM requests WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
 /// Why a status change was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {

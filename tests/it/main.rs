@@ -12,6 +12,7 @@ mod browser_growth;
 mod browser_money;
 mod chat;
 mod chat_browser;
+mod chat_limits;
 mod cli;
 mod common;
 mod foundation;

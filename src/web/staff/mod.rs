@@ -5,6 +5,7 @@ pub mod chat;
 pub mod login;
 pub mod requests;
 pub mod stories;
+pub mod story_image;
 
 use poem::{get, post, Request, Route};
 
@@ -41,7 +42,7 @@ pub fn mount(r: Route) -> Route {
         )
         .at(
             format!("{}/:name", paths::STORY_IMAGES),
-            get(stories::story_image),
+            get(story_image::story_image),
         )
         .at(paths::STAFF_STORY_MOVE, post(stories::shift))
         .at(paths::STAFF_STORY_PUBLISH, post(stories::publish))

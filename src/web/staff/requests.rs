@@ -136,7 +136,14 @@ pub async fn request_status(
     let action = paths::staff_request(id);
     let (status, comment) = match check(&input) {
         Ok(v) => v,
-        Err(m) => return Ok(refused(&action, "new", m, &input.comment)),
+        Err(m) => {
+            let cur = st
+                .db
+                .run(move |c| Ok(backoffice::request_status(c, id)?))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(refused(&action, &cur, m, &input.comment));
+        }
     };
     let a = actor(req, st, &me);
     let (s2, c2) = (status.clone(), comment.clone());
@@ -240,7 +247,14 @@ pub async fn application_status(
     let action = paths::staff_application(id);
     let (status, comment) = match check(&input) {
         Ok(v) => v,
-        Err(m) => return Ok(refused(&action, "new", m, &input.comment)),
+        Err(m) => {
+            let cur = st
+                .db
+                .run(move |c| Ok(backoffice::application(c, id)?.map(|a| a.status)))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(refused(&action, &cur, m, &input.comment));
+        }
     };
     let a = actor(req, st, &me);
     let (s2, c2) = (status.clone(), comment.clone());

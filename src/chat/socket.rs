@@ -18,6 +18,9 @@ pub enum Peer {
     Staff { staff_id: i64, ip: String },
 }
 
+/// Every this many pings a socket checks that its session still exists.
+const SESSION_CHECK_TICKS: u64 = 10;
+
 /// Close code sent when the session behind a socket ends.
 pub const SESSION_ENDED: u16 = 4001;
 
@@ -120,6 +123,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
     ping.tick().await;
     let idle = Duration::from_secs(cfg.idle_timeout_secs);
     let mut heard = Instant::now();
+    let mut ticks = 0u64;
     let mut bucket = Bucket {
         tokens: f64::from(cfg.rate_burst),
         burst: f64::from(cfg.rate_burst),
@@ -182,6 +186,15 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                 if heard.elapsed() > idle {
                     let _ = timeout(write_timeout, sink.send(close(1001, "idle"))).await;
                     break;
+                }
+                // Sessions can also end without an announcement (expiry housekeeping).
+                ticks += 1;
+                if ticks % SESSION_CHECK_TICKS == 0 {
+                    let alive = st.db.run(move |c| Ok(db::sessions::exists(c, session_id)?)).await.unwrap_or(true);
+                    if !alive {
+                        let _ = timeout(write_timeout, sink.send(close(SESSION_ENDED, "session ended"))).await;
+                        break;
+                    }
                 }
                 Some(Message::Ping(Vec::new()))
             }

@@ -2,6 +2,8 @@
 use serde::Deserialize;
 use std::path::Path;
 
+pub use crate::chat::settings::{hhmm, Chat, SupportHours};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -20,6 +22,8 @@ pub struct Config {
     pub payments: Payments,
     pub smtp: Smtp,
     pub sms: Sms,
+    pub chat: Chat,
+    pub support_hours: SupportHours,
 }
 
 impl Default for Config {
@@ -39,6 +43,8 @@ impl Default for Config {
             payments: Payments::default(),
             smtp: Smtp::default(),
             sms: Sms::default(),
+            chat: Chat::default(),
+            support_hours: SupportHours::default(),
         }
     }
 }
@@ -111,6 +117,9 @@ pub struct Security {
     pub trust_proxy_headers: bool,
     /// 64 hex chars; the key for CSRF tokens. Generated and kept in the database when absent.
     pub csrf_key: Option<String>,
+    /// Origins allowed to open chat WebSockets, e.g. ["https://lk.example.ru"]. Empty (the
+    /// default): only the origin whose host equals the request's `Host` header.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -437,6 +446,8 @@ impl Config {
             ));
         }
         self.sms.validate()?;
+        self.chat.validate()?;
+        self.support_hours.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {

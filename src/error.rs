@@ -16,6 +16,9 @@ pub enum AppError {
     Forbidden,
     #[error("Требуется вход")]
     Unauthorized,
+    /// No live staff session: redirect to the staff login.
+    #[error("Требуется вход для сотрудников")]
+    StaffUnauthorized,
     /// Logged in, but the account holds no contract yet (a new phone account).
     #[error("Добавьте договор")]
     NoContract,
@@ -51,7 +54,7 @@ impl poem::error::ResponseError for AppError {
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::StaffUnauthorized => StatusCode::UNAUTHORIZED,
             AppError::NoContract => StatusCode::SEE_OTHER,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

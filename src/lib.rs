@@ -1,5 +1,6 @@
 //! kabinet — a self-hosted customer portal («Личный кабинет для бизнеса») for regional ISPs.
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -99,6 +100,7 @@ pub fn build_state(
         logo,
         ended_sessions: tokio::sync::broadcast::channel(256).0,
         blocks_cache: Default::default(),
+        chat: chat::hub::Hub::new(cfg.chat.outbound_queue),
         csp_violations: Default::default(),
         money,
         sms: services::sms::from_config(&cfg.sms),

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Ended sessions are announced here (session ids), so live connections that belong to
     /// them (chat WebSockets) close at once. Send with [`AppState::sessions_ended`].
     pub ended_sessions: tokio::sync::broadcast::Sender<std::sync::Arc<[i64]>>,
+    /// Live chat listeners.
+    pub chat: std::sync::Arc<crate::chat::hub::Hub>,
     /// Delivers SMS (login codes); see `services::sms`.
     pub sms: Arc<dyn crate::services::sms::SmsSender>,
     /// Rendered main-page blocks per contract (see `web::main_page::BlocksCache`).

@@ -2,3 +2,4 @@ pub mod guard;
 pub mod password;
 pub mod rate;
 pub mod session;
+pub mod staff;

@@ -2,7 +2,10 @@
 pub mod account_links;
 pub mod accounts;
 pub mod applications;
+pub mod audit;
 pub mod autopay;
+pub mod backoffice;
+pub mod chat;
 pub mod contracts;
 pub mod demo;
 pub mod ledger;
@@ -13,7 +16,9 @@ pub mod referral;
 pub mod requests;
 pub mod services;
 pub mod sessions;
+pub mod staff;
 pub mod stories;
+pub mod stories_admin;
 
 use crate::error::AppError;
 use r2d2_sqlite::SqliteConnectionManager;

@@ -105,3 +105,10 @@ pub fn with_current_contract(
     })
     .optional()
 }
+
+pub fn exists(c: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM sessions WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}

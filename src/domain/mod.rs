@@ -5,3 +5,4 @@ pub mod payment;
 pub mod qr;
 pub mod time;
 pub mod validate;
+pub mod workflow;

@@ -68,6 +68,7 @@ pub fn main_page(
             }
         }
         (footer(st))
+        (super::chat::widget(st))
     };
     page(
         &Page {

@@ -3,6 +3,7 @@ pub mod access;
 pub mod actions;
 pub mod assets;
 pub mod balance;
+pub mod chat;
 pub mod contracts;
 pub mod csrf;
 pub mod express;
@@ -17,6 +18,7 @@ pub mod payments;
 pub mod phone_login;
 pub mod referral;
 pub mod services;
+pub mod staff;
 pub mod stories;
 pub mod system;
 
@@ -80,6 +82,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::ACTION, get(actions::form).post(actions::submit))
         .at(paths::REQUEST, get(services::request))
         .at(paths::UPLOAD, get(services::upload))
+        .at(paths::CHAT_WS, get(chat::ws))
         .at(paths::EXPRESS, get(express::page))
         .at(paths::EXPRESS_FIND, post(express::find))
         .at(
@@ -108,6 +111,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         )
         .at(paths::AUTOPAY_OFF, post(balance::autopay_off))
         .at(paths::LOGOUT, post(login::logout));
+    let pages = staff::mount(pages);
     let pages = csrf::csrf_layers(pages, state.csrf_key);
 
     Route::new()

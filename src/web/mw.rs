@@ -95,16 +95,21 @@ fn error_response(
     path: &str,
 ) -> Response {
     let (status, message) = match e.downcast_ref::<AppError>() {
-        Some(AppError::Unauthorized) => {
+        Some(a @ (AppError::Unauthorized | AppError::StaffUnauthorized)) => {
+            let to = if matches!(a, AppError::StaffUnauthorized) {
+                paths::STAFF_LOGIN
+            } else {
+                paths::LOGIN
+            };
             return if is_hx {
                 Response::builder()
                     .status(StatusCode::OK)
-                    .header("hx-redirect", paths::LOGIN)
+                    .header("hx-redirect", to)
                     .finish()
             } else {
                 Response::builder()
                     .status(StatusCode::SEE_OTHER)
-                    .header(header::LOCATION, paths::LOGIN)
+                    .header(header::LOCATION, to)
                     .finish()
             };
         }

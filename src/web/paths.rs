@@ -56,6 +56,55 @@ pub fn upload(id: i64) -> String {
     format!("/uploads/{id}")
 }
 
+pub const CHAT_WS: &str = "/chat/ws";
+pub const STAFF: &str = "/staff";
+pub const STAFF_LOGIN: &str = "/staff/login";
+pub const STAFF_LOGOUT: &str = "/staff/logout";
+pub const STAFF_WS: &str = "/staff/ws";
+pub const STAFF_CHAT: &str = "/staff/chat";
+pub const STAFF_QUEUE: &str = "/staff/chat/queue";
+pub const STAFF_CONV: &str = "/staff/chat/:id";
+pub const STAFF_CONV_CLOSE: &str = "/staff/chat/:id/close";
+pub const STAFF_REQUESTS: &str = "/staff/requests";
+pub const STAFF_REQUEST: &str = "/staff/requests/:id";
+pub const STAFF_APPLICATIONS: &str = "/staff/applications";
+pub const STAFF_APPLICATION: &str = "/staff/applications/:id";
+pub const STAFF_STORIES: &str = "/staff/stories";
+pub const STAFF_STORY_NEW: &str = "/staff/stories/new";
+pub const STAFF_STORY: &str = "/staff/stories/:id";
+/// Uploaded story images (public): `/story-images/<name>`.
+pub const STORY_IMAGES: &str = "/story-images";
+pub const STAFF_STORY_MOVE: &str = "/staff/stories/:id/move/:dir";
+pub const STAFF_STORY_PUBLISH: &str = "/staff/stories/:id/publish";
+pub const STAFF_ACCOUNTS: &str = "/staff/accounts";
+pub const STAFF_ACCOUNT_ACTIVE: &str = "/staff/accounts/:id/active";
+pub const STAFF_AUDIT: &str = "/staff/audit";
+
+pub fn staff_conv(id: i64) -> String {
+    format!("/staff/chat/{id}")
+}
+pub fn staff_conv_close(id: i64) -> String {
+    format!("/staff/chat/{id}/close")
+}
+pub fn staff_request(id: i64) -> String {
+    format!("/staff/requests/{id}")
+}
+pub fn staff_application(id: i64) -> String {
+    format!("/staff/applications/{id}")
+}
+pub fn staff_story(id: i64) -> String {
+    format!("/staff/stories/{id}")
+}
+pub fn staff_story_move(id: i64, dir: &str) -> String {
+    format!("/staff/stories/{id}/move/{dir}")
+}
+pub fn staff_story_publish(id: i64) -> String {
+    format!("/staff/stories/{id}/publish")
+}
+pub fn staff_account_active(id: i64) -> String {
+    format!("/staff/accounts/{id}/active")
+}
+
 // Issue 5: phone login, «Список договоров», «Устройства и доступ».
 pub const LOGIN_PHONE_CODE: &str = "/login/phone/code";
 pub const CONTRACTS: &str = "/contracts";

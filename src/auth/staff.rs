@@ -1,0 +1,105 @@
+//! Staff sessions: their own cookie (path `/staff`), the `CurrentStaff` extractor and role checks.
+use poem::{
+    web::cookie::{Cookie, SameSite},
+    FromRequest, Request, RequestBody,
+};
+
+use super::{guard::state, session::token_hash};
+use crate::{
+    db::{sessions, staff},
+    error::AppError,
+};
+
+pub const COOKIE: &str = "kabinet_staff";
+pub const COOKIE_PATH: &str = "/staff";
+/// Staff sessions are shorter than subscribers': idle 12 hours, at most 7 days.
+pub const IDLE_SECS: i64 = 12 * 3_600;
+pub const MAX_SECS: i64 = 7 * 86_400;
+
+/// A signed-in, active staff member.
+#[derive(Debug, Clone)]
+pub struct CurrentStaff {
+    pub session_id: i64,
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+}
+
+impl CurrentStaff {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// A staff member with the `admin` role (others get 403).
+#[derive(Debug, Clone)]
+pub struct StaffAdmin(pub CurrentStaff);
+
+pub fn token_from(req: &Request) -> Option<String> {
+    let c = req.cookie().get(COOKIE)?;
+    let v = c.value_str();
+    (v.len() == 43
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then(|| v.to_owned())
+}
+
+pub fn cookie(token: &str, secure: bool) -> Cookie {
+    let mut c = Cookie::new_with_str(COOKIE, token);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_secure(secure);
+    c.set_path(COOKIE_PATH);
+    c.set_max_age(std::time::Duration::from_secs(MAX_SECS as u64));
+    c
+}
+
+pub fn expired_cookie(secure: bool) -> Cookie {
+    let mut c = cookie("", secure);
+    c.set_max_age(std::time::Duration::ZERO);
+    c
+}
+
+impl<'a> FromRequest<'a> for CurrentStaff {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let st = state(req)?;
+        let token = token_from(req).ok_or(AppError::StaffUnauthorized)?;
+        let hash = token_hash(&token);
+        let ip = super::session::client_ip(req, &st.cfg).to_string();
+        let now = st.clock.now();
+        let found = st
+            .db
+            .run(move |c| {
+                let Some((sid, seen, created, s)) = staff::by_session(c, &hash)? else {
+                    return Ok(None);
+                };
+                if now - seen > IDLE_SECS || now - created > MAX_SECS {
+                    sessions::delete(c, sid)?;
+                    return Ok(None);
+                }
+                if now - seen >= 60 {
+                    sessions::touch(c, sid, now, &ip)?;
+                }
+                Ok(Some(CurrentStaff {
+                    session_id: sid,
+                    id: s.id,
+                    login: s.login,
+                    name: s.name,
+                    role: s.role,
+                }))
+            })
+            .await?;
+        Ok(found.ok_or(AppError::StaffUnauthorized)?)
+    }
+}
+
+impl<'a> FromRequest<'a> for StaffAdmin {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let s = CurrentStaff::from_request(req, body).await?;
+        if !s.is_admin() {
+            return Err(AppError::Forbidden.into());
+        }
+        Ok(StaffAdmin(s))
+    }
+}

@@ -1,0 +1,52 @@
+//! The audit log: who did what, when, from where.
+use rusqlite::{params, Connection};
+
+pub struct Entry<'a> {
+    pub staff_id: i64,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub details: &'a str,
+    pub ip: &'a str,
+    pub now: i64,
+}
+
+pub fn staff(c: &Connection, e: &Entry) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
+         VALUES ('staff', ?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        e.staff_id, e.action, e.target, e.details, e.ip, e.now
+    ])?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub at: i64,
+    pub who: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+    pub ip: String,
+}
+
+/// The latest staff entries.
+pub fn recent(c: &Connection, limit: i64) -> rusqlite::Result<Vec<Row>> {
+    let mut st = c.prepare_cached(
+        "SELECT a.created_at, COALESCE(s.login, a.actor_kind), a.action, a.target, a.details, a.ip
+         FROM audit_log a LEFT JOIN staff s ON a.actor_kind = 'staff' AND s.id = a.actor_id
+         ORDER BY a.id DESC LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit], |r| {
+        Ok(Row {
+            at: r.get(0)?,
+            who: r.get(1)?,
+            action: r.get(2)?,
+            target: r.get(3)?,
+            details: r.get(4)?,
+            ip: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}

@@ -1,0 +1,203 @@
+//! Staff work lists: contract requests and «Стать абонентом» applications, with status changes.
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::{domain::workflow, error::AppError};
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// One of the workflow statuses, or empty for open ones (new + in progress), or "all".
+    pub status: String,
+    /// Part of a contract number / name / phone / address.
+    pub q: String,
+}
+
+impl Filter {
+    fn statuses(&self) -> Vec<&str> {
+        match self.status.as_str() {
+            "all" => workflow::STATUSES.iter().map(|(c, _)| *c).collect(),
+            s if workflow::is_status(s) => vec![s],
+            _ => vec!["new", "in_progress"],
+        }
+    }
+    fn like(&self) -> String {
+        let q: String = self.q.trim().chars().take(60).collect();
+        format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestItem {
+    pub id: i64,
+    pub contract_id: i64,
+    pub contract_number: String,
+    pub org_name: String,
+    pub title: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+pub fn requests(c: &Connection, f: &Filter) -> rusqlite::Result<Vec<RequestItem>> {
+    let s = f.statuses();
+    let mut st = c.prepare_cached(
+        "SELECT r.id, k.id, k.number, COALESCE(o.name, ''), r.title, r.status, r.created_at
+         FROM requests r JOIN contracts k ON k.id = r.contract_id
+         LEFT JOIN organizations o ON o.id = k.organization_id
+         WHERE r.status IN (?1, ?2, ?3, ?4)
+           AND (k.number LIKE ?5 ESCAPE '\\' OR o.name LIKE ?5 ESCAPE '\\' OR r.title LIKE ?5 ESCAPE '\\')
+         ORDER BY r.created_at, r.id LIMIT 300",
+    )?;
+    let g = |i: usize| s.get(i).copied().unwrap_or("");
+    let rows = st.query_map(params![g(0), g(1), g(2), g(3), f.like()], |r| {
+        Ok(RequestItem {
+            id: r.get(0)?,
+            contract_id: r.get(1)?,
+            contract_number: r.get(2)?,
+            org_name: r.get(3)?,
+            title: r.get(4)?,
+            status: r.get(5)?,
+            created_at: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The contract a request belongs to.
+pub fn request_contract(c: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached("SELECT contract_id FROM requests WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
+pub fn request_status(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT status FROM requests WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
+/// Why a status change was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// The move is not allowed from the current status.
+    Transition(String),
+}
+
+/// Changes a request's status with a comment the subscriber sees in the request's history.
+pub fn set_request_status(
+    c: &mut Connection,
+    id: i64,
+    to: &str,
+    comment: &str,
+    staff_id: i64,
+    now: i64,
+) -> Result<Result<String, Refused>, AppError> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let from: Option<String> = tx
+        .prepare_cached("SELECT status FROM requests WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(from) = from else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if !workflow::can_move(&from, to) {
+        return Ok(Err(Refused::Transition(from)));
+    }
+    tx.execute(
+        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, to, now],
+    )?;
+    tx.execute(
+        "INSERT INTO request_events(request_id, status, comment, staff_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, to, comment, staff_id, now],
+    )?;
+    tx.commit()?;
+    Ok(Ok(from))
+}
+
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub id: i64,
+    pub kind: String,
+    pub address: String,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub details_json: String,
+    pub referrer: Option<String>,
+    pub status: String,
+    pub staff_comment: String,
+    pub consent_at: i64,
+    pub created_at: i64,
+}
+
+const APP_COLS: &str =
+    "a.id, a.kind, a.address, a.name, a.phone, a.email, a.details_json, k.number, \
+     a.status, a.staff_comment, a.consent_at, a.created_at FROM applications a \
+     LEFT JOIN contracts k ON k.id = a.referrer_contract_id";
+
+fn app(r: &rusqlite::Row) -> rusqlite::Result<Application> {
+    Ok(Application {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        address: r.get(2)?,
+        name: r.get(3)?,
+        phone: r.get(4)?,
+        email: r.get(5)?,
+        details_json: r.get(6)?,
+        referrer: r.get(7)?,
+        status: r.get(8)?,
+        staff_comment: r.get(9)?,
+        consent_at: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+pub fn applications(c: &Connection, f: &Filter) -> rusqlite::Result<Vec<Application>> {
+    let s = f.statuses();
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {APP_COLS} WHERE a.status IN (?1, ?2, ?3, ?4)
+           AND (a.name LIKE ?5 ESCAPE '\\' OR a.phone LIKE ?5 ESCAPE '\\' OR a.address LIKE ?5 ESCAPE '\\')
+         ORDER BY a.created_at, a.id LIMIT 300"
+    ))?;
+    let g = |i: usize| s.get(i).copied().unwrap_or("");
+    let rows = st.query_map(params![g(0), g(1), g(2), g(3), f.like()], app)?;
+    rows.collect()
+}
+
+pub fn application(c: &Connection, id: i64) -> rusqlite::Result<Option<Application>> {
+    c.prepare_cached(&format!("SELECT {APP_COLS} WHERE a.id = ?1"))?
+        .query_row([id], app)
+        .optional()
+}
+
+pub fn set_application_status(
+    c: &mut Connection,
+    id: i64,
+    to: &str,
+    comment: &str,
+    now: i64,
+) -> Result<Result<String, Refused>, AppError> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let from: Option<String> = tx
+        .prepare_cached("SELECT status FROM applications WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(from) = from else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if !workflow::can_move(&from, to) {
+        return Ok(Err(Refused::Transition(from)));
+    }
+    tx.execute(
+        "UPDATE applications SET status = ?2, staff_comment = CASE WHEN ?3 = '' THEN staff_comment ELSE ?3 END,
+         updated_at = ?4 WHERE id = ?1",
+        params![id, to, comment, now],
+    )?;
+    tx.commit()?;
+    Ok(Ok(from))
+}

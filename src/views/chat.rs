@@ -1,0 +1,38 @@
+//! The subscriber's chat widget (bottom-right on every logged-in page). Driven by
+//! assets/chat.js over the WebSocket at `paths::CHAT_WS`.
+use maud::{html, Markup, PreEscaped};
+
+use crate::{state::AppState, web::paths};
+
+const CHAT_SVG: &str = r#"<svg viewBox="0 0 24 24" width="26" height="26" focusable="false" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>"#;
+
+pub fn widget(st: &AppState) -> Markup {
+    html! {
+        div .chat #chat data-chat-ws=(paths::CHAT_WS) {
+            button .chat-toggle type="button" aria-expanded="false" aria-controls="chat-panel"
+                aria-label="Чат с поддержкой" {
+                (PreEscaped(CHAT_SVG))
+                span .chat-badge hidden aria-label="Непрочитанные сообщения" {}
+            }
+            section .chat-panel #chat-panel hidden aria-label="Чат с поддержкой" {
+                header .chat-head {
+                    div {
+                        strong { "Чат с поддержкой" }
+                        span .chat-status aria-live="polite" { "Подключение…" }
+                    }
+                    button .chat-close type="button" aria-label="Свернуть чат" { "×" }
+                }
+                ol .chat-log aria-live="polite" {
+                    li .chat-empty { "Напишите нам — специалист " (st.cfg.branding.name) " ответит здесь." }
+                }
+                form .chat-form {
+                    label .sr-only for="chat-input" { "Сообщение" }
+                    textarea #chat-input name="body" rows="2" maxlength="2000"
+                        placeholder="Сообщение" {}
+                    button .btn .btn-primary type="submit" { "Отправить" }
+                }
+            }
+        }
+        script src=(crate::web::assets::asset_url("chat.js")) defer {}
+    }
+}

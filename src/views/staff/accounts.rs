@@ -1,0 +1,85 @@
+//! Staff (admin only): staff accounts and the audit log.
+use maud::{html, Markup};
+
+use crate::{
+    db::{audit, staff::Staff},
+    domain::time,
+    state::AppState,
+    views::components::{field, Field},
+    web::paths,
+};
+
+pub fn list(st: &AppState, me: i64, rows: &[Staff]) -> Markup {
+    html! {
+        div #accounts .staff-list {
+            table .staff-table {
+                thead { tr { th { "Логин" } th { "Имя" } th { "Роль" } th { "Создан" } th { "Доступ" } th {} } }
+                tbody {
+                    @for s in rows {
+                        tr {
+                            td { (s.login) }
+                            td { (s.name) }
+                            td { (if s.role == "admin" { "администратор" } else { "оператор" }) }
+                            td { (time::date(s.created_at, &st.tz)) }
+                            td { @if s.active { span .badge .ok { "активен" } } @else { span .badge .err { "заблокирован" } } }
+                            td {
+                                @if s.id != me {
+                                    button .btn .btn-secondary type="button" hx-post=(paths::staff_account_active(s.id))
+                                        hx-vals=(if s.active { r#"{"on":"0"}"# } else { r#"{"on":"1"}"# })
+                                        hx-target="#accounts" hx-swap="outerHTML" {
+                                        (if s.active { "Заблокировать" } else { "Разблокировать" })
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub struct NewStaff<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+}
+
+pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) -> Markup {
+    let err = |n: &str| {
+        errors
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, m)| m.as_str())
+    };
+    html! {
+        form #staff-create .form .card hx-post=(paths::STAFF_ACCOUNTS) hx-target="this" hx-swap="outerHTML" {
+            h2 { "Добавить сотрудника" }
+            @if let Some(d) = done { p .form-ok role="status" { (d) } }
+            (field(&Field { name: "login", label: "Логин", kind: "text", value: v.login, autocomplete: "off", error: err("login"), required: true }))
+            (field(&Field { name: "name", label: "Имя", kind: "text", value: v.name, autocomplete: "off", error: err("name"), required: true }))
+            div .field {
+                label for="f-role" { "Роль" }
+                select #f-role name="role" {
+                    option value="operator" selected[v.role != "admin"] { "оператор" }
+                    option value="admin" selected[v.role == "admin"] { "администратор" }
+                }
+            }
+            (field(&Field { name: "password", label: "Пароль (не короче 10 символов)", kind: "password", value: "", autocomplete: "new-password", error: err("password"), required: true }))
+            button .btn .btn-primary type="submit" { "Добавить" }
+        }
+    }
+}
+
+pub fn audit_table(st: &AppState, rows: &[audit::Row]) -> Markup {
+    html! {
+        table .staff-table {
+            thead { tr { th { "Когда" } th { "Кто" } th { "Действие" } th { "Объект" } th { "Подробности" } th { "IP" } } }
+            tbody {
+                @for r in rows {
+                    tr { td { (time::datetime(r.at, &st.tz)) } td { (r.who) } td { code { (r.action) } } td { (r.target) } td { (r.details) } td { (r.ip) } }
+                }
+            }
+        }
+    }
+}

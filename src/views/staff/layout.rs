@@ -1,0 +1,95 @@
+//! The staff console shell: top bar with sections, the signed-in staff member, logout.
+use maud::{html, Markup};
+
+use crate::{
+    auth::staff::CurrentStaff,
+    state::AppState,
+    views::{
+        components::csrf_input,
+        layout::{page, Page},
+    },
+    web::paths,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Chat,
+    Requests,
+    Applications,
+    Stories,
+    Accounts,
+    Audit,
+}
+
+pub fn staff_page(
+    st: &AppState,
+    csrf: &str,
+    me: &CurrentStaff,
+    active: Section,
+    title: &str,
+    content: Markup,
+) -> Markup {
+    let mut items = vec![
+        (Section::Chat, "Чаты", paths::STAFF_CHAT),
+        (
+            Section::Requests,
+            "Заявки по договорам",
+            paths::STAFF_REQUESTS,
+        ),
+        (
+            Section::Applications,
+            "Подключения",
+            paths::STAFF_APPLICATIONS,
+        ),
+        (Section::Stories, "Истории", paths::STAFF_STORIES),
+    ];
+    if me.is_admin() {
+        items.push((Section::Accounts, "Сотрудники", paths::STAFF_ACCOUNTS));
+        items.push((Section::Audit, "Журнал", paths::STAFF_AUDIT));
+    }
+    let body = html! {
+        header .topbar .staff-top {
+            div .topbar-inner {
+                a .brand href=(paths::STAFF_CHAT) {
+                    span .brand-text { span .brand-name { (st.cfg.branding.name) } span .brand-slogan { "Консоль поддержки" } }
+                }
+                nav .staff-nav aria-label="Разделы" {
+                    @for (s, label, href) in &items {
+                        a href=(href) .active[*s == active] aria-current=[(*s == active).then_some("page")] { (label) }
+                    }
+                }
+                div .staff-me {
+                    span { (me.name) " · " (if me.is_admin() { "администратор" } else { "оператор" }) }
+                    form method="post" action=(paths::STAFF_LOGOUT) {
+                        (csrf_input(csrf))
+                        button .btn .btn-secondary type="submit" { "Выйти" }
+                    }
+                }
+            }
+        }
+        main .staff-main {
+            h1 .staff-title { (title) }
+            (content)
+        }
+    };
+    page(
+        &Page {
+            st,
+            title,
+            csrf,
+            body_class: "staff",
+        },
+        body,
+    )
+}
+
+/// A status pill for the request/application workflow.
+pub fn status_badge(status: &str) -> Markup {
+    let cls = match status {
+        "new" => "info",
+        "in_progress" => "warn",
+        "done" => "ok",
+        _ => "err",
+    };
+    html! { span .badge .(cls) { (crate::domain::workflow::label(status)) } }
+}

@@ -1,0 +1,47 @@
+//! «Вход для сотрудников».
+use maud::{html, Markup};
+
+use crate::{
+    state::AppState,
+    views::{
+        components::{csrf_input, field, Field},
+        layout::{brand, page, Page},
+    },
+    web::paths,
+};
+
+pub fn form(csrf: &str, login: &str, error: Option<&str>) -> Markup {
+    html! {
+        form #staff-login .form method="post" action=(paths::STAFF_LOGIN)
+            hx-post=(paths::STAFF_LOGIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
+            (csrf_input(csrf))
+            (field(&Field { name: "login", label: "Логин", kind: "text", value: login,
+                autocomplete: "username", error: None, required: true }))
+            (field(&Field { name: "password", label: "Пароль", kind: "password", value: "",
+                autocomplete: "current-password", error: None, required: true }))
+            @if let Some(e) = error { p .form-error role="alert" { (e) } }
+            button .btn .btn-primary .btn-block type="submit" { "Войти" }
+        }
+    }
+}
+
+pub fn page_(st: &AppState, csrf: &str, login: &str, error: Option<&str>) -> Markup {
+    let content = html! {
+        main .auth-shell {
+            div .auth-brand { (brand(st, false)) }
+            section .auth-card {
+                h1 { "Вход для сотрудников" }
+                (form(csrf, login, error))
+            }
+        }
+    };
+    page(
+        &Page {
+            st,
+            title: "Вход для сотрудников",
+            csrf,
+            body_class: "auth",
+        },
+        content,
+    )
+}

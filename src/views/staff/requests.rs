@@ -1,0 +1,219 @@
+//! Staff: contract requests and «Стать абонентом» applications — lists with filters and a
+//! modal with details and the status change form.
+use maud::{html, Markup};
+
+use super::layout::status_badge;
+use crate::{
+    db::{
+        backoffice::{Application, Filter, RequestItem},
+        requests::RequestDetail,
+    },
+    domain::{actions, time, workflow},
+    state::AppState,
+    views::components::modal,
+    web::paths,
+};
+
+pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
+    let opts = [("", "Открытые"), ("all", "Все")]
+        .into_iter()
+        .chain(workflow::STATUSES);
+    html! {
+        form .staff-filters method="get" action=(action) hx-get=(action) hx-target="#list"
+            hx-select="#list" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit, keyup changed delay:400ms from:find input" {
+            label { "Статус "
+                select name="status" {
+                    @for (code, label) in opts {
+                        option value=(code) selected[f.status == code] { (label) }
+                    }
+                }
+            }
+            label { "Поиск "
+                input type="search" name="q" value=(f.q) placeholder=(placeholder);
+            }
+            button .btn .btn-secondary type="submit" { "Найти" }
+        }
+    }
+}
+
+pub fn request_row(st: &AppState, r: &RequestItem, oob: bool) -> Markup {
+    html! {
+        tr #(format!("req-{}", r.id)) hx-swap-oob=[oob.then_some("true")] {
+            td { (r.id) }
+            td { (time::datetime(r.created_at, &st.tz)) }
+            td { strong { (r.contract_number) } br; span .muted { (r.org_name) } }
+            td { (r.title) }
+            td { (status_badge(&r.status)) }
+            td { button .btn .btn-secondary type="button" hx-get=(paths::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
+        }
+    }
+}
+
+pub fn requests_list(st: &AppState, rows: &[RequestItem]) -> Markup {
+    html! {
+        div #list .staff-list {
+            @if rows.is_empty() { p .muted { "Заявок не найдено." } }
+            @else {
+                table .staff-table {
+                    thead { tr { th { "№" } th { "Создана" } th { "Договор" } th { "Заявка" } th { "Статус" } th {} } }
+                    tbody { @for r in rows { (request_row(st, r, false)) } }
+                }
+            }
+        }
+    }
+}
+
+pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &str) -> Markup {
+    let label = if action.starts_with(paths::STAFF_APPLICATIONS) {
+        "Комментарий"
+    } else {
+        "Комментарий для абонента"
+    };
+    let next = workflow::next(current);
+    // Preselect the next step of the workflow (staying put is still possible, for a comment).
+    let pick = next
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| *c != current)
+        .unwrap_or(current);
+    html! {
+        form #status-form .form hx-post=(action) hx-target="this" hx-swap="outerHTML" {
+            @if next.is_empty() {
+                p .muted { "Заявка завершена, статус больше не меняется." }
+            } @else {
+                div .field {
+                    label for="f-status" { "Новый статус" }
+                    select #f-status name="status" {
+                        @for (code, label) in &next { option value=(code) selected[*code == pick] { (label) } }
+                    }
+                }
+                div .field .has-error[error.is_some()] {
+                    label for="f-comment" { (label) }
+                    textarea #f-comment name="comment" rows="3" maxlength="1000" { (comment) }
+                    @if let Some(e) = error { p .field-error role="alert" { (e) } }
+                }
+                button .btn .btn-primary type="submit" { "Сохранить" }
+            }
+        }
+    }
+}
+
+pub fn request_modal(st: &AppState, number: &str, r: &RequestDetail) -> Markup {
+    let def = actions::find(&r.row.kind);
+    let body = html! {
+        p .modal-status {
+            (status_badge(&r.row.status))
+            span .muted { "Заявка № " (r.row.id) " · договор " (number) " · создана " (time::datetime(r.row.created_at, &st.tz)) }
+        }
+        dl .kv {
+            @for (k, v) in &r.fields {
+                @let label = def.and_then(|d| d.field(k)).map_or(k.as_str(), |f| f.label);
+                div .kv-row { dt { (label) } dd { (v) } }
+            }
+            @for u in &r.uploads { div .kv-row { dt { "Файл" } dd { (u.original_name) } } }
+        }
+        section .history {
+            h3 { "История заявки" }
+            ol .timeline {
+                @for e in &r.events {
+                    li {
+                        div .timeline-head { strong { (workflow::label(&e.status)) } span .muted { (time::datetime(e.at, &st.tz)) } }
+                        @if !e.comment.is_empty() {
+                            p .timeline-comment { (e.comment) @if let Some(n) = &e.staff_name { span .kv-note { " — " (n) } } }
+                        }
+                    }
+                }
+            }
+        }
+        (status_form(&paths::staff_request(r.row.id), &r.row.status, None, ""))
+    };
+    modal("staff-request", &r.row.title, body)
+}
+
+pub fn application_row(st: &AppState, a: &Application, oob: bool) -> Markup {
+    html! {
+        tr #(format!("app-{}", a.id)) hx-swap-oob=[oob.then_some("true")] {
+            td { (a.id) }
+            td { (time::datetime(a.created_at, &st.tz)) }
+            td { (a.name) br; span .muted { (a.phone) } }
+            td { (a.address) }
+            td { (if a.kind == "self" { "Самостоятельно" } else { "Специалисту" }) }
+            td { (status_badge(&a.status)) }
+            td { button .btn .btn-secondary type="button" hx-get=(paths::staff_application(a.id)) hx-target="#modal" { "Открыть" } }
+        }
+    }
+}
+
+pub fn applications_list(st: &AppState, rows: &[Application]) -> Markup {
+    html! {
+        div #list .staff-list {
+            @if rows.is_empty() { p .muted { "Заявок на подключение не найдено." } }
+            @else {
+                table .staff-table {
+                    thead { tr { th { "№" } th { "Поступила" } th { "Имя и телефон" } th { "Адрес" } th { "Способ" } th { "Статус" } th {} } }
+                    tbody { @for a in rows { (application_row(st, a, false)) } }
+                }
+            }
+        }
+    }
+}
+
+/// A wizard detail as (label, text); the address parts are already in «Адрес».
+fn detail(st: &AppState, key: &str, v: &serde_json::Value) -> Option<(String, String)> {
+    let text = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let label = match key {
+        "city" | "street" | "house" => return None,
+        "organization" => "Организация",
+        "connection_date" => "Дата подключения",
+        "tariffs" => {
+            let sym = &st.cfg.branding.currency_symbol;
+            let lines: Vec<String> = v
+                .as_array()?
+                .iter()
+                .map(|t| match t["price_kop"].as_i64() {
+                    Some(p) => format!(
+                        "{} — {}/мес",
+                        text(&t["name"]),
+                        crate::domain::money::format(p, sym)
+                    ),
+                    None => text(&t["name"]),
+                })
+                .collect();
+            return Some(("Тарифы".into(), lines.join("\n")));
+        }
+        other => other,
+    };
+    Some((label.to_owned(), text(v)))
+}
+
+pub fn application_modal(st: &AppState, a: &Application) -> Markup {
+    let details: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(&a.details_json).unwrap_or_default();
+    let body = html! {
+        p .modal-status { (status_badge(&a.status)) span .muted { "Поступила " (time::datetime(a.created_at, &st.tz)) } }
+        dl .kv {
+            div .kv-row { dt { "Имя" } dd { (a.name) } }
+            div .kv-row { dt { "Номер телефона" } dd { (a.phone) } }
+            @if let Some(e) = &a.email { div .kv-row { dt { "Электронная почта" } dd { (e) } } }
+            div .kv-row { dt { "Адрес" } dd { (a.address) } }
+            @for (k, v) in &details {
+                @if let Some((label, value)) = detail(st, k, v) {
+                    div .kv-row { dt { (label) } dd .pre { (value) } }
+                }
+            }
+            @if let Some(r) = &a.referrer { div .kv-row { dt { "Пригласил договор" } dd { (r) } } }
+            div .kv-row { dt { "Согласие" } dd { (time::datetime(a.consent_at, &st.tz)) } }
+            @if !a.staff_comment.is_empty() { div .kv-row { dt { "Комментарий" } dd { (a.staff_comment) } } }
+        }
+        (status_form(&paths::staff_application(a.id), &a.status, None, ""))
+    };
+    modal(
+        "staff-application",
+        &format!("Заявка на подключение № {}", a.id),
+        body,
+    )
+}

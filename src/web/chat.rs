@@ -1,0 +1,46 @@
+//! The subscriber's chat WebSocket.
+use poem::{
+    handler,
+    web::{websocket::WebSocket, Data, Query},
+    IntoResponse, Request, Response,
+};
+use serde::Deserialize;
+
+use crate::{
+    auth::guard::CurrentContract,
+    chat::{self, socket},
+    error::AppError,
+    state::SharedState,
+};
+
+#[derive(Deserialize)]
+pub struct Resume {
+    /// The id of the last message the client has; the server sends everything after it.
+    #[serde(default)]
+    pub after: i64,
+}
+
+#[handler]
+pub async fn ws(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    cur: CurrentContract,
+    Query(q): Query<Resume>,
+    ws: WebSocket,
+) -> poem::Result<Response> {
+    if !chat::origin_allowed(req, &st.cfg) {
+        tracing::warn!("chat socket refused: origin not allowed");
+        return Err(AppError::Forbidden.into());
+    }
+    let st = st.clone();
+    let peer = socket::Peer::Subscriber {
+        account_id: cur.account.account_id,
+        contract_id: cur.contract.id,
+    };
+    let sid = cur.account.session_id;
+    let after = q.after;
+    Ok(ws
+        .config(socket::ws_config(&st))
+        .on_upgrade(move |s| socket::run(st, s, peer, sid, after))
+        .into_response())
+}

@@ -1,0 +1,294 @@
+//! Staff: contract requests and applications — lists with filters, details, status changes.
+use maud::html;
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{CsrfToken, Data, Form, Html, Path, Query},
+    IntoResponse, Request, Response,
+};
+use serde::Deserialize;
+
+use super::actor;
+use crate::{
+    auth::staff::CurrentStaff,
+    db::{
+        self,
+        backoffice::{self, Filter, Refused},
+    },
+    domain::workflow,
+    error::AppError,
+    state::SharedState,
+    views::{
+        components::{close_modal_oob, toast_oob},
+        staff::{layout, requests as view},
+    },
+    web::paths,
+};
+
+#[derive(Deserialize, Default)]
+pub struct FilterQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+}
+
+impl From<FilterQuery> for Filter {
+    fn from(f: FilterQuery) -> Filter {
+        Filter {
+            status: f.status,
+            q: f.q,
+        }
+    }
+}
+
+#[handler]
+pub async fn requests(
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Query(q): Query<FilterQuery>,
+) -> poem::Result<Html<String>> {
+    let f: Filter = q.into();
+    let f2 = f.clone();
+    let rows = st
+        .db
+        .run(move |c| Ok(backoffice::requests(c, &f2)?))
+        .await?;
+    let body = html! {
+        (view::filters(paths::STAFF_REQUESTS, &f, "Номер договора, организация или заявка"))
+        (view::requests_list(st, &rows))
+    };
+    Ok(Html(
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Requests,
+            "Заявки по договорам",
+            body,
+        )
+        .into_string(),
+    ))
+}
+
+#[handler]
+pub async fn request(
+    Data(st): Data<&SharedState>,
+    _me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> poem::Result<Html<String>> {
+    let found = st
+        .db
+        .run(move |c| {
+            let Some(cid) = backoffice::request_contract(c, id)? else {
+                return Ok(None);
+            };
+            let number: String =
+                c.query_row("SELECT number FROM contracts WHERE id = ?1", [cid], |r| {
+                    r.get(0)
+                })?;
+            Ok(db::requests::detail(c, cid, id)?.map(|d| (number, d)))
+        })
+        .await?;
+    let (number, d) = found.ok_or(AppError::NotFound)?;
+    Ok(Html(view::request_modal(st, &number, &d).into_string()))
+}
+
+#[derive(Deserialize)]
+pub struct StatusInput {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Checks the status form; Err is the message shown under the comment.
+fn check(input: &StatusInput) -> Result<(String, String), &'static str> {
+    let status = input.status.trim().to_owned();
+    let comment = input.comment.trim().to_owned();
+    if !workflow::is_status(&status) {
+        return Err("Выберите статус");
+    }
+    if comment.chars().count() > 1000 {
+        return Err("Комментарий длиннее 1000 символов");
+    }
+    if matches!(status.as_str(), "rejected") && comment.is_empty() {
+        return Err("Напишите абоненту причину отказа");
+    }
+    Ok((status, comment))
+}
+
+fn refused(action: &str, current: &str, msg: &str, comment: &str) -> Response {
+    Html(view::status_form(action, current, Some(msg), comment).into_string())
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
+}
+
+#[handler]
+pub async fn request_status(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(input): Form<StatusInput>,
+) -> poem::Result<Response> {
+    let action = paths::staff_request(id);
+    let (status, comment) = match check(&input) {
+        Ok(v) => v,
+        Err(m) => {
+            let cur = st
+                .db
+                .run(move |c| Ok(backoffice::request_status(c, id)?))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(refused(&action, &cur, m, &input.comment));
+        }
+    };
+    let a = actor(req, st, &me);
+    let (s2, c2) = (status.clone(), comment.clone());
+    let staff_id = me.id;
+    let done = st
+        .db
+        .run(move |c| {
+            let r = backoffice::set_request_status(c, id, &s2, &c2, staff_id, a.now)?;
+            if let Ok(from) = &r {
+                a.log(
+                    c,
+                    "request.status",
+                    &format!("request:{id}"),
+                    &format!("{from} → {s2}: {c2}"),
+                )?;
+            }
+            let row = backoffice::requests(
+                c,
+                &Filter {
+                    status: "all".into(),
+                    q: String::new(),
+                },
+            )?
+            .into_iter()
+            .find(|x| x.id == id);
+            Ok((r, row))
+        })
+        .await?;
+    match done {
+        (Err(Refused::NotFound), _) => Err(AppError::NotFound.into()),
+        (Err(Refused::Transition(from)), _) => Ok(refused(
+            &action,
+            &from,
+            "Такой переход статуса невозможен. Обновите страницу.",
+            &comment,
+        )),
+        (Ok(_), row) => Ok(Html(
+            html! {
+                (close_modal_oob())
+                (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))
+                @if let Some(r) = row { (view::request_row(st, &r, true)) }
+            }
+            .into_string(),
+        )
+        .into_response()),
+    }
+}
+
+#[handler]
+pub async fn applications(
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Query(q): Query<FilterQuery>,
+) -> poem::Result<Html<String>> {
+    let f: Filter = q.into();
+    let f2 = f.clone();
+    let rows = st
+        .db
+        .run(move |c| Ok(backoffice::applications(c, &f2)?))
+        .await?;
+    let body = html! {
+        (view::filters(paths::STAFF_APPLICATIONS, &f, "Имя, телефон или адрес"))
+        (view::applications_list(st, &rows))
+    };
+    Ok(Html(
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Applications,
+            "Заявки на подключение",
+            body,
+        )
+        .into_string(),
+    ))
+}
+
+#[handler]
+pub async fn application(
+    Data(st): Data<&SharedState>,
+    _me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> poem::Result<Html<String>> {
+    let a = st
+        .db
+        .run(move |c| Ok(backoffice::application(c, id)?))
+        .await?;
+    let a = a.ok_or(AppError::NotFound)?;
+    Ok(Html(view::application_modal(st, &a).into_string()))
+}
+
+#[handler]
+pub async fn application_status(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(input): Form<StatusInput>,
+) -> poem::Result<Response> {
+    let action = paths::staff_application(id);
+    let (status, comment) = match check(&input) {
+        Ok(v) => v,
+        Err(m) => {
+            let cur = st
+                .db
+                .run(move |c| Ok(backoffice::application(c, id)?.map(|a| a.status)))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(refused(&action, &cur, m, &input.comment));
+        }
+    };
+    let a = actor(req, st, &me);
+    let (s2, c2) = (status.clone(), comment.clone());
+    let done = st
+        .db
+        .run(move |c| {
+            let r = backoffice::set_application_status(c, id, &s2, &c2, a.now)?;
+            if let Ok(from) = &r {
+                a.log(
+                    c,
+                    "application.status",
+                    &format!("application:{id}"),
+                    &format!("{from} → {s2}: {c2}"),
+                )?;
+            }
+            Ok((r, backoffice::application(c, id)?))
+        })
+        .await?;
+    match done {
+        (Err(Refused::NotFound), _) => Err(AppError::NotFound.into()),
+        (Err(Refused::Transition(from)), _) => Ok(refused(
+            &action,
+            &from,
+            "Такой переход статуса невозможен. Обновите страницу.",
+            &comment,
+        )),
+        (Ok(_), row) => Ok(Html(
+            html! {
+                (close_modal_oob())
+                (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))
+                @if let Some(r) = row { (view::application_row(st, &r, true)) }
+            }
+            .into_string(),
+        )
+        .into_response()),
+    }
+}

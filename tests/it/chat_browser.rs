@@ -1,0 +1,174 @@
+//! Browser: a subscriber page and a staff console in two separate browsers talk live.
+use fantoccini::Locator;
+use kabinet::config::Config;
+use std::time::{Duration, Instant};
+
+use crate::browser::{assert_no_csp_violations, browser, serve, Browser};
+
+async fn staff_login(b: &Browser, base: &str) {
+    b.goto(&format!("{base}/staff/login")).await;
+    b.see("Вход для сотрудников").await;
+    b.shoot("staff-login").await;
+    b.fill("Логин", "operator").await;
+    b.fill("Пароль", "kabinet-demo").await;
+    b.click("Войти").await;
+    b.wait_path("/staff/chat").await;
+}
+
+async fn badge(b: &Browser) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(el) = b.c.find(Locator::Css(".chat-badge")).await {
+            if el.is_displayed().await.unwrap_or(false) {
+                return el.text().await.unwrap_or_default();
+            }
+        }
+        assert!(Instant::now() < deadline, "unread badge never shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_subscriber_and_staff_exchange_messages_live() {
+    let Some(sub) = browser().await else { return };
+    let Some(staff) = browser().await else { return };
+    let mut cfg = Config::default();
+    cfg.support_hours.auto_reply = false;
+    let s = serve(cfg).await;
+
+    staff_login(&staff, &s.base).await;
+    staff.see("Открытых диалогов нет.").await;
+
+    sub.login_demo(&s.base).await;
+    sub.click("Чат с поддержкой").await;
+    sub.see("В сети").await;
+    sub.fill("Сообщение", "Здравствуйте! Не работает интернет в офисе.")
+        .await;
+    sub.click("Отправить").await;
+    sub.see("Здравствуйте! Не работает интернет в офисе.").await;
+    sub.shoot("chat-widget").await;
+
+    // The queue updates live; the agent opens the conversation and sees the contract beside it.
+    staff.see("№ 72845736UL").await;
+    staff
+        .c
+        .find(Locator::Css("a.queue-item"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    staff
+        .see("Здравствуйте! Не работает интернет в офисе.")
+        .await;
+    staff.see("ИП Служебный для теста госсектора").await;
+    staff
+        .fill("Ответ", "Добрый день! Уже проверяем линию.")
+        .await;
+    staff.click("Отправить").await;
+    sub.see("Добрый день! Уже проверяем линию.").await;
+    sub.see("Оператор Демо").await;
+
+    sub.fill("Сообщение", "Спасибо, жду.").await;
+    sub.click("Отправить").await;
+    staff.see("Спасибо, жду.").await;
+    staff.shoot("staff-chat").await;
+
+    // With the panel closed, a new reply shows the unread badge.
+    sub.click("Свернуть чат").await;
+    staff.fill("Ответ", "Мастер приедет в 15:00.").await;
+    staff.click("Отправить").await;
+    assert_eq!(badge(&sub).await, "1");
+    sub.click("Чат с поддержкой").await;
+    sub.see("Мастер приедет в 15:00.").await;
+
+    // Durable: a reload shows the whole conversation from the database.
+    sub.c.refresh().await.unwrap();
+    sub.click("Чат с поддержкой").await;
+    sub.see("Мастер приедет в 15:00.").await;
+    sub.see("Здравствуйте! Не работает интернет в офисе.").await;
+    assert_no_csp_violations(&s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_agent_processes_a_request_and_publishes_a_story() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    staff_login(&b, &s.base).await;
+    b.click("Заявки по договорам").await;
+    b.see("Детализация вызовов").await;
+    b.shoot("staff-requests").await;
+    let row =
+        b.c.find(Locator::XPath(
+            "//tr[td[normalize-space()='Детализация вызовов']]//button",
+        ))
+        .await
+        .unwrap();
+    row.click().await.unwrap();
+    b.see("Новый статус").await;
+    b.fill("Комментарий для абонента", "Отправим детализацию на почту.")
+        .await;
+    b.click("Сохранить").await;
+    b.see("Статус заявки: В работе").await;
+
+    b.click("Подключения").await;
+    b.see("Заявки на подключение").await;
+    b.c.find(Locator::XPath(
+        "//table//button[normalize-space()='Открыть']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.see("Новый статус").await;
+    b.shoot("staff-application").await;
+    b.c.find(Locator::Css("dialog .modal-close"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    b.click("Истории").await;
+    b.click("Добавить историю").await;
+    b.fill("Заголовок*", "Скорость x2 летом").await;
+    let png = std::env::temp_dir().join(format!("kabinet-story-{}.png", std::process::id()));
+    std::fs::write(&png, crate::staff::PNG).unwrap();
+    b.input("Изображение* (PNG, JPEG, WebP)")
+        .await
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("Сохранить").await;
+    b.see("История «Скорость x2 летом» сохранена").await;
+    let publish = "//article[.//strong[normalize-space()='Скорость x2 летом']]//button[normalize-space()='Опубликовать']";
+    b.c.find(Locator::XPath(publish))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.see("Опубликована").await;
+    let unpublish = "//article[.//strong[normalize-space()='Скорость x2 летом']]//button[normalize-space()='Снять с публикации']";
+    b.c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(unpublish))
+        .await
+        .unwrap();
+    b.shoot("staff-stories").await;
+    assert_eq!(
+        s.state
+            .db
+            .get()
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM stories WHERE published = 1 AND title = 'Скорость x2 летом'",
+                [],
+                |r| r.get::<_, i64>(0)
+            )
+            .unwrap(),
+        1
+    );
+    assert_no_csp_violations(&s).await;
+}

@@ -155,7 +155,10 @@ fn serve(
                 db::demo::PASSWORD
             );
             println!(
-                "  staff       {} / {}  (admin: {} / {})",
+                "  by phone    +7 927 123-42-49 (the SMS code is shown on screen in demo mode)"
+            );
+            println!(
+                "  staff       {} / {}  (admin: {} / {})  at {url}staff",
                 db::demo::STAFF_LOGIN,
                 db::demo::PASSWORD,
                 db::demo::ADMIN_LOGIN,

@@ -189,7 +189,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                 }
                 // Sessions can also end without an announcement (expiry housekeeping).
                 ticks += 1;
-                if ticks % SESSION_CHECK_TICKS == 0 {
+                if ticks.is_multiple_of(SESSION_CHECK_TICKS) {
                     let alive = st.db.run(move |c| Ok(db::sessions::exists(c, session_id)?)).await.unwrap_or(true);
                     if !alive {
                         let _ = timeout(write_timeout, sink.send(close(SESSION_ENDED, "session ended"))).await;

@@ -18,7 +18,10 @@ use crate::{
 /// `data_version` (bumped by triggers on services, internet details and requests) and its
 /// status are unchanged. Bounded: cleared when full.
 #[derive(Default)]
-pub struct BlocksCache(Mutex<HashMap<i64, (i64, String, Arc<str>)>>);
+pub struct BlocksCache(Mutex<HashMap<i64, CachedBlocks>>);
+
+/// (data version, contract status, rendered HTML)
+type CachedBlocks = (i64, String, Arc<str>);
 
 const BLOCKS_CACHE_MAX: usize = 512;
 

@@ -177,7 +177,14 @@ async fn silent_clients_time_out_and_answering_ones_stay() {
             "answering client was dropped: {m:?}"
         );
     }
-    assert_eq!(close_code(&mut quiet).await, Some(1001));
+    // The server closes with 1001 and drops the connection; reading the backlog makes
+    // tungstenite answer the queued pings, and that write may hit the already-closed socket
+    // before the close frame is read — either way the silent client is gone.
+    let code = close_code(&mut quiet).await;
+    assert!(
+        matches!(code, Some(1001) | None),
+        "unexpected close {code:?}"
+    );
     send(
         &mut alive,
         json!({"t": "send", "cid": "ok-1", "body": "я здесь"}),

@@ -3,11 +3,11 @@ use poem::{
     handler,
     http::{header, StatusCode},
     web::{Data, Html, Path},
-    Response,
+    Request, Response,
 };
 
 use crate::{
-    auth::guard::{CurrentAccount, CurrentContract},
+    auth::guard::{current_contract_with, CurrentAccount},
     db::{requests, services},
     error::AppError,
     state::SharedState,
@@ -18,15 +18,15 @@ use crate::{
 #[handler]
 pub async fn service(
     Data(st): Data<&SharedState>,
-    cur: CurrentContract,
+    req: &Request,
     Path(id): Path<i64>,
 ) -> poem::Result<Html<String>> {
-    let cid = cur.contract.id;
-    let d = st
-        .db
-        .run(move |c| Ok(services::detail(c, cid, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // One database trip: session, contract link and the record (only this contract's).
+    let (_, d) = current_contract_with(req, move |c, cur| {
+        Ok(services::detail(c, cur.contract.id, id)?)
+    })
+    .await?;
+    let d = d.ok_or(AppError::NotFound)?;
     Ok(Html(views::services::service_modal(st, &d).into_string()))
 }
 
@@ -34,15 +34,15 @@ pub async fn service(
 #[handler]
 pub async fn request(
     Data(st): Data<&SharedState>,
-    cur: CurrentContract,
+    req: &Request,
     Path(id): Path<i64>,
 ) -> poem::Result<Html<String>> {
-    let cid = cur.contract.id;
-    let d = st
-        .db
-        .run(move |c| Ok(requests::detail(c, cid, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // One database trip: session, contract link and the record (only this contract's).
+    let (_, d) = current_contract_with(req, move |c, cur| {
+        Ok(requests::detail(c, cur.contract.id, id)?)
+    })
+    .await?;
+    let d = d.ok_or(AppError::NotFound)?;
     Ok(Html(views::actions::request_modal(st, &d).into_string()))
 }
 

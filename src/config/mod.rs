@@ -2,6 +2,11 @@
 use serde::Deserialize;
 use std::path::Path;
 
+mod money;
+mod sms;
+pub use money::*;
+pub use sms::*;
+
 pub use crate::chat::settings::{hhmm, Chat, SupportHours};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,126 +249,6 @@ impl Uploads {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Built-in test gateway with its own checkout page (demo, tests).
-    #[default]
-    Sandbox,
-    /// YooKassa's public HTTP API.
-    Yookassa,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Payments {
-    pub provider: ProviderKind,
-    /// Smallest and largest single payment, in kopecks.
-    pub min_amount_kop: i64,
-    pub max_amount_kop: i64,
-    /// Public base URL of this site (e.g. "https://lk.example.ru") for the gateway's return links;
-    /// taken from the request's Host when absent.
-    pub public_url: Option<String>,
-    /// Line item text on the fiscal receipt.
-    pub receipt_item: String,
-    /// Link to the autopay terms («условиями»).
-    pub autopay_terms_url: Option<String>,
-    /// Background jobs run this often (pending re-check, autopay, e-mail).
-    pub job_interval_secs: u64,
-    /// A payment pending this long is asked about at the provider.
-    pub recheck_after_secs: i64,
-    /// After a declined autopay charge, wait this long before the next try.
-    pub autopay_retry_secs: i64,
-    /// Autopay turns itself off after this many declines in a row.
-    pub autopay_max_declines: i64,
-    /// Express payment lookups per IP per minute, and for the whole site per minute.
-    pub express_per_ip_per_minute: u32,
-    pub express_global_per_minute: u32,
-    /// Sandbox only: charges of a saved card are declined (to try the decline path).
-    pub sandbox_decline_saved: bool,
-    pub yookassa: YooKassa,
-}
-
-impl Default for Payments {
-    fn default() -> Self {
-        Payments {
-            provider: ProviderKind::Sandbox,
-            min_amount_kop: 100,
-            max_amount_kop: 50_000_000,
-            public_url: None,
-            receipt_item: "Оплата услуг связи".into(),
-            autopay_terms_url: None,
-            job_interval_secs: 60,
-            recheck_after_secs: 120,
-            autopay_retry_secs: 86_400,
-            autopay_max_declines: 3,
-            express_per_ip_per_minute: 10,
-            express_global_per_minute: 300,
-            sandbox_decline_saved: false,
-            yookassa: YooKassa::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct YooKassa {
-    pub shop_id: String,
-    pub secret_key: String,
-    pub api_url: String,
-    /// VAT code of the receipt line (1 = без НДС).
-    pub vat_code: u8,
-    pub timeout_secs: u64,
-}
-
-impl Default for YooKassa {
-    fn default() -> Self {
-        YooKassa {
-            shop_id: String::new(),
-            secret_key: String::new(),
-            api_url: "https://api.yookassa.ru/v3".into(),
-            vat_code: 1,
-            timeout_secs: 15,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    #[default]
-    Starttls,
-    /// TLS from the first byte (port 465).
-    Tls,
-    /// Plain text (only for a relay on localhost).
-    None,
-}
-
-/// Outgoing e-mail. Without `host` messages stay in the outbox table and are logged.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Smtp {
-    pub host: Option<String>,
-    pub port: u16,
-    pub tls: SmtpTls,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    pub from: String,
-}
-
-impl Default for Smtp {
-    fn default() -> Self {
-        Smtp {
-            host: None,
-            port: 587,
-            tls: SmtpTls::Starttls,
-            username: None,
-            password: None,
-            from: "kabinet <noreply@localhost>".into(),
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -482,60 +367,6 @@ impl Config {
                 "smtp.from is not an e-mail address: {:?}",
                 self.smtp.from
             )));
-        }
-        Ok(())
-    }
-}
-
-/// SMS for login codes. Without `url` messages stay in the outbox table (and the log, masked).
-/// With `url` they go to an SMS.ru-style HTTP gateway: `GET url?api_id=KEY&to=PHONE&msg=TEXT&from=SENDER&json=1`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Sms {
-    pub url: Option<String>,
-    pub api_key: Option<String>,
-    pub sender: Option<String>,
-    /// Codes sent to one phone number in a burst; one more every `phone_refill_seconds`.
-    pub per_phone_burst: u32,
-    pub phone_refill_seconds: u64,
-    /// Codes requested from one IP address per hour.
-    pub per_ip_per_hour: u32,
-    /// All codes sent in a day (protects the SMS budget).
-    pub daily_total: u32,
-}
-
-impl Default for Sms {
-    fn default() -> Self {
-        Sms {
-            url: None,
-            api_key: None,
-            sender: None,
-            per_phone_burst: 3,
-            phone_refill_seconds: 300,
-            per_ip_per_hour: 10,
-            daily_total: 500,
-        }
-    }
-}
-
-impl Sms {
-    fn validate(&self) -> Result<(), ConfigError> {
-        if self.per_phone_burst == 0
-            || self.phone_refill_seconds == 0
-            || self.per_ip_per_hour == 0
-            || self.daily_total == 0
-        {
-            return Err(ConfigError::Invalid("sms limits must be positive".into()));
-        }
-        if let Some(u) = &self.url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return Err(ConfigError::Invalid(
-                    "sms.url must start with https:// or http://".into(),
-                ));
-            }
-            if self.api_key.as_deref().unwrap_or("").is_empty() {
-                return Err(ConfigError::Invalid("sms.url needs sms.api_key".into()));
-            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod backoffice;
 pub mod chat;
 pub mod contracts;
 pub mod demo;
+mod demo_requests;
 pub mod ledger;
 pub mod migrate;
 pub mod payments;

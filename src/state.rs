@@ -26,6 +26,10 @@ pub struct AppState {
     pub sms: Arc<dyn crate::services::sms::SmsSender>,
     /// Rendered main-page blocks per contract (see `web::main_page::BlocksCache`).
     pub blocks_cache: crate::web::main_page::BlocksCache,
+    /// Checked sessions, valid until the next commit (see `auth::guard::SessionCache`).
+    pub session_cache: crate::auth::guard::SessionCache,
+    /// The main page's per-contract data, valid until the next commit.
+    pub dashboard_cache: crate::web::main_page::DashboardCache,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
     /// Payment provider and express-payment rate limits.

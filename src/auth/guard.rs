@@ -4,10 +4,61 @@ use poem::{FromRequest, Request, RequestBody};
 
 use super::session::{client_ip, token_from, token_hash};
 use crate::{
-    db::{accounts, contracts::ContractSummary, sessions},
+    db::{accounts, contracts::ContractSummary, fresh, sessions},
     error::AppError,
     state::SharedState,
 };
+
+/// A checked session as last read from the database, with its account's current contract when
+/// linked. Served from [`SessionCache`] while nothing was written since (see `db::fresh`).
+#[derive(Clone)]
+pub struct CachedSession {
+    account: CurrentAccount,
+    created_at: i64,
+    last_seen_at: i64,
+    contract: Option<ContractSummary>,
+}
+
+/// Token hash → checked session. Any commit (logout, device reset, password change, a payment,
+/// a switch of contract) invalidates every entry, so the cache can only skip reads that would
+/// have returned the same rows.
+pub type SessionCache = fresh::ReadCache<Vec<u8>, CachedSession>;
+
+pub fn new_session_cache() -> SessionCache {
+    fresh::ReadCache::new(8192, std::time::Duration::from_secs(1))
+}
+
+/// Seconds between `last_seen_at` updates of a session.
+const TOUCH_EVERY: i64 = 60;
+
+/// The session from the cache, when it is there and needs no write (no touch, not expired).
+fn cached(req: &Request, st: &SharedState, with_contract: bool) -> Option<CurrentContractOpt> {
+    let token = token_from(req)?;
+    let s = st.session_cache.get(&token_hash(&token))?;
+    let now = st.clock.now();
+    let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
+    if now - s.last_seen_at >= TOUCH_EVERY || now - s.created_at > max {
+        return None;
+    }
+    if with_contract && s.contract.is_none() {
+        return None;
+    }
+    Some(CurrentContractOpt {
+        account: s.account,
+        contract: if with_contract { s.contract } else { None },
+    })
+}
+
+/// The current contract without touching the database, when the session's checked state is
+/// cached (see [`SessionCache`]); `None` means: take the [`CurrentContract`] extractor's path.
+pub fn cached_contract(req: &Request) -> Option<CurrentContract> {
+    let st = state(req).ok()?;
+    let r = cached(req, &st, true)?;
+    Some(CurrentContract {
+        account: r.account,
+        contract: r.contract?,
+    })
+}
 
 /// A live subscriber session.
 #[derive(Debug, Clone)]
@@ -50,6 +101,8 @@ async fn authenticate<T: Send + 'static>(
     let now = st.clock.now();
     let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
+    let commits_before = fresh::commits();
+    let st2 = st.clone();
     let found = st
         .db
         .run(move |c| {
@@ -65,13 +118,25 @@ async fn authenticate<T: Send + 'static>(
                 sessions::delete(c, s.id)?;
                 return Ok(None);
             }
-            if now - s.last_seen_at >= 60 {
+            let mut last_seen_at = s.last_seen_at;
+            if now - s.last_seen_at >= TOUCH_EVERY {
                 sessions::touch(c, s.id, now, &ip)?;
+                last_seen_at = now;
             }
             let account = CurrentAccount {
                 session_id: s.id,
                 account_id,
             };
+            st2.session_cache.put(
+                hash,
+                commits_before,
+                CachedSession {
+                    account: account.clone(),
+                    created_at: s.created_at,
+                    last_seen_at,
+                    contract: linked.clone(),
+                },
+            );
             let contract = if with_contract {
                 let found = match linked {
                     Some(k) => Some(k),
@@ -98,6 +163,9 @@ struct CurrentContractOpt {
 
 impl<'a> FromRequest<'a> for CurrentAccount {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        if let Some(r) = cached(req, &state(req)?, false) {
+            return Ok(r.account);
+        }
         Ok(authenticate(req, false, Box::new(|_, _, _| Ok(())))
             .await?
             .0
@@ -107,6 +175,9 @@ impl<'a> FromRequest<'a> for CurrentAccount {
 
 impl<'a> FromRequest<'a> for CurrentContract {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        if let Some(cur) = cached_contract(req) {
+            return Ok(cur);
+        }
         let (r, ()) = authenticate(req, true, Box::new(|_, _, _| Ok(()))).await?;
         let contract = r.contract.ok_or(AppError::Unauthorized)?;
         Ok(CurrentContract {

@@ -9,6 +9,7 @@ pub mod chat;
 pub mod contracts;
 pub mod demo;
 mod demo_requests;
+pub mod fresh;
 pub mod ledger;
 pub mod migrate;
 pub mod payments;
@@ -67,6 +68,8 @@ pub fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.pragma_update(None, "foreign_keys", "ON")?;
     c.busy_timeout(std::time::Duration::from_secs(5))?;
     c.set_prepared_statement_cache_capacity(64);
+    // Counts commits for the read caches; also runs SQLite's usual auto-checkpoint.
+    c.wal_hook(Some(fresh::on_commit));
     Ok(())
 }
 

@@ -10,9 +10,20 @@ use std::{
 };
 
 use crate::{
-    auth::guard::current_contract_with, db, db::contracts::ContractSummary, state::SharedState,
+    auth::guard::{cached_contract, current_contract_with},
+    db,
+    db::{autopay::Autopay, contracts::ContractSummary, fresh},
+    state::SharedState,
     views,
 };
+
+/// Contract id → (autopay, rendered services and actions blocks), valid until the next commit
+/// (see `db::fresh`): repeated views of an unchanged contract make no database trip.
+pub type DashboardCache = fresh::ReadCache<i64, (Option<Autopay>, Arc<str>)>;
+
+pub fn new_dashboard_cache() -> DashboardCache {
+    fresh::ReadCache::new(1024, std::time::Duration::from_secs(1))
+}
 
 /// Rendered services and actions blocks per contract, valid while the contract's
 /// `data_version` (bumped by triggers on services, internet details and requests) and its
@@ -52,8 +63,18 @@ pub async fn index(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
 ) -> poem::Result<Html<String>> {
-    // One trip to the database for the session, the contract and the dashboard; the services
-    // and actions blocks come from the cache while the contract's data is unchanged.
+    // Nothing written since the last view: no database trip at all.
+    if let Some(cur) = cached_contract(req) {
+        if let Some((autopay, blocks)) = st.dashboard_cache.get(&cur.contract.id) {
+            return Ok(Html(
+                views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &blocks)
+                    .into_string(),
+            ));
+        }
+    }
+    // Otherwise one trip for the session, the contract and the dashboard; the services and
+    // actions blocks come from the cache while the contract's data is unchanged.
+    let commits_before = fresh::commits();
     let st2 = st.clone();
     let (cur, (blocks, autopay)) = current_contract_with(req, move |c, cur| {
         let k = &cur.contract;
@@ -69,6 +90,8 @@ pub async fn index(
                 html
             }
         };
+        st2.dashboard_cache
+            .put(k.id, commits_before, (autopay.clone(), blocks.clone()));
         Ok((blocks, autopay))
     })
     .await?;

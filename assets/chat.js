@@ -18,8 +18,10 @@
     } catch (e) { return null; }
   }
 
-  // A socket that reconnects with backoff and tells the caller about every (re)open.
-  function Live(path, handlers) {
+  // A socket that reconnects with backoff and tells the caller about every (re)open. When a
+  // connection attempt is refused, `alive` (a URL answering 204 or 401) tells whether the
+  // session has ended, so a logged-out page stops retrying and goes to the login page.
+  function Live(path, handlers, alive) {
     var self = this, tries = 0, timer = null;
     self.ws = null;
     self.stopped = false;
@@ -28,7 +30,8 @@
       timer = null;
       var ws = new WebSocket(wsUrl(typeof path === "function" ? path() : path));
       self.ws = ws;
-      ws.onopen = function () { tries = 0; handlers.open(); };
+      var opened = false;
+      ws.onopen = function () { opened = true; tries = 0; handlers.open(); };
       ws.onmessage = function (e) {
         var m;
         try { m = JSON.parse(e.data); } catch (err) { return; }
@@ -41,6 +44,15 @@
         handlers.down();
         var delay = Math.min(15000, 1000 * Math.pow(2, tries++)) * (0.5 + Math.random() / 2);
         timer = setTimeout(connect, delay);
+        if (!opened && alive && window.fetch) {
+          fetch(alive, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+            if (r.status === 401 && !self.stopped) {
+              self.stopped = true;
+              if (timer) { clearTimeout(timer); timer = null; }
+              handlers.ended();
+            }
+          }, function () { /* offline: keep retrying */ });
+        }
       };
     }
     self.send = function (obj) {
@@ -52,6 +64,13 @@
     };
     window.addEventListener("online", self.now);
     connect();
+  }
+
+  // Would this frame exceed the server's limit (it closes the socket on such a frame)?
+  function tooBig(root, msg) {
+    var max = +root.dataset.maxBytes || 0;
+    if (!max || !window.TextEncoder) return false;
+    return new TextEncoder().encode(JSON.stringify(msg)).length > max;
   }
 
   function renderMsg(m, mine, staffView) {
@@ -145,8 +164,12 @@
         else if (m.t === "err" && m.text) { status.textContent = m.text; }
       },
       down: function () { status.textContent = "Нет соединения, переподключаемся…"; root.classList.add("offline"); },
-      ended: function () { status.textContent = "Сеанс завершён. Войдите снова."; root.classList.add("offline"); }
-    });
+      ended: function () {
+        status.textContent = "Сеанс завершён. Войдите снова.";
+        root.classList.add("offline");
+        setTimeout(function () { location.href = root.dataset.login; }, 1500);
+      }
+    }, root.dataset.alive);
 
     function setOpen(open) {
       panel.hidden = !open;
@@ -168,6 +191,10 @@
       var body = input.value.trim();
       if (!body) return;
       var p = { cid: newCid(), body: body };
+      if (tooBig(root, { t: "send", cid: p.cid, body: body })) {
+        status.textContent = "Сообщение слишком длинное: разделите его на несколько.";
+        return;
+      }
       // Kept until the server confirms it stored the message (survives reloads and outages).
       store(PENDING, pendings().concat([p]));
       input.value = "";
@@ -230,7 +257,7 @@
       },
       down: function () { root.classList.add("offline"); },
       ended: function () { location.href = root.dataset.login; }
-    });
+    }, root.dataset.alive);
     document.addEventListener("submit", function (e) {
       var form = e.target.closest("form.staff-reply");
       if (!form) return;
@@ -240,6 +267,11 @@
       var c = conv();
       if (!body || !c) return;
       var msg = { t: "send", cid: newCid(), conv: +c.dataset.conv, body: body };
+      if (tooBig(root, msg)) {
+        var st = c.querySelector(".chat-status");
+        if (st) st.textContent = "Сообщение слишком длинное: разделите его на несколько.";
+        return;
+      }
       pending[msg.cid] = msg;
       input.value = "";
       var log = c.querySelector(".chat-log");

@@ -1,13 +1,14 @@
 //! The subscriber's chat WebSocket.
 use poem::{
     handler,
+    http::StatusCode,
     web::{websocket::WebSocket, Data, Query},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
 
 use crate::{
-    auth::guard::CurrentContract,
+    auth::guard::{CurrentAccount, CurrentContract},
     chat::{self, socket},
     error::AppError,
     state::SharedState,
@@ -43,4 +44,20 @@ pub async fn ws(
         .config(socket::ws_config(&st))
         .on_upgrade(move |s| socket::run(st, s, peer, sid, after))
         .into_response())
+}
+
+/// Is the session still alive? The widget asks when its socket is refused, so an ended session
+/// sends the subscriber to the login page instead of retrying for ever.
+#[handler]
+pub fn alive(me: poem::Result<CurrentAccount>) -> StatusCode {
+    alive_status(me.map(|_| ()))
+}
+
+/// 204 when alive, 401 when the session is gone, the error's own status otherwise (a busy
+/// database is not a logout).
+pub fn alive_status(me: poem::Result<()>) -> StatusCode {
+    match me {
+        Ok(()) => StatusCode::NO_CONTENT,
+        Err(e) => e.status(),
+    }
 }

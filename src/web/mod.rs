@@ -83,6 +83,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::REQUEST, get(services::request))
         .at(paths::UPLOAD, get(services::upload))
         .at(paths::CHAT_WS, get(chat::ws))
+        .at(paths::CHAT_ALIVE, get(chat::alive))
         .at(paths::EXPRESS, get(express::page))
         .at(paths::EXPRESS_FIND, post(express::find))
         .at(

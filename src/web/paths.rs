@@ -57,10 +57,14 @@ pub fn upload(id: i64) -> String {
 }
 
 pub const CHAT_WS: &str = "/chat/ws";
+/// 204 while the subscriber session lives, 401 after (asked by the chat widget when its
+/// socket is refused).
+pub const CHAT_ALIVE: &str = "/chat/alive";
 pub const STAFF: &str = "/staff";
 pub const STAFF_LOGIN: &str = "/staff/login";
 pub const STAFF_LOGOUT: &str = "/staff/logout";
 pub const STAFF_WS: &str = "/staff/ws";
+pub const STAFF_ALIVE: &str = "/staff/alive";
 pub const STAFF_CHAT: &str = "/staff/chat";
 pub const STAFF_QUEUE: &str = "/staff/chat/queue";
 pub const STAFF_CONV: &str = "/staff/chat/:id";

@@ -172,3 +172,55 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
     );
     assert_no_csp_violations(&s).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_chat_widget_goes_to_login_when_its_session_is_gone() {
+    let Some(sub) = browser().await else { return };
+    let mut cfg = Config::default();
+    cfg.support_hours.auto_reply = false;
+    // A tiny frame budget, so the third message makes the server drop the socket.
+    cfg.chat.rate_burst = 2;
+    cfg.chat.rate_refill_ms = 3_600_000;
+    cfg.chat.max_message_bytes = 300;
+    let s = serve(cfg).await;
+    sub.login_demo(&s.base).await;
+    sub.click("Чат с поддержкой").await;
+    sub.see("В сети").await;
+    // A message the server would refuse (it drops the socket on such a frame) is stopped in
+    // the page with a clear note and never sent.
+    sub.fill("Сообщение", &"Очень длинное сообщение. ".repeat(8))
+        .await;
+    sub.click("Отправить").await;
+    sub.see("Сообщение слишком длинное: разделите его на несколько.")
+        .await;
+    assert_eq!(
+        s.state
+            .db
+            .get()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM chat_messages WHERE body LIKE 'Очень%'",
+                [],
+                |r| r.get::<_, i64>(0)
+            )
+            .unwrap(),
+        0
+    );
+    // The session ends without any announcement reaching the open socket (expired, or revoked
+    // while the laptop slept).
+    s.state
+        .db
+        .get()
+        .unwrap()
+        .execute("DELETE FROM sessions", [])
+        .unwrap();
+    for text in ["Первое", "Второе", "Третье"] {
+        sub.fill("Сообщение", text).await;
+        sub.click("Отправить").await;
+    }
+    // The socket is dropped, the reconnect is refused: the widget asks whether the session
+    // lives and, hearing it does not, says so and goes to the login page instead of retrying.
+    sub.see("Сеанс завершён. Войдите снова.").await;
+    sub.wait_path("/login").await;
+    assert_no_csp_violations(&s).await;
+}

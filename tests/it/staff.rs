@@ -324,3 +324,24 @@ async fn staff_publishes_a_story_with_an_image() {
     assert!(strip.has_text("Новый тариф"), "story in the strip");
     assert!(strip.body.contains(&path));
 }
+
+#[tokio::test]
+async fn live_widgets_can_ask_whether_their_session_still_lives() {
+    let app = TestApp::new().await;
+    assert_eq!(app.get("/chat/alive").await.status, 401);
+    assert_eq!(app.get("/staff/alive").await.status, 401);
+    app.login_demo().await;
+    assert_eq!(app.get("/chat/alive").await.status, 204);
+    assert_eq!(
+        app.get("/staff/alive").await.status,
+        401,
+        "a subscriber session is not a staff one"
+    );
+    staff_login(&app, "operator").await;
+    assert_eq!(app.get("/staff/alive").await.status, 204);
+    app.post("/logout", &[]).await;
+    assert_eq!(app.get("/chat/alive").await.status, 401);
+    assert_eq!(app.get("/staff/alive").await.status, 204);
+    app.db().execute("DELETE FROM sessions", []).unwrap();
+    assert_eq!(app.get("/staff/alive").await.status, 401);
+}

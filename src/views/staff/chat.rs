@@ -8,10 +8,11 @@ use crate::{
     web::paths,
 };
 
-pub fn page_body(queue_html: Markup) -> Markup {
+pub fn page_body(queue_html: Markup, max_bytes: usize) -> Markup {
     html! {
         div #staff-chat .staff-chat data-staff-ws=(paths::STAFF_WS) data-queue=(paths::STAFF_QUEUE)
-            data-login=(paths::STAFF_LOGIN) {
+            data-login=(paths::STAFF_LOGIN) data-alive=(paths::STAFF_ALIVE)
+            data-max-bytes=(max_bytes) {
             (queue_html)
             section #conv-host .staff-conv-host {
                 p .muted .conv-placeholder { "Выберите диалог слева." }

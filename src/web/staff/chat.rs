@@ -44,7 +44,7 @@ pub async fn page(
             &me,
             layout::Section::Chat,
             "Чаты с абонентами",
-            view::page_body(q),
+            view::page_body(q, st.cfg.chat.max_message_bytes),
         )
         .into_string(),
     ))
@@ -130,4 +130,10 @@ pub async fn ws(
         .config(socket::ws_config(&st))
         .on_upgrade(move |s| socket::run(st, s, peer, sid, 0))
         .into_response())
+}
+
+/// Is the staff session still alive? (asked by the console when its socket is refused)
+#[handler]
+pub fn alive(me: poem::Result<CurrentStaff>) -> poem::http::StatusCode {
+    crate::web::chat::alive_status(me.map(|_| ()))
 }

@@ -17,6 +17,7 @@ pub fn mount(r: Route) -> Route {
         .at(paths::STAFF_LOGIN, get(login::page).post(login::submit))
         .at(paths::STAFF_LOGOUT, post(login::logout))
         .at(paths::STAFF_WS, get(chat::ws))
+        .at(paths::STAFF_ALIVE, get(chat::alive))
         .at(paths::STAFF_CHAT, get(chat::page))
         .at(paths::STAFF_QUEUE, get(chat::queue))
         .at(paths::STAFF_CONV, get(chat::conversation))

@@ -22,7 +22,7 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
     let mut child = Command::new(BIN)
         .current_dir(dir.path())
         .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("KABINET_LOG", "warn")
+        .env("KABINET_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -79,6 +79,10 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("kabinet stopped"), "{rest}");
+    assert!(
+        rest.contains("graceful shutdown") && !printed.contains('\x1b') && !rest.contains('\x1b'),
+        "plain log lines (no terminal colours) when not on a terminal: {rest}"
+    );
 }
 
 #[test]

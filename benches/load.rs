@@ -246,12 +246,19 @@ fn main() {
         let session = cookies_from(&resp).into_iter().find(|c| c.starts_with("kabinet_session=")).expect("session");
         let cookie = format!("{csrf_cookie}; {session}");
         let idle_rss = rss_kb(pid, "VmRSS:");
+        // What is measured: the full logged-in main page (checked, and its size shown).
+        let resp = s.send_request(request("GET", &addr, "/", &cookie, &[], String::new())).await.unwrap();
+        assert_eq!(resp.status(), 200, "main page");
+        let page = resp.into_body().collect().await.unwrap().to_bytes();
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("72845736UL") && page.contains("Подключенные услуги"), "main page content");
 
         println!("kabinet load benchmark: {conns} connections, {secs} s per phase, {} CPUs", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
         let trivial = load(&addr, "/healthz", "", conns, secs).await;
         println!("  trivial  GET /healthz  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  (peak RSS so far {:.1} MB)", trivial.rps, trivial.p50_ms, trivial.p99_ms, trivial.errors, peak.load(Ordering::Relaxed) as f64 / 1024.0);
         let main = load(&addr, "/", &cookie, conns, secs).await;
         println!("  main     GET /         {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  (peak RSS so far {:.1} MB)", main.rps, main.p50_ms, main.p99_ms, main.errors, peak.load(Ordering::Relaxed) as f64 / 1024.0);
+        println!("           main page: {:.1} KB of HTML (balance, stories, referral QR, services, actions)", page.len() as f64 / 1024.0);
 
         // 200 parallel logins
         let t = Instant::now();

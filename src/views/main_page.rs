@@ -49,22 +49,32 @@ fn contract_head(k: &ContractSummary) -> Markup {
     }
 }
 
+/// Main-page sections rendered ahead (and cached) by the handler.
+pub struct Parts<'a> {
+    /// «Подключенные услуги» and «Действия с договором».
+    pub blocks: &'a str,
+    /// The stories strip.
+    pub stories: &'a str,
+    /// The referral section (empty when the programme is off).
+    pub referral: &'a str,
+}
+
 pub fn main_page(
     st: &AppState,
     csrf: &str,
     k: &ContractSummary,
     autopay: Option<&Autopay>,
-    blocks: &str,
+    parts: &Parts,
 ) -> Markup {
     let content = html! {
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
-            (super::stories::placeholder())
+            (PreEscaped(parts.stories))
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))
-                (super::referral::placeholder(st))
-                (PreEscaped(blocks))
+                (PreEscaped(parts.referral))
+                (PreEscaped(parts.blocks))
             }
         }
         (footer(st))

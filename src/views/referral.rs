@@ -15,19 +15,6 @@ pub struct ReferralCard<'a> {
     pub qr_svg: &'a str,
 }
 
-/// The placeholder the main page renders after the balance card; htmx loads the section.
-pub fn placeholder(st: &AppState) -> Markup {
-    html! {
-        @if st.cfg.referral.enabled {
-            section #referral .card .referral hx-get=(paths::REFERRAL) hx-trigger="load" hx-swap="outerHTML" {
-                h2 { "Приглашайте клиентов" }
-                div .skeleton .skeleton-line {}
-                div .skeleton .skeleton-block {}
-            }
-        }
-    }
-}
-
 fn pitch(st: &AppState) -> String {
     match &st.cfg.referral.pitch {
         Some(p) => p.clone(),

@@ -15,18 +15,6 @@ fn story_url(id: i64) -> String {
     format!("{}/{id}", paths::STORIES)
 }
 
-/// The placeholder the main page renders; htmx loads the account's strip into it.
-pub fn placeholder() -> Markup {
-    html! {
-        section #stories .stories aria-label="Истории" hx-get=(paths::STORIES) hx-trigger="load" hx-swap="outerHTML" {
-            h2 .section-title { "Истории" }
-            div .stories-strip .loading aria-hidden="true" {
-                @for _ in 0..4 { div .story-card .skeleton {} }
-            }
-        }
-    }
-}
-
 /// The strip, in the account's order. `oob` re-renders it out of band after a view.
 pub fn strip(stories: &[Story], oob: bool) -> Markup {
     html! {

@@ -9,6 +9,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use super::referral;
 use crate::{
     auth::guard::{cached_contract, current_contract_with},
     db,
@@ -17,12 +18,24 @@ use crate::{
     views,
 };
 
-/// Contract id → (autopay, rendered services and actions blocks), valid until the next commit
-/// (see `db::fresh`): repeated views of an unchanged contract make no database trip.
-pub type DashboardCache = fresh::ReadCache<i64, (Option<Autopay>, Arc<str>)>;
+/// The main page's data for one (account, contract, public address), valid until the next
+/// commit (see `db::fresh`): repeated views of an unchanged contract make no database trip.
+pub type DashboardCache = fresh::ReadCache<(i64, i64, String), Dashboard>;
 
 pub fn new_dashboard_cache() -> DashboardCache {
     fresh::ReadCache::new(1024, std::time::Duration::from_secs(1))
+}
+
+/// Everything on the main page beyond the contract summary, rendered.
+#[derive(Clone)]
+pub struct Dashboard {
+    autopay: Option<Autopay>,
+    /// «Подключенные услуги» and «Действия с договором».
+    blocks: Arc<str>,
+    /// The stories strip in this account's order.
+    stories: Arc<str>,
+    /// The referral section.
+    referral: Arc<str>,
 }
 
 /// Rendered services and actions blocks per contract, valid while the contract's
@@ -63,20 +76,20 @@ pub async fn index(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
 ) -> poem::Result<Html<String>> {
+    let base = referral::public_base(req, &st.cfg);
     // Nothing written since the last view: no database trip at all.
     if let Some(cur) = cached_contract(req) {
-        if let Some((autopay, blocks)) = st.dashboard_cache.get(&cur.contract.id) {
-            return Ok(Html(
-                views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &blocks)
-                    .into_string(),
-            ));
+        let key = (cur.account.account_id, cur.contract.id, base.clone());
+        if let Some(d) = st.dashboard_cache.get(&key) {
+            return Ok(render(st, &csrf.0, &cur.contract, &d));
         }
     }
     // Otherwise one trip for the session, the contract and the dashboard; the services and
     // actions blocks come from the cache while the contract's data is unchanged.
     let commits_before = fresh::commits();
     let st2 = st.clone();
-    let (cur, (blocks, autopay)) = current_contract_with(req, move |c, cur| {
+    let now = st.clock.now();
+    let (cur, d) = current_contract_with(req, move |c, cur| {
         let k = &cur.contract;
         let autopay = db::autopay::get(c, k.id)?;
         let blocks = match st2.blocks_cache.get(k) {
@@ -90,13 +103,37 @@ pub async fn index(
                 html
             }
         };
-        st2.dashboard_cache
-            .put(k.id, commits_before, (autopay.clone(), blocks.clone()));
-        Ok((blocks, autopay))
+        let strip = db::stories::strip(c, cur.account.account_id, now)?;
+        let d = Dashboard {
+            autopay,
+            blocks,
+            stories: views::stories::strip(&strip, false).into_string().into(),
+            referral: referral::card_html(&st2, c, k.id, &base)?.into(),
+        };
+        st2.dashboard_cache.put(
+            (cur.account.account_id, k.id, base),
+            commits_before,
+            d.clone(),
+        );
+        Ok(d)
     })
     .await?;
-    Ok(Html(
-        views::main_page::main_page(st, &csrf.0, &cur.contract, autopay.as_ref(), &blocks)
-            .into_string(),
-    ))
+    Ok(render(st, &csrf.0, &cur.contract, &d))
+}
+
+fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> Html<String> {
+    Html(
+        views::main_page::main_page(
+            st,
+            csrf,
+            k,
+            d.autopay.as_ref(),
+            &views::main_page::Parts {
+                blocks: &d.blocks,
+                stories: &d.stories,
+                referral: &d.referral,
+            },
+        )
+        .into_string(),
+    )
 }

@@ -67,24 +67,39 @@ pub async fn card(
 ) -> poem::Result<Html<String>> {
     enabled(st)?;
     let cid = cur.contract.id;
-    let (code, earned) = st
+    let base = public_base(req, &st.cfg);
+    let st2 = st.clone();
+    let html = st
         .db
-        .run(move |c| Ok((referral::code(c, cid)?, referral::earned_kop(c, cid)?)))
+        .run(move |c| Ok(card_html(&st2, c, cid, &base)?))
         .await?;
-    let Some(code) = code else {
+    Ok(Html(html))
+}
+
+/// The referral section of a contract (also rendered into the main page), or an empty
+/// placeholder when the contract has no personal code.
+pub fn card_html(
+    st: &crate::state::AppState,
+    c: &rusqlite::Connection,
+    contract_id: i64,
+    base: &str,
+) -> rusqlite::Result<String> {
+    if !st.cfg.referral.enabled {
+        return Ok(String::new());
+    }
+    let Some(code) = referral::code(c, contract_id)? else {
         // No personal code issued for this contract: nothing to show.
-        return Ok(Html(
-            r#"<section id="referral" hidden></section>"#.to_owned(),
-        ));
+        return Ok(r#"<section id="referral" hidden></section>"#.to_owned());
     };
-    let link = personal_link(&public_base(req, &st.cfg), &code);
+    let earned = referral::earned_kop(c, contract_id)?;
+    let link = personal_link(base, &code);
     let svg = qr::svg(&link, "QR-код персональной ссылки");
-    let card = views::referral::ReferralCard {
+    let section = views::referral::ReferralCard {
         earned_kop: earned,
         link: &link,
         qr_svg: &svg,
     };
-    Ok(Html(views::referral::card(st, &card).into_string()))
+    Ok(views::referral::card(st, &section).into_string())
 }
 
 #[handler]

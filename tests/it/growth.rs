@@ -16,12 +16,13 @@ async fn stories_order_changes_after_viewing_and_survives_relogin() {
     let app = TestApp::new().await;
     app.login_demo().await;
     let home = app.get("/").await;
-    assert!(
-        home.body.contains("hx-get=\"/stories\""),
-        "main page loads the strip"
-    );
     let before = strip_order(&app.get_hx("/stories").await.body);
     assert_eq!(before.len(), 5, "the demo has five stories");
+    assert_eq!(
+        strip_order(&home.body),
+        before,
+        "the main page carries the strip in the account's order"
+    );
     let first = before[0];
 
     let opened = app.get_hx(&format!("/stories/{first}")).await;
@@ -48,6 +49,11 @@ async fn stories_order_changes_after_viewing_and_survives_relogin() {
     app.get_hx(&format!("/stories/{second}")).await;
     let now = strip_order(&app.get_hx("/stories").await.body);
     assert_eq!(&now[3..], &[first, second]);
+    assert_eq!(
+        strip_order(&app.get("/").await.body),
+        now,
+        "main page follows"
+    );
 }
 
 #[tokio::test]
@@ -124,9 +130,12 @@ async fn referral_section_shows_bonus_and_a_qr_code_that_decodes_to_the_personal
     let app = TestApp::new().await;
     app.login_demo().await;
     let home = app.get("/").await;
-    assert!(home.body.contains("hx-get=\"/referral\""));
     let r = app.get_hx("/referral").await;
     assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        home.body.contains(&r.body),
+        "the main page carries the same section"
+    );
     for text in [
         "15180 рублей",
         "Приглашайте клиентов в Демо-Телеком и зарабатывайте на этом",
@@ -205,7 +214,8 @@ async fn referral_section_is_absent_when_the_programme_is_off() {
     cfg.referral.enabled = false;
     let app = TestApp::with_config(cfg).await;
     app.login_demo().await;
-    assert!(!app.get("/").await.body.contains("/referral"));
+    let home = app.get("/").await;
+    assert!(!home.body.contains("id=\"referral\"") && !home.body.contains("/referral/"));
     assert_eq!(app.get_hx("/referral").await.status, StatusCode::NOT_FOUND);
 }
 

@@ -22,3 +22,26 @@ pub fn svg(text: &str, label: &str) -> String {
         1,
     )
 }
+
+/// [`svg`], remembered: the personal links on the main page are stable, so each is encoded
+/// once rather than on every view (bounded; cleared when full).
+pub fn svg_cached(text: &str, label: &str) -> std::sync::Arc<str> {
+    use std::{
+        collections::HashMap,
+        sync::{Arc, Mutex, OnceLock},
+    };
+    static MEMO: OnceLock<Mutex<HashMap<(String, String), Arc<str>>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let key = (text.to_owned(), label.to_owned());
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return hit;
+    }
+    let out: Arc<str> = svg(text, label).into();
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.insert(key, out.clone());
+    }
+    out
+}

@@ -93,7 +93,7 @@ pub fn card_html(
     };
     let earned = referral::earned_kop(c, contract_id)?;
     let link = personal_link(base, &code);
-    let svg = qr::svg(&link, "QR-код персональной ссылки");
+    let svg = qr::svg_cached(&link, "QR-код персональной ссылки");
     let section = views::referral::ReferralCard {
         earned_kop: earned,
         link: &link,

@@ -43,6 +43,16 @@ enum Command {
     },
     /// Write a consistent copy of the database to FILE (safe while the server runs).
     Backup { file: PathBuf },
+    /// Create a billing API token named NAME; prints it once (only its hash is stored).
+    CreateApiToken { name: String },
+    /// Revoke the billing API token named NAME (refused at once from then on).
+    RevokeApiToken { name: String },
+    /// Import billing data from a CSV file (all rows or none; errors listed by line).
+    Import {
+        #[arg(value_parser = ["contracts", "services", "ledger"])]
+        what: String,
+        file: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -106,6 +116,46 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             c.execute("VACUUM INTO ?1", [file.display().to_string()])?;
             println!("backup written to {}", file.display());
             Ok(())
+        }
+        Command::CreateApiToken { name } => {
+            let state = build_state(cfg, &cli.db, false)?;
+            let mut c = state.db.get()?;
+            let token = db::api_tokens::create(&mut c, &name, state.clock.now())?;
+            eprintln!("API token {name} created; it is shown only now, store it safely:");
+            println!("{token}");
+            Ok(())
+        }
+        Command::RevokeApiToken { name } => {
+            let state = build_state(cfg, &cli.db, false)?;
+            let mut c = state.db.get()?;
+            db::api_tokens::revoke(&mut c, &name, state.clock.now())?;
+            println!("API token {name} revoked");
+            Ok(())
+        }
+        Command::Import { what, file } => {
+            let kind = kabinet::import::Kind::parse(&what).ok_or("unknown import kind")?;
+            let data = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let state = build_state(cfg, &cli.db, false)?;
+            let mut c = state.db.get()?;
+            match kabinet::import::import(&mut c, kind, &data, state.clock.now()) {
+                Ok(s) => {
+                    println!(
+                        "{}: {} rows imported ({} created, {} updated, {} duplicate)",
+                        file.display(),
+                        s.rows,
+                        s.created,
+                        s.updated,
+                        s.duplicates
+                    );
+                    Ok(())
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    Err(format!("{} error(s); nothing was imported", errors.len()).into())
+                }
+            }
         }
     }
 }

@@ -16,8 +16,16 @@ pub struct Limiters {
     pub code_phone: DefaultKeyedRateLimiter<String>,
     pub code_ip: DefaultKeyedRateLimiter<IpAddr>,
     pub code_daily: DefaultDirectRateLimiter,
+    /// Failed billing-API authentications per IP (see [`Limiters::api_auth_failed`]).
+    pub api_auth_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// IPs refused after too many failed API authentications, until the given instant: they
+    /// are refused even with a valid token, so guessing cannot go on past the limit.
+    api_blocked: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
     clock: DefaultClock,
 }
+
+/// Failed API authentications allowed per IP per minute.
+pub const API_AUTH_FAILURES_PER_MINUTE: u32 = 10;
 
 fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).expect("max(1) is non-zero")
@@ -63,6 +71,10 @@ impl Limiters {
             code_phone: DefaultKeyedRateLimiter::keyed(per_phone),
             code_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(sms.per_ip_per_hour))),
             code_daily: DefaultDirectRateLimiter::direct(daily),
+            api_auth_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(
+                API_AUTH_FAILURES_PER_MINUTE,
+            ))),
+            api_blocked: Default::default(),
             clock: DefaultClock::default(),
         }
     }
@@ -94,8 +106,34 @@ impl Limiters {
             .map_err(|n| RetryAfter(n.wait_time_from(self.clock.now())))
     }
 
+    /// Whether this IP is refused for now after failed API authentications.
+    pub fn api_blocked(&self, ip: IpAddr) -> Option<RetryAfter> {
+        let now = std::time::Instant::now();
+        let m = self.api_blocked.lock().ok()?;
+        let until = *m.get(&ip)?;
+        (until > now).then(|| RetryAfter(until - now))
+    }
+
+    /// Counts a failed API authentication; past the limit the IP is blocked for a while.
+    pub fn api_auth_failed(&self, ip: IpAddr) -> Result<(), RetryAfter> {
+        let wait = self.check_ip(&self.api_auth_ip, ip);
+        if let Err(w) = wait {
+            let until = std::time::Instant::now() + w.0.max(Duration::from_secs(1));
+            if let Ok(mut m) = self.api_blocked.lock() {
+                m.insert(ip, until);
+            }
+        }
+        wait
+    }
+
     /// Drops state of keys that are back to full quota (call periodically).
     pub fn housekeeping(&self) {
+        self.api_auth_ip.retain_recent();
+        self.api_auth_ip.shrink_to_fit();
+        if let Ok(mut m) = self.api_blocked.lock() {
+            let now = std::time::Instant::now();
+            m.retain(|_, until| *until > now);
+        }
         self.login_ip.retain_recent();
         self.login_contract.retain_recent();
         self.applications_ip.retain_recent();

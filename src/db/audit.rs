@@ -50,3 +50,21 @@ pub fn recent(c: &Connection, limit: i64) -> rusqlite::Result<Vec<Row>> {
     })?;
     rows.collect()
 }
+
+/// An entry written by a billing API client (`actor_id` is the token's id).
+pub fn api(
+    c: &Connection,
+    token_id: i64,
+    action: &str,
+    target: &str,
+    details: &str,
+    ip: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
+         VALUES ('api', ?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![token_id, action, target, details, ip, now])?;
+    Ok(())
+}

@@ -1,10 +1,13 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
 pub mod account_links;
 pub mod accounts;
+pub mod api_tokens;
 pub mod applications;
 pub mod audit;
 pub mod autopay;
 pub mod backoffice;
+pub mod billing;
+pub mod billing_export;
 pub mod chat;
 pub mod contracts;
 pub mod demo;

@@ -1,5 +1,6 @@
 pub mod actions;
 pub mod application;
+pub mod billing;
 pub mod money;
 pub mod payment;
 pub mod qr;

@@ -1,6 +1,7 @@
 //! HTTP: routes and middleware order.
 pub mod access;
 pub mod actions;
+pub mod api;
 pub mod assets;
 pub mod balance;
 pub mod chat;
@@ -122,6 +123,8 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::HEALTH, get(system::health))
         .at(paths::READY, get(system::ready))
         .at(paths::CSP_REPORT, post(system::csp_report))
+        // The billing integration API: bearer token only, no cookies, no CSRF; JSON errors.
+        .nest(paths::API_PREFIX, api::routes())
         // Gateway notifications come from the provider's servers: no CSRF token, verified by
         // fetching the payment back from the provider.
         .at(

@@ -142,3 +142,12 @@ pub fn contract_password(id: i64) -> String {
 pub fn access_revoke(contract: i64, account: i64) -> String {
     format!("/access/{contract}/{account}/revoke")
 }
+// Billing integration API (token-authenticated JSON, outside the CSRF layers).
+pub const API_PREFIX: &str = "/api/v1";
+/// Under [`API_PREFIX`].
+pub const API_CONTRACT: &str = "/contracts/:number";
+pub const API_SERVICES: &str = "/contracts/:number/services";
+pub const API_LEDGER: &str = "/ledger";
+pub const API_REQUESTS: &str = "/requests";
+pub const API_APPLICATIONS: &str = "/applications";
+pub const API_PAYMENTS: &str = "/payments";

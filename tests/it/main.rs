@@ -7,6 +7,8 @@ mod actions_access;
 mod actions_browser;
 mod autopay;
 mod balance;
+mod billing_api;
+mod billing_cli;
 mod browser;
 mod browser_growth;
 mod browser_money;

@@ -1,0 +1,480 @@
+//! Billing integration input: contracts, services and ledger entries as the JSON API and the
+//! CSV import deliver them. Both build the same structs and validate them here, once.
+use serde_json::{Map, Value};
+
+/// A rejected field: `field` names it (`entries[2].amount_kop`), `message` says what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+pub type Checked<T> = Result<T, Invalid>;
+
+pub const SEGMENTS: &[&str] = &["home", "business"];
+pub const CONTRACT_STATUSES: &[&str] = &["active", "suspended", "closed"];
+pub const SERVICE_KINDS: &[&str] = &["internet", "tv", "phone", "other"];
+pub const PERIODS: &[&str] = &["month", "year", "once"];
+pub const SERVICE_STATUSES: &[&str] = &["active", "blocked_debt", "suspended", "connecting"];
+pub const LEDGER_KINDS: &[&str] = &["payment", "charge", "offset", "bonus", "correction"];
+/// Largest amount accepted anywhere (10 billion roubles), so sums never overflow.
+pub const MAX_KOP: i64 = 1_000_000_000_000;
+pub const MAX_SERVICES: usize = 100;
+pub const MAX_LEDGER_BATCH: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct OrgIn {
+    pub name: String,
+    pub inn: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContractIn {
+    pub number: String,
+    pub organization: Option<OrgIn>,
+    pub address: String,
+    pub segment: String,
+    pub status: String,
+    pub recommended_payment_kop: i64,
+    /// Only used when the contract is created.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InternetIn {
+    pub speed_mbps: i64,
+    pub static_ip: Option<String>,
+    pub equipment: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TvIn {
+    pub channel_package: String,
+    pub channel_count: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceIn {
+    pub kind: String,
+    pub name: String,
+    pub tariff_name: String,
+    pub price_kop: i64,
+    pub period: String,
+    pub status: String,
+    pub paid_until: Option<String>,
+    pub internet: Option<InternetIn>,
+    pub tv: Option<TvIn>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LedgerIn {
+    pub contract: String,
+    pub external_id: String,
+    pub kind: String,
+    pub description: String,
+    pub amount_kop: i64,
+    /// Unix seconds.
+    pub occurred_at: i64,
+}
+
+fn one_of(field: &str, value: &str, allowed: &[&str]) -> Checked<()> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!(
+                "Недопустимое значение «{}»: допустимы {}",
+                value.chars().take(40).collect::<String>(),
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
+fn text(field: &str, value: &str, max: usize, required: bool) -> Checked<()> {
+    if required && value.trim().is_empty() {
+        return Err(invalid(field, "Поле не может быть пустым"));
+    }
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("Не длиннее {max} символов")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(field, "Недопустимые управляющие символы"));
+    }
+    Ok(())
+}
+
+fn kop(field: &str, v: i64, min: i64) -> Checked<()> {
+    if v < min || v.abs() > MAX_KOP {
+        let low = if min == 0 {
+            "не меньше 0"
+        } else {
+            "любое"
+        };
+        return Err(invalid(
+            field,
+            format!(
+                "Сумма в копейках вне допустимых пределов ({low}, по модулю не больше {MAX_KOP})"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A contract number as stored (uppercase, no spaces), or why it cannot be one.
+pub fn contract_number(field: &str, raw: &str) -> Checked<String> {
+    crate::db::contracts::normalize_number(raw).ok_or_else(|| {
+        invalid(
+            field,
+            "Номер договора: от 4 до 20 латинских букв, цифр или «-»",
+        )
+    })
+}
+
+/// `YYYY-MM-DD`, a real calendar date.
+pub fn calendar_date(field: &str, raw: &str) -> Checked<String> {
+    match raw.parse::<jiff::civil::Date>() {
+        Ok(d) if raw.len() == 10 => Ok(d.to_string()),
+        _ => Err(invalid(
+            field,
+            "Ожидается дата в виде ГГГГ-ММ-ДД, например 2026-12-31",
+        )),
+    }
+}
+
+/// An RFC 3339 moment with an offset, e.g. `2026-11-25T10:00:00+05:00`, as unix seconds.
+pub fn moment(field: &str, raw: &str) -> Checked<i64> {
+    raw.parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .map_err(|_| {
+            invalid(
+                field,
+                "Ожидается время в формате RFC 3339 со смещением, например 2026-11-25T10:00:00+05:00",
+            )
+        })
+}
+
+impl ContractIn {
+    pub fn validate(&mut self) -> Checked<()> {
+        if let Some(o) = &mut self.organization {
+            o.name = o.name.trim().to_owned();
+            text("organization.name", &o.name, 200, true)?;
+            if let Some(inn) = &o.inn {
+                let inn = inn.trim();
+                if !(inn.len() == 10 || inn.len() == 12) || !inn.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(invalid("organization.inn", "ИНН: 10 или 12 цифр"));
+                }
+            }
+            o.inn = o.inn.as_deref().map(str::trim).map(str::to_owned);
+        }
+        self.address = self.address.trim().to_owned();
+        text("address", &self.address, 300, true)?;
+        one_of("segment", &self.segment, SEGMENTS)?;
+        one_of("status", &self.status, CONTRACT_STATUSES)?;
+        kop("recommended_payment_kop", self.recommended_payment_kop, 0)?;
+        if let Some(p) = &self.password {
+            let n = p.chars().count();
+            if !(8..=128).contains(&n) {
+                return Err(invalid("password", "Пароль: от 8 до 128 символов"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ServiceIn {
+    /// `at` prefixes field names (`services[0].`).
+    pub fn validate(&mut self, at: &str) -> Checked<()> {
+        let f = |name: &str| format!("{at}{name}");
+        one_of(&f("kind"), &self.kind, SERVICE_KINDS)?;
+        self.name = self.name.trim().to_owned();
+        text(&f("name"), &self.name, 200, true)?;
+        self.tariff_name = self.tariff_name.trim().to_owned();
+        text(&f("tariff_name"), &self.tariff_name, 200, true)?;
+        kop(&f("price_kop"), self.price_kop, 0)?;
+        one_of(&f("period"), &self.period, PERIODS)?;
+        one_of(&f("status"), &self.status, SERVICE_STATUSES)?;
+        if let Some(d) = &self.paid_until {
+            self.paid_until = Some(calendar_date(&f("paid_until"), d)?);
+        }
+        if let Some(i) = &self.internet {
+            if self.kind != "internet" {
+                return Err(invalid(
+                    f("internet"),
+                    "Блок internet допустим только у услуги вида internet",
+                ));
+            }
+            if !(1..=1_000_000).contains(&i.speed_mbps) {
+                return Err(invalid(
+                    f("internet.speed_mbps"),
+                    "Скорость: целое число Мбит/с от 1 до 1000000",
+                ));
+            }
+            if let Some(ip) = &i.static_ip {
+                if ip.parse::<std::net::IpAddr>().is_err() {
+                    return Err(invalid(
+                        f("internet.static_ip"),
+                        "Ожидается IP-адрес, например 92.50.150.17",
+                    ));
+                }
+            }
+            text(&f("internet.equipment"), &i.equipment, 200, false)?;
+        }
+        if let Some(t) = &self.tv {
+            if self.kind != "tv" {
+                return Err(invalid(f("tv"), "Блок tv допустим только у услуги вида tv"));
+            }
+            text(&f("tv.channel_package"), &t.channel_package, 200, true)?;
+            if !(0..=100_000).contains(&t.channel_count) {
+                return Err(invalid(
+                    f("tv.channel_count"),
+                    "Число каналов: от 0 до 100000",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The description shown in «История» when the billing sends none.
+pub fn default_description(kind: &str) -> &'static str {
+    match kind {
+        "payment" => "Пополнение баланса",
+        "charge" => "Списание",
+        "offset" => "Взаимозачеты",
+        "bonus" => "Бонус",
+        _ => "Корректировка",
+    }
+}
+
+impl LedgerIn {
+    pub fn validate(&mut self, at: &str) -> Checked<()> {
+        let f = |name: &str| format!("{at}{name}");
+        self.contract = contract_number(&f("contract"), &self.contract)?;
+        self.external_id = self.external_id.trim().to_owned();
+        text(&f("external_id"), &self.external_id, 100, true)?;
+        one_of(&f("kind"), &self.kind, LEDGER_KINDS)?;
+        self.description = self.description.trim().to_owned();
+        text(&f("description"), &self.description, 300, false)?;
+        if self.description.is_empty() {
+            self.description = default_description(&self.kind).to_owned();
+        }
+        kop(&f("amount_kop"), self.amount_kop, -MAX_KOP)?;
+        let sign_ok = match self.kind.as_str() {
+            "payment" | "bonus" => self.amount_kop > 0,
+            "charge" => self.amount_kop < 0,
+            _ => self.amount_kop != 0,
+        };
+        if !sign_ok {
+            let rule = match self.kind.as_str() {
+                "payment" | "bonus" => "больше нуля (зачисление)",
+                "charge" => "меньше нуля (списание)",
+                _ => "не равна нулю",
+            };
+            return Err(invalid(
+                f("amount_kop"),
+                format!("Для вида {} сумма должна быть {rule}", self.kind),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a whole ledger batch: every entry, and no external id twice.
+pub fn validate_batch(entries: &mut [LedgerIn]) -> Checked<()> {
+    if entries.is_empty() {
+        return Err(invalid("entries", "Пакет пуст"));
+    }
+    if entries.len() > MAX_LEDGER_BATCH {
+        return Err(invalid(
+            "entries",
+            format!("Не больше {MAX_LEDGER_BATCH} записей в пакете"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, e) in entries.iter_mut().enumerate() {
+        e.validate(&format!("entries[{i}]."))?;
+        if !seen.insert(e.external_id.clone()) {
+            return Err(invalid(
+                format!("entries[{i}].external_id"),
+                "Этот external_id уже встречается в пакете",
+            ));
+        }
+    }
+    Ok(())
+}
+
+// ---- JSON readers: typed fields out of a JSON object, with the field's path in errors. ----
+
+/// A JSON object being read; `at` is the path prefix of its fields.
+pub struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    at: String,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(v: &'a Value, at: &str) -> Checked<Obj<'a>> {
+        match v {
+            Value::Object(map) => Ok(Obj {
+                map,
+                at: at.to_owned(),
+            }),
+            _ => Err(invalid(at.trim_end_matches('.'), "Ожидается JSON-объект")),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        format!("{}{name}", self.at)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    pub fn str_opt(&self, name: &str) -> Checked<Option<String>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(self.path(name), "Ожидается строка")),
+        }
+    }
+
+    pub fn str(&self, name: &str) -> Checked<String> {
+        self.str_opt(name)?
+            .ok_or_else(|| invalid(self.path(name), "Обязательное поле"))
+    }
+
+    pub fn int_opt(&self, name: &str) -> Checked<Option<i64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                invalid(
+                    self.path(name),
+                    "Ожидается целое число (деньги — в копейках, без дробной части)",
+                )
+            }),
+            Some(_) => Err(invalid(
+                self.path(name),
+                "Ожидается целое число (деньги — в копейках, без дробной части)",
+            )),
+        }
+    }
+
+    pub fn int(&self, name: &str) -> Checked<i64> {
+        self.int_opt(name)?
+            .ok_or_else(|| invalid(self.path(name), "Обязательное поле"))
+    }
+
+    pub fn obj_opt(&self, name: &str) -> Checked<Option<Obj<'a>>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => Obj::new(v, &format!("{}.", self.path(name))).map(Some),
+        }
+    }
+
+    pub fn array(&self, name: &str) -> Checked<&'a Vec<Value>> {
+        match self.get(name) {
+            Some(Value::Array(a)) => Ok(a),
+            Some(_) => Err(invalid(self.path(name), "Ожидается JSON-массив")),
+            None => Err(invalid(self.path(name), "Обязательное поле")),
+        }
+    }
+}
+
+/// A contract from `PUT /api/v1/contracts/{number}` (the number comes from the path).
+pub fn contract_from_json(number: &str, v: &Value) -> Checked<ContractIn> {
+    let o = Obj::new(v, "")?;
+    let organization = match o.obj_opt("organization")? {
+        Some(org) => Some(OrgIn {
+            name: org.str("name")?,
+            inn: org.str_opt("inn")?,
+        }),
+        None => None,
+    };
+    let mut c = ContractIn {
+        number: contract_number("number", number)?,
+        organization,
+        address: o.str("address")?,
+        segment: o.str("segment")?,
+        status: o.str("status")?,
+        recommended_payment_kop: o.int("recommended_payment_kop")?,
+        password: o.str_opt("password")?,
+    };
+    c.validate()?;
+    Ok(c)
+}
+
+/// The service list from `PUT /api/v1/contracts/{number}/services`: `{"services": [...]}`.
+pub fn services_from_json(v: &Value) -> Checked<Vec<ServiceIn>> {
+    let o = Obj::new(v, "")?;
+    let list = o.array("services")?;
+    if list.len() > MAX_SERVICES {
+        return Err(invalid(
+            "services",
+            format!("Не больше {MAX_SERVICES} услуг у договора"),
+        ));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("services[{i}].");
+        let s = Obj::new(item, &at)?;
+        let internet = match s.obj_opt("internet")? {
+            Some(i) => Some(InternetIn {
+                speed_mbps: i.int("speed_mbps")?,
+                static_ip: i.str_opt("static_ip")?.filter(|s| !s.trim().is_empty()),
+                equipment: i.str_opt("equipment")?.unwrap_or_default(),
+            }),
+            None => None,
+        };
+        let tv = match s.obj_opt("tv")? {
+            Some(t) => Some(TvIn {
+                channel_package: t.str("channel_package")?,
+                channel_count: t.int_opt("channel_count")?.unwrap_or(0),
+            }),
+            None => None,
+        };
+        let mut svc = ServiceIn {
+            kind: s.str("kind")?,
+            name: s.str("name")?,
+            tariff_name: s.str("tariff_name")?,
+            price_kop: s.int("price_kop")?,
+            period: s.str_opt("period")?.unwrap_or_else(|| "month".into()),
+            status: s.str("status")?,
+            paid_until: s.str_opt("paid_until")?.filter(|s| !s.is_empty()),
+            internet,
+            tv,
+        };
+        svc.validate(&at)?;
+        out.push(svc);
+    }
+    Ok(out)
+}
+
+/// A ledger batch from `POST /api/v1/ledger`: `{"entries": [...]}`.
+pub fn ledger_from_json(v: &Value) -> Checked<Vec<LedgerIn>> {
+    let o = Obj::new(v, "")?;
+    let list = o.array("entries")?;
+    let mut out = Vec::with_capacity(list.len().min(MAX_LEDGER_BATCH));
+    for (i, item) in list.iter().enumerate().take(MAX_LEDGER_BATCH + 1) {
+        let e = Obj::new(item, &format!("entries[{i}]."))?;
+        out.push(LedgerIn {
+            contract: e.str("contract")?,
+            external_id: e.str("external_id")?,
+            kind: e.str("kind")?,
+            description: e.str_opt("description")?.unwrap_or_default(),
+            amount_kop: e.int("amount_kop")?,
+            occurred_at: moment(&e.path("occurred_at"), &e.str("occurred_at")?)?,
+        });
+    }
+    validate_batch(&mut out)?;
+    Ok(out)
+}

@@ -1,0 +1,164 @@
+//! The billing integration API under `/api/v1/`: token-authenticated JSON, no cookies, no CSRF
+//! (mounted outside the page layers). Every error is JSON `{"error": .., "field": ..}`.
+pub mod client;
+pub mod export;
+pub mod writes;
+
+use poem::{
+    http::StatusCode, web::Json, Body, Endpoint, EndpointExt, IntoResponse, Response, Route,
+};
+use serde_json::{json, Value};
+
+use crate::{db::billing::Refused, domain::billing::Invalid, error::AppError};
+
+pub use client::ApiClient;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// An API refusal: status, a clear message and the offending field (when there is one).
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn response(&self) -> Response {
+        Json(json!({"error": self.message, "field": self.field}))
+            .with_status(self.status)
+            .into_response()
+    }
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+    fn as_response(&self) -> Response {
+        self.response()
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.message).field(e.field)
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(e: Refused) -> ApiError {
+        match e {
+            Refused::NotFound { field, message } => {
+                ApiError::new(StatusCode::NOT_FOUND, message).field(field)
+            }
+            Refused::Conflict { field, message } => {
+                ApiError::new(StatusCode::CONFLICT, message).field(field)
+            }
+            Refused::Db(e) => AppError::Db(e).into(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        let status = poem::error::ResponseError::status(&e);
+        if status.is_server_error() {
+            tracing::error!(error = %e, "api: internal error");
+        }
+        ApiError::new(status, e.public_message())
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> ApiError {
+        AppError::Db(e).into()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Reads a JSON request body of at most [`BODY_LIMIT`] bytes.
+pub async fn read_json(body: Body) -> ApiResult<Value> {
+    let too_big = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Тело запроса больше {} КиБ", BODY_LIMIT / 1024),
+        )
+    };
+    let bytes = body
+        .into_bytes_limit(BODY_LIMIT)
+        .await
+        .map_err(|e| match e {
+            poem::error::ReadBodyError::PayloadTooLarge => too_big(),
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "Не удалось прочитать тело запроса"),
+        })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Тело запроса — некорректный JSON: {e}"),
+        )
+    })
+}
+
+/// Any error that got past a handler (unknown route, wrong method, a rejected extractor)
+/// as the API's JSON error.
+async fn to_json(e: poem::Error) -> Response {
+    if let Some(api) = e.downcast_ref::<ApiError>() {
+        return api.response();
+    }
+    if let Some(app) = e.downcast_ref::<AppError>() {
+        let status = poem::error::ResponseError::status(app);
+        if status.is_server_error() {
+            tracing::error!(error = %app, "api: internal error");
+        }
+        return ApiError::new(status, app.public_message()).response();
+    }
+    let status = e.status();
+    let msg = match status {
+        StatusCode::NOT_FOUND => "Нет такого метода API",
+        StatusCode::METHOD_NOT_ALLOWED => "Метод HTTP не поддерживается для этого адреса",
+        StatusCode::PAYLOAD_TOO_LARGE => "Тело запроса слишком большое",
+        s if s.is_server_error() => {
+            tracing::error!(error = %e, "api: internal error");
+            "Внутренняя ошибка, повторите запрос позже"
+        }
+        _ => "Некорректный запрос",
+    };
+    ApiError::new(status, msg).response()
+}
+
+pub fn routes() -> impl Endpoint<Output = Response> {
+    use crate::web::paths;
+    use poem::{get, post, put};
+    Route::new()
+        .at(paths::API_CONTRACT, put(writes::put_contract))
+        .at(paths::API_SERVICES, put(writes::put_services))
+        .at(paths::API_LEDGER, post(writes::post_ledger))
+        .at(paths::API_REQUESTS, get(export::requests))
+        .at(paths::API_APPLICATIONS, get(export::applications))
+        .at(paths::API_PAYMENTS, get(export::payments))
+        .catch_all_error(to_json)
+}

@@ -1,0 +1,157 @@
+//! API in: contracts, service lists and ledger entries from the billing system. Each request
+//! is one IMMEDIATE transaction with its audit entry: all of it is stored, or nothing.
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Data, Json, Path},
+    Body, IntoResponse, Response,
+};
+use rusqlite::TransactionBehavior::Immediate;
+use serde_json::json;
+
+use super::{read_json, ApiClient, ApiError, ApiResult};
+use crate::{
+    db::{audit, billing},
+    domain::billing::{contract_from_json, contract_number, ledger_from_json, services_from_json},
+    state::SharedState,
+};
+
+/// `PUT /api/v1/contracts/{number}`: creates (201) or updates (200) a contract.
+#[handler]
+pub async fn put_contract(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    Path(number): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
+    let value = read_json(body).await?;
+    let mut input = contract_from_json(&number, &value)?;
+    // Hashed before the transaction (on the argon2 workers); used only if the contract is new.
+    let hash = match input.password.take() {
+        Some(p) => Some(st.passwords.hash(p).await?),
+        None => None,
+    };
+    let now = st.clock.now();
+    let (out, created) = st
+        .db
+        .run(move |c| {
+            let tx = c.transaction_with_behavior(Immediate)?;
+            let r = billing::upsert_contract(&tx, &input, hash.as_deref(), now);
+            let (id, created) = match r {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(ApiError::from(e))),
+            };
+            let action = if created {
+                "api.contract.create"
+            } else {
+                "api.contract.update"
+            };
+            audit::api(
+                &tx,
+                client.token_id,
+                action,
+                &input.number,
+                "",
+                &client.ip,
+                now,
+            )?;
+            let out = billing::contract_out(&tx, id)?;
+            tx.commit()?;
+            Ok(Ok((out, created)))
+        })
+        .await??;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(Json(out).with_status(status).into_response())
+}
+
+/// `PUT /api/v1/contracts/{number}/services`: replaces the contract's whole service list.
+#[handler]
+pub async fn put_services(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    Path(number): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
+    let value = read_json(body).await?;
+    let number = contract_number("number", &number)?;
+    let services = services_from_json(&value)?;
+    let now = st.clock.now();
+    let count = services.len();
+    let number2 = number.clone();
+    st.db
+        .run(move |c| {
+            let tx = c.transaction_with_behavior(Immediate)?;
+            let Some(id) = billing::contract_id(&tx, &number)? else {
+                return Ok(Err(ApiError::from(billing::Refused::unknown_contract(
+                    "number", &number,
+                ))));
+            };
+            billing::replace_services(&tx, id, &services)?;
+            let details = format!("{} services", services.len());
+            audit::api(
+                &tx,
+                client.token_id,
+                "api.services.replace",
+                &number,
+                &details,
+                &client.ip,
+                now,
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await??;
+    Ok(Json(json!({"contract": number2, "services": count})).into_response())
+}
+
+/// `POST /api/v1/ledger`: a batch of ledger entries, idempotent per `external_id`.
+#[handler]
+pub async fn post_ledger(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    body: Body,
+) -> ApiResult<Response> {
+    let value = read_json(body).await?;
+    let entries = ledger_from_json(&value)?;
+    let now = st.clock.now();
+    let results = st
+        .db
+        .run(move |c| {
+            let tx = c.transaction_with_behavior(Immediate)?;
+            let mut out = Vec::with_capacity(entries.len());
+            for (i, e) in entries.iter().enumerate() {
+                match billing::ledger_entry(&tx, e, &format!("entries[{i}]."), now) {
+                    Ok(r) => out.push(r),
+                    // Dropping the transaction rolls back the entries before this one.
+                    Err(e) => return Ok(Err(ApiError::from(e))),
+                }
+            }
+            let created = out.iter().filter(|r| r.result == "created").count();
+            if created > 0 {
+                let details = format!("{created} created, {} duplicate", out.len() - created);
+                audit::api(
+                    &tx,
+                    client.token_id,
+                    "api.ledger.post",
+                    "",
+                    &details,
+                    &client.ip,
+                    now,
+                )?;
+            }
+            tx.commit()?;
+            Ok(Ok(out))
+        })
+        .await??;
+    let created = results.iter().filter(|r| r.result == "created").count();
+    Ok(Json(json!({
+        "created": created,
+        "duplicates": results.len() - created,
+        "entries": results,
+    }))
+    .into_response())
+}

@@ -1,0 +1,1 @@
+//! The billing CLI: API tokens and CSV import through the real binary.

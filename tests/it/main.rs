@@ -25,3 +25,4 @@ mod payments;
 mod payments_gateway;
 mod phone_login;
 mod staff;
+mod staff_contracts;

@@ -6,6 +6,7 @@ pub const JOIN: &str = "/join";
 pub const EXPRESS: &str = "/pay";
 pub const LOGOUT: &str = "/logout";
 pub const HEALTH: &str = "/healthz";
+pub const METRICS: &str = "/metrics";
 pub const READY: &str = "/readyz";
 pub const CSP_REPORT: &str = "/csp-report";
 pub const BRANDING_CSS: &str = "/branding.css";

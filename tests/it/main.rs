@@ -21,6 +21,7 @@ mod growth;
 mod growth_join;
 mod growth_wizard;
 mod mail;
+mod metrics;
 mod payments;
 mod payments_gateway;
 mod phone_login;

@@ -102,6 +102,7 @@ pub fn build_state(
         ended_sessions: tokio::sync::broadcast::channel(256).0,
         blocks_cache: Default::default(),
         session_cache: auth::guard::new_session_cache(),
+        http: Default::default(),
         dashboard_cache: web::main_page::new_dashboard_cache(),
         chat: chat::hub::Hub::new(cfg.chat.outbound_queue),
         csp_violations: Default::default(),

@@ -32,6 +32,8 @@ pub struct AppState {
     pub dashboard_cache: crate::web::main_page::DashboardCache,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
+    /// Request counters for `/metrics`.
+    pub http: crate::web::metrics::HttpCounters,
     /// Payment provider and express-payment rate limits.
     pub money: crate::services::payments::flow::Money,
 }

@@ -125,6 +125,11 @@ impl Hub {
         self.lock().get(&topic).map_or(0, Vec::len)
     }
 
+    /// Live listeners of all topics (open chat sockets).
+    pub fn total_listeners(&self) -> usize {
+        self.lock().values().map(Vec::len).sum()
+    }
+
     /// Clients dropped for not reading, since start.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)

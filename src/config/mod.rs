@@ -125,6 +125,9 @@ pub struct Security {
     /// Origins allowed to open chat WebSockets, e.g. ["https://lk.example.ru"]. Empty (the
     /// default): only the origin whose host equals the request's `Host` header.
     pub allowed_origins: Vec<String>,
+    /// Bearer token for `GET /metrics` (Prometheus). Without it, metrics answer only direct
+    /// requests from this machine (loopback, no proxy headers).
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -22,6 +22,7 @@ pub mod requests;
 pub mod services;
 pub mod sessions;
 pub mod staff;
+pub mod staff_contracts;
 pub mod stories;
 pub mod stories_admin;
 

@@ -30,7 +30,8 @@ pub fn svg_cached(text: &str, label: &str) -> std::sync::Arc<str> {
         collections::HashMap,
         sync::{Arc, Mutex, OnceLock},
     };
-    static MEMO: OnceLock<Mutex<HashMap<(String, String), Arc<str>>>> = OnceLock::new();
+    type Memo = Mutex<HashMap<(String, String), Arc<str>>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
     let key = (text.to_owned(), label.to_owned());
     if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {

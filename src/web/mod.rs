@@ -13,6 +13,7 @@ pub mod join;
 pub mod join_wizard;
 pub mod login;
 pub mod main_page;
+pub mod metrics;
 pub mod mw;
 pub mod paths;
 pub mod payments;
@@ -122,6 +123,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::BRANDING_LOGO, get(assets::branding_logo))
         .at(paths::HEALTH, get(system::health))
         .at(paths::READY, get(system::ready))
+        .at(paths::METRICS, get(metrics::metrics))
         .at(paths::CSP_REPORT, post(system::csp_report))
         // The billing integration API: bearer token only, no cookies, no CSRF; JSON errors.
         .nest(paths::API_PREFIX, api::routes())

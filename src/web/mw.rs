@@ -38,6 +38,7 @@ impl<E: Endpoint> Endpoint for Outer<E> {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let started = Instant::now();
+        let in_flight = st.as_ref().map(|st| st.http.begin());
         let span = tracing::info_span!("http", rid = %rid);
         let result = self.0.call(req).instrument(span).await;
         let mut resp = match result {
@@ -45,6 +46,10 @@ impl<E: Endpoint> Endpoint for Outer<E> {
             Err(e) => error_response(e, is_hx, &rid, st.as_ref(), &method, &path),
         };
         let status = resp.status();
+        if let Some(st) = &st {
+            st.http.end(status, started.elapsed());
+        }
+        drop(in_flight);
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         if status.is_server_error() {
             tracing::error!(rid = %rid, %method, %path, status = status.as_u16(), ms, "request failed");

@@ -6,6 +6,7 @@ pub const JOIN: &str = "/join";
 pub const EXPRESS: &str = "/pay";
 pub const LOGOUT: &str = "/logout";
 pub const HEALTH: &str = "/healthz";
+pub const METRICS: &str = "/metrics";
 pub const READY: &str = "/readyz";
 pub const CSP_REPORT: &str = "/csp-report";
 pub const BRANDING_CSS: &str = "/branding.css";
@@ -83,6 +84,8 @@ pub const STAFF_STORY_PUBLISH: &str = "/staff/stories/:id/publish";
 pub const STAFF_ACCOUNTS: &str = "/staff/accounts";
 pub const STAFF_ACCOUNT_ACTIVE: &str = "/staff/accounts/:id/active";
 pub const STAFF_AUDIT: &str = "/staff/audit";
+pub const STAFF_CONTRACTS: &str = "/staff/contracts";
+pub const STAFF_CONTRACT: &str = "/staff/contracts/:number";
 
 pub fn staff_conv(id: i64) -> String {
     format!("/staff/chat/{id}")
@@ -142,6 +145,12 @@ pub fn contract_password(id: i64) -> String {
 pub fn access_revoke(contract: i64, account: i64) -> String {
     format!("/access/{contract}/{account}/revoke")
 }
+
+pub fn staff_contract(number: &str) -> String {
+    let enc: String = form_urlencoded::byte_serialize(number.as_bytes()).collect();
+    format!("{STAFF_CONTRACTS}/{enc}")
+}
+
 // Billing integration API (token-authenticated JSON, outside the CSRF layers).
 pub const API_PREFIX: &str = "/api/v1";
 /// Under [`API_PREFIX`].

@@ -10,6 +10,7 @@ use poem::{
     listener::{Acceptor, Listener, TcpListener},
     Server,
 };
+use std::os::unix::process::CommandExt;
 use std::{
     process::{Child, Command, Stdio},
     sync::atomic::Ordering,
@@ -68,6 +69,11 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // chromedriver leads its own process group, and Chromium's processes stay in it: end
+        // them all, or every test run would leave a browser behind.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -97,6 +103,7 @@ pub async fn browser() -> Option<Browser> {
     let port = free_port();
     let driver = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -110,6 +117,7 @@ pub async fn browser() -> Option<Browser> {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=ru-RU",
+                "--disable-crash-reporter", "--disable-breakpad",
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }

@@ -1,7 +1,7 @@
 //! The staff console: login, roles, request and application status changes, stories, audit.
 use crate::common::TestApp;
 
-async fn staff_login(app: &TestApp, login: &str) {
+pub(crate) async fn staff_login(app: &TestApp, login: &str) {
     app.get("/staff/login").await;
     let r = app
         .post(

@@ -104,7 +104,7 @@ pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
             aside .conv-contract aria-label="Договор" {
                 @match &cv.contract {
                     Some(k) => {
-                        h3 { "Договор " (k.number) }
+                        h3 { a href=(paths::staff_contract(&k.number)) { "Договор " (k.number) } }
                         dl {
                             dt { "Организация" } dd { (k.org_name) }
                             dt { "Адрес" } dd { (k.address) }

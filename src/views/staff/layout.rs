@@ -14,6 +14,7 @@ use crate::{
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Chat,
+    Contracts,
     Requests,
     Applications,
     Stories,
@@ -31,6 +32,7 @@ pub fn staff_page(
 ) -> Markup {
     let mut items = vec![
         (Section::Chat, "Чаты", paths::STAFF_CHAT),
+        (Section::Contracts, "Договоры", paths::STAFF_CONTRACTS),
         (
             Section::Requests,
             "Заявки по договорам",

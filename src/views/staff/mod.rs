@@ -1,6 +1,7 @@
 //! The staff console («Консоль поддержки»): layout and one file per screen.
 pub mod accounts;
 pub mod chat;
+pub mod contracts;
 pub mod layout;
 pub mod login;
 pub mod requests;

@@ -41,7 +41,7 @@ pub fn request_row(st: &AppState, r: &RequestItem, oob: bool) -> Markup {
         tr #(format!("req-{}", r.id)) hx-swap-oob=[oob.then_some("true")] {
             td { (r.id) }
             td { (time::datetime(r.created_at, &st.tz)) }
-            td { strong { (r.contract_number) } br; span .muted { (r.org_name) } }
+            td { a href=(paths::staff_contract(&r.contract_number)) { strong { (r.contract_number) } } br; span .muted { (r.org_name) } }
             td { (r.title) }
             td { (status_badge(&r.status)) }
             td { button .btn .btn-secondary type="button" hx-get=(paths::staff_request(r.id)) hx-target="#modal" { "Открыть" } }

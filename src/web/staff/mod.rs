@@ -2,6 +2,7 @@
 //! action written to the audit log.
 pub mod accounts;
 pub mod chat;
+pub mod contracts;
 pub mod login;
 pub mod requests;
 pub mod stories;
@@ -22,6 +23,8 @@ pub fn mount(r: Route) -> Route {
         .at(paths::STAFF_QUEUE, get(chat::queue))
         .at(paths::STAFF_CONV, get(chat::conversation))
         .at(paths::STAFF_CONV_CLOSE, post(chat::close))
+        .at(paths::STAFF_CONTRACTS, get(contracts::search))
+        .at(paths::STAFF_CONTRACT, get(contracts::contract))
         .at(paths::STAFF_REQUESTS, get(requests::requests))
         .at(
             paths::STAFF_REQUEST,

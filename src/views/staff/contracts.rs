@@ -1,0 +1,193 @@
+//! Staff: contract lookup (search list) and one contract's page.
+use maud::{html, Markup};
+
+use super::layout::status_badge;
+use crate::{
+    db::staff_contracts::{Card, Found},
+    domain::{money, time},
+    state::AppState,
+    views::services::status_label,
+    web::paths,
+};
+
+fn contract_status(s: &str) -> Markup {
+    let (label, cls) = match s {
+        "active" => ("Действует", "ok"),
+        "suspended" => ("Приостановлен", "warn"),
+        _ => ("Закрыт", "err"),
+    };
+    html! { span .badge .(cls) { (label) } }
+}
+
+pub fn search_form(q: &str) -> Markup {
+    html! {
+        form .staff-filters method="get" action=(paths::STAFF_CONTRACTS) hx-get=(paths::STAFF_CONTRACTS)
+            hx-target="#list" hx-select="#list" hx-swap="outerHTML" hx-push-url="true"
+            hx-trigger="submit, keyup changed delay:400ms from:find input" {
+            div .filter-field {
+                label for="contract-q" { "Поиск договора" }
+                input #contract-q type="search" name="q" value=(q) autofocus
+                    placeholder="Номер, организация, ИНН, адрес или телефон";
+            }
+            button .btn .btn-secondary type="submit" { "Найти" }
+        }
+    }
+}
+
+pub fn results(st: &AppState, q: &str, rows: &[Found]) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    html! {
+        div #list .staff-list {
+            @if rows.is_empty() {
+                p .muted { "Договоров не найдено." }
+            } @else {
+                table .staff-table {
+                    thead { tr { th { "Договор" } th { "Организация" } th { "Адрес" } th { "Баланс" } th { "Состояние" } th {} } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                td { strong { (r.number) } }
+                                td { (r.org_name) }
+                                td { (r.address) }
+                                td .num { (money::format(r.balance_kop, sym)) }
+                                td { (contract_status(&r.status)) }
+                                td { a .btn .btn-secondary href=(paths::staff_contract(&r.number)) { "Открыть" } }
+                            }
+                        }
+                    }
+                }
+                @if rows.len() >= crate::db::staff_contracts::SEARCH_LIMIT {
+                    p .muted { "Показаны первые " (rows.len()) " договоров" @if !q.is_empty() { " по запросу «" (q) "»" } ". Уточните поиск." }
+                }
+            }
+        }
+    }
+}
+
+pub fn card(st: &AppState, k: &Card) -> Markup {
+    let sym = &st.cfg.branding.currency_symbol;
+    let s = &k.summary;
+    html! {
+        p { a href=(paths::STAFF_CONTRACTS) { "← Все договоры" } }
+        div .staff-contract {
+            section .card {
+                h2 { "Сведения о договоре " (contract_status(&s.status)) }
+                dl .kv {
+                    div .kv-row { dt { "Организация" } dd { (s.org_name) } }
+                    @if let Some(inn) = &k.inn { div .kv-row { dt { "ИНН" } dd { (inn) } } }
+                    div .kv-row { dt { "Адрес" } dd { (s.address) } }
+                    div .kv-row { dt { "Баланс" } dd { strong { (money::format(s.balance_kop, sym)) } } }
+                    div .kv-row { dt { "Рекомендуемая сумма к оплате" } dd { (money::format(s.recommended_kop, sym)) } }
+                    div .kv-row { dt { "Автоплатеж" } dd {
+                        @match &k.autopay {
+                            Some(a) if a.enabled => {
+                                "подключен, " (money::format(a.amount_kop, sym))
+                                @if let Some(m) = &a.card_mask { ", карта " (m) }
+                            }
+                            _ => "не подключен",
+                        }
+                    } }
+                }
+            }
+            section .card {
+                h2 { "Доступ к договору" }
+                table .staff-table {
+                    thead { tr { th { "Вход" } th { "Заметка" } th { "Добавлен" } th { "Активных сеансов" } } }
+                    tbody {
+                        @for h in &k.holders {
+                            tr {
+                                td { @match &h.phone_masked { Some(p) => { "Телефон " (p) }, None => "По договору" } }
+                                td { (h.note) }
+                                td { (time::date(h.added_at, &st.tz)) }
+                                td .num { (h.sessions) }
+                            }
+                        }
+                    }
+                }
+            }
+            section .card {
+                h2 { "Подключенные услуги" }
+                @if k.services.is_empty() { p .muted { "Услуг нет." } } @else {
+                    table .staff-table {
+                        thead { tr { th { "Услуга" } th { "Тариф" } th { "Стоимость" } th { "Статус" } } }
+                        tbody {
+                            @for sv in &k.services {
+                                @let (label, cls) = status_label(&sv.status);
+                                tr {
+                                    td { (sv.name) }
+                                    td { (sv.tariff_name) }
+                                    td .num { (money::format(sv.price_kop, sym)) }
+                                    td { span .badge .(cls) { (label) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section .card {
+                h2 { "Заявки" }
+                @if k.requests.is_empty() { p .muted { "Заявок нет." } } @else {
+                    table .staff-table {
+                        thead { tr { th { "№" } th { "Создана" } th { "Заявка" } th { "Статус" } th {} } }
+                        tbody {
+                            @for r in &k.requests {
+                                tr {
+                                    td { (r.id) }
+                                    td { (time::datetime(r.created_at, &st.tz)) }
+                                    td { (r.title) }
+                                    td { (status_badge(&r.status)) }
+                                    td { button .btn .btn-secondary type="button" hx-get=(paths::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section .card {
+                h2 { "История баланса" }
+                @if k.ledger.is_empty() { p .muted { "Операций нет." } } @else {
+                    table .staff-table {
+                        thead { tr { th { "Дата" } th { "Операция" } th { "Сумма" } } }
+                        tbody {
+                            @for e in &k.ledger {
+                                tr {
+                                    td { (time::date(e.occurred_at, &st.tz)) }
+                                    td { (e.description) }
+                                    td .num .plus[e.amount_kop > 0] { (money::format_signed(e.amount_kop, sym)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section .card {
+                h2 { "Платежи" }
+                @if k.payments.is_empty() { p .muted { "Платежей через кабинет не было." } } @else {
+                    table .staff-table {
+                        thead { tr { th { "№" } th { "Создан" } th { "Назначение" } th { "Сумма" } th { "Статус" } } }
+                        tbody {
+                            @for p in &k.payments {
+                                tr {
+                                    td { (p.id) }
+                                    td { (time::datetime(p.created_at, &st.tz)) }
+                                    td { (match p.purpose.as_str() { "autopay" => "Автоплатеж", "autopay_setup" => "Подключение автоплатежа", _ => "Пополнение" }) " · " (p.provider) }
+                                    td .num { (money::format(p.amount_kop, sym)) }
+                                    td { (payment_status(&p.status)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn payment_status(s: &str) -> Markup {
+    let (label, cls) = match s {
+        "succeeded" => ("Зачислен", "ok"),
+        "pending" => ("Ожидает оплаты", "info"),
+        _ => ("Отменён", "err"),
+    };
+    html! { span .badge .(cls) { (label) } }
+}

@@ -1,0 +1,95 @@
+//! Staff: contract lookup and one contract's page (every opened contract is audited).
+use maud::html;
+use poem::{
+    handler,
+    web::{CsrfToken, Data, Html, Path, Query},
+    Request,
+};
+use serde::Deserialize;
+
+use super::actor;
+use crate::{
+    auth::staff::CurrentStaff,
+    db::staff_contracts,
+    error::AppError,
+    state::SharedState,
+    views::staff::{contracts as view, layout},
+    web::htmx,
+};
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[handler]
+pub async fn search(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Query(SearchQuery { q }): Query<SearchQuery>,
+) -> poem::Result<Html<String>> {
+    let q: String = q.trim().chars().take(100).collect();
+    let q2 = q.clone();
+    let rows = st
+        .db
+        .run(move |c| Ok(staff_contracts::search(c, &q2)?))
+        .await?;
+    let list = view::results(st, &q, &rows);
+    if htmx::is_htmx(req) {
+        return Ok(Html(list.into_string()));
+    }
+    let body = html! { (view::search_form(&q)) (list) };
+    Ok(Html(
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Contracts,
+            "Договоры",
+            body,
+        )
+        .into_string(),
+    ))
+}
+
+#[handler]
+pub async fn contract(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Path(number): Path<String>,
+) -> poem::Result<Html<String>> {
+    if number.is_empty() || number.len() > 64 {
+        return Err(AppError::NotFound.into());
+    }
+    let who = actor(req, st, &me);
+    let found = st
+        .db
+        .run(move |c| {
+            let card = staff_contracts::card(c, &number)?;
+            if let Some(k) = &card {
+                who.log(c, "staff.contract_view", &k.summary.number, "")?;
+            }
+            Ok(card)
+        })
+        .await?;
+    let Some(card) = found else {
+        return Err(AppError::NotFound.into());
+    };
+    let title = format!("Договор {}", card.summary.number);
+    Ok(Html(
+        layout::staff_page(
+            st,
+            &csrf.0,
+            &me,
+            layout::Section::Contracts,
+            &title,
+            view::card(st, &card),
+        )
+        .into_string(),
+    ))
+}

@@ -72,7 +72,14 @@ async fn missing_wrong_and_revoked_tokens_get_401_json() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(v["error"].as_str().unwrap().contains("Bearer"), "{v}");
     assert!(v["field"].is_null());
-    let (s, _) = call(&app, "GET", "/api/v1/payments", Some("kbt_wrongwrongwrongwrongwrong"), None).await;
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/payments",
+        Some("kbt_wrongwrongwrongwrongwrong"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = call(&app, "GET", "/api/v1/payments", Some(&t), None).await;
     assert_eq!(s, StatusCode::OK);
@@ -83,9 +90,19 @@ async fn missing_wrong_and_revoked_tokens_get_401_json() {
     let (s, v) = call(&app, "GET", "/api/v1/payments", Some(&t), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "revoked: {v}");
     // A refused write stores nothing.
-    let (s, _) = call(&app, "PUT", "/api/v1/contracts/11112222AB", Some(&t), Some(contract_body(None))).await;
+    let (s, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222AB",
+        Some(&t),
+        Some(contract_body(None)),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.count("SELECT count(*) FROM contracts WHERE number = '11112222AB'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contracts WHERE number = '11112222AB'"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -94,11 +111,22 @@ async fn repeated_failed_authentication_is_throttled_per_ip_even_with_a_valid_to
     let t = token(&app, "billing");
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        let (s, _) = call(&app, "GET", "/api/v1/requests", Some("kbt_guessguessguessguessguess"), None).await;
+        let (s, _) = call(
+            &app,
+            "GET",
+            "/api/v1/requests",
+            Some("kbt_guessguessguessguessguess"),
+            None,
+        )
+        .await;
         statuses.push(s);
     }
     assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
-    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    assert_eq!(
+        *statuses.last().unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "{statuses:?}"
+    );
     let (s, v) = call(&app, "GET", "/api/v1/requests", Some(&t), None).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert!(v["error"].as_str().unwrap().contains("Повторите"), "{v}");
@@ -108,7 +136,14 @@ async fn repeated_failed_authentication_is_throttled_per_ip_even_with_a_valid_to
 async fn contract_upsert_creates_then_updates_and_its_password_logs_in() {
     let app = TestApp::new().await;
     let t = token(&app, "billing");
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/11112222ab", Some(&t), Some(contract_body(Some("integration-1")))).await;
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222ab",
+        Some(&t),
+        Some(contract_body(Some("integration-1"))),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["number"], "11112222AB");
     assert_eq!(v["organization"]["name"], "ООО «Ромашка»");
@@ -124,11 +159,24 @@ async fn contract_upsert_creates_then_updates_and_its_password_logs_in() {
         "address": "г. Уфа, ул. Новая, д. 1", "segment": "business", "status": "active",
         "recommended_payment_kop": 99_000, "password": "another-pass-2"})
     .to_string();
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/11112222AB", Some(&t), Some(body)).await;
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222AB",
+        Some(&t),
+        Some(body),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["address"], "г. Уфа, ул. Новая, д. 1");
-    assert_eq!(app.count("SELECT count(*) FROM contracts WHERE number = '11112222AB'"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM organizations WHERE inn = '0274000099'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contracts WHERE number = '11112222AB'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM organizations WHERE inn = '0274000099'"),
+        1
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api' AND action LIKE 'api.contract.%' AND target = '11112222AB' AND ip <> ''"),
         2
@@ -136,20 +184,38 @@ async fn contract_upsert_creates_then_updates_and_its_password_logs_in() {
     app.login("11112222AB", "integration-1").await;
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.has_text("11112222AB") && page.has_text("990,00 ₽"), "{}", page.body);
+    assert!(
+        page.has_text("11112222AB") && page.has_text("990,00 ₽"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
 async fn a_contract_created_without_password_cannot_be_logged_into() {
     let app = TestApp::new().await;
     let t = token(&app, "billing");
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/33334444CD", Some(&t), Some(contract_body(None))).await;
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/33334444CD",
+        Some(&t),
+        Some(contract_body(None)),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(v["password_set"], false);
     app.get("/login").await;
-    let r = app.post("/login", &[("contract", "33334444CD"), ("password", "")]).await;
+    let r = app
+        .post("/login", &[("contract", "33334444CD"), ("password", "")])
+        .await;
     assert!(r.header("hx-redirect").is_none());
-    let r = app.post("/login", &[("contract", "33334444CD"), ("password", "kabinet-demo")]).await;
+    let r = app
+        .post(
+            "/login",
+            &[("contract", "33334444CD"), ("password", "kabinet-demo")],
+        )
+        .await;
     assert!(r.header("hx-redirect").is_none(), "no password: no login");
 }
 
@@ -157,7 +223,14 @@ async fn a_contract_created_without_password_cannot_be_logged_into() {
 async fn services_replace_shows_on_the_main_page() {
     let app = TestApp::new().await;
     let t = token(&app, "billing");
-    call(&app, "PUT", "/api/v1/contracts/11112222AB", Some(&t), Some(contract_body(Some("integration-1")))).await;
+    call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222AB",
+        Some(&t),
+        Some(contract_body(Some("integration-1"))),
+    )
+    .await;
     let services = json!({"services": [
         {"kind": "internet", "name": "Интернет", "tariff_name": "Бизнес 300", "price_kop": 150_000,
          "status": "active", "paid_until": "2026-12-31",
@@ -165,28 +238,64 @@ async fn services_replace_shows_on_the_main_page() {
         {"kind": "tv", "name": "Телевидение", "tariff_name": "Тариф Интеграционный", "price_kop": 30_000,
          "status": "active", "tv": {"channel_package": "Базовый", "channel_count": 120}}
     ]});
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/11112222AB/services", Some(&t), Some(services.to_string())).await;
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222AB/services",
+        Some(&t),
+        Some(services.to_string()),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["services"], 2);
     app.login("11112222AB", "integration-1").await;
     let page = app.get("/").await;
     assert!(page.has_text("Подключенные услуги"));
-    assert!(page.has_text("Бизнес 300") && page.has_text("Тариф Интеграционный"), "{}", page.body);
+    assert!(
+        page.has_text("Бизнес 300") && page.has_text("Тариф Интеграционный"),
+        "{}",
+        page.body
+    );
     // Replacing again: the old list is gone entirely.
     let one = json!({"services": [{"kind": "other", "name": "Статический IP", "tariff_name": "Статический IP",
         "price_kop": 15_000, "status": "connecting"}]});
-    let (s, _) = call(&app, "PUT", "/api/v1/contracts/11112222AB/services", Some(&t), Some(one.to_string())).await;
+    let (s, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222AB/services",
+        Some(&t),
+        Some(one.to_string()),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let page = app.get("/").await;
     assert!(!page.has_text("Тариф Интеграционный") && !page.has_text("Бизнес 300"));
-    assert_eq!(app.count("SELECT count(*) FROM internet_details"), 4, "demo's 4 remain, ours gone");
+    assert_eq!(
+        app.count("SELECT count(*) FROM internet_details"),
+        4,
+        "demo's 4 remain, ours gone"
+    );
     // Bad service input changes nothing.
     let bad = json!({"services": [{"kind": "internet", "name": "X", "tariff_name": "Y", "price_kop": 1,
         "status": "active"}, {"kind": "satellite", "name": "X", "tariff_name": "Y", "price_kop": 1, "status": "active"}]});
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/11112222AB/services", Some(&t), Some(bad.to_string())).await;
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/11112222AB/services",
+        Some(&t),
+        Some(bad.to_string()),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["field"], "services[1].kind");
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/99990000ZZ/services", Some(&t), Some(one.to_string())).await;
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/99990000ZZ/services",
+        Some(&t),
+        Some(one.to_string()),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert!(app.get("/").await.has_text("Статический IP"));
 }
@@ -201,7 +310,14 @@ async fn a_ledger_batch_posted_twice_moves_the_balance_once() {
         entry(DEMO_CONTRACT, "chg-1", "charge", json!(-12_000)),
     ]})
     .to_string();
-    let (s, v) = call(&app, "POST", "/api/v1/ledger", Some(&t), Some(batch.clone())).await;
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/ledger",
+        Some(&t),
+        Some(batch.clone()),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["created"], 2);
     assert_eq!(v["entries"][0]["result"], "created");
@@ -212,19 +328,33 @@ async fn a_ledger_batch_posted_twice_moves_the_balance_once() {
     assert_eq!(v["duplicates"], 2);
     assert_eq!(v["entries"][0]["result"], "duplicate");
     assert_eq!(balance(&app, DEMO_CONTRACT), before + 38_000);
-    assert_eq!(app.count("SELECT count(*) FROM ledger_entries WHERE source LIKE 'billing:%'"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM ledger_entries WHERE source LIKE 'billing:%'"),
+        2
+    );
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api' AND action = 'api.ledger.post'"), 1);
     // The same external id with other content is a conflict, and nothing of its batch is stored.
     let clash = json!({"entries": [entry(DEMO_CONTRACT, "bank-2", "payment", json!(100)),
         entry(DEMO_CONTRACT, "bank-1", "payment", json!(60_000))]});
-    let (s, v) = call(&app, "POST", "/api/v1/ledger", Some(&t), Some(clash.to_string())).await;
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/ledger",
+        Some(&t),
+        Some(clash.to_string()),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["field"], "entries[1].external_id");
     assert_eq!(balance(&app, DEMO_CONTRACT), before + 38_000);
     // The history shows the entry.
     app.login_demo().await;
     let h = app.get_hx("/balance/history").await;
-    assert!(h.has_text("Оплата через банк") && h.has_text("+500,00 ₽"), "{}", h.body);
+    assert!(
+        h.has_text("Оплата через банк") && h.has_text("+500,00 ₽"),
+        "{}",
+        h.body
+    );
 }
 
 #[tokio::test]
@@ -235,7 +365,15 @@ async fn five_concurrent_posts_of_one_batch_move_the_balance_once() {
     let batch = json!({"entries": [entry(DEMO_CONTRACT, "conc-1", "payment", json!(70_000)),
         entry("78101424UL", "conc-2", "bonus", json!(5_000))]})
     .to_string();
-    let calls = (0..5).map(|_| call(&app, "POST", "/api/v1/ledger", Some(&t), Some(batch.clone())));
+    let calls = (0..5).map(|_| {
+        call(
+            &app,
+            "POST",
+            "/api/v1/ledger",
+            Some(&t),
+            Some(batch.clone()),
+        )
+    });
     let results = futures_util::future::join_all(calls).await;
     let created: i64 = results
         .iter()
@@ -258,29 +396,62 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
     let post = |body: String| call(&app, "POST", "/api/v1/ledger", Some(&t), Some(body));
     let ok = entry(DEMO_CONTRACT, "x-1", "payment", json!(100));
 
-    let (s, v) = post(json!({"entries": [ok.clone(), entry("00000000XX", "x-2", "payment", json!(100))]}).to_string()).await;
+    let (s, v) = post(
+        json!({"entries": [ok.clone(), entry("00000000XX", "x-2", "payment", json!(100))]})
+            .to_string(),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(v["field"], "entries[1].contract");
     assert!(v["error"].as_str().unwrap().contains("00000000XX"));
 
-    let (s, v) = post(json!({"entries": [ok.clone(), entry(DEMO_CONTRACT, "x-3", "gift", json!(100))]}).to_string()).await;
+    let (s, v) = post(
+        json!({"entries": [ok.clone(), entry(DEMO_CONTRACT, "x-3", "gift", json!(100))]})
+            .to_string(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["field"], "entries[1].kind");
-    assert!(v["error"].as_str().unwrap().contains("payment, charge"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("payment, charge"),
+        "{v}"
+    );
 
     for amount in [json!(12.5), json!("100"), json!(null)] {
-        let (s, v) = post(json!({"entries": [ok.clone(), entry(DEMO_CONTRACT, "x-4", "payment", amount)]}).to_string()).await;
+        let (s, v) = post(
+            json!({"entries": [ok.clone(), entry(DEMO_CONTRACT, "x-4", "payment", amount)]})
+                .to_string(),
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["field"], "entries[1].amount_kop");
     }
-    let (s, v) = post(json!({"entries": [entry(DEMO_CONTRACT, "x-5", "charge", json!(100))]}).to_string()).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a positive charge: {v}");
+    let (s, v) =
+        post(json!({"entries": [entry(DEMO_CONTRACT, "x-5", "charge", json!(100))]}).to_string())
+            .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a positive charge: {v}"
+    );
     let mut late = ok.clone();
     late["occurred_at"] = json!("25.11.2026");
     let (s, v) = post(json!({"entries": [late]}).to_string()).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("entries[0].occurred_at")));
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("entries[0].occurred_at")
+        )
+    );
     let (s, v) = post(json!({"entries": [ok.clone(), ok.clone()]}).to_string()).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("entries[1].external_id")));
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("entries[1].external_id")
+        )
+    );
 
     let (s, v) = post("{\"entries\": [".into()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -288,7 +459,10 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
     let (s, v) = post("[]".into()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 
-    let big = format!("{{\"entries\": [], \"pad\": \"{}\"}}", "x".repeat(1024 * 1024 + 10));
+    let big = format!(
+        "{{\"entries\": [], \"pad\": \"{}\"}}",
+        "x".repeat(1024 * 1024 + 10)
+    );
     let (s, v) = post(big).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(v["error"].as_str().unwrap().contains("1024"), "{v}");
@@ -296,18 +470,44 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
     // Contracts: bad fields name the field; nothing is created.
     let mut c: Value = serde_json::from_str(&contract_body(None)).unwrap();
     c["segment"] = json!("corporate");
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/55556666EF", Some(&t), Some(c.to_string())).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("segment")));
-    let (s, v) = call(&app, "PUT", "/api/v1/contracts/no%20such!", Some(&t), Some(contract_body(None))).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("number")));
-    assert_eq!(app.count("SELECT count(*) FROM contracts WHERE number = '55556666EF'"), 0);
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/55556666EF",
+        Some(&t),
+        Some(c.to_string()),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("segment"))
+    );
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/no%20such!",
+        Some(&t),
+        Some(contract_body(None)),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("number"))
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contracts WHERE number = '55556666EF'"),
+        0
+    );
 
     let (s, v) = call(&app, "GET", "/api/v1/nowhere", Some(&t), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
 
     assert_eq!(balance(&app, DEMO_CONTRACT), before);
     assert_eq!(app.count("SELECT count(*) FROM ledger_entries"), entries);
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api'"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -321,15 +521,28 @@ async fn exports_page_by_ascending_id_with_a_cursor() {
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     let first = &items[0];
-    assert!(first["contract"].as_str().unwrap().ends_with("UL") || first["contract"].as_str().unwrap().ends_with("RK"));
-    assert!(first["created_at"].as_str().unwrap().ends_with('Z'), "{first}");
+    assert!(
+        first["contract"].as_str().unwrap().ends_with("UL")
+            || first["contract"].as_str().unwrap().ends_with("RK")
+    );
+    assert!(
+        first["created_at"].as_str().unwrap().ends_with('Z'),
+        "{first}"
+    );
     assert!(first["fields"].is_object(), "{first}");
     let next = v["next_after_id"].as_i64().unwrap();
     assert_eq!(next, items[1]["id"].as_i64().unwrap());
     let mut seen = 2;
     let mut after = next;
     loop {
-        let (_, v) = call(&app, "GET", &format!("/api/v1/requests?after_id={after}&limit=2"), Some(&t), None).await;
+        let (_, v) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/requests?after_id={after}&limit=2"),
+            Some(&t),
+            None,
+        )
+        .await;
         let items = v["items"].as_array().unwrap();
         for it in items {
             assert!(it["id"].as_i64().unwrap() > after);
@@ -360,11 +573,25 @@ async fn exports_page_by_ascending_id_with_a_cursor() {
     assert_eq!(p["provider_payment_id"], "sb-1");
     assert_eq!(p["updated_at"], "2023-11-14T22:15:00Z");
 
-    let (s, v) = call(&app, "GET", "/api/v1/applications?limit=500", Some(&t), None).await;
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/applications?limit=500",
+        Some(&t),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert!(v["items"].is_array());
     for bad in ["limit=501", "limit=0", "after_id=-1", "limit=ten"] {
-        let (s, v) = call(&app, "GET", &format!("/api/v1/payments?{bad}"), Some(&t), None).await;
+        let (s, v) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/payments?{bad}"),
+            Some(&t),
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
         assert!(v["field"].is_string());
     }
@@ -383,5 +610,12 @@ async fn the_api_needs_no_cookie_or_csrf_token_and_sets_no_cookie() {
         .await;
     assert_eq!(r.0.status(), StatusCode::CREATED);
     assert!(r.0.headers().get("set-cookie").is_none());
-    assert!(r.0.headers().get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    assert!(r
+        .0
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
 }

@@ -141,7 +141,8 @@ fn line_error(line: u64, e: &Invalid) -> String {
     format!("строка {line}: {}: {}", e.field, e.message)
 }
 
-fn read_rows(kind: Kind, data: &[u8]) -> Result<Vec<Row>, Vec<String>> {
+/// The data rows and the errors of unreadable ones; a bad header is an error of its own.
+fn read_rows(kind: Kind, data: &[u8]) -> Result<(Vec<Row>, Vec<String>), Vec<String>> {
     let first = data.split(|b| *b == b'\n').next().unwrap_or(&[]);
     let delimiter = if first.contains(&b';') && !first.contains(&b',') {
         b';'
@@ -205,11 +206,7 @@ fn read_rows(kind: Kind, data: &[u8]) -> Result<Vec<Row>, Vec<String>> {
     if rows.is_empty() && errors.is_empty() {
         errors.push("в файле нет ни одной строки данных".into());
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    Ok((rows, errors))
 }
 
 fn contract_row(r: &Row) -> Result<ContractIn, Invalid> {
@@ -290,8 +287,7 @@ pub fn import(
     data: &[u8],
     now: i64,
 ) -> Result<Summary, Vec<String>> {
-    let rows = read_rows(kind, data)?;
-    let mut errors = Vec::new();
+    let (rows, mut errors) = read_rows(kind, data)?;
     let mut summary = Summary {
         rows: rows.len(),
         ..Summary::default()
@@ -386,7 +382,14 @@ pub fn import(
         }
     }
     if !errors.is_empty() {
-        return Err(errors); // dropping `tx` rolls back every row
+        // by line; dropping `tx` rolls back every row
+        errors.sort_by_key(|e| {
+            e.strip_prefix("строка ")
+                .and_then(|r| r.split(':').next())
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        });
+        return Err(errors);
     }
     tx.execute(
         "INSERT INTO audit_log(actor_kind, action, details, created_at) VALUES ('system', ?1, ?2, ?3)",

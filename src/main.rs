@@ -138,6 +138,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let state = build_state(cfg, &cli.db, false)?;
             let mut c = state.db.get()?;
             match kabinet::import::import(&mut c, kind, &data, state.clock.now()) {
+                Ok(s) if kind == kabinet::import::Kind::Services => {
+                    println!(
+                        "{}: {} services imported; the service lists of {} contracts replaced",
+                        file.display(),
+                        s.rows,
+                        s.updated
+                    );
+                    Ok(())
+                }
                 Ok(s) => {
                     println!(
                         "{}: {} rows imported ({} created, {} updated, {} duplicate)",

@@ -288,6 +288,26 @@ pub fn ledger_entry(
             "UPDATE contracts SET balance_kop = balance_kop + ?2 WHERE id = ?1 RETURNING number, balance_kop",
         )?
         .query_row(params![cid, e.amount_kop], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // A backdated entry: the entries dated after it move by its amount too, and its own running
+    // balance follows the entry just before it in time, so «На начало месяца» stays right.
+    let later = c
+        .prepare_cached(
+            "UPDATE ledger_entries SET balance_after_kop = balance_after_kop + ?2
+             WHERE contract_id = ?1 AND occurred_at > ?3",
+        )?
+        .execute(params![cid, e.amount_kop, e.occurred_at])?;
+    let balance = if later == 0 {
+        balance
+    } else {
+        let before: Option<i64> = c
+            .prepare_cached(
+                "SELECT balance_after_kop FROM ledger_entries WHERE contract_id = ?1 AND occurred_at <= ?2
+                 ORDER BY occurred_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row(params![cid, e.occurred_at], |r| r.get(0))
+            .optional()?;
+        before.unwrap_or(0) + e.amount_kop
+    };
     c.prepare_cached(
         "INSERT INTO ledger_entries(contract_id, kind, description, amount_kop, balance_after_kop, occurred_at, source, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -33,6 +33,7 @@ fn too_many(wait: crate::auth::rate::RetryAfter) -> ApiError {
             wait.human()
         ),
     )
+    .retry_after(wait.0.as_secs().max(1))
 }
 
 impl<'a> FromRequest<'a> for ApiClient {

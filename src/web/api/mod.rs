@@ -5,7 +5,9 @@ pub mod export;
 pub mod writes;
 
 use poem::{
-    http::StatusCode, web::Json, Body, Endpoint, EndpointExt, IntoResponse, Response, Route,
+    http::{header, HeaderValue, StatusCode},
+    web::Json,
+    Body, Endpoint, EndpointExt, IntoResponse, Response, Route,
 };
 use serde_json::{json, Value};
 
@@ -22,6 +24,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds, for 429 (the `Retry-After` header).
+    pub retry_after: Option<u64>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -38,6 +42,7 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -47,9 +52,22 @@ impl ApiError {
     }
 
     pub fn response(&self) -> Response {
-        Json(json!({"error": self.message, "field": self.field}))
+        let mut r = Json(json!({"error": self.message, "field": self.field}))
             .with_status(self.status)
-            .into_response()
+            .into_response();
+        let h = r.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            h.insert("www-authenticate", HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
     }
 }
 

@@ -12,7 +12,10 @@ use serde_json::json;
 use super::{read_json, ApiClient, ApiError, ApiResult};
 use crate::{
     db::{audit, billing},
-    domain::billing::{contract_from_json, contract_number, ledger_from_json, services_from_json},
+    domain::{
+        billing::contract_number,
+        billing_json::{contract_from_json, ledger_from_json, services_from_json},
+    },
     state::SharedState,
 };
 
@@ -116,8 +119,8 @@ pub async fn post_ledger(
     body: Body,
 ) -> ApiResult<Response> {
     let value = read_json(body).await?;
-    let entries = ledger_from_json(&value)?;
     let now = st.clock.now();
+    let entries = ledger_from_json(&value, now)?;
     let results = st
         .db
         .run(move |c| {

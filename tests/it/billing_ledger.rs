@@ -1,0 +1,244 @@
+//! The billing API's ledger (idempotent, concurrent, backdated entries) and its exports.
+use crate::{
+    billing_api::{balance, call, entry, token},
+    common::*,
+};
+use poem::http::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_ledger_batch_posted_twice_moves_the_balance_once() {
+    let app = TestApp::new().await;
+    let t = token(&app, "billing");
+    let before = balance(&app, DEMO_CONTRACT);
+    let batch = json!({"entries": [
+        entry(DEMO_CONTRACT, "bank-1", "payment", json!(50_000)),
+        entry(DEMO_CONTRACT, "chg-1", "charge", json!(-12_000)),
+    ]})
+    .to_string();
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/ledger",
+        Some(&t),
+        Some(batch.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["created"], 2);
+    assert_eq!(v["entries"][0]["result"], "created");
+    assert_eq!(v["entries"][1]["balance_after_kop"], before + 38_000);
+    let (s, v) = call(&app, "POST", "/api/v1/ledger", Some(&t), Some(batch)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["created"], 0);
+    assert_eq!(v["duplicates"], 2);
+    assert_eq!(v["entries"][0]["result"], "duplicate");
+    assert_eq!(balance(&app, DEMO_CONTRACT), before + 38_000);
+    assert_eq!(
+        app.count("SELECT count(*) FROM ledger_entries WHERE source LIKE 'billing:%'"),
+        2
+    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api' AND action = 'api.ledger.post'"), 1);
+    // The same external id with other content is a conflict, and nothing of its batch is stored.
+    let clash = json!({"entries": [entry(DEMO_CONTRACT, "bank-2", "payment", json!(100)),
+        entry(DEMO_CONTRACT, "bank-1", "payment", json!(60_000))]});
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/ledger",
+        Some(&t),
+        Some(clash.to_string()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["field"], "entries[1].external_id");
+    assert_eq!(balance(&app, DEMO_CONTRACT), before + 38_000);
+    // The history shows the entry.
+    app.login_demo().await;
+    let h = app.get_hx("/balance/history").await;
+    assert!(
+        h.has_text("Оплата через банк") && h.has_text("+500,00 ₽"),
+        "{}",
+        h.body
+    );
+}
+
+#[tokio::test]
+async fn five_concurrent_posts_of_one_batch_move_the_balance_once() {
+    let app = TestApp::new().await;
+    let t = token(&app, "billing");
+    let before = balance(&app, DEMO_CONTRACT);
+    let batch = json!({"entries": [entry(DEMO_CONTRACT, "conc-1", "payment", json!(70_000)),
+        entry("78101424UL", "conc-2", "bonus", json!(5_000))]})
+    .to_string();
+    let calls = (0..5).map(|_| {
+        call(
+            &app,
+            "POST",
+            "/api/v1/ledger",
+            Some(&t),
+            Some(batch.clone()),
+        )
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let created: i64 = results
+        .iter()
+        .map(|(s, v)| {
+            assert_eq!(*s, StatusCode::OK, "{v}");
+            v["created"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(created, 2, "each entry created by exactly one request");
+    assert_eq!(balance(&app, DEMO_CONTRACT), before + 70_000);
+    assert_eq!(app.count("SELECT count(*) FROM ledger_entries WHERE source IN ('billing:conc-1', 'billing:conc-2')"), 2);
+}
+
+#[tokio::test]
+async fn exports_page_by_ascending_id_with_a_cursor() {
+    let app = TestApp::new().await;
+    let t = token(&app, "billing");
+    let total = app.count("SELECT count(*) FROM requests");
+    assert!(total >= 3, "demo requests");
+    let (s, v) = call(&app, "GET", "/api/v1/requests?limit=2", Some(&t), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let first = &items[0];
+    assert!(
+        first["contract"].as_str().unwrap().ends_with("UL")
+            || first["contract"].as_str().unwrap().ends_with("RK")
+    );
+    assert!(
+        first["created_at"].as_str().unwrap().ends_with('Z'),
+        "{first}"
+    );
+    assert!(first["fields"].is_object(), "{first}");
+    let next = v["next_after_id"].as_i64().unwrap();
+    assert_eq!(next, items[1]["id"].as_i64().unwrap());
+    let mut seen = 2;
+    let mut after = next;
+    loop {
+        let (_, v) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/requests?after_id={after}&limit=2"),
+            Some(&t),
+            None,
+        )
+        .await;
+        let items = v["items"].as_array().unwrap();
+        for it in items {
+            assert!(it["id"].as_i64().unwrap() > after);
+        }
+        seen += items.len() as i64;
+        let n = v["next_after_id"].as_i64().unwrap();
+        if items.is_empty() {
+            assert_eq!(n, after, "an empty page keeps the cursor");
+            break;
+        }
+        after = n;
+    }
+    assert_eq!(seen, total);
+
+    // Payments: a stored payment appears with its contract number and provider ids.
+    app.db()
+        .execute(
+            "INSERT INTO payments(contract_id, amount_kop, status, provider, provider_payment_id, idempotency_key, created_at, updated_at)
+             VALUES (1, 120000, 'succeeded', 'sandbox', 'sb-1', 'k-1', 1700000000, 1700000100)",
+            [],
+        )
+        .unwrap();
+    let (s, v) = call(&app, "GET", "/api/v1/payments", Some(&t), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let p = v["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(p["contract"], DEMO_CONTRACT);
+    assert_eq!(p["amount_kop"], 120_000);
+    assert_eq!(p["provider_payment_id"], "sb-1");
+    assert_eq!(p["updated_at"], "2023-11-14T22:15:00Z");
+
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/applications?limit=500",
+        Some(&t),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["items"].is_array());
+    for bad in ["limit=501", "limit=0", "after_id=-1", "limit=ten"] {
+        let (s, v) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/payments?{bad}"),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert!(v["field"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn a_backdated_entry_keeps_the_running_balance_and_the_monthly_openings_right() {
+    let app = TestApp::new().await;
+    let t = token(&app, "billing");
+    let before = balance(&app, DEMO_CONTRACT);
+    // The demo history: December opens at 12,00 ₽. A 10,00 ₽ payment dated in November moves
+    // December's opening and every later running balance, not only the contract's balance.
+    let mut e = entry(DEMO_CONTRACT, "late-1", "payment", json!(1_000));
+    e["occurred_at"] = json!("2022-11-15T12:00:00+05:00");
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/ledger",
+        Some(&t),
+        Some(json!({"entries": [e]}).to_string()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["entries"][0]["balance_after_kop"], 1_800,
+        "8,00 ₽ (October) + 10,00 ₽"
+    );
+    assert_eq!(balance(&app, DEMO_CONTRACT), before + 1_000);
+    let newest: i64 = app
+        .db()
+        .query_row(
+            "SELECT balance_after_kop FROM ledger_entries WHERE contract_id = 1 ORDER BY occurred_at DESC, id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        newest,
+        before + 1_000,
+        "the newest running balance equals the balance"
+    );
+    app.login_demo().await;
+    let h = app.get_hx("/balance/history").await;
+    assert!(
+        normalize(&h.body).contains("На начало месяца</span><span class=\"h-amount\">22,00 ₽"),
+        "{}",
+        h.body
+    );
+    // An entry dated in the future is refused.
+    let mut f = entry(DEMO_CONTRACT, "future-1", "payment", json!(100));
+    f["occurred_at"] = json!("2099-01-01T00:00:00Z");
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/ledger",
+        Some(&t),
+        Some(json!({"entries": [f]}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("entries[0].occurred_at")
+        )
+    );
+}

@@ -165,7 +165,19 @@ async fn exports_page_by_ascending_id_with_a_cursor() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(v["items"].is_array());
+    let apps = v["items"].as_array().unwrap();
+    assert_eq!(
+        apps.len() as i64,
+        app.count("SELECT count(*) FROM applications")
+    );
+    let last = apps.last().unwrap();
+    assert_eq!(last["name"], "ООО «Башкирский мёд»");
+    assert_eq!(last["referrer_contract"], DEMO_CONTRACT);
+    assert_eq!(last["status"], "in_progress");
+    assert!(
+        last["details"].is_object() && last["consent_at"].is_string(),
+        "{last}"
+    );
     for bad in ["limit=501", "limit=0", "after_id=-1", "limit=ten"] {
         let (s, v) = call(
             &app,

@@ -318,3 +318,71 @@ pub fn validate_batch(entries: &mut [LedgerIn], now: i64) -> Checked<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: &str, amount: i64) -> LedgerIn {
+        LedgerIn {
+            contract: " 72845736ul ".into(),
+            external_id: " x-1 ".into(),
+            kind: kind.into(),
+            description: String::new(),
+            amount_kop: amount,
+            occurred_at: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn ledger_amount_signs_follow_the_kind() {
+        let now = 1_700_000_000;
+        assert!(entry("payment", 100).validate("", now).is_ok());
+        assert!(entry("bonus", 1).validate("", now).is_ok());
+        assert!(entry("charge", -100).validate("", now).is_ok());
+        assert!(entry("offset", -5).validate("", now).is_ok());
+        assert!(entry("correction", 5).validate("", now).is_ok());
+        for (kind, amount) in [
+            ("payment", -1),
+            ("bonus", 0),
+            ("charge", 100),
+            ("correction", 0),
+        ] {
+            let e = entry(kind, amount).validate("e.", now).unwrap_err();
+            assert_eq!(e.field, "e.amount_kop", "{kind} {amount}");
+        }
+        assert_eq!(
+            entry("payment", MAX_KOP + 1)
+                .validate("", now)
+                .unwrap_err()
+                .field,
+            "amount_kop"
+        );
+    }
+
+    #[test]
+    fn ledger_entries_are_normalised_and_get_a_default_description() {
+        let mut e = entry("charge", -100);
+        e.validate("", 1_700_000_000).unwrap();
+        assert_eq!(e.contract, "72845736UL");
+        assert_eq!(e.external_id, "x-1");
+        assert_eq!(e.description, "Списание");
+        let mut late = entry("payment", 1);
+        late.occurred_at = 1_700_000_000 + MAX_FUTURE_SECS + 1;
+        assert_eq!(
+            late.validate("", 1_700_000_000).unwrap_err().field,
+            "occurred_at"
+        );
+    }
+
+    #[test]
+    fn moments_need_an_offset_and_dates_must_exist() {
+        assert_eq!(moment("t", "2026-11-25T10:00:00+05:00"), Ok(1_795_582_800));
+        assert_eq!(moment("t", "2026-11-25T05:00:00Z"), Ok(1_795_582_800));
+        assert!(moment("t", "2026-11-25T10:00:00").is_err());
+        assert!(moment("t", "25.11.2026").is_err());
+        assert_eq!(calendar_date("d", "2026-12-31"), Ok("2026-12-31".into()));
+        assert!(calendar_date("d", "2026-02-30").is_err());
+        assert!(calendar_date("d", "31.12.2026").is_err());
+    }
+}

@@ -29,8 +29,20 @@ pub async fn put_contract(
 ) -> ApiResult<Response> {
     let value = read_json(body).await?;
     let mut input = contract_from_json(&number, &value)?;
-    // Hashed before the transaction (on the argon2 workers); used only if the contract is new.
-    let hash = match input.password.take() {
+    // The password counts only for a new contract: hashed (on the argon2 workers, before the
+    // transaction) only when the contract does not exist yet.
+    let password = match input.password.take() {
+        Some(p) => {
+            let number = input.number.clone();
+            let exists = st
+                .db
+                .run(move |c| Ok(billing::contract_id(c, &number)?.is_some()))
+                .await?;
+            (!exists).then_some(p)
+        }
+        None => None,
+    };
+    let hash = match password {
         Some(p) => Some(st.passwords.hash(p).await?),
         None => None,
     };

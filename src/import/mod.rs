@@ -110,6 +110,24 @@ pub fn import(
         ..Summary::default()
     };
     let db_err = |e: rusqlite::Error| vec![format!("ошибка базы данных: {e}")];
+    // Passwords of new contracts are hashed before the write transaction starts: argon2 for
+    // many rows inside it would hold the database's write lock against the running server.
+    let mut hashes = HashMap::new();
+    if kind == Kind::Contracts && errors.is_empty() {
+        let parsed: Vec<_> = rows.iter().filter_map(|r| contract_row(r).ok()).collect();
+        if parsed.len() == rows.len() {
+            for ci in parsed {
+                if let Some(p) = &ci.password {
+                    if billing::contract_id(c, &ci.number)
+                        .map_err(db_err)?
+                        .is_none()
+                    {
+                        hashes.insert(ci.number.clone(), crate::auth::password::hash_now(p));
+                    }
+                }
+            }
+        }
+    }
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_err)?;
@@ -133,8 +151,8 @@ pub fn import(
             }
             if errors.is_empty() {
                 for (line, ci) in &parsed {
-                    let hash = ci.password.as_deref().map(crate::auth::password::hash_now);
-                    match billing::upsert_contract(&tx, ci, hash.as_deref(), now) {
+                    let hash = hashes.get(&ci.number).map(String::as_str);
+                    match billing::upsert_contract(&tx, ci, hash, now) {
                         Ok((_, true)) => summary.created += 1,
                         Ok((_, false)) => summary.updated += 1,
                         Err(e) => errors.push(format!("строка {line}: {e}")),

@@ -107,6 +107,30 @@ fn csv_import_of_contracts_services_and_ledger_is_repeatable() {
         count(&db, "SELECT count(*) FROM accounts WHERE kind = 'contract'"),
         2
     );
+    // The password column becomes the login password; an empty one leaves login impossible.
+    let hash = |number: &str| -> String {
+        Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT password_hash FROM contracts WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    use argon2::{PasswordHash, PasswordVerifier};
+    let verify = |h: &str, p: &str| {
+        argon2::Argon2::default()
+            .verify_password(p.as_bytes(), &PasswordHash::new(h).unwrap())
+            .is_ok()
+    };
+    assert!(verify(&hash("11112222AB"), "integration-1"));
+    assert!(!verify(&hash("33334444CD"), ""));
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM settings s JOIN contracts c ON c.password_hash = s.value WHERE s.key = 'billing.unusable_password_hash'"),
+        1,
+        "the password-less contract has the unusable hash"
+    );
 
     // Semicolon-separated, as spreadsheet programs in Russian locales save.
     let services = "contract;kind;name;tariff_name;price_kop;status;paid_until;speed_mbps;static_ip;channel_package;channel_count

@@ -38,7 +38,7 @@ async fn a_ledger_batch_posted_twice_moves_the_balance_once() {
         app.count("SELECT count(*) FROM ledger_entries WHERE source LIKE 'billing:%'"),
         2
     );
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api' AND action = 'api.ledger.post'"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api' AND action = 'api.ledger.post' AND target = '72845736UL' AND actor_id IS NOT NULL"), 1);
     // The same external id with other content is a conflict, and nothing of its batch is stored.
     let clash = json!({"entries": [entry(DEMO_CONTRACT, "bank-2", "payment", json!(100)),
         entry(DEMO_CONTRACT, "bank-1", "payment", json!(60_000))]});

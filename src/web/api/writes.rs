@@ -148,11 +148,23 @@ pub async fn post_ledger(
             let created = out.iter().filter(|r| r.result == "created").count();
             if created > 0 {
                 let details = format!("{created} created, {} duplicate", out.len() - created);
+                // The contracts whose balance moved.
+                let mut numbers: Vec<&str> = out
+                    .iter()
+                    .filter(|r| r.result == "created")
+                    .map(|r| r.contract.as_str())
+                    .collect();
+                numbers.sort_unstable();
+                numbers.dedup();
+                let mut target = numbers.join(",");
+                if target.len() > 300 {
+                    target = format!("{} contracts", numbers.len());
+                }
                 audit::api(
                     &tx,
                     client.token_id,
                     "api.ledger.post",
-                    "",
+                    &target,
                     &details,
                     &client.ip,
                     now,

@@ -1,10 +1,11 @@
-//! The billing API's ledger (idempotent, concurrent, backdated entries) and its exports.
+//! The billing API's ledger (idempotent, concurrent, backdated entries), refusals of bad input,
+//! and the exports.
 use crate::{
-    billing_api::{balance, call, entry, token},
+    billing_api::{balance, call, contract_body, entry, token},
     common::*,
 };
 use poem::http::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn a_ledger_batch_posted_twice_moves_the_balance_once() {
@@ -252,5 +253,128 @@ async fn a_backdated_entry_keeps_the_running_balance_and_the_monthly_openings_ri
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("entries[0].occurred_at")
         )
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let t = token(&app, "billing");
+    let before = balance(&app, DEMO_CONTRACT);
+    let entries = app.count("SELECT count(*) FROM ledger_entries");
+    let post = |body: String| call(&app, "POST", "/api/v1/ledger", Some(&t), Some(body));
+    let ok = entry(DEMO_CONTRACT, "x-1", "payment", json!(100));
+
+    let (s, v) = post(
+        json!({"entries": [ok.clone(), entry("00000000XX", "x-2", "payment", json!(100))]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["field"], "entries[1].contract");
+    assert!(v["error"].as_str().unwrap().contains("00000000XX"));
+
+    let (s, v) = post(
+        json!({"entries": [ok.clone(), entry(DEMO_CONTRACT, "x-3", "gift", json!(100))]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["field"], "entries[1].kind");
+    assert!(
+        v["error"].as_str().unwrap().contains("payment, charge"),
+        "{v}"
+    );
+
+    for amount in [json!(12.5), json!("100"), json!(null)] {
+        let (s, v) = post(
+            json!({"entries": [ok.clone(), entry(DEMO_CONTRACT, "x-4", "payment", amount)]})
+                .to_string(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["field"], "entries[1].amount_kop");
+    }
+    let (s, v) =
+        post(json!({"entries": [entry(DEMO_CONTRACT, "x-5", "charge", json!(100))]}).to_string())
+            .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a positive charge: {v}"
+    );
+    let mut late = ok.clone();
+    late["occurred_at"] = json!("25.11.2026");
+    let (s, v) = post(json!({"entries": [late]}).to_string()).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("entries[0].occurred_at")
+        )
+    );
+    let (s, v) = post(json!({"entries": [ok.clone(), ok.clone()]}).to_string()).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("entries[1].external_id")
+        )
+    );
+
+    let (s, v) = post("{\"entries\": [".into()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"].as_str().unwrap().contains("JSON"));
+    let (s, v) = post("[]".into()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+
+    let big = format!(
+        "{{\"entries\": [], \"pad\": \"{}\"}}",
+        "x".repeat(1024 * 1024 + 10)
+    );
+    let (s, v) = post(big).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(v["error"].as_str().unwrap().contains("1024"), "{v}");
+
+    // Contracts: bad fields name the field; nothing is created.
+    let mut c: Value = serde_json::from_str(&contract_body(None)).unwrap();
+    c["segment"] = json!("corporate");
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/55556666EF",
+        Some(&t),
+        Some(c.to_string()),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("segment"))
+    );
+    let (s, v) = call(
+        &app,
+        "PUT",
+        "/api/v1/contracts/no%20such!",
+        Some(&t),
+        Some(contract_body(None)),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("number"))
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM contracts WHERE number = '55556666EF'"),
+        0
+    );
+
+    let (s, v) = call(&app, "GET", "/api/v1/nowhere", Some(&t), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+
+    assert_eq!(balance(&app, DEMO_CONTRACT), before);
+    assert_eq!(app.count("SELECT count(*) FROM ledger_entries"), entries);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE actor_kind = 'api'"),
+        0
     );
 }

@@ -49,7 +49,12 @@ fn api_tokens_are_created_once_shown_stored_hashed_and_revoked() {
     let db = dir.path().join("k.db");
     let o = run(&db, &["create-api-token", "billing-1"]);
     assert!(o.ok, "{}", o.stderr);
-    let token = o.stdout.lines().last().unwrap().trim().to_owned();
+    let token = o.stdout.trim().to_owned();
+    assert!(
+        !token.contains('\n'),
+        "stdout is the token alone: {}",
+        o.stdout
+    );
     assert!(token.starts_with("kbt_") && token.len() > 40, "{token}");
     let stored: Vec<u8> = Connection::open(&db)
         .unwrap()

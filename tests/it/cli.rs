@@ -24,7 +24,7 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("KABINET_LOG", "info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -79,9 +79,20 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("kabinet stopped"), "{rest}");
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
     assert!(
-        rest.contains("graceful shutdown") && !printed.contains('\x1b') && !rest.contains('\x1b'),
-        "plain log lines (no terminal colours) when not on a terminal: {rest}"
+        logs.contains("graceful shutdown") && !logs.contains('\x1b'),
+        "plain log lines on stderr (no terminal colours) when not on a terminal: {logs}"
+    );
+    assert!(
+        !printed.contains(" INFO ") && !rest.contains(" INFO "),
+        "stdout carries no log lines: {printed}{rest}"
     );
 }
 

@@ -154,6 +154,12 @@
         if (m.t === "hello") { lastRead = Math.max(lastRead, m.last_read || 0); flushPending(); setBadge(); }
         else if (m.t === "msg") onMsg(m);
         else if (m.t === "read") { lastRead = Math.max(lastRead, m.id); setBadge(); }
+        else if (m.t === "requests") {
+          // Staff changed a request: refresh «Активные заявки» where the page shows it.
+          if (window.htmx && document.getElementById("active-requests") && root.dataset.requests) {
+            htmx.ajax("GET", root.dataset.requests, { target: "#active-requests", swap: "outerHTML" });
+          }
+        }
         else if (m.t === "closed") {
           var li = document.createElement("li");
           li.className = "chat-note";

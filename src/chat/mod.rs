@@ -4,7 +4,8 @@
 //! Client → server: `{"t":"send","cid":"<client id>","body":"…"[,"conv":N]}` (`conv` for staff),
 //! `{"t":"read","id":N}` (subscriber).
 //! Server → client: `{"t":"hello","last_read":N}`, `{"t":"msg",…}`, `{"t":"read","id":N}`,
-//! `{"t":"closed","conv":N}`, `{"t":"err","cid":…,"text":…}`.
+//! `{"t":"closed","conv":N}`, `{"t":"err","cid":…,"text":…}`, `{"t":"requests"}` (a request of
+//! one of the account's contracts changed status: the page reloads «Активные заявки»).
 pub mod hours;
 pub mod hub;
 pub mod settings;
@@ -73,4 +74,15 @@ pub fn valid_cid(cid: &str) -> bool {
         && cid
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Tells every open tab of these accounts that a request on one of their contracts changed.
+pub fn announce_requests_changed(hub: &hub::Hub, accounts: &[i64]) {
+    let e: Event = Arc::new(Out {
+        id: 0,
+        json: json!({ "t": "requests" }).to_string(),
+    });
+    for a in accounts {
+        hub.publish(hub::Topic::Account(*a), e.clone());
+    }
 }

@@ -266,3 +266,15 @@ pub fn upload_for_account(
     })
     .optional()
 }
+
+/// Accounts that see this request's contract: its own login and every account that added it.
+pub fn accounts_of_request(c: &Connection, request_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut st = c.prepare_cached(
+        "SELECT a.id FROM requests r JOIN accounts a ON a.contract_id = r.contract_id WHERE r.id = ?1
+         UNION
+         SELECT ac.account_id FROM requests r JOIN account_contracts ac ON ac.contract_id = r.contract_id
+         WHERE r.id = ?1",
+    )?;
+    let rows = st.query_map([request_id], |r| r.get(0))?;
+    rows.collect()
+}

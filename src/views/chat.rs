@@ -9,7 +9,8 @@ const CHAT_SVG: &str = r#"<svg viewBox="0 0 24 24" width="26" height="26" focusa
 pub fn widget(st: &AppState) -> Markup {
     html! {
         div .chat #chat data-chat-ws=(paths::CHAT_WS) data-alive=(paths::CHAT_ALIVE)
-            data-login=(paths::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes) {
+            data-login=(paths::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
+            data-requests=(paths::REQUESTS_ACTIVE) {
             button .chat-toggle type="button" aria-expanded="false" aria-controls="chat-panel"
                 aria-label="Чат с поддержкой" {
                 (PreEscaped(CHAT_SVG))

@@ -82,6 +82,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::REFERRAL_TERMS, get(referral::terms))
         .at(paths::SERVICE, get(services::service))
         .at(paths::ACTION, get(actions::form).post(actions::submit))
+        .at(paths::REQUESTS_ACTIVE, get(services::active_requests))
         .at(paths::REQUEST, get(services::request))
         .at(paths::UPLOAD, get(services::upload))
         .at(paths::CHAT_WS, get(chat::ws))

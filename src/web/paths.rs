@@ -42,6 +42,8 @@ pub const JOIN_SELF_SUMMARY: &str = "/join/self/summary";
 pub const SERVICE: &str = "/services/:id";
 pub const ACTION: &str = "/actions/:code";
 pub const REQUEST: &str = "/requests/:id";
+/// «Активные заявки» of the current contract (re-fetched live after a status change).
+pub const REQUESTS_ACTIVE: &str = "/requests/active";
 pub const UPLOAD: &str = "/uploads/:id";
 
 pub fn service(id: i64) -> String {

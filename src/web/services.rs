@@ -98,3 +98,17 @@ fn percent_encode(s: &str) -> String {
     }
     out
 }
+
+/// «Активные заявки» of the current contract, alone (the page re-fetches it when staff change a
+/// request's status).
+#[handler]
+pub async fn active_requests(
+    Data(st): Data<&SharedState>,
+    cur: crate::auth::guard::CurrentContract,
+) -> poem::Result<Html<String>> {
+    let id = cur.contract.id;
+    let rows = st.db.run(move |c| Ok(requests::list(c, id)?)).await?;
+    Ok(Html(
+        crate::views::actions::requests_list(st, &rows, None, false).into_string(),
+    ))
+}

@@ -367,3 +367,29 @@ async fn concurrent_senders_all_reach_staff() {
     }
     assert_eq!(l.app.count("SELECT COUNT(*) FROM chat_messages"), 30);
 }
+
+#[tokio::test]
+async fn a_staff_status_change_reaches_the_subscribers_open_page_live() {
+    let l = live(test_config()).await;
+    let (mut sub, _) = l.subscriber(0).await;
+    assert_eq!(next(&mut sub).await["t"], "hello");
+    let id = l.app.count(
+        "SELECT id FROM requests WHERE kind = 'call_details' AND status = 'new' AND contract_id = 1",
+    );
+    let before = l.app.get_hx("/requests/active").await;
+    assert!(before.body.contains("id=\"active-requests\""));
+    l.staff_login("operator").await;
+    let r = l
+        .app
+        .post(
+            &format!("/staff/requests/{id}"),
+            &[("status", "in_progress"), ("comment", "Взяли в работу")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Every tab of the account is told; the page then re-fetches its list.
+    assert_eq!(next(&mut sub).await["t"], "requests");
+    let after = l.app.get_hx("/requests/active").await;
+    assert_ne!(before.body, after.body, "the list shows the new status");
+    assert!(after.has_text("В работе"));
+}

@@ -224,3 +224,31 @@ async fn browser_chat_widget_goes_to_login_when_its_session_is_gone() {
     sub.wait_path("/login").await;
     assert_no_csp_violations(&s).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_active_requests_follow_a_staff_status_change_without_reload() {
+    let Some(sub) = browser().await else { return };
+    let mut cfg = Config::default();
+    cfg.support_hours.auto_reply = false;
+    let s = serve(cfg).await;
+    sub.login_demo(&s.base).await;
+    sub.see("Активные заявки").await;
+    sub.click("Чат с поддержкой").await;
+    sub.see("В сети").await;
+    sub.click("Свернуть чат").await;
+    // What the staff console's status form does: change the request, then tell the account.
+    s.state
+        .db
+        .get()
+        .unwrap()
+        .execute(
+            "UPDATE requests SET status = 'done', title = 'Детализация вызовов за ноябрь'
+             WHERE kind = 'call_details' AND contract_id = 1",
+            [],
+        )
+        .unwrap();
+    kabinet::chat::announce_requests_changed(&s.state.chat, &[1]);
+    sub.see("Детализация вызовов за ноябрь").await;
+    assert_eq!(sub.path().await, "/", "no reload, no navigation");
+    assert_no_csp_violations(&s).await;
+}

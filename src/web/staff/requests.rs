@@ -169,9 +169,17 @@ pub async fn request_status(
             )?
             .into_iter()
             .find(|x| x.id == id);
-            Ok((r, row))
+            let holders = if r.is_ok() {
+                db::requests::accounts_of_request(c, id)?
+            } else {
+                Vec::new()
+            };
+            Ok((r, row, holders))
         })
         .await?;
+    let (done, holders) = ((done.0, done.1), done.2);
+    // Subscribers looking at the contract see the new status without reloading.
+    crate::chat::announce_requests_changed(&st.chat, &holders);
     match done {
         (Err(Refused::NotFound), _) => Err(AppError::NotFound.into()),
         (Err(Refused::Transition(from)), _) => Ok(refused(

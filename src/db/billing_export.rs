@@ -1,5 +1,6 @@
 //! What the billing system reads back: requests, applications and payments, in pages by
-//! ascending id (`after_id` cursor).
+//! ascending id (`after_id`: new rows) or by (updated_at, id) (`changed_after`: every change,
+//! e.g. a payment that went from pending to succeeded, a request that was done).
 use rusqlite::{params, Connection, Row};
 use serde_json::{json, Value};
 
@@ -14,28 +15,63 @@ fn json_text(s: String) -> Value {
     serde_json::from_str(&s).unwrap_or(Value::String(s))
 }
 
+/// Where a page starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Cursor {
+    /// New rows: ids above this one, in id order.
+    AfterId(i64),
+    /// Every change: rows whose (updated_at, id) is above this pair, in that order. Rows changed
+    /// in the last `SETTLE_SECS` seconds wait for the next poll, so a row updated in the same
+    /// second as the cursor (or by a transaction still committing) is never skipped.
+    Changed { at: i64, id: i64, now: i64 },
+}
+
+/// See [`Cursor::Changed`].
+pub const SETTLE_SECS: i64 = 2;
+
+/// One exported row: its (updated_at, id), for the change cursor, and its JSON.
+pub type Item = (i64, i64, Value);
+
 fn page<F>(
     c: &Connection,
-    sql: &str,
-    after_id: i64,
+    select: &str,
+    alias: &str,
+    updated_col: usize,
+    cur: Cursor,
     limit: i64,
-    f: F,
-) -> rusqlite::Result<Vec<Value>>
+    mut f: F,
+) -> rusqlite::Result<Vec<Item>>
 where
     F: FnMut(&Row) -> rusqlite::Result<Value>,
 {
-    let mut st = c.prepare_cached(sql)?;
-    let rows = st.query_map(params![after_id, limit], f)?;
-    rows.collect()
+    let mut map = |r: &Row| Ok((r.get(updated_col)?, r.get(0)?, f(r)?));
+    match cur {
+        Cursor::AfterId(after) => {
+            let sql = format!("{select} WHERE {alias}.id > ?1 ORDER BY {alias}.id LIMIT ?2");
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params![after, limit], &mut map)?;
+            rows.collect()
+        }
+        Cursor::Changed { at, id, now } => {
+            let sql = format!(
+                "{select} WHERE ({alias}.updated_at, {alias}.id) > (?1, ?2) AND {alias}.updated_at <= ?3
+                 ORDER BY {alias}.updated_at, {alias}.id LIMIT ?4"
+            );
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params![at, id, now - SETTLE_SECS, limit], &mut map)?;
+            rows.collect()
+        }
+    }
 }
 
-pub fn requests(c: &Connection, after_id: i64, limit: i64) -> rusqlite::Result<Vec<Value>> {
+pub fn requests(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result<Vec<Item>> {
     page(
         c,
         "SELECT r.id, c.number, r.kind, r.title, r.status, r.fields_json, r.created_at, r.updated_at
-         FROM requests r JOIN contracts c ON c.id = r.contract_id
-         WHERE r.id > ?1 ORDER BY r.id LIMIT ?2",
-        after_id,
+         FROM requests r JOIN contracts c ON c.id = r.contract_id",
+        "r",
+        7,
+        cur,
         limit,
         |r| {
             Ok(json!({
@@ -52,14 +88,15 @@ pub fn requests(c: &Connection, after_id: i64, limit: i64) -> rusqlite::Result<V
     )
 }
 
-pub fn applications(c: &Connection, after_id: i64, limit: i64) -> rusqlite::Result<Vec<Value>> {
+pub fn applications(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result<Vec<Item>> {
     page(
         c,
         "SELECT a.id, a.kind, a.address, a.name, a.phone, a.email, a.details_json, c.number,
                 a.consent_version, a.consent_at, a.status, a.staff_comment, a.created_at, a.updated_at
-         FROM applications a LEFT JOIN contracts c ON c.id = a.referrer_contract_id
-         WHERE a.id > ?1 ORDER BY a.id LIMIT ?2",
-        after_id,
+         FROM applications a LEFT JOIN contracts c ON c.id = a.referrer_contract_id",
+        "a",
+        13,
+        cur,
         limit,
         |r| {
             Ok(json!({
@@ -82,14 +119,15 @@ pub fn applications(c: &Connection, after_id: i64, limit: i64) -> rusqlite::Resu
     )
 }
 
-pub fn payments(c: &Connection, after_id: i64, limit: i64) -> rusqlite::Result<Vec<Value>> {
+pub fn payments(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result<Vec<Item>> {
     page(
         c,
         "SELECT p.id, c.number, p.purpose, p.amount_kop, p.status, p.provider, p.provider_payment_id,
                 p.idempotency_key, p.email, p.created_at, p.updated_at
-         FROM payments p JOIN contracts c ON c.id = p.contract_id
-         WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
-        after_id,
+         FROM payments p JOIN contracts c ON c.id = p.contract_id",
+        "p",
+        10,
+        cur,
         limit,
         |r| {
             Ok(json!({

@@ -70,6 +70,13 @@ CREATE TRIGGER requests_bump_upd AFTER UPDATE ON requests BEGIN
 CREATE TRIGGER requests_bump_del AFTER DELETE ON requests BEGIN
     UPDATE contracts SET data_version = data_version + 1 WHERE id = OLD.contract_id; END;
 "#,
+    // 4: the billing API's change feed reads requests, applications and payments by
+    // (updated_at, id).
+    r#"
+CREATE INDEX requests_by_update ON requests(updated_at, id);
+CREATE INDEX applications_by_update ON applications(updated_at, id);
+CREATE INDEX payments_by_update ON payments(updated_at, id);
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -9,6 +9,7 @@ mod autopay;
 mod balance;
 mod billing_api;
 mod billing_cli;
+mod billing_feed;
 mod billing_ledger;
 mod browser;
 mod browser_growth;

@@ -1,7 +1,12 @@
-//! API out: requests, applications and payments in pages by ascending id:
-//! `?after_id=N&limit=100` (limit at most 500) → `{"items": [...], "next_after_id": N}`.
-//! `next_after_id` is the last item's id (or `after_id` itself when the page is empty): pass it
-//! back to get the next page; a page shorter than `limit` means there is nothing more for now.
+//! API out: requests, applications and payments in pages.
+//! - New rows by ascending id: `?after_id=N&limit=100` (limit at most 500) →
+//!   `{"items": [...], "next_after_id": N}`. `next_after_id` is the last item's id (or `after_id`
+//!   itself when the page is empty): pass it back to get the next page.
+//! - Every change by (updated_at, id): `?changed_after=0` → `{"items": [...], "next_changed_after":
+//!   "<opaque>"}`; pass it back as `changed_after`. A row comes again after each change to it;
+//!   changes show about two seconds after they are made.
+//!
+//! A page shorter than `limit` means there is nothing more for now.
 use poem::{
     handler,
     http::StatusCode,
@@ -16,22 +21,39 @@ use crate::{db::billing_export as q, state::SharedState};
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 500;
 
-/// (after_id, limit) from the query string.
-fn cursor(req: &Request) -> ApiResult<(i64, i64)> {
-    let mut after_id = 0;
+/// (cursor, limit) from the query string.
+fn cursor(req: &Request, now: i64) -> ApiResult<(q::Cursor, i64)> {
+    let mut after_id = None;
+    let mut changed = None;
     let mut limit = DEFAULT_LIMIT;
     let query = req.uri().query().unwrap_or("");
+    let bad = |field: &str, msg: &str| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg.to_owned()).field(field.to_owned())
+    };
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        let bad = |field: &str, msg: &str| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg.to_owned()).field(field.to_owned())
-        };
         match k.as_ref() {
             "after_id" => {
-                after_id = v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| *n >= 0)
-                    .ok_or_else(|| bad("after_id", "after_id: целое число не меньше 0"))?;
+                after_id = Some(
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|n| *n >= 0)
+                        .ok_or_else(|| bad("after_id", "after_id: целое число не меньше 0"))?,
+                );
+            }
+            "changed_after" => {
+                let parsed = match v.split_once('.') {
+                    None if v == "0" => Some((0, 0)),
+                    Some((at, id)) => at.parse::<i64>().ok().zip(id.parse::<i64>().ok()),
+                    None => None,
+                };
+                changed = Some(parsed.filter(|(at, id)| *at >= 0 && *id >= 0).ok_or_else(
+                    || {
+                        bad(
+                            "changed_after",
+                            "changed_after: 0 или значение next_changed_after из прошлого ответа",
+                        )
+                    },
+                )?);
             }
             "limit" => {
                 limit = v
@@ -43,19 +65,35 @@ fn cursor(req: &Request) -> ApiResult<(i64, i64)> {
             _ => {}
         }
     }
-    Ok((after_id, limit))
+    let cur = match (after_id, changed) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "changed_after",
+                "Укажите что-то одно: after_id или changed_after",
+            ))
+        }
+        (_, Some((at, id))) => q::Cursor::Changed { at, id, now },
+        (id, None) => q::Cursor::AfterId(id.unwrap_or(0)),
+    };
+    Ok((cur, limit))
 }
 
-type Query = fn(&rusqlite::Connection, i64, i64) -> rusqlite::Result<Vec<Value>>;
+type Query = fn(&rusqlite::Connection, q::Cursor, i64) -> rusqlite::Result<Vec<q::Item>>;
 
 async fn page(st: &SharedState, req: &Request, query: Query) -> ApiResult<Json<Value>> {
-    let (after_id, limit) = cursor(req)?;
-    let items = st.db.run(move |c| Ok(query(c, after_id, limit)?)).await?;
-    let next = items
-        .last()
-        .and_then(|v| v["id"].as_i64())
-        .unwrap_or(after_id);
-    Ok(Json(json!({"items": items, "next_after_id": next})))
+    let (cur, limit) = cursor(req, st.clock.now())?;
+    let rows = st.db.run(move |c| Ok(query(c, cur, limit)?)).await?;
+    let last = rows.last().map(|(at, id, _)| (*at, *id));
+    let items: Vec<Value> = rows.into_iter().map(|(_, _, v)| v).collect();
+    Ok(Json(match cur {
+        q::Cursor::AfterId(after) => {
+            json!({"items": items, "next_after_id": last.map_or(after, |(_, id)| id)})
+        }
+        q::Cursor::Changed { at, id, .. } => {
+            let (at, id) = last.unwrap_or((at, id));
+            json!({"items": items, "next_changed_after": format!("{at}.{id}")})
+        }
+    }))
 }
 
 /// `GET /api/v1/requests`

@@ -237,23 +237,47 @@ pub fn change_password(
     if !accounts::is_linked(&tx, account_id, contract_id)? {
         return Ok(None);
     }
-    tx.prepare_cached(
+    let ended = set_password(&tx, Some(account_id), contract_id, new_hash, now)?;
+    tx.commit()?;
+    Ok(Some(ended))
+}
+
+/// The operator sets a contract's password (billing API): like [`change_password`], but every
+/// account loses access, the contract's own login included. Returns the ended session ids.
+pub fn reset_password(
+    c: &Connection,
+    contract_id: i64,
+    new_hash: &str,
+    now: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    set_password(c, None, contract_id, new_hash, now)
+}
+
+/// Stores the hash; every account but `keep` that added the contract loses it, and the
+/// contract's own account is logged out unless it is `keep`.
+fn set_password(
+    c: &Connection,
+    keep: Option<i64>,
+    contract_id: i64,
+    new_hash: &str,
+    now: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    c.prepare_cached(
         "UPDATE contracts SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
     )?
     .execute(params![contract_id, new_hash, now])?;
     let mut ended = Vec::new();
-    for h in holders(&tx, account_id, contract_id)? {
-        ended.extend(unlink(&tx, h.account_id, contract_id)?);
+    for h in holders(c, keep.unwrap_or(0), contract_id)? {
+        ended.extend(unlink(c, h.account_id, contract_id)?);
     }
-    let owner: Option<i64> = tx
+    let owner: Option<i64> = c
         .prepare_cached("SELECT id FROM accounts WHERE kind = 'contract' AND contract_id = ?1")?
         .query_row([contract_id], |r| r.get(0))
         .optional()?;
-    if let Some(o) = owner.filter(|o| *o != account_id) {
-        ended.extend(end_sessions(&tx, o)?);
+    if let Some(o) = owner.filter(|o| Some(*o) != keep) {
+        ended.extend(end_sessions(c, o)?);
     }
-    tx.commit()?;
-    Ok(Some(ended))
+    Ok(ended)
 }
 
 /// A session of the account, for «Устройства».

@@ -158,6 +158,7 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Under [`API_PREFIX`].
 pub const API_CONTRACT: &str = "/contracts/:number";
 pub const API_SERVICES: &str = "/contracts/:number/services";
+pub const API_PASSWORD: &str = "/contracts/:number/password";
 pub const API_LEDGER: &str = "/ledger";
 pub const API_REQUESTS: &str = "/requests";
 pub const API_APPLICATIONS: &str = "/applications";

@@ -11,6 +11,7 @@ mod billing_api;
 mod billing_cli;
 mod billing_feed;
 mod billing_ledger;
+mod billing_password;
 mod browser;
 mod browser_growth;
 mod browser_money;

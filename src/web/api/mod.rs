@@ -174,6 +174,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
     Route::new()
         .at(paths::API_CONTRACT, put(writes::put_contract))
         .at(paths::API_SERVICES, put(writes::put_services))
+        .at(paths::API_PASSWORD, put(writes::put_password))
         .at(paths::API_LEDGER, post(writes::post_ledger))
         .at(paths::API_REQUESTS, get(export::requests))
         .at(paths::API_APPLICATIONS, get(export::applications))

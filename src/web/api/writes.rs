@@ -182,3 +182,66 @@ pub async fn post_ledger(
     }))
     .into_response())
 }
+
+/// `PUT /api/v1/contracts/{number}/password` `{"password": "…"}`: the operator sets a contract's
+/// password (a subscriber who lost it called support). As when a subscriber changes it, every
+/// account loses access and every session on the contract's own login ends at once.
+#[handler]
+pub async fn put_password(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    Path(number): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
+    let value = read_json(body).await?;
+    let number = contract_number("number", &number)?;
+    let password = match value.get("password").and_then(|p| p.as_str()) {
+        Some(p) if (8..=128).contains(&p.chars().count()) => p.to_owned(),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Пароль: строка от 8 до 128 символов",
+            )
+            .field("password"))
+        }
+    };
+    let n2 = number.clone();
+    if st
+        .db
+        .run(move |c| Ok(billing::contract_id(c, &n2)?))
+        .await?
+        .is_none()
+    {
+        return Err(billing::Refused::unknown_contract("number", &number).into());
+    }
+    let hash = st.passwords.hash(password).await?;
+    let now = st.clock.now();
+    let n2 = number.clone();
+    let ended = st
+        .db
+        .run(move |c| {
+            let tx = c.transaction_with_behavior(Immediate)?;
+            let Some(id) = billing::contract_id(&tx, &n2)? else {
+                return Ok(Err(ApiError::from(billing::Refused::unknown_contract(
+                    "number", &n2,
+                ))));
+            };
+            let ended = crate::db::account_links::reset_password(&tx, id, &hash, now)?;
+            let details = format!("{} sessions ended", ended.len());
+            audit::api(
+                &tx,
+                client.token_id,
+                "api.contract.password",
+                &n2,
+                &details,
+                &client.ip,
+                now,
+            )?;
+            tx.commit()?;
+            Ok(Ok(ended))
+        })
+        .await??;
+    let count = ended.len();
+    st.sessions_ended(ended);
+    Ok(Json(json!({"contract": number, "sessions_ended": count})).into_response())
+}

@@ -77,6 +77,11 @@ CREATE INDEX requests_by_update ON requests(updated_at, id);
 CREATE INDEX applications_by_update ON applications(updated_at, id);
 CREATE INDEX payments_by_update ON payments(updated_at, id);
 "#,
+    // 5: SMS send limits are counted from the outbox (they survive restarts).
+    r#"
+CREATE INDEX outbox_by_channel ON outbox(channel, created_at);
+CREATE INDEX outbox_by_recipient ON outbox(recipient, created_at);
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -57,6 +57,47 @@ pub enum Issued {
     Sent { outbox_id: i64 },
     /// The attempts of the current code are used up; a new one can be had after this many seconds.
     Locked { wait_secs: i64 },
+    /// A send limit kept in the database (survives restarts) is reached; retry after this long.
+    Throttled { wait_secs: i64 },
+}
+
+/// Send limits checked against the outbox itself, so a restart does not reset them.
+#[derive(Debug, Clone, Copy)]
+pub struct SendCaps {
+    /// Codes to one phone within `phone_window` seconds.
+    pub per_phone: i64,
+    pub phone_window: i64,
+    /// Codes to anyone within a day.
+    pub daily_total: i64,
+}
+
+impl SendCaps {
+    pub fn from_config(sms: &crate::config::Sms) -> SendCaps {
+        SendCaps {
+            per_phone: i64::from(sms.per_phone_burst),
+            phone_window: i64::from(sms.per_phone_burst) * sms.phone_refill_seconds as i64,
+            daily_total: i64::from(sms.daily_total),
+        }
+    }
+}
+
+/// (count, oldest created_at) of SMS queued since `since`, to one phone or to anyone.
+fn sent_since(c: &Connection, phone: Option<&str>, since: i64) -> rusqlite::Result<(i64, i64)> {
+    let map = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?));
+    match phone {
+        Some(p) => c
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM outbox
+                 WHERE recipient = ?1 AND created_at > ?2 AND channel = 'sms'",
+            )?
+            .query_row(params![p, since], map),
+        None => c
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM outbox
+                 WHERE channel = 'sms' AND created_at > ?1",
+            )?
+            .query_row([since], map),
+    }
 }
 
 /// Stores a new code for `phone` (replacing the code of a recent row but keeping its attempt
@@ -68,8 +109,21 @@ pub fn issue(
     ip: &str,
     text: &str,
     now: i64,
+    caps: SendCaps,
 ) -> rusqlite::Result<Issued> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (to_phone, oldest) = sent_since(&tx, Some(phone), now - caps.phone_window)?;
+    if to_phone >= caps.per_phone {
+        return Ok(Issued::Throttled {
+            wait_secs: (oldest + caps.phone_window - now).max(1),
+        });
+    }
+    let (today, oldest) = sent_since(&tx, None, now - 86_400)?;
+    if today >= caps.daily_total {
+        return Ok(Issued::Throttled {
+            wait_secs: (oldest + 86_400 - now).max(1),
+        });
+    }
     match active(&tx, phone, now)? {
         Some(a) if a.attempts >= MAX_ATTEMPTS => {
             return Ok(Issued::Locked {

@@ -110,15 +110,26 @@ pub async fn send(
     );
     let now = st.clock.now();
     let (p, t, ip_s) = (phone.clone(), text.clone(), ip.to_string());
+    let st2 = st.clone();
     let issued = st
         .db
-        .run(move |c| Ok(phone_login::issue(c, &p, &hash, &ip_s, &t, now)?))
+        .run(move |c| {
+            let caps = phone_login::SendCaps::from_config(&st2.cfg.sms);
+            Ok(phone_login::issue(c, &p, &hash, &ip_s, &t, now, caps)?)
+        })
         .await?;
     match issued {
         Issued::Locked { wait_secs } => Ok(refuse(&format!(
             "Слишком много неверных попыток. Новый код можно получить через {} мин.",
             (wait_secs + 59) / 60
         ))),
+        Issued::Throttled { wait_secs } => {
+            tracing::warn!(phone = %sms::mask_phone(&phone), "sms code throttled (stored limits)");
+            Ok(refuse(&format!(
+                "Слишком много запросов кода. Попробуйте через {} мин.",
+                (wait_secs + 59) / 60
+            )))
+        }
         Issued::Sent { outbox_id } => {
             sms::dispatch(st.clone(), outbox_id, phone.clone(), text);
             let form = view::code_form(

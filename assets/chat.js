@@ -199,7 +199,12 @@
       var p = { cid: newCid(), body: body };
       if (tooBig(root, { t: "send", cid: p.cid, body: body })) {
         status.textContent = "Сообщение слишком длинное: разделите его на несколько.";
+        status.dataset.note = "1";
         return;
+      }
+      if (status.dataset.note) {
+        delete status.dataset.note;
+        status.textContent = live.ws && live.ws.readyState === 1 ? "В сети" : "Нет соединения, переподключаемся…";
       }
       // Kept until the server confirms it stored the message (survives reloads and outages).
       store(PENDING, pendings().concat([p]));

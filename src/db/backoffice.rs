@@ -41,29 +41,41 @@ pub struct RequestItem {
     pub created_at: i64,
 }
 
+const REQUEST_ITEM: &str =
+    "SELECT r.id, k.id, k.number, COALESCE(o.name, ''), r.title, r.status, r.created_at
+     FROM requests r JOIN contracts k ON k.id = r.contract_id
+     LEFT JOIN organizations o ON o.id = k.organization_id";
+
+fn request_item_row(r: &rusqlite::Row) -> rusqlite::Result<RequestItem> {
+    Ok(RequestItem {
+        id: r.get(0)?,
+        contract_id: r.get(1)?,
+        contract_number: r.get(2)?,
+        org_name: r.get(3)?,
+        title: r.get(4)?,
+        status: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
 pub fn requests(c: &Connection, f: &Filter) -> rusqlite::Result<Vec<RequestItem>> {
     let s = f.statuses();
-    let mut st = c.prepare_cached(
-        "SELECT r.id, k.id, k.number, COALESCE(o.name, ''), r.title, r.status, r.created_at
-         FROM requests r JOIN contracts k ON k.id = r.contract_id
-         LEFT JOIN organizations o ON o.id = k.organization_id
+    let mut st = c.prepare_cached(&format!(
+        "{REQUEST_ITEM}
          WHERE r.status IN (?1, ?2, ?3, ?4)
            AND (k.number LIKE ?5 ESCAPE '\\' OR o.name LIKE ?5 ESCAPE '\\' OR r.title LIKE ?5 ESCAPE '\\')
-         ORDER BY r.created_at, r.id LIMIT 300",
-    )?;
+         ORDER BY r.created_at, r.id LIMIT 300"
+    ))?;
     let g = |i: usize| s.get(i).copied().unwrap_or("");
-    let rows = st.query_map(params![g(0), g(1), g(2), g(3), f.like()], |r| {
-        Ok(RequestItem {
-            id: r.get(0)?,
-            contract_id: r.get(1)?,
-            contract_number: r.get(2)?,
-            org_name: r.get(3)?,
-            title: r.get(4)?,
-            status: r.get(5)?,
-            created_at: r.get(6)?,
-        })
-    })?;
+    let rows = st.query_map(params![g(0), g(1), g(2), g(3), f.like()], request_item_row)?;
     rows.collect()
+}
+
+/// One row of the staff requests list (re-rendered after a status change).
+pub fn request_item(c: &Connection, id: i64) -> rusqlite::Result<Option<RequestItem>> {
+    c.prepare_cached(&format!("{REQUEST_ITEM} WHERE r.id = ?1"))?
+        .query_row([id], request_item_row)
+        .optional()
 }
 
 /// The contract a request belongs to.

@@ -193,6 +193,11 @@ async fn browser_chat_widget_goes_to_login_when_its_session_is_gone() {
     sub.click("Отправить").await;
     sub.see("Сообщение слишком длинное: разделите его на несколько.")
         .await;
+    sub.shoot("chat-too-long").await;
+    // A message of the right size clears the note.
+    sub.fill("Сообщение", "Коротко").await;
+    sub.click("Отправить").await;
+    sub.see("В сети").await;
     assert_eq!(
         s.state
             .db
@@ -221,6 +226,7 @@ async fn browser_chat_widget_goes_to_login_when_its_session_is_gone() {
     // The socket is dropped, the reconnect is refused: the widget asks whether the session
     // lives and, hearing it does not, says so and goes to the login page instead of retrying.
     sub.see("Сеанс завершён. Войдите снова.").await;
+    sub.shoot("chat-session-ended").await;
     sub.wait_path("/login").await;
     assert_no_csp_violations(&s).await;
 }
@@ -249,6 +255,7 @@ async fn browser_active_requests_follow_a_staff_status_change_without_reload() {
         .unwrap();
     kabinet::chat::announce_requests_changed(&s.state.chat, &[1]);
     sub.see("Детализация вызовов за ноябрь").await;
+    sub.shoot("active-requests-live").await;
     assert_eq!(sub.path().await, "/", "no reload, no navigation");
     assert_no_csp_violations(&s).await;
 }

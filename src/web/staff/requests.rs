@@ -160,15 +160,7 @@ pub async fn request_status(
                     &format!("{from} → {s2}: {c2}"),
                 )?;
             }
-            let row = backoffice::requests(
-                c,
-                &Filter {
-                    status: "all".into(),
-                    q: String::new(),
-                },
-            )?
-            .into_iter()
-            .find(|x| x.id == id);
+            let row = backoffice::request_item(c, id)?;
             let holders = if r.is_ok() {
                 db::requests::accounts_of_request(c, id)?
             } else {
@@ -177,18 +169,18 @@ pub async fn request_status(
             Ok((r, row, holders))
         })
         .await?;
-    let (done, holders) = ((done.0, done.1), done.2);
+    let (result, row, holders) = done;
     // Subscribers looking at the contract see the new status without reloading.
     crate::chat::announce_requests_changed(&st.chat, &holders);
-    match done {
-        (Err(Refused::NotFound), _) => Err(AppError::NotFound.into()),
-        (Err(Refused::Transition(from)), _) => Ok(refused(
+    match result {
+        Err(Refused::NotFound) => Err(AppError::NotFound.into()),
+        Err(Refused::Transition(from)) => Ok(refused(
             &action,
             &from,
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
-        (Ok(_), row) => Ok(Html(
+        Ok(_) => Ok(Html(
             html! {
                 (close_modal_oob())
                 (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))

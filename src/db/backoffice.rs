@@ -21,12 +21,7 @@ impl Filter {
     }
     fn like(&self) -> String {
         let q: String = self.q.trim().chars().take(60).collect();
-        format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
+        format!("%{}%", super::like_escape(&q))
     }
 }
 

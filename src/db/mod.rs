@@ -132,6 +132,13 @@ impl Db {
     }
 }
 
+/// `s` as a LIKE pattern's literal part (use with `ESCAPE '\'`): `%` and `_` match themselves.
+pub fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Reads a setting.
 pub fn setting(c: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     use rusqlite::OptionalExtension;

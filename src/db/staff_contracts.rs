@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{
     autopay::{self, Autopay},
     contracts::{summary_from_row, ContractSummary, SUMMARY_COLS},
+    like_escape,
     requests::{self, RequestRow},
     services::{self, Service},
 };
@@ -19,12 +20,6 @@ pub struct Found {
     pub address: String,
     pub balance_kop: i64,
     pub status: String,
-}
-
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// SQLite's LIKE folds ASCII case only, so Cyrillic text is tried as typed, in lower case and

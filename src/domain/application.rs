@@ -6,18 +6,7 @@ pub const MAX_TEXT: usize = 200;
 /// Russian phone number as 11 digits starting with 7 ("79271234567"), from what people type:
 /// "+7 (927) 123-45-67", "8 927 123 45 67", "9271234567".
 pub fn normalize_phone(input: &str) -> Option<String> {
-    let allowed = |c: char| c.is_ascii_digit() || " +-()\u{a0}".contains(c);
-    if input.trim().is_empty() || !input.chars().all(allowed) {
-        return None;
-    }
-    let digits: String = input.chars().filter(char::is_ascii_digit).collect();
-    let ten = match digits.len() {
-        10 => digits.as_str(),
-        11 if digits.starts_with('7') || digits.starts_with('8') => &digits[1..],
-        _ => return None,
-    };
-    // Russian numbers (mobile 9xx, geographic 3xx/4xx/8xx) never start with 0, 1, 2, 5, 6, 7.
-    matches!(ten.as_bytes()[0], b'3' | b'4' | b'8' | b'9').then(|| format!("7{ten}"))
+    super::validate::national_phone(input).map(|n| format!("7{n}"))
 }
 
 /// "+7 927 123-45-67"

@@ -194,6 +194,13 @@ pub fn parse_date(s: &str) -> Option<Date> {
 /// Russian numbers in any common spelling → `+7XXXXXXXXXX`:
 /// `+7 (912) 345-67-89`, `8 912 345 67 89`, `79123456789`, `912-345-67-89`, `+7 347 200-00-12`.
 pub fn normalize_phone(s: &str) -> Option<String> {
+    national_phone(s).map(|n| format!("+7{n}"))
+}
+
+/// The one parser of typed Russian phone numbers (action forms, «Стать абонентом», login by
+/// phone, staff search): the 10-digit national number, when `s` is one in any common spelling.
+/// Geographic (3xx, 4xx, 8xx) and mobile (9xx) numbers only.
+pub fn national_phone(s: &str) -> Option<String> {
     let s = s.trim();
     if !s
         .chars()
@@ -213,7 +220,7 @@ pub fn normalize_phone(s: &str) -> Option<String> {
     if !matches!(national.as_bytes()[0], b'3' | b'4' | b'8' | b'9') {
         return None;
     }
-    Some(format!("+7{national}"))
+    Some(national.to_owned())
 }
 
 /// A plain address check (one `@`, a dotted domain, no spaces); lowercases the domain.

@@ -24,22 +24,9 @@ pub trait SmsSender: Send + Sync {
 /// A Russian mobile number as typed (`+7 927 123-42-49`, `8 (927) 1234249`, `9271234249`)
 /// → `79271234249`; None when it cannot be one.
 pub fn normalize_phone(input: &str) -> Option<String> {
-    let t = input.trim();
-    if t.is_empty()
-        || t.len() > 30
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
-    {
-        return None;
-    }
-    let d: String = t.chars().filter(char::is_ascii_digit).collect();
-    let national = match d.len() {
-        11 if d.starts_with('7') || d.starts_with('8') => &d[1..],
-        10 => &d[..],
-        _ => return None,
-    };
-    national.starts_with('9').then(|| format!("7{national}"))
+    crate::domain::validate::national_phone(input)
+        .filter(|n| n.starts_with('9'))
+        .map(|n| format!("7{n}"))
 }
 
 /// `792*****249` — how phones appear in logs and to other account holders.

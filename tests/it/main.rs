@@ -30,6 +30,7 @@ mod mail;
 mod metrics;
 mod payments;
 mod payments_gateway;
+mod phone_limits;
 mod phone_login;
 mod sessions;
 mod staff;

@@ -5,6 +5,7 @@ mod accounts_browser;
 mod actions;
 mod actions_access;
 mod actions_browser;
+mod actions_filing;
 mod autopay;
 mod balance;
 mod billing_api;

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod contracts;
 pub mod demo;
 mod demo_requests;
+mod demo_services;
 pub mod fresh;
 pub mod ledger;
 pub mod migrate;

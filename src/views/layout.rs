@@ -28,6 +28,10 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 title { (p.title) " — " (brand) }
                 link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(asset_url("app.css"));
+                link rel="stylesheet" href=(asset_url("screens.css"));
+                @if p.body_class == "staff" {
+                    link rel="stylesheet" href=(asset_url("staff.css"));
+                }
                 link rel="stylesheet" href=(paths::BRANDING_CSS);
                 script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                 script src=(asset_url("app.js")) defer {}

@@ -14,6 +14,15 @@ pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Invalid 
     }
 }
 
+/// A contract password set by billing: 8 to 128 characters (as a subscriber's own).
+pub fn password(p: &str) -> Result<(), Invalid> {
+    if (8..=128).contains(&p.chars().count()) {
+        Ok(())
+    } else {
+        Err(invalid("password", "Пароль: от 8 до 128 символов"))
+    }
+}
+
 pub type Checked<T> = Result<T, Invalid>;
 
 pub const SEGMENTS: &[&str] = &["home", "business"];
@@ -180,10 +189,7 @@ impl ContractIn {
         one_of("status", &self.status, CONTRACT_STATUSES)?;
         kop("recommended_payment_kop", self.recommended_payment_kop, 0)?;
         if let Some(p) = &self.password {
-            let n = p.chars().count();
-            if !(8..=128).contains(&n) {
-                return Err(invalid("password", "Пароль: от 8 до 128 символов"));
-            }
+            password(p)?;
         }
         Ok(())
     }

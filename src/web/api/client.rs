@@ -13,6 +13,20 @@ pub struct ApiClient {
     pub ip: String,
 }
 
+impl ApiClient {
+    /// Writes this client's audit row (inside the write's transaction).
+    pub fn audit(
+        &self,
+        c: &rusqlite::Connection,
+        action: &str,
+        target: &str,
+        details: &str,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        db::audit::api(c, self.token_id, action, target, details, &self.ip, now)
+    }
+}
+
 fn bearer(req: &Request) -> Option<String> {
     let v = req.header("authorization")?.trim();
     let (scheme, token) = v.split_once(' ')?;

@@ -11,10 +11,11 @@ use serde_json::json;
 
 use super::{read_json, ApiClient, ApiError, ApiResult};
 use crate::{
-    db::{audit, billing},
+    db::billing,
     domain::{
+        billing as billing_rules,
         billing::contract_number,
-        billing_json::{contract_from_json, ledger_from_json, services_from_json},
+        billing_json::{contract_from_json, ledger_from_json, services_from_json, Obj},
     },
     state::SharedState,
 };
@@ -61,15 +62,7 @@ pub async fn put_contract(
             } else {
                 "api.contract.update"
             };
-            audit::api(
-                &tx,
-                client.token_id,
-                action,
-                &input.number,
-                "",
-                &client.ip,
-                now,
-            )?;
+            client.audit(&tx, action, &input.number, "", now)?;
             let out = billing::contract_out(&tx, id)?;
             tx.commit()?;
             Ok(Ok((out, created)))
@@ -107,15 +100,7 @@ pub async fn put_services(
             };
             billing::replace_services(&tx, id, &services)?;
             let details = format!("{} services", services.len());
-            audit::api(
-                &tx,
-                client.token_id,
-                "api.services.replace",
-                &number,
-                &details,
-                &client.ip,
-                now,
-            )?;
+            client.audit(&tx, "api.services.replace", &number, &details, now)?;
             tx.commit()?;
             Ok(Ok(()))
         })
@@ -160,15 +145,7 @@ pub async fn post_ledger(
                 if target.len() > 300 {
                     target = format!("{} contracts", numbers.len());
                 }
-                audit::api(
-                    &tx,
-                    client.token_id,
-                    "api.ledger.post",
-                    &target,
-                    &details,
-                    &client.ip,
-                    now,
-                )?;
+                client.audit(&tx, "api.ledger.post", &target, &details, now)?;
             }
             tx.commit()?;
             Ok(Ok(out))
@@ -195,16 +172,8 @@ pub async fn put_password(
 ) -> ApiResult<Response> {
     let value = read_json(body).await?;
     let number = contract_number("number", &number)?;
-    let password = match value.get("password").and_then(|p| p.as_str()) {
-        Some(p) if (8..=128).contains(&p.chars().count()) => p.to_owned(),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Пароль: строка от 8 до 128 символов",
-            )
-            .field("password"))
-        }
-    };
+    let password = Obj::new(&value, "")?.str("password")?;
+    billing_rules::password(&password)?;
     let n2 = number.clone();
     if st
         .db
@@ -228,15 +197,7 @@ pub async fn put_password(
             };
             let ended = crate::db::account_links::reset_password(&tx, id, &hash, now)?;
             let details = format!("{} sessions ended", ended.len());
-            audit::api(
-                &tx,
-                client.token_id,
-                "api.contract.password",
-                &n2,
-                &details,
-                &client.ip,
-                now,
-            )?;
+            client.audit(&tx, "api.contract.password", &n2, &details, now)?;
             tx.commit()?;
             Ok(Ok(ended))
         })

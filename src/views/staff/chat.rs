@@ -110,7 +110,7 @@ pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
                             dt { "Адрес" } dd { (k.address) }
                             dt { "Баланс" } dd { (money::format(k.balance_kop, sym)) }
                             dt { "Рекомендуемая сумма" } dd { (money::format(k.recommended_kop, sym)) }
-                            dt { "Состояние" } dd { (match k.status.as_str() { "active" => "действует", "suspended" => "приостановлен", _ => "закрыт" }) }
+                            dt { "Состояние" } dd { (super::contracts::contract_status(&k.status)) }
                             dt { "Открытые заявки" } dd {
                                 a href=(format!("{}?q={}", paths::STAFF_REQUESTS, k.number)) { (cv.open_requests) }
                             }

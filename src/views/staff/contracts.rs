@@ -10,7 +10,8 @@ use crate::{
     web::paths,
 };
 
-fn contract_status(s: &str) -> Markup {
+/// A contract's state as a badge (also beside a chat conversation).
+pub fn contract_status(s: &str) -> Markup {
     let (label, cls) = match s {
         "active" => ("Действует", "ok"),
         "suspended" => ("Приостановлен", "warn"),

@@ -114,3 +114,35 @@ async fn browser_operator_looks_up_a_contract_by_organization() {
     b.shoot("staff-contract").await;
     assert_no_csp_violations(&s).await;
 }
+
+#[tokio::test]
+async fn odd_lookups_get_a_clear_answer_not_an_error() {
+    let app = TestApp::new().await;
+    staff_login(&app, "operator").await;
+    let long = "Я".repeat(10_000);
+    let r = app
+        .get_hx(&format!("/staff/contracts?q={}", urlencode(&long)))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.has_text("Договоров не найдено."));
+    for path in [
+        "/staff/contracts/%FF%FE",
+        "/staff/contracts/%00",
+        &format!("/staff/contracts/{}", "9".repeat(500)),
+    ] {
+        let r = app.get(path).await;
+        assert!(
+            r.status == StatusCode::NOT_FOUND || r.status == StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            r.status
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.contract_view'"),
+        0
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -6,9 +6,9 @@ use super::components::{field, modal, Field};
 use crate::{
     db::account_links::{Device, Holder, Linked},
     domain::time,
+    routes,
     services::sms::mask_phone,
     state::AppState,
-    web::paths,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,8 +19,8 @@ pub enum Tab {
 
 fn tabs(active: Tab) -> Markup {
     let items = [
-        (Tab::Devices, "Устройства", paths::ACCESS),
-        (Tab::Contracts, "Договоры", paths::ACCESS_CONTRACTS),
+        (Tab::Devices, "Устройства", routes::ACCESS),
+        (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
     ];
     html! {
         div .tabs .modal-tabs role="tablist" {
@@ -88,7 +88,7 @@ pub fn devices_panel(st: &AppState, devices: &[Device], current: i64) -> Markup 
                 }
             }
             div .reset-box {
-                button .btn .btn-secondary .danger-btn type="button" hx-post=(paths::ACCESS_RESET)
+                button .btn .btn-secondary .danger-btn type="button" hx-post=(routes::ACCESS_RESET)
                     hx-target="#access-body" hx-swap="outerHTML" disabled[others == 0] { "Сбросить все устройства" }
                 p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
             }
@@ -131,7 +131,7 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                                 @let label = holder_label(h);
                                 li {
                                     span .holder { (label) }
-                                    button .link-btn .danger type="button" hx-post=(paths::access_revoke(k.id, h.account_id))
+                                    button .link-btn .danger type="button" hx-post=(routes::access_revoke(k.id, h.account_id))
                                         hx-target="#access-body" hx-swap="outerHTML"
                                         hx-confirm=(format!("Удалить доступ {label} к договору {}?", k.number))
                                         aria-label=(format!("Удалить доступ {label} к договору {}", k.number)) { "Удалить доступ" }
@@ -148,7 +148,7 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
 
 pub fn password_button(id: i64) -> Markup {
     html! {
-        button .link-btn type="button" hx-get=(paths::contract_password(id)) hx-target=(format!("#pw-{id}"))
+        button .link-btn type="button" hx-get=(routes::contract_password(id)) hx-target=(format!("#pw-{id}"))
             hx-swap="innerHTML" { "Изменить пароль договора" }
     }
 }
@@ -162,7 +162,7 @@ pub struct PasswordErrors<'a> {
 
 pub fn password_form(id: i64, number: &str, e: &PasswordErrors) -> Markup {
     html! {
-        form .form .pw-form hx-post=(paths::contract_password(id)) hx-target="this" hx-swap="outerHTML"
+        form .form .pw-form hx-post=(routes::contract_password(id)) hx-target="this" hx-swap="outerHTML"
             hx-disabled-elt="find button[type=submit]" {
             p .small .muted { "Новый пароль договора " (number) ". Все другие аккаунты потеряют доступ к договору." }
             (field(&Field { name: "current", label: "Текущий пароль", kind: "password", value: "",
@@ -173,7 +173,7 @@ pub fn password_form(id: i64, number: &str, e: &PasswordErrors) -> Markup {
                 autocomplete: "new-password", error: e.repeat, required: true }))
             div .note-actions {
                 button .btn .btn-primary type="submit" { "Сохранить пароль" }
-                button .btn .btn-secondary type="button" hx-get=(paths::ACCESS_CONTRACTS)
+                button .btn .btn-secondary type="button" hx-get=(routes::ACCESS_CONTRACTS)
                     hx-target="#access-body" hx-swap="outerHTML" { "Отмена" }
             }
         }

@@ -9,7 +9,7 @@ use crate::{
         money,
         validate::{parse_date, Errors, Values},
     },
-    web::paths,
+    routes,
 };
 
 pub struct FormCtx<'a> {
@@ -33,7 +33,7 @@ pub fn action_modal(def: &ActionDef, ctx: &FormCtx, state: &FormState) -> Markup
 }
 
 pub fn action_form(def: &ActionDef, ctx: &FormCtx, state: &FormState) -> Markup {
-    let url = paths::action(def.code);
+    let url = routes::action(def.code);
     let multipart = def.has_file();
     html! {
         form #action-form .form method="post" action=(url) hx-post=(url) hx-target="this" hx-swap="outerHTML"

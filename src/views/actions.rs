@@ -14,8 +14,8 @@ use crate::{
         actions::{self, Kind},
         time,
     },
+    routes,
     state::AppState,
-    web::paths,
 };
 
 pub fn actions_card(st: &AppState, d: &Dashboard) -> Markup {
@@ -33,7 +33,7 @@ pub fn actions_card(st: &AppState, d: &Dashboard) -> Markup {
                     ul .row-list {
                         @for a in actions::offered(&d.state) {
                             li {
-                                button .row-item .action type="button" hx-get=(paths::action(a.code))
+                                button .row-item .action type="button" hx-get=(routes::action(a.code))
                                     hx-target="#modal" aria-haspopup="dialog" {
                                     span .row-main { span .row-title { (a.title) } }
                                     span .chev { (PreEscaped(CHEVRON_SVG)) }
@@ -59,7 +59,7 @@ pub fn requests_list(st: &AppState, rows: &[RequestRow], fresh: Option<i64>, oob
                     @for r in rows {
                         @let (label, cls) = actions::status_label(&r.status);
                         li .fresh[fresh == Some(r.id)] {
-                            button .row-item .request type="button" hx-get=(paths::request(r.id))
+                            button .row-item .request type="button" hx-get=(routes::request(r.id))
                                 hx-target="#modal" aria-haspopup="dialog" {
                                 span .row-main {
                                     span .row-title { (r.title) }
@@ -109,7 +109,7 @@ pub fn request_modal(st: &AppState, r: &RequestDetail) -> Markup {
                         @if !r.uploads.is_empty() {
                             (kv(f.label, html! {
                                 @for u in &r.uploads {
-                                    a .kv-line href=(paths::upload(u.id)) download {
+                                    a .kv-line href=(routes::upload(u.id)) download {
                                         (u.original_name)
                                     }
                                     span .kv-note { (size_label(u.size_bytes)) }

@@ -5,8 +5,8 @@ use super::components::{field, modal, Field};
 use crate::{
     db::{autopay::Autopay, contracts::ContractSummary},
     domain::{money, payment::FormErrors, payment::CONSENT_TEXT},
+    routes,
     state::AppState,
-    web::paths,
 };
 
 /// The balance block. `oob` renders it for an out-of-band swap after a change.
@@ -17,7 +17,7 @@ pub fn card(st: &AppState, k: &ContractSummary, ap: Option<&Autopay>, oob: bool)
         section .card .balance #balance hx-swap-oob=[oob.then_some("true")] {
             div .balance-head {
                 h2 { "Баланс" }
-                button .link-light type="button" hx-get=(paths::HISTORY) hx-target="#modal" { "История баланса" }
+                button .link-light type="button" hx-get=(routes::HISTORY) hx-target="#modal" { "История баланса" }
             }
             p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
             p .recommended {
@@ -25,13 +25,13 @@ pub fn card(st: &AppState, k: &ContractSummary, ap: Option<&Autopay>, oob: bool)
                 strong { (money::format(k.recommended_kop, sym)) }
             }
             div .balance-actions {
-                button .btn .btn-light type="button" hx-get=(paths::PAYMENT) hx-target="#modal" { "Пополнить" }
-                button .btn .btn-outline-light type="button" hx-get=(paths::AUTOPAY) hx-target="#modal" { "Автоплатеж" }
+                button .btn .btn-light type="button" hx-get=(routes::PAYMENT) hx-target="#modal" { "Пополнить" }
+                button .btn .btn-outline-light type="button" hx-get=(routes::AUTOPAY) hx-target="#modal" { "Автоплатеж" }
             }
             @if let Some(a) = on {
                 div .autopay-on {
                     span { "Автоплатеж подключен" @if let Some(m) = &a.card_mask { ": " strong { (m) } } }
-                    button .link-light type="button" hx-post=(paths::AUTOPAY_OFF) hx-swap="none"
+                    button .link-light type="button" hx-post=(routes::AUTOPAY_OFF) hx-swap="none"
                         hx-confirm="Отключить автоплатеж?" { "Отключить" }
                 }
             }
@@ -110,7 +110,7 @@ pub struct AutopayForm<'a> {
 pub fn autopay_form(st: &AppState, f: &AutopayForm) -> Markup {
     let terms = st.cfg.payments.autopay_terms_url.as_deref();
     html! {
-        form #autopay-form .form method="post" action=(paths::AUTOPAY) hx-post=(paths::AUTOPAY)
+        form #autopay-form .form method="post" action=(routes::AUTOPAY) hx-post=(routes::AUTOPAY)
             hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" novalidate {
             p .lead { "Автоплатеж - бесплатный сервис, благодаря которому всегда можно быть уверенным, что услуги будут работать" }
             p { "В момент окончания услуги, при нехватке средств на счете для ее продления, оплата пройдет автоматически" }
@@ -146,7 +146,7 @@ pub fn autopay_modal(st: &AppState, ap: Option<&Autopay>, f: &AutopayForm) -> Ma
             }
             div .modal-actions {
                 (cancel_button())
-                button .btn .btn-danger type="button" hx-post=(paths::AUTOPAY_OFF) hx-swap="none" { "Отключить" }
+                button .btn .btn-danger type="button" hx-post=(routes::AUTOPAY_OFF) hx-swap="none" { "Отключить" }
             }
         },
         None => autopay_form(st, f),

@@ -1,16 +1,16 @@
 //! The subscriber's chat widget (bottom-right on every logged-in page). Driven by
-//! assets/chat.js over the WebSocket at `paths::CHAT_WS`.
+//! assets/chat.js over the WebSocket at `routes::CHAT_WS`.
 use maud::{html, Markup, PreEscaped};
 
-use crate::{state::AppState, web::paths};
+use crate::{routes, state::AppState};
 
 const CHAT_SVG: &str = r#"<svg viewBox="0 0 24 24" width="26" height="26" focusable="false" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>"#;
 
 pub fn widget(st: &AppState) -> Markup {
     html! {
-        div .chat #chat data-chat-ws=(paths::CHAT_WS) data-alive=(paths::CHAT_ALIVE)
-            data-login=(paths::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
-            data-requests=(paths::REQUESTS_ACTIVE) {
+        div .chat #chat data-chat-ws=(routes::CHAT_WS) data-alive=(routes::CHAT_ALIVE)
+            data-login=(routes::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
+            data-requests=(routes::REQUESTS_ACTIVE) {
             button .chat-toggle type="button" aria-expanded="false" aria-controls="chat-panel"
                 aria-label="Чат с поддержкой" {
                 (PreEscaped(CHAT_SVG))

@@ -2,7 +2,7 @@
 use maud::{html, Markup};
 
 use super::components::{csrf_input, field, modal, Field};
-use crate::{db::account_links::Linked, web::paths};
+use crate::{db::account_links::Linked, routes};
 
 pub const NOTE_MAX: usize = 100;
 
@@ -16,11 +16,11 @@ pub fn list_body(rows: &[Linked]) -> Markup {
         div .contract-search {
             label .sr-only for="contract-q" { "Поиск по номеру и адресу" }
             input #contract-q type="search" name="q" placeholder="Поиск по номеру и адресу" autocomplete="off"
-                hx-get=(paths::CONTRACTS_SEARCH) hx-trigger="input changed delay:250ms, search"
+                hx-get=(routes::CONTRACTS_SEARCH) hx-trigger="input changed delay:250ms, search"
                 hx-target="#contract-list" hx-swap="outerHTML";
         }
         (contract_list(rows, ""))
-        button .btn .btn-secondary .btn-block type="button" hx-get=(paths::CONTRACT_ADD) hx-target="#modal" {
+        button .btn .btn-secondary .btn-block type="button" hx-get=(routes::CONTRACT_ADD) hx-target="#modal" {
             "+ добавить новый договор"
         }
     }
@@ -56,7 +56,7 @@ fn pick(l: &Linked) -> Markup {
                 (inner)
             }
         } @else {
-            button .ci-pick type="button" hx-post=(paths::contract_switch(l.id))
+            button .ci-pick type="button" hx-post=(routes::contract_switch(l.id))
                 title="Переключиться на этот договор" aria-label=(format!("Выбрать договор {}", l.number)) {
                 (inner)
             }
@@ -74,10 +74,10 @@ pub fn row(l: &Linked) -> Markup {
             }
             div .ci-note {
                 @if l.note.is_empty() { span .muted { "Без заметки" } } @else { span .note-text { (l.note) } }
-                button .link-btn type="button" hx-get=(paths::contract_note(l.id)) hx-target=(format!("#{}", row_id(l.id)))
+                button .link-btn type="button" hx-get=(routes::contract_note(l.id)) hx-target=(format!("#{}", row_id(l.id)))
                     hx-swap="outerHTML" aria-label=(format!("Изменить заметку к договору {}", l.number)) { "Изменить заметку" }
                 @if !l.own {
-                    button .link-btn .danger type="button" hx-post=(paths::contract_remove(l.id))
+                    button .link-btn .danger type="button" hx-post=(routes::contract_remove(l.id))
                         hx-target=(format!("#{}", row_id(l.id))) hx-swap="outerHTML"
                         hx-confirm=(format!("Удалить договор {} из списка?", l.number))
                         aria-label=(format!("Удалить договор {}", l.number)) { "Удалить" }
@@ -94,7 +94,7 @@ pub fn note_form(l: &Linked, value: &str, error: Option<&str>) -> Markup {
     html! {
         li .contract-item .current[l.current] #(row_id(l.id)) {
             div .ci-top { (pick(l)) @if l.current { span .badge .ok { "Выбран" } } }
-            form .note-form hx-post=(paths::contract_note(l.id)) hx-target=(target) hx-swap="outerHTML" {
+            form .note-form hx-post=(routes::contract_note(l.id)) hx-target=(target) hx-swap="outerHTML" {
                 div .field .has-error[error.is_some()] {
                     label for=(input_id) { "Заметка к договору " (l.number) }
                     input id=(input_id) name="note" type="text" value=(value) maxlength=(NOTE_MAX)
@@ -103,7 +103,7 @@ pub fn note_form(l: &Linked, value: &str, error: Option<&str>) -> Markup {
                 }
                 div .note-actions {
                     button .btn .btn-primary type="submit" { "Сохранить" }
-                    button .btn .btn-secondary type="button" hx-get=(paths::contract_row(l.id))
+                    button .btn .btn-secondary type="button" hx-get=(routes::contract_row(l.id))
                         hx-target=(target) hx-swap="outerHTML" { "Отмена" }
                 }
             }
@@ -128,8 +128,8 @@ pub fn add_modal(csrf: &str, f: &AddForm) -> Markup {
 pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
     let home = f.segment == "home";
     html! {
-        form #contract-add-form .form method="post" action=(paths::CONTRACT_ADD)
-            hx-post=(paths::CONTRACT_ADD) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
+        form #contract-add-form .form method="post" action=(routes::CONTRACT_ADD)
+            hx-post=(routes::CONTRACT_ADD) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
             (csrf_input(csrf))
             fieldset .segmented {
                 legend .sr-only { "Тип договора" }
@@ -142,7 +142,7 @@ pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
                 autocomplete: "current-password", error: None, required: true }))
             @if let Some(e) = f.error { p .form-error role="alert" { (e) } }
             div .modal-actions {
-                button .btn .btn-secondary type="button" hx-get=(paths::CONTRACTS) hx-target="#modal" { "К списку" }
+                button .btn .btn-secondary type="button" hx-get=(routes::CONTRACTS) hx-target="#modal" { "К списку" }
                 button .btn .btn-primary type="submit" { "Добавить" }
             }
         }
@@ -158,8 +158,8 @@ pub fn standalone(st: &crate::state::AppState, csrf: &str, title: &str, body: Ma
             div .topbar-inner {
                 (brand(st, false))
                 div .topbar-right {
-                    a .btn .btn-secondary href=(paths::HOME) { "На главную" }
-                    form method="post" action=(paths::LOGOUT) {
+                    a .btn .btn-secondary href=(routes::HOME) { "На главную" }
+                    form method="post" action=(routes::LOGOUT) {
                         (csrf_input(csrf))
                         button .btn .btn-secondary type="submit" { "Выйти" }
                     }

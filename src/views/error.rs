@@ -2,7 +2,7 @@
 use maud::{html, Markup};
 
 use super::layout::{self, brand, Page};
-use crate::{state::AppState, web::paths};
+use crate::{routes, state::AppState};
 
 pub fn page(st: &AppState, status: u16, message: &str, rid: &str) -> Markup {
     let content = html! {
@@ -12,7 +12,7 @@ pub fn page(st: &AppState, status: u16, message: &str, rid: &str) -> Markup {
                 p .error-code { (status) }
                 h1 { (message) }
                 p .muted { "Код запроса: " code { (rid) } }
-                a .btn .btn-primary href=(paths::HOME) { "На главную" }
+                a .btn .btn-primary href=(routes::HOME) { "На главную" }
             }
         }
     };

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{field, Field};
 use super::login::auth_shell;
-use crate::{domain::money, state::AppState, web::paths};
+use crate::{domain::money, routes, state::AppState};
 
 pub struct Found<'a> {
     pub address: &'a str,
@@ -24,7 +24,7 @@ pub fn result(st: &AppState, found: Option<&Found>, message: Option<&str>) -> Ma
                     dt { "Рекомендуемая сумма к оплате" } dd { strong { (money::format(f.recommended_kop, sym)) } }
                 }
                 button .btn .btn-primary .btn-block type="button"
-                    hx-get=(format!("{}?t={}", paths::EXPRESS_PAY, f.token)) hx-target="#modal" { "Оплатить" }
+                    hx-get=(format!("{}?t={}", routes::EXPRESS_PAY, f.token)) hx-target="#modal" { "Оплатить" }
             }
             @if let Some(m) = message { p .form-error role="alert" { (m) } }
         }
@@ -34,7 +34,7 @@ pub fn result(st: &AppState, found: Option<&Found>, message: Option<&str>) -> Ma
 pub fn page(st: &AppState, csrf: &str, segment: &str, number: &str) -> Markup {
     let body = html! {
         p .muted { "Оплатите услуги по номеру договора, не проходя авторизацию." }
-        form #express-form .form method="post" action=(paths::EXPRESS_FIND) hx-post=(paths::EXPRESS_FIND)
+        form #express-form .form method="post" action=(routes::EXPRESS_FIND) hx-post=(routes::EXPRESS_FIND)
             hx-target="#express-result" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
             fieldset .segment {
                 legend .visually-hidden { "Тип договора" }
@@ -46,7 +46,7 @@ pub fn page(st: &AppState, csrf: &str, segment: &str, number: &str) -> Markup {
             button .btn .btn-primary .btn-block type="submit" { "Найти" }
         }
         (result(st, None, None))
-        p .express { a href=(paths::LOGIN) { "Перейти к авторизации" } }
+        p .express { a href=(routes::LOGIN) { "Перейти к авторизации" } }
     };
     auth_shell(st, csrf, "Экспресс-оплата", body)
 }
@@ -62,8 +62,8 @@ pub fn done(st: &AppState, csrf: &str, status: &str, amount_kop: i64) -> Markup 
                 "canceled" => { p .badge .err { "Платеж отменен" } p { "Деньги не списаны. Можно попробовать еще раз." } },
                 _ => { p .badge .warn { "Платеж обрабатывается" } p { "Как только банк подтвердит платеж на сумму " (amount) ", он будет зачислен на договор." } },
             }
-            a .btn .btn-secondary href=(paths::EXPRESS) { "К экспресс-оплате" }
-            a href=(paths::LOGIN) { "Перейти к авторизации" }
+            a .btn .btn-secondary href=(routes::EXPRESS) { "К экспресс-оплате" }
+            a href=(routes::LOGIN) { "Перейти к авторизации" }
         }
     };
     auth_shell(st, csrf, "Экспресс-оплата", body)

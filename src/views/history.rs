@@ -5,8 +5,8 @@ use super::components::modal;
 use crate::{
     db::ledger::Month,
     domain::{money, time},
+    routes,
     state::AppState,
-    web::paths,
 };
 
 pub fn month(st: &AppState, m: &Month) -> Markup {
@@ -40,7 +40,7 @@ pub fn more(older: Option<i64>) -> Markup {
         @if let Some(before) = older {
             div .history-more {
                 button .btn .btn-secondary type="button"
-                    hx-get=(format!("{}?before={before}", paths::HISTORY_MORE))
+                    hx-get=(format!("{}?before={before}", routes::HISTORY_MORE))
                     hx-target="closest .history-more" hx-swap="outerHTML"
                     hx-trigger="click, intersect once" { "Показать ещё" }
             }

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
 use super::login::{auth_page, Tab};
-use crate::{state::AppState, web::paths};
+use crate::{routes, state::AppState};
 
 /// Values and inline errors of the «оставьте заявку специалисту» form.
 #[derive(Default)]
@@ -64,8 +64,8 @@ pub fn honeypot() -> Markup {
 
 pub fn specialist_form(st: &AppState, csrf: &str, f: &SpecialistForm) -> Markup {
     html! {
-        form #specialist-form .form method="post" action=(paths::JOIN) novalidate
-            hx-post=(paths::JOIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
+        form #specialist-form .form method="post" action=(routes::JOIN) novalidate
+            hx-post=(routes::JOIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
             (csrf_input(csrf))
             (field(&Field { name: "address", label: "Адрес", kind: "text", value: f.address,
                 autocomplete: "street-address", error: f.err_address, required: true }))
@@ -91,7 +91,7 @@ pub fn submitted(merged: bool) -> Markup {
             @if merged {
                 p .muted { "Мы уже получили заявку с этого номера сегодня и дополнили её новыми данными." }
             }
-            a .btn .btn-secondary href=(paths::LOGIN) { "Вернуться ко входу" }
+            a .btn .btn-secondary href=(routes::LOGIN) { "Вернуться ко входу" }
         }
     }
 }
@@ -107,7 +107,7 @@ pub fn join_body(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) 
                 strong { "Подключиться самостоятельно" }
                 span .muted { "Выберите услуги и дату подключения онлайн" }
             }
-            a .btn .btn-primary href=(paths::JOIN_SELF) { "Перейти" }
+            a .btn .btn-primary href=(routes::JOIN_SELF) { "Перейти" }
         }
         p .divider { span { "или оставьте заявку специалисту" } }
         (specialist_form(st, csrf, f))

@@ -12,8 +12,8 @@ use crate::{
         application::{day_label, format_phone, WizardInput},
         money,
     },
+    routes,
     state::AppState,
-    web::paths,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -67,13 +67,13 @@ pub fn address(
     err_house: Option<&str>,
 ) -> Markup {
     let body = html! {
-        form .form method="get" action=(paths::JOIN_SELF_TARIFFS) novalidate
-            hx-get=(paths::JOIN_SELF_TARIFFS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
+        form .form method="get" action=(routes::JOIN_SELF_TARIFFS) novalidate
+            hx-get=(routes::JOIN_SELF_TARIFFS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
             p .muted { "Укажите адрес, где нужны услуги. Мы проверим, можно ли подключить его сейчас." }
             div .field .has-error[err_street.is_some()] {
                 label for="w-street" { "Улица" }
                 input #w-street type="text" name="street" value=(w.street) list="w-streets" autocomplete="off" required
-                    hx-get=(paths::JOIN_SELF_HOUSES) hx-trigger="change, input changed delay:400ms" hx-target="#w-houses"
+                    hx-get=(routes::JOIN_SELF_HOUSES) hx-trigger="change, input changed delay:400ms" hx-target="#w-houses"
                     hx-swap="outerHTML" hx-push-url="false" aria-invalid=[err_street.map(|_| "true")];
                 datalist #w-streets { @for s in streets { option value=(s) {} } }
                 @if let Some(e) = err_street { p .field-error { (e) } }
@@ -87,7 +87,7 @@ pub fn address(
             }
             (hidden(&w.plan_pairs().into_iter().filter(|(k, _)| *k != "street" && *k != "house").collect::<Vec<_>>()))
             div .wizard-actions {
-                a .btn .btn-ghost href=(paths::JOIN) { "Отмена" }
+                a .btn .btn-ghost href=(routes::JOIN) { "Отмена" }
                 button .btn .btn-primary type="submit" { "Продолжить" }
             }
         }
@@ -116,8 +116,8 @@ pub fn tariffs(
 ) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let body = html! {
-        form .form method="get" action=(paths::JOIN_SELF_DATE) novalidate
-            hx-get=(paths::JOIN_SELF_DATE) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
+        form .form method="get" action=(routes::JOIN_SELF_DATE) novalidate
+            hx-get=(routes::JOIN_SELF_DATE) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
             p .covered { span .badge .ok { "Адрес в зоне подключения" } " " (cov.full()) }
             @for (kind, heading, single) in KINDS {
                 @let items: Vec<&Tariff> = list.iter().filter(|t| t.kind == kind).collect();
@@ -150,7 +150,7 @@ pub fn tariffs(
             input type="hidden" name="house" value=(w.house);
             @if !w.date.is_empty() { input type="hidden" name="date" value=(w.date); }
             div .wizard-actions {
-                (back_link(paths::JOIN_SELF, w))
+                (back_link(routes::JOIN_SELF, w))
                 button .btn .btn-primary type="submit" { "Продолжить" }
             }
         }
@@ -165,8 +165,8 @@ pub fn date(w: &WizardInput, days: &[Date], err: Option<&str>) -> Markup {
         String::new()
     };
     let body = html! {
-        form .form method="get" action=(paths::JOIN_SELF_CONTACTS) novalidate
-            hx-get=(paths::JOIN_SELF_CONTACTS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
+        form .form method="get" action=(routes::JOIN_SELF_CONTACTS) novalidate
+            hx-get=(routes::JOIN_SELF_CONTACTS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
             p .muted { "Мастер приедет в выбранный рабочий день с 9:00 до 18:00 и заранее позвонит." }
             fieldset .date-grid {
                 legend .visually-hidden { "Дата подключения" }
@@ -181,7 +181,7 @@ pub fn date(w: &WizardInput, days: &[Date], err: Option<&str>) -> Markup {
             @if let Some(e) = err { p .form-error role="alert" { (e) } }
             (hidden(&w.plan_pairs().into_iter().filter(|(k, _)| *k != "date").collect::<Vec<_>>()))
             div .wizard-actions {
-                (back_link(paths::JOIN_SELF_TARIFFS, w))
+                (back_link(routes::JOIN_SELF_TARIFFS, w))
                 button .btn .btn-primary type="submit" { "Продолжить" }
             }
         }
@@ -199,8 +199,8 @@ pub struct ContactErrors {
 
 pub fn contacts(st: &AppState, csrf: &str, w: &WizardInput, e: &ContactErrors) -> Markup {
     let body = html! {
-        form .form method="post" action=(paths::JOIN_SELF_SUMMARY) novalidate
-            hx-post=(paths::JOIN_SELF_SUMMARY) hx-target="#wizard" hx-swap="outerHTML" {
+        form .form method="post" action=(routes::JOIN_SELF_SUMMARY) novalidate
+            hx-post=(routes::JOIN_SELF_SUMMARY) hx-target="#wizard" hx-swap="outerHTML" {
             (csrf_input(csrf))
             (field(&Field { name: "org", label: "Организация", kind: "text", value: &w.org,
                 autocomplete: "organization", error: None, required: false }))
@@ -214,7 +214,7 @@ pub fn contacts(st: &AppState, csrf: &str, w: &WizardInput, e: &ContactErrors) -
             (honeypot())
             (hidden(&w.plan_pairs()))
             div .wizard-actions {
-                (back_link(paths::JOIN_SELF_DATE, w))
+                (back_link(routes::JOIN_SELF_DATE, w))
                 button .btn .btn-primary type="submit" { "Продолжить" }
             }
         }
@@ -238,7 +238,7 @@ pub fn summary(
     let sym = &st.cfg.branding.currency_symbol;
     let total: i64 = s.tariffs.iter().map(|t| t.price_kop).sum();
     let body = html! {
-        form .form method="post" action=(paths::JOIN_SELF) hx-post=(paths::JOIN_SELF) hx-target="#wizard"
+        form .form method="post" action=(routes::JOIN_SELF) hx-post=(routes::JOIN_SELF) hx-target="#wizard"
             hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             dl .summary {
@@ -263,8 +263,8 @@ pub fn summary(
             (hidden(&w.plan_pairs()))
             (hidden(&w.contact_pairs()))
             div .wizard-actions {
-                button .btn .btn-ghost type="submit" formaction=(paths::JOIN_SELF_CONTACTS)
-                    hx-post=(paths::JOIN_SELF_CONTACTS) { "Назад" }
+                button .btn .btn-ghost type="submit" formaction=(routes::JOIN_SELF_CONTACTS)
+                    hx-post=(routes::JOIN_SELF_CONTACTS) { "Назад" }
                 button .btn .btn-primary type="submit" { "Отправить заявку" }
             }
         }
@@ -281,7 +281,7 @@ pub fn outside(st: &AppState, csrf: &str, address: &str) -> Markup {
                 p { "По адресу «" (address) "» мы пока не можем подключить Вас онлайн. Оставьте заявку — специалист проверит техническую возможность и свяжется с Вами." }
             }
             (specialist_form(st, csrf, &SpecialistForm { address, ..Default::default() }))
-            a .btn .btn-ghost href=(paths::JOIN_SELF) hx-get=(paths::JOIN_SELF) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" { "Указать другой адрес" }
+            a .btn .btn-ghost href=(routes::JOIN_SELF) hx-get=(routes::JOIN_SELF) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" { "Указать другой адрес" }
         }
     }
 }
@@ -297,7 +297,7 @@ pub fn done(merged: bool, date: Option<Date>) -> Markup {
                     @if let Some(d) = date { " " (day_label(d)) }
                     "."
                 }
-                a .btn .btn-secondary href=(paths::LOGIN) { "Вернуться ко входу" }
+                a .btn .btn-secondary href=(routes::LOGIN) { "Вернуться ко входу" }
             }
         }
     }

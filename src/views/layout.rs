@@ -1,7 +1,7 @@
 //! The HTML shell every page shares.
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::{state::AppState, web::assets::asset_url, web::paths};
+use crate::{routes, state::AppState, web::assets::asset_url};
 
 /// htmx settings: no eval, no injected styles, same-origin requests only, no history cache.
 /// 422 (validation) and error responses are swapped too (errors go to the toast area).
@@ -32,7 +32,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }
-                link rel="stylesheet" href=(paths::BRANDING_CSS);
+                link rel="stylesheet" href=(routes::BRANDING_CSS);
                 script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                 script src=(asset_url("app.js")) defer {}
             }
@@ -49,9 +49,9 @@ pub fn page(p: &Page, content: Markup) -> Markup {
 pub fn brand(st: &AppState, with_slogan: bool) -> Markup {
     let b = &st.cfg.branding;
     html! {
-        a .brand href=(paths::HOME) {
+        a .brand href=(routes::HOME) {
             @if b.logo.is_some() {
-                img .brand-logo src=(paths::BRANDING_LOGO) alt="";
+                img .brand-logo src=(routes::BRANDING_LOGO) alt="";
             } @else {
                 span .brand-mark aria-hidden="true" { (PreEscaped(crate::views::components::LOGO_SVG)) }
             }

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
 use super::layout::{brand, page, Page};
-use crate::{state::AppState, web::paths};
+use crate::{routes, state::AppState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -20,9 +20,9 @@ pub struct LoginForm<'a> {
 
 fn tabs(active: Tab) -> Markup {
     let items = [
-        (Tab::Contract, "По договору", paths::LOGIN),
-        (Tab::Phone, "По телефону", paths::LOGIN_PHONE),
-        (Tab::Join, "Стать абонентом", paths::JOIN),
+        (Tab::Contract, "По договору", routes::LOGIN),
+        (Tab::Phone, "По телефону", routes::LOGIN_PHONE),
+        (Tab::Join, "Стать абонентом", routes::JOIN),
     ];
     html! {
         nav .tabs aria-label="Способ входа" {
@@ -36,8 +36,8 @@ fn tabs(active: Tab) -> Markup {
 /// The «По договору» form; re-rendered alone (422) when login fails.
 pub fn contract_form(csrf: &str, f: &LoginForm) -> Markup {
     html! {
-        form #login-form .form method="post" action=(paths::LOGIN)
-            hx-post=(paths::LOGIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
+        form #login-form .form method="post" action=(routes::LOGIN)
+            hx-post=(routes::LOGIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             (field(&Field { name: "contract", label: "Номер договора", kind: "text", value: f.contract,
                 autocomplete: "username", error: None, required: true }))
@@ -82,7 +82,7 @@ pub fn auth_page(st: &AppState, csrf: &str, title: &str, tab: Tab, body: Markup)
                 (body)
                 p .express {
                     "Нет времени на авторизацию?" br;
-                    "Воспользуйтесь " a href=(paths::EXPRESS) { "экспресс-оплатой" }
+                    "Воспользуйтесь " a href=(routes::EXPRESS) { "экспресс-оплатой" }
                 }
             }
             (app_banner(st))
@@ -136,7 +136,7 @@ pub fn not_yet(st: &AppState, csrf: &str, tab: Tab, text: &str) -> Markup {
     let body = html! {
         div .notice {
             p { (text) }
-            a .btn .btn-secondary href=(paths::LOGIN) { "Войти по договору" }
+            a .btn .btn-secondary href=(routes::LOGIN) { "Войти по договору" }
         }
     };
     auth_page(st, csrf, "Вход", tab, body)

@@ -5,8 +5,8 @@ use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
 use super::layout::{brand, page, Page};
 use crate::{
     db::{autopay::Autopay, contracts::ContractSummary},
+    routes,
     state::AppState,
-    web::paths,
 };
 
 pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
@@ -20,10 +20,10 @@ pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
                         div .menu-panel role="menu" {
                             div .menu-org { (k.org_name) }
-                            a .menu-item .menu-next href=(paths::ACCESS) hx-get=(paths::ACCESS) hx-target="#modal" role="menuitem" {
+                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target="#modal" role="menuitem" {
                                 "Устройства и доступ"
                             }
-                            form method="post" action=(paths::LOGOUT) {
+                            form method="post" action=(routes::LOGOUT) {
                                 (csrf_input(csrf))
                                 button .menu-item .danger type="submit" role="menuitem" {
                                     (PreEscaped(LOGOUT_SVG)) span { "Выйти из личного кабинета" }
@@ -43,7 +43,7 @@ fn contract_head(k: &ContractSummary) -> Markup {
             p .eyebrow { (k.org_name) }
             h1 { "Договор " span .contract-number { (k.number) } }
             p .address { (PreEscaped(PIN_SVG)) span { (k.address) } }
-            a .contracts-link href=(paths::CONTRACTS) hx-get=(paths::CONTRACTS) hx-target="#modal" { "список договоров" }
+            a .contracts-link href=(routes::CONTRACTS) hx-get=(routes::CONTRACTS) hx-target="#modal" { "список договоров" }
             @if k.status == "suspended" { p .badge .warn { "Договор приостановлен" } }
         }
     }

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
 use super::login::{auth_page, Tab};
-use crate::{db::demo, state::AppState, web::paths};
+use crate::{db::demo, routes, state::AppState};
 
 /// `79271234249` → `+7 927 123-42-49`
 pub fn pretty_phone(p: &str) -> String {
@@ -23,8 +23,8 @@ pub fn pretty_phone(p: &str) -> String {
 
 pub fn phone_form(csrf: &str, phone: &str, error: Option<&str>) -> Markup {
     html! {
-        form #phone-form .form method="post" action=(paths::LOGIN_PHONE)
-            hx-post=(paths::LOGIN_PHONE) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
+        form #phone-form .form method="post" action=(routes::LOGIN_PHONE)
+            hx-post=(routes::LOGIN_PHONE) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             p .muted .small { "Мы отправим SMS с кодом для входа. Вы увидите договоры, добавленные к этому номеру." }
             (field(&Field { name: "phone", label: "Номер телефона", kind: "tel", value: phone,
@@ -44,8 +44,8 @@ pub struct CodeForm<'a> {
 
 pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
     html! {
-        form #phone-form .form method="post" action=(paths::LOGIN_PHONE_CODE)
-            hx-post=(paths::LOGIN_PHONE_CODE) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
+        form #phone-form .form method="post" action=(routes::LOGIN_PHONE_CODE)
+            hx-post=(routes::LOGIN_PHONE_CODE) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             input type="hidden" name="phone" value=(f.phone);
             p .small { "Код отправлен на номер " strong .nowrap { (pretty_phone(f.phone)) } ". Он действует 10 минут." }
@@ -61,9 +61,9 @@ pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
             @if let Some(i) = f.info { p .small .muted role="status" { (i) } }
             button .btn .btn-primary .btn-block type="submit" { "Войти" }
             div .code-links {
-                button .link-btn type="button" name="resend" value="1" hx-post=(paths::LOGIN_PHONE)
+                button .link-btn type="button" name="resend" value="1" hx-post=(routes::LOGIN_PHONE)
                     hx-target="#phone-form" hx-swap="outerHTML" { "Отправить код ещё раз" }
-                a href=(paths::LOGIN_PHONE) { "Изменить номер" }
+                a href=(routes::LOGIN_PHONE) { "Изменить номер" }
             }
         }
     }

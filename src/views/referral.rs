@@ -5,8 +5,8 @@ use super::components::modal;
 use crate::{
     db::referral::{Accrual, Invitation},
     domain::{application::roubles_words, money, time},
+    routes,
     state::AppState,
-    web::paths,
 };
 
 pub struct ReferralCard<'a> {
@@ -58,9 +58,9 @@ pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
                 figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
             }
             nav .referral-more aria-label="Реферальная программа" {
-                button .link-btn type="button" hx-get=(paths::REFERRAL_INVITATIONS) hx-target="#modal" { "Мои приглашения" }
-                button .link-btn type="button" hx-get=(paths::REFERRAL_HISTORY) hx-target="#modal" { "История" }
-                button .link-btn type="button" hx-get=(paths::REFERRAL_TERMS) hx-target="#modal" { "Подробнее об акции" }
+                button .link-btn type="button" hx-get=(routes::REFERRAL_INVITATIONS) hx-target="#modal" { "Мои приглашения" }
+                button .link-btn type="button" hx-get=(routes::REFERRAL_HISTORY) hx-target="#modal" { "История" }
+                button .link-btn type="button" hx-get=(routes::REFERRAL_TERMS) hx-target="#modal" { "Подробнее об акции" }
             }
             }
         }

@@ -3,11 +3,11 @@ use maud::{html, Markup};
 
 use super::components::csrf_input;
 use super::login::auth_shell;
-use crate::{domain::money, services::payments::sandbox::Checkout, state::AppState, web::paths};
+use crate::{domain::money, routes, services::payments::sandbox::Checkout, state::AppState};
 
 pub fn checkout(st: &AppState, csrf: &str, p: &Checkout) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
-    let base = format!("{}/{}", paths::SANDBOX_CHECKOUT, p.id);
+    let base = format!("{}/{}", routes::SANDBOX_CHECKOUT, p.id);
     let body = html! {
         div .sandbox {
             p .badge .warn { "Тестовая платежная страница: деньги не списываются" }

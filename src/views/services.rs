@@ -5,8 +5,8 @@ use super::components::modal;
 use crate::{
     db::services::{Details, Service, ServiceDetail},
     domain::money,
+    routes,
     state::AppState,
-    web::paths,
 };
 
 pub const CHEVRON_SVG: &str = r#"<svg viewBox="0 0 24 24" width="18" height="18" focusable="false" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M9 6l6 6-6 6"/></svg>"#;
@@ -72,7 +72,7 @@ pub fn services_card(st: &AppState, services: &[Service]) -> Markup {
                     @for s in services {
                         @let (label, cls) = status_label(&s.status);
                         li {
-                            button .row-item .svc type="button" hx-get=(paths::service(s.id)) hx-target="#modal"
+                            button .row-item .svc type="button" hx-get=(routes::service(s.id)) hx-target="#modal"
                                 aria-haspopup="dialog" {
                                 span .svc-icon .(s.kind) { (PreEscaped(icon(&s.kind))) }
                                 span .row-main {

@@ -1,7 +1,7 @@
 //! «Истории»: the strip on the main page and a story opened full size.
 use maud::{html, Markup};
 
-use crate::{db::stories::Story, web::assets::asset_url, web::paths};
+use crate::{db::stories::Story, routes, web::assets::asset_url};
 
 fn image_url(path: &str) -> String {
     if path.starts_with('/') {
@@ -12,7 +12,7 @@ fn image_url(path: &str) -> String {
 }
 
 fn story_url(id: i64) -> String {
-    format!("{}/{id}", paths::STORIES)
+    format!("{}/{id}", routes::STORIES)
 }
 
 /// The strip, in the account's order. `oob` re-renders it out of band after a view.

@@ -20,13 +20,13 @@ use crate::{
         validate::{self, Ctx, FileInfo, Values},
     },
     error::AppError,
+    routes,
     state::{AppState, SharedState},
     views::{
         self,
         action_form::{FormCtx, FormState},
         components::{close_modal_oob, toast_oob},
     },
-    web::paths,
 };
 
 const NOT_OFFERED: &str = "Это действие сейчас недоступно для договора";
@@ -75,7 +75,7 @@ fn duplicate_notice(st: &AppState, def: &ActionDef, id: i64, at: i64) -> Markup 
     html! {
         "У вас уже есть открытая заявка «" (def.title) "» от " (time::date(at, &st.tz))
         ". Дождитесь её выполнения. "
-        a href=(paths::request(id)) hx-get=(paths::request(id)) hx-target="#modal" { "Открыть заявку" }
+        a href=(routes::request(id)) hx-get=(routes::request(id)) hx-target="#modal" { "Открыть заявку" }
     }
 }
 

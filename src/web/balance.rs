@@ -15,10 +15,11 @@ use crate::{
     db::{self, payments::NewPayment},
     domain::payment::{self, FormErrors},
     error::AppError,
+    routes,
     services::payments::flow::{self, FlowError, Started},
     state::SharedState,
     views::{self, balance::AutopayForm},
-    web::{htmx, paths},
+    web::htmx,
 };
 
 #[handler]
@@ -28,7 +29,7 @@ pub async fn history(
     cur: CurrentContract,
 ) -> poem::Result<Response> {
     if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, paths::HOME));
+        return Ok(htmx::redirect(req, routes::HOME));
     }
     let cid = cur.contract.id;
     let tz = st.tz.clone();
@@ -84,7 +85,7 @@ pub async fn autopay_modal(
     cur: CurrentContract,
 ) -> poem::Result<Response> {
     if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, paths::HOME));
+        return Ok(htmx::redirect(req, routes::HOME));
     }
     let cid = cur.contract.id;
     let ap = st.db.run(move |c| Ok(db::autopay::get(c, cid)?)).await?;
@@ -181,7 +182,7 @@ pub async fn autopay_connect(
     Ok(
         match flow::start(st, np, &base_url(req, st), description, true, None).await {
             Ok(Started::Redirect(url)) => htmx::redirect(req, &url),
-            Ok(Started::Settled(_)) => htmx::redirect(req, paths::HOME),
+            Ok(Started::Settled(_)) => htmx::redirect(req, routes::HOME),
             Err(FlowError::Provider(e)) => {
                 tracing::warn!(error = %e, "autopay set-up: provider failed");
                 reply(&FormErrors::default(), Some(PROVIDER_DOWN))

@@ -17,12 +17,13 @@ use crate::{
         contracts,
     },
     error::AppError,
+    routes,
     state::SharedState,
     views::{
         components::toast_oob,
         contracts::{self as view, AddForm, NOTE_MAX},
     },
-    web::{htmx, login::GENERIC_ERROR, paths},
+    web::{htmx, login::GENERIC_ERROR},
 };
 
 async fn load(st: &SharedState, account_id: i64) -> Result<Vec<Linked>, AppError> {
@@ -164,7 +165,7 @@ pub async fn switch(
         return Err(AppError::NotFound.into());
     }
     tracing::info!(account_id = aid, contract_id = id, "contract switched");
-    Ok(htmx::redirect(req, paths::HOME))
+    Ok(htmx::redirect(req, routes::HOME))
 }
 
 /// POST /contracts/:id/remove — unlinks an added contract (never the account's own).
@@ -193,7 +194,7 @@ pub async fn remove(
                 "contract removed from account"
             );
             if was_current {
-                return Ok(htmx::redirect(req, paths::HOME));
+                return Ok(htmx::redirect(req, routes::HOME));
             }
             Ok(html(toast_oob("ok", "Договор удалён из списка")))
         }
@@ -327,7 +328,7 @@ pub async fn add_submit(
         "contract added to account"
     );
     if first {
-        return Ok(htmx::redirect(req, paths::HOME));
+        return Ok(htmx::redirect(req, routes::HOME));
     }
     let number = rows
         .iter()

@@ -15,9 +15,10 @@ use super::payments::{amount_input, form_reply, random_key, submit_payment, PayI
 use crate::{
     auth::session::client_ip,
     db::contracts,
+    routes,
     state::SharedState,
     views::{self, balance::PayForm, express::Found},
-    web::{htmx, paths},
+    web::htmx,
 };
 
 /// Every lookup answers after the same time, found or not.
@@ -211,7 +212,7 @@ pub async fn pay_modal(
     Query(q): Query<TokenQuery>,
 ) -> poem::Result<Response> {
     if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, paths::EXPRESS));
+        return Ok(htmx::redirect(req, routes::EXPRESS));
     }
     let Some(cid) = verify(&st.csrf_key, &q.t, st.clock.now()) else {
         return Err(crate::error::AppError::BadRequest(EXPIRED.into()).into());
@@ -224,7 +225,7 @@ pub async fn pay_modal(
     let amount = amount_input(recommended);
     let key = random_key();
     let f = PayForm {
-        action: paths::EXPRESS_PAY,
+        action: routes::EXPRESS_PAY,
         amount: &amount,
         email: "",
         consent: false,
@@ -248,7 +249,7 @@ pub async fn pay_submit(
         st.clock.now(),
     ) else {
         let f = PayForm {
-            action: paths::EXPRESS_PAY,
+            action: routes::EXPRESS_PAY,
             amount: &input.amount.chars().take(64).collect::<String>(),
             email: &input.email.chars().take(64).collect::<String>(),
             consent: input.consent.is_some(),
@@ -259,7 +260,7 @@ pub async fn pay_submit(
         };
         return form_reply(&f, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    submit_payment(req, st, &input, paths::EXPRESS_PAY, cid, None, "express").await
+    submit_payment(req, st, &input, routes::EXPRESS_PAY, cid, None, "express").await
 }
 
 #[cfg(test)]

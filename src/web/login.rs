@@ -14,9 +14,10 @@ use crate::{
         user_agent,
     },
     db::{accounts, contracts, sessions},
+    routes,
     state::SharedState,
     views::login::{self as view, LoginForm},
-    web::{htmx, paths},
+    web::htmx,
 };
 
 pub const GENERIC_ERROR: &str = "Неверный номер договора или пароль";
@@ -160,7 +161,7 @@ pub async fn submit(
         secure_cookies(req, &st.cfg),
         st.cfg.sessions.absolute_max_days,
     );
-    Ok(htmx::redirect(req, paths::HOME)
+    Ok(htmx::redirect(req, routes::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())
         .into_response())
 }
@@ -182,7 +183,7 @@ pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result
         st.sessions_ended(ended.into_iter().collect());
     }
     let cookie = expired_cookie(secure_cookies(req, &st.cfg));
-    Ok(htmx::redirect(req, paths::LOGIN)
+    Ok(htmx::redirect(req, routes::LOGIN)
         .with_header(header::SET_COOKIE, cookie.to_string())
         .into_response())
 }

@@ -7,7 +7,7 @@ use rand::RngCore;
 use std::time::Instant;
 use tracing::Instrument;
 
-use crate::{error::AppError, state::SharedState, views, web::paths};
+use crate::{error::AppError, routes, state::SharedState, views};
 
 /// Strict CSP: scripts and styles only from our own origin, nothing inline, no framing.
 pub const CSP: &str =
@@ -102,9 +102,9 @@ fn error_response(
     let (status, message) = match e.downcast_ref::<AppError>() {
         Some(a @ (AppError::Unauthorized | AppError::StaffUnauthorized)) => {
             let to = if matches!(a, AppError::StaffUnauthorized) {
-                paths::STAFF_LOGIN
+                routes::STAFF_LOGIN
             } else {
-                paths::LOGIN
+                routes::LOGIN
             };
             return if is_hx {
                 Response::builder()
@@ -122,12 +122,12 @@ fn error_response(
             return if is_hx {
                 Response::builder()
                     .status(StatusCode::OK)
-                    .header("hx-redirect", paths::CONTRACTS)
+                    .header("hx-redirect", routes::CONTRACTS)
                     .finish()
             } else {
                 Response::builder()
                     .status(StatusCode::SEE_OTHER)
-                    .header(header::LOCATION, paths::CONTRACTS)
+                    .header(header::LOCATION, routes::CONTRACTS)
                     .finish()
             };
         }

@@ -16,13 +16,14 @@ use crate::{
     db::{self, payments::NewPayment},
     domain::{money, payment},
     error::AppError,
+    routes,
     services::payments::{
         flow::{self, FlowError, Started},
         notification_body, sandbox, ProviderError,
     },
     state::SharedState,
     views::{self, balance::PayForm, components},
-    web::{htmx, paths},
+    web::htmx,
 };
 
 pub const PROVIDER_DOWN: &str =
@@ -190,14 +191,14 @@ pub async fn last_email(st: &SharedState, contract_id: i64) -> String {
 #[handler]
 pub async fn modal(req: &Request, cur: CurrentContract) -> poem::Result<Response> {
     if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, paths::HOME));
+        return Ok(htmx::redirect(req, routes::HOME));
     }
     // One database round trip (the session check) and no more: this partial is on the hot path.
     let email = "";
     let amount = amount_input(cur.contract.recommended_kop);
     let key = random_key();
     let f = PayForm {
-        action: paths::PAYMENT,
+        action: routes::PAYMENT,
         amount: &amount,
         email,
         consent: false,
@@ -220,7 +221,7 @@ pub async fn submit(
         req,
         st,
         &input,
-        paths::PAYMENT,
+        routes::PAYMENT,
         cur.contract.id,
         Some(cur.account.account_id),
         "topup",
@@ -257,7 +258,7 @@ pub async fn payment_return(
         }
     }
     if p.account_id.is_some() {
-        return Ok(htmx::redirect(req, paths::HOME));
+        return Ok(htmx::redirect(req, routes::HOME));
     }
     Ok(
         Html(views::express::done(st, &csrf.0, &p.status, p.amount_kop).into_string())

@@ -15,10 +15,11 @@ use crate::{
         phone_login::{self, Issued, Verified},
         sessions::NewSession,
     },
+    routes,
     services::sms,
     state::SharedState,
     views::phone_login::{self as view, CodeForm},
-    web::{htmx, paths},
+    web::htmx,
 };
 
 const BAD_PHONE: &str = "Введите номер мобильного телефона, например +7 927 123-42-49";
@@ -233,9 +234,9 @@ pub async fn verify(
                 st.cfg.sessions.absolute_max_days,
             );
             let to = if has_contracts {
-                paths::HOME
+                routes::HOME
             } else {
-                paths::CONTRACTS
+                routes::CONTRACTS
             };
             Ok(htmx::redirect(req, to)
                 .with_header(header::SET_COOKIE, cookie.to_string())

@@ -15,9 +15,9 @@ use crate::{
     db::referral,
     domain::qr,
     error::AppError,
+    routes,
     state::SharedState,
     views,
-    web::paths,
 };
 
 /// Cookie that remembers whose link brought a visitor to «Стать абонентом». It holds the
@@ -47,7 +47,7 @@ pub fn public_base(req: &Request, cfg: &Config) -> String {
 }
 
 pub fn personal_link(base: &str, code: &str) -> String {
-    format!("{base}{}{code}", paths::REFERRAL_LINK_PREFIX)
+    format!("{base}{}{code}", routes::REFERRAL_LINK_PREFIX)
 }
 
 fn enabled(st: &SharedState) -> Result<(), AppError> {
@@ -160,7 +160,7 @@ pub async fn follow(
     }));
     Ok(Response::builder()
         .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, paths::JOIN)
+        .header(header::LOCATION, routes::JOIN)
         .header(header::SET_COOKIE, cookie.to_string())
         .finish()
         .into_response())

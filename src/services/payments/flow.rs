@@ -11,8 +11,8 @@ use crate::{
         payments::{Applied, ApplyCtx, NewPayment, PaymentRow},
     },
     error::AppError,
+    routes,
     state::SharedState,
-    web::paths,
 };
 
 /// Payment-related shared state.
@@ -72,7 +72,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Where the payer lands after the checkout page.
 pub fn return_path(token: &str) -> String {
-    format!("{}/{token}", paths::PAYMENT_RETURN)
+    format!("{}/{token}", routes::PAYMENT_RETURN)
 }
 
 /// Stores the payment (idempotent by key), then asks the provider for it with the same key.

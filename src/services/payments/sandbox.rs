@@ -5,7 +5,7 @@ use rand::RngCore;
 use rusqlite::{params, OptionalExtension};
 
 use super::{CreateReq, PaymentProvider, ProviderError, Remote, RemoteStatus, SavedMethod};
-use crate::{db::Db, web::paths};
+use crate::{db::Db, routes};
 
 pub struct Sandbox {
     db: Db,
@@ -173,7 +173,7 @@ impl PaymentProvider for Sandbox {
         let status = status_of(&status);
         Ok(Remote {
             confirmation_url: (status == RemoteStatus::Pending)
-                .then(|| format!("{}/{id}", paths::SANDBOX_CHECKOUT)),
+                .then(|| format!("{}/{id}", routes::SANDBOX_CHECKOUT)),
             method: match (method, mask) {
                 (Some(id), Some(card_mask)) => Some(SavedMethod { id, card_mask }),
                 _ => None,

@@ -4,9 +4,9 @@ use maud::{html, Markup};
 use crate::{
     db::{audit, staff::Staff},
     domain::time,
+    routes,
     state::AppState,
     views::components::{field, Field},
-    web::paths,
 };
 
 pub fn list(st: &AppState, me: i64, rows: &[Staff]) -> Markup {
@@ -24,7 +24,7 @@ pub fn list(st: &AppState, me: i64, rows: &[Staff]) -> Markup {
                             td { @if s.active { span .badge .ok { "активен" } } @else { span .badge .err { "заблокирован" } } }
                             td {
                                 @if s.id != me {
-                                    button .btn .btn-secondary type="button" hx-post=(paths::staff_account_active(s.id))
+                                    button .btn .btn-secondary type="button" hx-post=(routes::staff_account_active(s.id))
                                         hx-vals=(if s.active { r#"{"on":"0"}"# } else { r#"{"on":"1"}"# })
                                         hx-target="#accounts" hx-swap="outerHTML" {
                                         (if s.active { "Заблокировать" } else { "Разблокировать" })
@@ -53,7 +53,7 @@ pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) 
             .map(|(_, m)| m.as_str())
     };
     html! {
-        form #staff-create .form .card hx-post=(paths::STAFF_ACCOUNTS) hx-target="this" hx-swap="outerHTML" {
+        form #staff-create .form .card hx-post=(routes::STAFF_ACCOUNTS) hx-target="this" hx-swap="outerHTML" {
             h2 { "Добавить сотрудника" }
             @if let Some(d) = done { p .form-ok role="status" { (d) } }
             (field(&Field { name: "login", label: "Логин", kind: "text", value: v.login, autocomplete: "off", error: err("login"), required: true }))

@@ -4,14 +4,14 @@ use maud::{html, Markup};
 use crate::{
     db::chat::{Conversation, Msg, QueueRow},
     domain::{money, time},
+    routes,
     state::AppState,
-    web::paths,
 };
 
 pub fn page_body(queue_html: Markup, max_bytes: usize) -> Markup {
     html! {
-        div #staff-chat .staff-chat data-staff-ws=(paths::STAFF_WS) data-queue=(paths::STAFF_QUEUE)
-            data-login=(paths::STAFF_LOGIN) data-alive=(paths::STAFF_ALIVE)
+        div #staff-chat .staff-chat data-staff-ws=(routes::STAFF_WS) data-queue=(routes::STAFF_QUEUE)
+            data-login=(routes::STAFF_LOGIN) data-alive=(routes::STAFF_ALIVE)
             data-max-bytes=(max_bytes) {
             (queue_html)
             section #conv-host .staff-conv-host {
@@ -39,8 +39,8 @@ pub fn queue(st: &AppState, rows: &[QueueRow], now: i64) -> Markup {
             ul {
                 @for r in rows {
                     li {
-                        a .queue-item .waiting[r.waiting_since.is_some()] href=(paths::staff_conv(r.id))
-                            hx-get=(paths::staff_conv(r.id)) hx-target="#conv-host" hx-push-url="false" {
+                        a .queue-item .waiting[r.waiting_since.is_some()] href=(routes::staff_conv(r.id))
+                            hx-get=(routes::staff_conv(r.id)) hx-target="#conv-host" hx-push-url="false" {
                             span .q-head {
                                 strong { "№ " (r.contract_number) }
                                 @match r.waiting_since {
@@ -78,13 +78,13 @@ fn message(m: &Msg, tz: &jiff::tz::TimeZone) -> Markup {
 pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
-        div .staff-conv data-conv=(cv.id) data-url=(paths::staff_conv(cv.id)) {
+        div .staff-conv data-conv=(cv.id) data-url=(routes::staff_conv(cv.id)) {
             section .conv-main {
                 header .conv-head {
                     h2 { "Диалог №" (cv.id) }
                     span .chat-status .muted aria-live="polite" {}
                     @if cv.status == "open" {
-                        button .btn .btn-secondary type="button" hx-post=(paths::staff_conv_close(cv.id))
+                        button .btn .btn-secondary type="button" hx-post=(routes::staff_conv_close(cv.id))
                             hx-target="#conv-host" { "Закрыть диалог" }
                     } @else {
                         span .badge .err { "Закрыт" }
@@ -104,7 +104,7 @@ pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
             aside .conv-contract aria-label="Договор" {
                 @match &cv.contract {
                     Some(k) => {
-                        h3 { a href=(paths::staff_contract(&k.number)) { "Договор " (k.number) } }
+                        h3 { a href=(routes::staff_contract(&k.number)) { "Договор " (k.number) } }
                         dl {
                             dt { "Организация" } dd { (k.org_name) }
                             dt { "Адрес" } dd { (k.address) }
@@ -112,7 +112,7 @@ pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
                             dt { "Рекомендуемая сумма" } dd { (money::format(k.recommended_kop, sym)) }
                             dt { "Состояние" } dd { (super::contracts::contract_status(&k.status)) }
                             dt { "Открытые заявки" } dd {
-                                a href=(format!("{}?q={}", paths::STAFF_REQUESTS, k.number)) { (cv.open_requests) }
+                                a href=(format!("{}?q={}", routes::STAFF_REQUESTS, k.number)) { (cv.open_requests) }
                             }
                         }
                     }

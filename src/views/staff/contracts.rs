@@ -5,9 +5,9 @@ use super::layout::status_badge;
 use crate::{
     db::staff_contracts::{Card, Found},
     domain::{money, time},
+    routes,
     state::AppState,
     views::services::status_label,
-    web::paths,
 };
 
 /// A contract's state as a badge (also beside a chat conversation).
@@ -22,7 +22,7 @@ pub fn contract_status(s: &str) -> Markup {
 
 pub fn search_form(q: &str) -> Markup {
     html! {
-        form .staff-filters method="get" action=(paths::STAFF_CONTRACTS) hx-get=(paths::STAFF_CONTRACTS)
+        form .staff-filters method="get" action=(routes::STAFF_CONTRACTS) hx-get=(routes::STAFF_CONTRACTS)
             hx-target="#list" hx-select="#list" hx-swap="outerHTML" hx-push-url="true"
             hx-trigger="submit, keyup changed delay:400ms from:find input" {
             div .filter-field {
@@ -52,7 +52,7 @@ pub fn results(st: &AppState, q: &str, rows: &[Found]) -> Markup {
                                 td { (r.address) }
                                 td .num { (money::format(r.balance_kop, sym)) }
                                 td { (contract_status(&r.status)) }
-                                td { a .btn .btn-secondary href=(paths::staff_contract(&r.number)) { "Открыть" } }
+                                td { a .btn .btn-secondary href=(routes::staff_contract(&r.number)) { "Открыть" } }
                             }
                         }
                     }
@@ -69,7 +69,7 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let s = &k.summary;
     html! {
-        p { a href=(paths::STAFF_CONTRACTS) { "← Все договоры" } }
+        p { a href=(routes::STAFF_CONTRACTS) { "← Все договоры" } }
         div .staff-contract {
             section .card {
                 h2 { "Сведения о договоре " (contract_status(&s.status)) }
@@ -137,7 +137,7 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
                                     td { (time::datetime(r.created_at, &st.tz)) }
                                     td { (r.title) }
                                     td { (status_badge(&r.status)) }
-                                    td { button .btn .btn-secondary type="button" hx-get=(paths::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
+                                    td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
                                 }
                             }
                         }

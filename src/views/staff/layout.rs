@@ -3,12 +3,12 @@ use maud::{html, Markup};
 
 use crate::{
     auth::staff::CurrentStaff,
+    routes,
     state::AppState,
     views::{
         components::csrf_input,
         layout::{page, Page},
     },
-    web::paths,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,28 +31,28 @@ pub fn staff_page(
     content: Markup,
 ) -> Markup {
     let mut items = vec![
-        (Section::Chat, "Чаты", paths::STAFF_CHAT),
-        (Section::Contracts, "Договоры", paths::STAFF_CONTRACTS),
+        (Section::Chat, "Чаты", routes::STAFF_CHAT),
+        (Section::Contracts, "Договоры", routes::STAFF_CONTRACTS),
         (
             Section::Requests,
             "Заявки по договорам",
-            paths::STAFF_REQUESTS,
+            routes::STAFF_REQUESTS,
         ),
         (
             Section::Applications,
             "Подключения",
-            paths::STAFF_APPLICATIONS,
+            routes::STAFF_APPLICATIONS,
         ),
-        (Section::Stories, "Истории", paths::STAFF_STORIES),
+        (Section::Stories, "Истории", routes::STAFF_STORIES),
     ];
     if me.is_admin() {
-        items.push((Section::Accounts, "Сотрудники", paths::STAFF_ACCOUNTS));
-        items.push((Section::Audit, "Журнал", paths::STAFF_AUDIT));
+        items.push((Section::Accounts, "Сотрудники", routes::STAFF_ACCOUNTS));
+        items.push((Section::Audit, "Журнал", routes::STAFF_AUDIT));
     }
     let body = html! {
         header .topbar .staff-top {
             div .topbar-inner {
-                a .brand href=(paths::STAFF_CHAT) {
+                a .brand href=(routes::STAFF_CHAT) {
                     span .brand-text { span .brand-name { (st.cfg.branding.name) } span .brand-slogan { "Консоль поддержки" } }
                 }
                 nav .staff-nav aria-label="Разделы" {
@@ -62,7 +62,7 @@ pub fn staff_page(
                 }
                 div .staff-me {
                     span { (me.name) " · " (if me.is_admin() { "администратор" } else { "оператор" }) }
-                    form method="post" action=(paths::STAFF_LOGOUT) {
+                    form method="post" action=(routes::STAFF_LOGOUT) {
                         (csrf_input(csrf))
                         button .btn .btn-secondary type="submit" { "Выйти" }
                     }

@@ -2,18 +2,18 @@
 use maud::{html, Markup};
 
 use crate::{
+    routes,
     state::AppState,
     views::{
         components::{csrf_input, field, Field},
         layout::{brand, page, Page},
     },
-    web::paths,
 };
 
 pub fn form(csrf: &str, login: &str, error: Option<&str>) -> Markup {
     html! {
-        form #staff-login .form method="post" action=(paths::STAFF_LOGIN)
-            hx-post=(paths::STAFF_LOGIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
+        form #staff-login .form method="post" action=(routes::STAFF_LOGIN)
+            hx-post=(routes::STAFF_LOGIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             (field(&Field { name: "login", label: "Логин", kind: "text", value: login,
                 autocomplete: "username", error: None, required: true }))

@@ -9,9 +9,9 @@ use crate::{
         requests::RequestDetail,
     },
     domain::{actions, time, workflow},
+    routes,
     state::AppState,
     views::components::modal,
-    web::paths,
 };
 
 pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
@@ -41,10 +41,10 @@ pub fn request_row(st: &AppState, r: &RequestItem, oob: bool) -> Markup {
         tr #(format!("req-{}", r.id)) hx-swap-oob=[oob.then_some("true")] {
             td { (r.id) }
             td { (time::datetime(r.created_at, &st.tz)) }
-            td { a href=(paths::staff_contract(&r.contract_number)) { strong { (r.contract_number) } } br; span .muted { (r.org_name) } }
+            td { a href=(routes::staff_contract(&r.contract_number)) { strong { (r.contract_number) } } br; span .muted { (r.org_name) } }
             td { (r.title) }
             td { (status_badge(&r.status)) }
-            td { button .btn .btn-secondary type="button" hx-get=(paths::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
+            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
         }
     }
 }
@@ -64,7 +64,7 @@ pub fn requests_list(st: &AppState, rows: &[RequestItem]) -> Markup {
 }
 
 pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &str) -> Markup {
-    let label = if action.starts_with(paths::STAFF_APPLICATIONS) {
+    let label = if action.starts_with(routes::STAFF_APPLICATIONS) {
         "Комментарий"
     } else {
         "Комментарий для абонента"
@@ -125,7 +125,7 @@ pub fn request_modal(st: &AppState, number: &str, r: &RequestDetail) -> Markup {
                 }
             }
         }
-        (status_form(&paths::staff_request(r.row.id), &r.row.status, None, ""))
+        (status_form(&routes::staff_request(r.row.id), &r.row.status, None, ""))
     };
     modal("staff-request", &r.row.title, body)
 }
@@ -139,7 +139,7 @@ pub fn application_row(st: &AppState, a: &Application, oob: bool) -> Markup {
             td { (a.address) }
             td { (if a.kind == "self" { "Самостоятельно" } else { "Специалисту" }) }
             td { (status_badge(&a.status)) }
-            td { button .btn .btn-secondary type="button" hx-get=(paths::staff_application(a.id)) hx-target="#modal" { "Открыть" } }
+            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_application(a.id)) hx-target="#modal" { "Открыть" } }
         }
     }
 }
@@ -209,7 +209,7 @@ pub fn application_modal(st: &AppState, a: &Application) -> Markup {
             div .kv-row { dt { "Согласие" } dd { (time::datetime(a.consent_at, &st.tz)) } }
             @if !a.staff_comment.is_empty() { div .kv-row { dt { "Комментарий" } dd { (a.staff_comment) } } }
         }
-        (status_form(&paths::staff_application(a.id), &a.status, None, ""))
+        (status_form(&routes::staff_application(a.id), &a.status, None, ""))
     };
     modal(
         "staff-application",

@@ -4,9 +4,9 @@ use maud::{html, Markup};
 use crate::{
     db::stories_admin::Story,
     domain::time,
+    routes,
     state::AppState,
     views::components::{csrf_input, modal},
-    web::paths,
 };
 
 /// An uploaded image's URL, or an embedded asset (the demo stories).
@@ -38,15 +38,15 @@ pub fn list(st: &AppState, rows: &[Story]) -> Markup {
                     }
                     div .story-actions {
                         button .btn .btn-secondary type="button" disabled[i == 0] aria-label=(format!("Выше: {}", s.title))
-                            hx-post=(paths::staff_story_move(s.id, "up")) hx-target="#stories" hx-swap="outerHTML" { "↑" }
+                            hx-post=(routes::staff_story_move(s.id, "up")) hx-target="#stories" hx-swap="outerHTML" { "↑" }
                         button .btn .btn-secondary type="button" disabled[i + 1 == rows.len()] aria-label=(format!("Ниже: {}", s.title))
-                            hx-post=(paths::staff_story_move(s.id, "down")) hx-target="#stories" hx-swap="outerHTML" { "↓" }
-                        button .btn .btn-secondary type="button" hx-post=(paths::staff_story_publish(s.id))
+                            hx-post=(routes::staff_story_move(s.id, "down")) hx-target="#stories" hx-swap="outerHTML" { "↓" }
+                        button .btn .btn-secondary type="button" hx-post=(routes::staff_story_publish(s.id))
                             hx-vals=(if s.published { r#"{"on":"0"}"# } else { r#"{"on":"1"}"# })
                             hx-target="#stories" hx-swap="outerHTML" {
                             (if s.published { "Снять с публикации" } else { "Опубликовать" })
                         }
-                        button .btn .btn-secondary type="button" hx-get=(paths::staff_story(s.id)) hx-target="#modal" { "Изменить" }
+                        button .btn .btn-secondary type="button" hx-get=(routes::staff_story(s.id)) hx-target="#modal" { "Изменить" }
                     }
                 }
             }
@@ -69,7 +69,7 @@ pub fn form(
     errors: &[(&str, String)],
     has_image: bool,
 ) -> Markup {
-    let action = id.map_or(paths::STAFF_STORIES.to_owned(), paths::staff_story);
+    let action = id.map_or(routes::STAFF_STORIES.to_owned(), routes::staff_story);
     let err = |n: &str| errors.iter().find(|(k, _)| *k == n).map(|(_, m)| m.clone());
     html! {
         form #story-form .form method="post" action=(action) hx-post=(action) hx-target="this" hx-swap="outerHTML"

@@ -169,15 +169,15 @@ async fn to_json(e: poem::Error) -> Response {
 }
 
 pub fn routes() -> impl Endpoint<Output = Response> {
-    use crate::web::paths;
+    use crate::routes;
     use poem::{get, post, put};
     Route::new()
-        .at(paths::API_CONTRACT, put(writes::put_contract))
-        .at(paths::API_SERVICES, put(writes::put_services))
-        .at(paths::API_PASSWORD, put(writes::put_password))
-        .at(paths::API_LEDGER, post(writes::post_ledger))
-        .at(paths::API_REQUESTS, get(export::requests))
-        .at(paths::API_APPLICATIONS, get(export::applications))
-        .at(paths::API_PAYMENTS, get(export::payments))
+        .at(routes::API_CONTRACT, put(writes::put_contract))
+        .at(routes::API_SERVICES, put(writes::put_services))
+        .at(routes::API_PASSWORD, put(writes::put_password))
+        .at(routes::API_LEDGER, post(writes::post_ledger))
+        .at(routes::API_REQUESTS, get(export::requests))
+        .at(routes::API_APPLICATIONS, get(export::applications))
+        .at(routes::API_PAYMENTS, get(export::payments))
         .catch_all_error(to_json)
 }

@@ -12,17 +12,18 @@ use crate::{
     chat::{self, hub::Topic, socket},
     db,
     error::AppError,
+    routes,
     state::SharedState,
     views::{
         components::toast_oob,
         staff::{chat as view, layout},
     },
-    web::{htmx, paths},
+    web::htmx,
 };
 
 #[handler]
 pub fn home(_me: CurrentStaff) -> Redirect {
-    Redirect::see_other(paths::STAFF_CHAT)
+    Redirect::see_other(routes::STAFF_CHAT)
 }
 
 #[handler]

@@ -14,9 +14,10 @@ use crate::{
         staff,
     },
     db::{audit, sessions, staff as staff_db},
+    routes,
     state::SharedState,
     views::staff::login as view,
-    web::{htmx, paths},
+    web::htmx,
 };
 
 pub const GENERIC_ERROR: &str = "Неверный логин или пароль";
@@ -162,7 +163,7 @@ pub async fn submit(
         })
         .await?;
     let cookie = staff::cookie(&token, secure_cookies(req, &st.cfg));
-    Ok(htmx::redirect(req, paths::STAFF_CHAT)
+    Ok(htmx::redirect(req, routes::STAFF_CHAT)
         .with_header(header::SET_COOKIE, cookie.to_string())
         .into_response())
 }
@@ -199,7 +200,7 @@ pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result
         st.sessions_ended(ended.into_iter().collect());
     }
     let cookie = staff::expired_cookie(secure_cookies(req, &st.cfg));
-    Ok(htmx::redirect(req, paths::STAFF_LOGIN)
+    Ok(htmx::redirect(req, routes::STAFF_LOGIN)
         .with_header(header::SET_COOKIE, cookie.to_string())
         .into_response())
 }

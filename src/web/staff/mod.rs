@@ -10,52 +10,52 @@ pub mod story_image;
 
 use poem::{get, post, Request, Route};
 
-use crate::{auth::staff::CurrentStaff, db::audit, state::AppState, web::paths};
+use crate::{auth::staff::CurrentStaff, db::audit, routes, state::AppState};
 
 /// Adds the staff routes to the page routes (so the CSRF guard covers them).
 pub fn mount(r: Route) -> Route {
-    r.at(paths::STAFF, get(chat::home))
-        .at(paths::STAFF_LOGIN, get(login::page).post(login::submit))
-        .at(paths::STAFF_LOGOUT, post(login::logout))
-        .at(paths::STAFF_WS, get(chat::ws))
-        .at(paths::STAFF_ALIVE, get(chat::alive))
-        .at(paths::STAFF_CHAT, get(chat::page))
-        .at(paths::STAFF_QUEUE, get(chat::queue))
-        .at(paths::STAFF_CONV, get(chat::conversation))
-        .at(paths::STAFF_CONV_CLOSE, post(chat::close))
-        .at(paths::STAFF_CONTRACTS, get(contracts::search))
-        .at(paths::STAFF_CONTRACT, get(contracts::contract))
-        .at(paths::STAFF_REQUESTS, get(requests::requests))
+    r.at(routes::STAFF, get(chat::home))
+        .at(routes::STAFF_LOGIN, get(login::page).post(login::submit))
+        .at(routes::STAFF_LOGOUT, post(login::logout))
+        .at(routes::STAFF_WS, get(chat::ws))
+        .at(routes::STAFF_ALIVE, get(chat::alive))
+        .at(routes::STAFF_CHAT, get(chat::page))
+        .at(routes::STAFF_QUEUE, get(chat::queue))
+        .at(routes::STAFF_CONV, get(chat::conversation))
+        .at(routes::STAFF_CONV_CLOSE, post(chat::close))
+        .at(routes::STAFF_CONTRACTS, get(contracts::search))
+        .at(routes::STAFF_CONTRACT, get(contracts::contract))
+        .at(routes::STAFF_REQUESTS, get(requests::requests))
         .at(
-            paths::STAFF_REQUEST,
+            routes::STAFF_REQUEST,
             get(requests::request).post(requests::request_status),
         )
-        .at(paths::STAFF_APPLICATIONS, get(requests::applications))
+        .at(routes::STAFF_APPLICATIONS, get(requests::applications))
         .at(
-            paths::STAFF_APPLICATION,
+            routes::STAFF_APPLICATION,
             get(requests::application).post(requests::application_status),
         )
         .at(
-            paths::STAFF_STORIES,
+            routes::STAFF_STORIES,
             get(stories::list).post(stories::create),
         )
-        .at(paths::STAFF_STORY_NEW, get(stories::new_form))
+        .at(routes::STAFF_STORY_NEW, get(stories::new_form))
         .at(
-            paths::STAFF_STORY,
+            routes::STAFF_STORY,
             get(stories::edit_form).post(stories::update),
         )
         .at(
-            format!("{}/:name", paths::STORY_IMAGES),
+            format!("{}/:name", routes::STORY_IMAGES),
             get(story_image::story_image),
         )
-        .at(paths::STAFF_STORY_MOVE, post(stories::shift))
-        .at(paths::STAFF_STORY_PUBLISH, post(stories::publish))
+        .at(routes::STAFF_STORY_MOVE, post(stories::shift))
+        .at(routes::STAFF_STORY_PUBLISH, post(stories::publish))
         .at(
-            paths::STAFF_ACCOUNTS,
+            routes::STAFF_ACCOUNTS,
             get(accounts::list).post(accounts::create),
         )
-        .at(paths::STAFF_ACCOUNT_ACTIVE, post(accounts::set_active))
-        .at(paths::STAFF_AUDIT, get(accounts::audit_log))
+        .at(routes::STAFF_ACCOUNT_ACTIVE, post(accounts::set_active))
+        .at(routes::STAFF_AUDIT, get(accounts::audit_log))
 }
 
 /// What the audit log needs about the request: who and from where.

@@ -17,12 +17,12 @@ use crate::{
     },
     domain::workflow,
     error::AppError,
+    routes,
     state::SharedState,
     views::{
         components::{close_modal_oob, toast_oob},
         staff::{layout, requests as view},
     },
-    web::paths,
 };
 
 #[derive(Deserialize, Default)]
@@ -56,7 +56,7 @@ pub async fn requests(
         .run(move |c| Ok(backoffice::requests(c, &f2)?))
         .await?;
     let body = html! {
-        (view::filters(paths::STAFF_REQUESTS, &f, "Номер договора, организация или заявка"))
+        (view::filters(routes::STAFF_REQUESTS, &f, "Номер договора, организация или заявка"))
         (view::requests_list(st, &rows))
     };
     Ok(Html(
@@ -133,7 +133,7 @@ pub async fn request_status(
     Path(id): Path<i64>,
     Form(input): Form<StatusInput>,
 ) -> poem::Result<Response> {
-    let action = paths::staff_request(id);
+    let action = routes::staff_request(id);
     let (status, comment) = match check(&input) {
         Ok(v) => v,
         Err(m) => {
@@ -206,7 +206,7 @@ pub async fn applications(
         .run(move |c| Ok(backoffice::applications(c, &f2)?))
         .await?;
     let body = html! {
-        (view::filters(paths::STAFF_APPLICATIONS, &f, "Имя, телефон или адрес"))
+        (view::filters(routes::STAFF_APPLICATIONS, &f, "Имя, телефон или адрес"))
         (view::applications_list(st, &rows))
     };
     Ok(Html(
@@ -244,7 +244,7 @@ pub async fn application_status(
     Path(id): Path<i64>,
     Form(input): Form<StatusInput>,
 ) -> poem::Result<Response> {
-    let action = paths::staff_application(id);
+    let action = routes::staff_application(id);
     let (status, comment) = match check(&input) {
         Ok(v) => v,
         Err(m) => {

@@ -15,12 +15,13 @@ use crate::{
     auth::staff::CurrentStaff,
     db::stories_admin::{self as stories, Input, Story},
     error::AppError,
+    routes,
     state::{AppState, SharedState},
     views::{
         components::{close_modal_oob, toast_oob},
         staff::{layout, stories as view},
     },
-    web::{actions::ActionInput, paths},
+    web::actions::ActionInput,
 };
 
 fn image_kind(b: &[u8]) -> Option<&'static str> {
@@ -51,7 +52,7 @@ pub async fn list(
 ) -> poem::Result<Html<String>> {
     let rows = all(st).await?;
     let body = html! {
-        p { button .btn .btn-primary type="button" hx-get=(paths::STAFF_STORY_NEW) hx-target="#modal" { "Добавить историю" } }
+        p { button .btn .btn-primary type="button" hx-get=(routes::STAFF_STORY_NEW) hx-target="#modal" { "Добавить историю" } }
         (view::list(st, &rows))
     };
     Ok(Html(
@@ -235,7 +236,7 @@ async fn save(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("story image write: {e}")))?;
-        data.image_path = Some(format!("{}/{name}", paths::STORY_IMAGES));
+        data.image_path = Some(format!("{}/{name}", routes::STORY_IMAGES));
         written = Some(path);
     }
     let a = actor(req, st, me);
@@ -274,7 +275,7 @@ async fn save(
         return Err(AppError::NotFound.into());
     }
     if let Some(old) = old {
-        if let Some(name) = old.strip_prefix(&format!("{}/", paths::STORY_IMAGES)) {
+        if let Some(name) = old.strip_prefix(&format!("{}/", routes::STORY_IMAGES)) {
             let _ = std::fs::remove_file(dir(st).join(name));
         }
     }

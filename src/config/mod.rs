@@ -7,7 +7,8 @@ mod sms;
 pub use money::*;
 pub use sms::*;
 
-pub use crate::chat::settings::{hhmm, Chat, SupportHours};
+mod chat;
+pub use chat::{hhmm, Chat, SupportHours};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]

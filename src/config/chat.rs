@@ -1,7 +1,7 @@
 //! Chat settings in the config file: `[chat]` limits and `[support_hours]`.
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// Live chat limits.
 #[derive(Debug, Clone, Deserialize)]

@@ -61,6 +61,10 @@ pub fn build_state(
         db::demo::seed(&mut conn, &tz, clock.now(), &hash)?;
         tracing::info!("demo data seeded");
     }
+    if !db::billing::has_unusable_password_hash(&conn)? {
+        let h = auth::password::hash_now(&auth::session::new_token());
+        db::billing::set_unusable_password_hash(&conn, &h)?;
+    }
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
     let csrf_key = match &cfg.security.csrf_key {
         Some(k) => key32(k),
@@ -101,10 +105,6 @@ pub fn build_state(
         demo,
         logo,
         ended_sessions: tokio::sync::broadcast::channel(256).0,
-        blocks_cache: Default::default(),
-        session_cache: auth::guard::new_session_cache(),
-        http: Default::default(),
-        dashboard_cache: web::main_page::new_dashboard_cache(),
         chat: chat::hub::Hub::new(cfg.chat.outbound_queue),
         csp_violations: Default::default(),
         money,

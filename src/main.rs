@@ -122,7 +122,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::CreateApiToken { name } => {
             let state = build_state(cfg, &cli.db, false)?;
             let mut c = state.db.get()?;
-            let token = db::api_tokens::create(&mut c, &name, state.clock.now())?;
+            let token = db::api_tokens::create(
+                &mut c,
+                &name,
+                &kabinet::auth::session::new_token(),
+                state.clock.now(),
+            )?;
             eprintln!("API token {name} created; it is shown only now, store it safely:");
             println!("{token}");
             Ok(())

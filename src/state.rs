@@ -24,16 +24,8 @@ pub struct AppState {
     pub chat: std::sync::Arc<crate::chat::hub::Hub>,
     /// Delivers SMS (login codes); see `services::sms`.
     pub sms: Arc<dyn crate::services::sms::SmsSender>,
-    /// Rendered main-page blocks per contract (see `web::main_page::BlocksCache`).
-    pub blocks_cache: crate::web::main_page::BlocksCache,
-    /// Checked sessions, valid until the next commit (see `auth::guard::SessionCache`).
-    pub session_cache: crate::auth::guard::SessionCache,
-    /// The main page's per-contract data, valid until the next commit.
-    pub dashboard_cache: crate::web::main_page::DashboardCache,
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
-    /// Request counters for `/metrics`.
-    pub http: crate::web::metrics::HttpCounters,
     /// Payment provider and express-payment rate limits.
     pub money: crate::services::payments::flow::Money,
 }

@@ -1,5 +1,3 @@
-pub mod guard;
 pub mod password;
 pub mod rate;
 pub mod session;
-pub mod staff;

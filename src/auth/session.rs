@@ -5,7 +5,6 @@ use poem::{
     Request,
 };
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
 use crate::config::{Config, SecureCookies};
@@ -19,9 +18,7 @@ pub fn new_token() -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
+pub use crate::domain::token::token_hash;
 
 /// The session token from the request's cookie, if it has a plausible shape.
 pub fn token_from(req: &Request) -> Option<String> {

@@ -2,6 +2,7 @@
 use serde::Deserialize;
 
 use super::ConfigError;
+use crate::domain::outbox::SendCaps;
 
 /// SMS for login codes. Without `url` messages stay in the outbox table (and the log, masked).
 /// With `url` they go to an SMS.ru-style HTTP gateway: `GET url?api_id=KEY&to=PHONE&msg=TEXT&from=SENDER&json=1`.
@@ -54,5 +55,16 @@ impl Sms {
             }
         }
         Ok(())
+    }
+}
+
+impl Sms {
+    /// The send limits kept in the database (see `db::phone_login`).
+    pub fn send_caps(&self) -> SendCaps {
+        SendCaps {
+            per_phone: i64::from(self.per_phone_burst),
+            phone_window: i64::from(self.per_phone_burst) * self.phone_refill_seconds as i64,
+            daily_total: i64::from(self.daily_total),
+        }
     }
 }

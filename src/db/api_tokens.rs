@@ -1,7 +1,7 @@
 //! Tokens of the billing integration API. The token is shown once; only its SHA-256 is stored.
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::auth::session::{new_token, token_hash};
+use crate::domain::token::token_hash;
 
 /// The prefix every API token starts with (easy to spot in a leaked config).
 pub const PREFIX: &str = "kbt_";
@@ -27,7 +27,13 @@ fn check_name(name: &str) -> Result<(), TokenError> {
 }
 
 /// Creates a token and returns it (the only time it is seen in clear).
-pub fn create(c: &mut Connection, name: &str, now: i64) -> Result<String, TokenError> {
+/// Stores a new token made of `secret` (random, from the caller) and returns it.
+pub fn create(
+    c: &mut Connection,
+    name: &str,
+    secret: &str,
+    now: i64,
+) -> Result<String, TokenError> {
     check_name(name)?;
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let exists: bool = tx.query_row(
@@ -38,7 +44,7 @@ pub fn create(c: &mut Connection, name: &str, now: i64) -> Result<String, TokenE
     if exists {
         return Err(TokenError::Exists(name.to_owned()));
     }
-    let token = format!("{PREFIX}{}", new_token());
+    let token = format!("{PREFIX}{secret}");
     tx.execute(
         "INSERT INTO api_tokens(name, token_hash, created_at) VALUES (?1, ?2, ?3)",
         params![name, token_hash(&token), now],

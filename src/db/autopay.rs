@@ -2,7 +2,7 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::payments::{self, ApplyCtx, NewPayment, PaymentRow};
-use crate::services::{mail, payments::SavedMethod};
+use crate::domain::payment::SavedMethod;
 
 #[derive(Debug, Clone, Default)]
 pub struct Autopay {
@@ -134,7 +134,7 @@ pub fn declined(
                 [contract_id],
                 |r| r.get(0),
             )?;
-            mail::queue(
+            super::outbox::queue_email(
                 tx,
                 &e,
                 &format!("Автоплатеж по договору № {number} отключен"),

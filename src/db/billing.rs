@@ -50,15 +50,19 @@ pub struct ContractOut {
 const UNUSABLE_KEY: &str = "billing.unusable_password_hash";
 
 /// The stored password hash of contracts created without a password: a real argon2 hash of a
-/// random secret nobody knows (made once per database, kept in `settings`), so a login attempt
-/// takes the usual time and always fails.
+/// random secret nobody knows (made once per database at start, see `app::credentials`, kept
+/// in `settings`), so a login attempt takes the usual time and always fails.
 pub fn unusable_password_hash(c: &Connection) -> rusqlite::Result<String> {
-    if let Some(h) = super::setting(c, UNUSABLE_KEY)? {
-        return Ok(h);
-    }
-    let h = crate::auth::password::hash_now(&crate::auth::session::new_token());
-    super::set_setting(c, UNUSABLE_KEY, &h)?;
-    Ok(h)
+    Ok(super::setting(c, UNUSABLE_KEY)?.unwrap_or_default())
+}
+
+/// Whether the unusable hash is stored yet.
+pub fn has_unusable_password_hash(c: &Connection) -> rusqlite::Result<bool> {
+    Ok(super::setting(c, UNUSABLE_KEY)?.is_some())
+}
+
+pub fn set_unusable_password_hash(c: &Connection, hash: &str) -> rusqlite::Result<()> {
+    super::set_setting(c, UNUSABLE_KEY, hash)
 }
 
 pub fn contract_id(c: &Connection, number: &str) -> rusqlite::Result<Option<i64>> {

@@ -197,7 +197,7 @@ pub fn seed(
         "INSERT INTO sessions(token_hash, account_id, user_agent, ip, created_at, last_seen_at)
          VALUES (?1, 1, ?2, '92.50.141.12', ?3, ?4)",
         params![
-            crate::auth::session::token_hash(&hex::encode(token)),
+            crate::domain::token::token_hash(&hex::encode(token)),
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
             now - 5 * 86_400,
             now - 3 * 3_600

@@ -16,6 +16,7 @@ mod demo_services;
 pub mod fresh;
 pub mod ledger;
 pub mod migrate;
+pub mod outbox;
 pub mod payments;
 pub mod phone_login;
 pub mod referral;

@@ -2,12 +2,10 @@
 //! exactly once from a provider-verified status.
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
-use crate::{
-    domain::{money, time},
-    services::{
-        mail,
-        payments::{Remote, RemoteStatus},
-    },
+use crate::domain::{
+    money,
+    payment::{Remote, RemoteStatus},
+    time,
 };
 
 #[derive(Debug, Clone)]
@@ -346,7 +344,7 @@ fn credit(tx: &Connection, p: &PaymentRow, r: &Remote, ctx: &ApplyCtx) -> rusqli
     if let Some(email) = &p.email {
         let amount = money::format(p.amount_kop, ctx.currency);
         let when = time::datetime(ctx.now, ctx.tz);
-        mail::queue(
+        super::outbox::queue_email(
             tx,
             email,
             &format!("Оплата по договору № {number}"),

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 use super::sessions::{self, NewSession};
-use crate::services::sms::Delivery;
+use crate::domain::outbox::{Delivery, SendCaps};
 
 /// A code is valid this long after it was (re)sent.
 pub const CODE_TTL: i64 = 600;
@@ -59,26 +59,6 @@ pub enum Issued {
     Locked { wait_secs: i64 },
     /// A send limit kept in the database (survives restarts) is reached; retry after this long.
     Throttled { wait_secs: i64 },
-}
-
-/// Send limits checked against the outbox itself, so a restart does not reset them.
-#[derive(Debug, Clone, Copy)]
-pub struct SendCaps {
-    /// Codes to one phone within `phone_window` seconds.
-    pub per_phone: i64,
-    pub phone_window: i64,
-    /// Codes to anyone within a day.
-    pub daily_total: i64,
-}
-
-impl SendCaps {
-    pub fn from_config(sms: &crate::config::Sms) -> SendCaps {
-        SendCaps {
-            per_phone: i64::from(sms.per_phone_burst),
-            phone_window: i64::from(sms.per_phone_burst) * sms.phone_refill_seconds as i64,
-            daily_total: i64::from(sms.daily_total),
-        }
-    }
 }
 
 /// (count, oldest created_at) of SMS queued since `since`, to one phone or to anyone.

@@ -38,7 +38,7 @@ fn variants(q: &str) -> [String; 3] {
 /// the phone of an account that holds it. An empty query lists the first contracts by number.
 pub fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
     let q = q.trim();
-    let phone = crate::services::sms::normalize_phone(q).unwrap_or_default();
+    let phone = crate::domain::outbox::normalize_phone(q).unwrap_or_default();
     let [a, b, d] = variants(q).map(|v| format!("%{}%", like_escape(&v)));
     let mut st = c.prepare_cached(
         "SELECT c.number, COALESCE(o.name, ''), c.address, c.balance_kop, c.status
@@ -163,7 +163,7 @@ pub fn card(c: &Connection, number: &str) -> rusqlite::Result<Option<Card>> {
         .query_map([id], |r| {
             let phone: Option<String> = r.get(1)?;
             Ok(Holder {
-                phone_masked: phone.map(|p| crate::services::sms::mask_phone(&p)),
+                phone_masked: phone.map(|p| crate::domain::outbox::mask_phone(&p)),
                 note: r.get(2)?,
                 added_at: r.get(3)?,
                 sessions: r.get(4)?,

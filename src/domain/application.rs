@@ -19,16 +19,19 @@ pub fn format_phone(p: &str) -> String {
 
 /// A deliberately simple e-mail check: one @, a dot in the domain, no spaces.
 pub fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.split_once('@') else {
+    let Some((local, domain)) = e.rsplit_once('@') else {
         return false;
     };
-    !local.is_empty()
-        && e.len() <= 254
-        && !domain.contains('@')
+    let atext = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let dot_atom = |s: &str, ok: &dyn Fn(char) -> bool| {
+        !s.is_empty()
+            && s.split('.')
+                .all(|part| !part.is_empty() && part.chars().all(ok))
+    };
+    e.len() <= 254
+        && dot_atom(local, &atext)
+        && dot_atom(domain, &|c: char| c.is_alphanumeric() || c == '-')
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Trimmed, single-spaced, without control characters, at most [`MAX_TEXT`] characters.

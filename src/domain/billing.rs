@@ -138,7 +138,7 @@ fn kop(field: &str, v: i64, min: i64) -> Checked<()> {
 
 /// A contract number as stored (uppercase, no spaces), or why it cannot be one.
 pub fn contract_number(field: &str, raw: &str) -> Checked<String> {
-    crate::db::contracts::normalize_number(raw).ok_or_else(|| {
+    super::contract::normalize_number(raw).ok_or_else(|| {
         invalid(
             field,
             "Номер договора: от 4 до 20 латинских букв, цифр или «-»",

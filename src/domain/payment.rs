@@ -50,11 +50,7 @@ pub fn email(input: &str) -> Result<String, String> {
     if e.is_empty() {
         return Err("Укажите электронную почту: на нее придет чек".into());
     }
-    let ok = e.len() <= 254
-        && e.parse::<lettre::Address>().is_ok()
-        && e.rsplit_once('@')
-            .is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
-    if ok {
+    if super::application::valid_email(e) {
         Ok(e.to_owned())
     } else {
         Err("Проверьте адрес электронной почты, например name@example.ru".into())
@@ -113,4 +109,38 @@ mod tests {
         assert!(email("a b@c.ru").is_err());
         assert!(email("@c.ru").is_err());
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteStatus {
+    Pending,
+    Succeeded,
+    Canceled,
+}
+
+impl RemoteStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemoteStatus::Pending => "pending",
+            RemoteStatus::Succeeded => "succeeded",
+            RemoteStatus::Canceled => "canceled",
+        }
+    }
+}
+
+/// A card saved at the gateway for later charges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedMethod {
+    pub id: String,
+    pub card_mask: String,
+}
+
+/// A payment as the provider sees it (the only source we trust for its status).
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub id: String,
+    pub status: RemoteStatus,
+    pub amount_kop: i64,
+    pub confirmation_url: Option<String>,
+    pub method: Option<SavedMethod>,
 }

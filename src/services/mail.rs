@@ -5,42 +5,12 @@ use lettre::{
     transport::smtp::authentication::Credentials,
     Message, SmtpTransport, Transport,
 };
-use rusqlite::{params, Connection};
 
 use crate::{
     config::{Smtp, SmtpTls},
+    db::outbox::{self, PendingEmail as Pending},
     state::SharedState,
 };
-
-/// `ivan.petrov@example.ru` → `i***@example.ru` (for logs).
-pub fn mask_email(e: &str) -> String {
-    match e.split_once('@') {
-        Some((u, d)) => format!("{}***@{d}", u.chars().next().unwrap_or('*')),
-        None => "***".into(),
-    }
-}
-
-pub fn queue(
-    c: &Connection,
-    to: &str,
-    subject: &str,
-    body: &str,
-    now: i64,
-) -> rusqlite::Result<()> {
-    c.prepare_cached(
-        "INSERT INTO outbox(channel, recipient, subject, body, created_at) VALUES ('email', ?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![to, subject, body, now])?;
-    tracing::info!(to = %mask_email(to), subject, "e-mail queued");
-    Ok(())
-}
-
-struct Pending {
-    id: i64,
-    to: String,
-    subject: String,
-    body: String,
-}
 
 const MAX_ATTEMPTS: i64 = 5;
 
@@ -76,26 +46,7 @@ pub async fn flush(st: &SharedState) -> usize {
     let Some(host) = st.cfg.smtp.host.clone() else {
         return 0;
     };
-    let pending = st
-        .db
-        .run(|c| {
-            let mut s = c.prepare_cached(
-                "SELECT id, recipient, subject, body FROM outbox
-                 WHERE channel = 'email' AND status = 'pending' ORDER BY id LIMIT 20",
-            )?;
-            let v = s
-                .query_map([], |r| {
-                    Ok(Pending {
-                        id: r.get(0)?,
-                        to: r.get(1)?,
-                        subject: r.get(2)?,
-                        body: r.get(3)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(v)
-        })
-        .await;
+    let pending = st.db.run(|c| Ok(outbox::pending_emails(c, 20)?)).await;
     let pending = match pending {
         Ok(p) if !p.is_empty() => p,
         Ok(_) => return 0,
@@ -132,19 +83,12 @@ pub async fn flush(st: &SharedState) -> usize {
         .run(move |c| {
             for (id, r) in &results {
                 match r {
-                    Ok(()) => c.execute(
-                        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1",
-                        params![id, now],
-                    )?,
+                    Ok(()) => outbox::email_sent(c, *id, now)?,
                     Err(e) => {
                         tracing::warn!(outbox = id, error = %e, "e-mail not sent");
-                        c.execute(
-                            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,
-                                status = CASE WHEN attempts + 1 >= ?3 THEN 'failed' ELSE status END WHERE id = ?1",
-                            params![id, e, MAX_ATTEMPTS],
-                        )?
+                        outbox::email_failed(c, *id, e, MAX_ATTEMPTS)?
                     }
-                };
+                }
             }
             Ok(())
         })

@@ -4,40 +4,15 @@
 //! SMS.ru-style API.
 use std::{sync::Arc, time::Duration};
 
-use crate::{config::Sms as SmsCfg, state::AppState};
-
-/// What happened to one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// Kept in the outbox (no transport configured).
-    Stored,
-    Sent,
-    /// Not delivered; a short reason without the message text.
-    Failed(String),
-}
+use crate::{
+    config::Sms as SmsCfg,
+    domain::outbox::{mask_phone, Delivery},
+    state::AppState,
+};
 
 /// A way to deliver an SMS. Called on a blocking thread.
 pub trait SmsSender: Send + Sync {
     fn send(&self, phone: &str, text: &str) -> Delivery;
-}
-
-/// A Russian mobile number as typed (`+7 927 123-42-49`, `8 (927) 1234249`, `9271234249`)
-/// → `79271234249`; None when it cannot be one.
-pub fn normalize_phone(input: &str) -> Option<String> {
-    crate::domain::validate::national_phone(input)
-        .filter(|n| n.starts_with('9'))
-        .map(|n| format!("7{n}"))
-}
-
-/// `792*****249` — how phones appear in logs and to other account holders.
-pub fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 7 {
-        return "*".repeat(digits.len());
-    }
-    let head: String = digits[..3].iter().collect();
-    let tail: String = digits[digits.len() - 3..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(digits.len() - 6))
 }
 
 /// The default: the message stays in the outbox; the log says so with a masked phone.
@@ -168,35 +143,4 @@ pub fn dispatch(st: Arc<AppState>, id: i64, phone: String, text: String) {
             tracing::warn!(error = %e, "could not record sms delivery");
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{mask_phone, normalize_phone};
-
-    #[test]
-    fn normalizes_russian_mobile_numbers() {
-        for typed in [
-            "+7 927 123-42-49",
-            "8 (927) 123-42-49",
-            "9271234249",
-            "79271234249",
-        ] {
-            assert_eq!(
-                normalize_phone(typed).as_deref(),
-                Some("79271234249"),
-                "{typed}"
-            );
-        }
-        for bad in ["", "12345", "+7 347 200-00-12", "7927123424a", "<script>"] {
-            assert_eq!(normalize_phone(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn masks_phones_like_the_guide() {
-        assert_eq!(mask_phone("79271234249"), "792*****249");
-        assert_eq!(mask_phone("+7 937 000-06-66"), "793*****666");
-        assert_eq!(mask_phone("123"), "***");
-    }
 }

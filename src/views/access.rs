@@ -5,9 +5,9 @@ use maud::{html, Markup};
 use super::components::{field, modal, Field};
 use crate::{
     db::account_links::{Device, Holder, Linked},
+    domain::outbox::mask_phone,
     domain::time,
     routes,
-    services::sms::mask_phone,
     state::AppState,
 };
 

@@ -10,7 +10,7 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    auth::{guard::CurrentAccount, session::client_ip},
+    auth::session::client_ip,
     db::account_links::{self, Holder, Linked},
     error::AppError,
     state::SharedState,
@@ -19,6 +19,7 @@ use crate::{
         components::toast_oob,
         contracts::standalone,
     },
+    web::auth::CurrentAccount,
     web::htmx,
 };
 

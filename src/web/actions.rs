@@ -9,7 +9,7 @@ use poem::{
 use tokio::io::AsyncReadExt;
 
 use crate::{
-    auth::{guard::CurrentContract, session::client_ip},
+    auth::session::client_ip,
     db::{
         requests::{self, Filed, NewFile, NewRequest},
         services::{self, Tariff},
@@ -27,6 +27,7 @@ use crate::{
         action_form::{FormCtx, FormState},
         components::{close_modal_oob, toast_oob},
     },
+    web::auth::CurrentContract,
 };
 
 const NOT_OFFERED: &str = "Это действие сейчас недоступно для договора";
@@ -120,7 +121,7 @@ pub struct ActionInput {
 
 impl<'a> FromRequest<'a> for ActionInput {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let st = crate::auth::guard::state(req)?;
+        let st = crate::web::auth::state(req)?;
         let bad = || AppError::BadRequest("Не удалось прочитать форму, попробуйте ещё раз".into());
         let ct = req.header(header::CONTENT_TYPE).unwrap_or("");
         let mut values = Values::new();

@@ -11,7 +11,6 @@ use super::payments::{
     amount_input, base_url, form_key, last_email, random_key, updated, PROVIDER_DOWN,
 };
 use crate::{
-    auth::guard::CurrentContract,
     db::{self, payments::NewPayment},
     domain::payment::{self, FormErrors},
     error::AppError,
@@ -19,6 +18,7 @@ use crate::{
     services::payments::flow::{self, FlowError, Started},
     state::SharedState,
     views::{self, balance::AutopayForm},
+    web::auth::CurrentContract,
     web::htmx,
 };
 

@@ -8,10 +8,10 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    auth::guard::{CurrentAccount, CurrentContract},
     chat::{self, socket},
     error::AppError,
     state::SharedState,
+    web::auth::{CurrentAccount, CurrentContract},
 };
 
 #[derive(Deserialize)]

@@ -11,11 +11,8 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    auth::{guard::CurrentAccount, session::client_ip},
-    db::{
-        account_links::{self, Linked, Removed},
-        contracts,
-    },
+    auth::session::client_ip,
+    db::account_links::{self, Linked, Removed},
     error::AppError,
     routes,
     state::SharedState,
@@ -23,6 +20,7 @@ use crate::{
         components::toast_oob,
         contracts::{self as view, AddForm, NOTE_MAX},
     },
+    web::auth::CurrentAccount,
     web::{htmx, login::GENERIC_ERROR},
 };
 
@@ -263,7 +261,7 @@ pub async fn add_submit(
             "Введите номер договора и пароль",
         ));
     }
-    let number = contracts::normalize_number(&typed);
+    let number = crate::domain::contract::normalize_number(&typed);
     let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
     if let Err(wait) = st.limits.check_key(&st.limits.login_contract, &key) {
         let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());

@@ -150,7 +150,7 @@ pub async fn find(
     } else {
         "business"
     };
-    let number = contracts::normalize_number(&input.contract);
+    let number = crate::domain::contract::normalize_number(&input.contract);
     let found = match number {
         Some(n) => {
             st.db

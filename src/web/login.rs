@@ -88,7 +88,7 @@ pub async fn submit(
             "Введите номер договора и пароль",
         ));
     }
-    let number = contracts::normalize_number(&typed);
+    let number = crate::domain::contract::normalize_number(&typed);
     let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
     if let Err(wait) = st.limits.check_key(&st.limits.login_contract, &key) {
         tracing::warn!("login throttled by contract");

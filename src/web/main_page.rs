@@ -11,11 +11,11 @@ use std::{
 
 use super::referral;
 use crate::{
-    auth::guard::{cached_contract, current_contract_with},
     db,
     db::{autopay::Autopay, contracts::ContractSummary, fresh},
     state::SharedState,
     views,
+    web::auth::{cached_contract, current_contract_with},
 };
 
 /// The main page's data for one (account, contract, public address), valid until the next
@@ -74,13 +74,14 @@ impl BlocksCache {
 pub async fn index(
     req: &Request,
     Data(st): Data<&SharedState>,
+    Data(web): Data<&super::SharedWeb>,
     csrf: &CsrfToken,
 ) -> poem::Result<Html<String>> {
     let base = referral::public_base(req, &st.cfg);
     // Nothing written since the last view: no database trip at all.
     if let Some(cur) = cached_contract(req) {
         let key = (cur.account.account_id, cur.contract.id, base.clone());
-        if let Some(d) = st.dashboard_cache.get(&key) {
+        if let Some(d) = web.dashboard_cache.get(&key) {
             return Ok(render(st, &csrf.0, &cur.contract, &d));
         }
     }
@@ -88,18 +89,19 @@ pub async fn index(
     // actions blocks come from the cache while the contract's data is unchanged.
     let commits_before = fresh::commits();
     let st2 = st.clone();
+    let web2 = web.clone();
     let now = st.clock.now();
     let (cur, d) = current_contract_with(req, move |c, cur| {
         let k = &cur.contract;
         let autopay = db::autopay::get(c, k.id)?;
-        let blocks = match st2.blocks_cache.get(k) {
+        let blocks = match web2.blocks_cache.get(k) {
             Some(html) => html,
             None => {
                 let dash = db::services::dashboard(c, k.id)?;
                 let html: Arc<str> = views::main_page::dashboard_blocks(&st2, &dash)
                     .into_string()
                     .into();
-                st2.blocks_cache.put(k, html.clone());
+                web2.blocks_cache.put(k, html.clone());
                 html
             }
         };
@@ -110,7 +112,7 @@ pub async fn index(
             stories: views::stories::strip(&strip, false).into_string().into(),
             referral: referral::card_html(&st2, c, k.id, &base)?.into(),
         };
-        st2.dashboard_cache.put(
+        web2.dashboard_cache.put(
             (cur.account.account_id, k.id, base),
             commits_before,
             d.clone(),

@@ -100,7 +100,11 @@ fn rss_bytes() -> Option<u64> {
 }
 
 #[handler]
-pub async fn metrics(req: &Request, Data(st): Data<&SharedState>) -> poem::Result<Response> {
+pub async fn metrics(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    Data(web): Data<&super::SharedWeb>,
+) -> poem::Result<Response> {
     if !allowed(req, st) {
         return Ok((StatusCode::FORBIDDEN, "metrics: not allowed\n").into_response());
     }
@@ -131,7 +135,7 @@ pub async fn metrics(req: &Request, Data(st): Data<&SharedState>) -> poem::Resul
             )?)
         })
         .await?;
-    let h = &st.http;
+    let h = &web.http;
     let mut out = String::with_capacity(2048);
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");

@@ -3,6 +3,7 @@ pub mod access;
 pub mod actions;
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod balance;
 pub mod chat;
 pub mod contracts;
@@ -21,6 +22,7 @@ pub mod phone_login;
 pub mod referral;
 pub mod services;
 pub mod staff;
+pub mod staff_auth;
 pub mod stories;
 pub mod system;
 
@@ -29,6 +31,35 @@ use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt, Route
 use crate::routes;
 
 use crate::state::SharedState;
+
+/// What only the web layer keeps between requests: read caches of checked sessions and
+/// rendered main-page parts (see `db::fresh`), and the request counters of `/metrics`.
+/// Built by [`app`] and reached through `req.data::<SharedWeb>()`.
+pub struct WebState {
+    pub session_cache: auth::SessionCache,
+    pub dashboard_cache: main_page::DashboardCache,
+    pub blocks_cache: main_page::BlocksCache,
+    pub http: metrics::HttpCounters,
+}
+
+pub type SharedWeb = std::sync::Arc<WebState>;
+
+impl WebState {
+    pub fn new() -> WebState {
+        WebState {
+            session_cache: auth::new_session_cache(),
+            dashboard_cache: main_page::new_dashboard_cache(),
+            blocks_cache: Default::default(),
+            http: Default::default(),
+        }
+    }
+}
+
+impl Default for WebState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// The one application factory, used by `main`, the tests and the benchmark.
 pub fn app(state: SharedState) -> impl Endpoint {
@@ -156,4 +187,5 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .nest("/", pages)
         .with(mw::OuterLayer)
         .data(state)
+        .data(SharedWeb::default())
 }

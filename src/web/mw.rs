@@ -35,10 +35,11 @@ impl<E: Endpoint> Endpoint for Outer<E> {
         req.extensions_mut().insert(RequestId(rid.clone()));
         let is_hx = req.header("hx-request").is_some();
         let st = req.data::<SharedState>().cloned();
+        let web = req.data::<super::SharedWeb>().cloned();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let started = Instant::now();
-        let in_flight = st.as_ref().map(|st| st.http.begin());
+        let in_flight = web.as_ref().map(|w| w.http.begin());
         let span = tracing::info_span!("http", rid = %rid);
         let result = self.0.call(req).instrument(span).await;
         let mut resp = match result {
@@ -46,8 +47,8 @@ impl<E: Endpoint> Endpoint for Outer<E> {
             Err(e) => error_response(e, is_hx, &rid, st.as_ref(), &method, &path),
         };
         let status = resp.status();
-        if let Some(st) = &st {
-            st.http.end(status, started.elapsed());
+        if let Some(w) = &web {
+            w.http.end(status, started.elapsed());
         }
         drop(in_flight);
         let ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -11,7 +11,6 @@ use rand::RngCore;
 use serde::Deserialize;
 
 use crate::{
-    auth::guard::CurrentContract,
     config::ProviderKind,
     db::{self, payments::NewPayment},
     domain::{money, payment},
@@ -23,6 +22,7 @@ use crate::{
     },
     state::SharedState,
     views::{self, balance::PayForm, components},
+    web::auth::CurrentContract,
     web::htmx,
 };
 

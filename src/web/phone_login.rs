@@ -63,7 +63,7 @@ pub async fn send(
     Form(input): Form<PhoneInput>,
 ) -> poem::Result<Response> {
     let typed: String = input.phone.trim().chars().take(30).collect();
-    let Some(phone) = sms::normalize_phone(&typed) else {
+    let Some(phone) = crate::domain::outbox::normalize_phone(&typed) else {
         let form = view::phone_form(&csrf.0, &typed, Some(BAD_PHONE));
         return Ok(reply(
             req,
@@ -97,7 +97,7 @@ pub async fn send(
         .and_then(|_| st.limits.check_key(&st.limits.code_phone, &phone))
         .and_then(|_| st.limits.check_daily_codes());
     if let Err(wait) = limited {
-        tracing::warn!(phone = %sms::mask_phone(&phone), %ip, "sms code throttled");
+        tracing::warn!(phone = %crate::domain::outbox::mask_phone(&phone), %ip, "sms code throttled");
         return Ok(refuse(&format!(
             "Слишком много запросов кода. Попробуйте {}",
             wait.human()
@@ -115,7 +115,7 @@ pub async fn send(
     let issued = st
         .db
         .run(move |c| {
-            let caps = phone_login::SendCaps::from_config(&st2.cfg.sms);
+            let caps = st2.cfg.sms.send_caps();
             Ok(phone_login::issue(c, &p, &hash, &ip_s, &t, now, caps)?)
         })
         .await?;
@@ -125,7 +125,7 @@ pub async fn send(
             (wait_secs + 59) / 60
         ))),
         Issued::Throttled { wait_secs } => {
-            tracing::warn!(phone = %sms::mask_phone(&phone), "sms code throttled (stored limits)");
+            tracing::warn!(phone = %crate::domain::outbox::mask_phone(&phone), "sms code throttled (stored limits)");
             Ok(refuse(&format!(
                 "Слишком много запросов кода. Попробуйте через {} мин.",
                 (wait_secs + 59) / 60
@@ -164,7 +164,7 @@ pub async fn verify(
     csrf: &CsrfToken,
     Form(input): Form<CodeInput>,
 ) -> poem::Result<Response> {
-    let Some(phone) = sms::normalize_phone(&input.phone) else {
+    let Some(phone) = crate::domain::outbox::normalize_phone(&input.phone) else {
         let form = view::phone_form(&csrf.0, "", Some(BAD_PHONE));
         return Ok(reply(
             req,
@@ -227,7 +227,7 @@ pub async fn verify(
             account_id,
             has_contracts,
         } => {
-            tracing::info!(account_id, phone = %sms::mask_phone(&phone), "phone login ok");
+            tracing::info!(account_id, phone = %crate::domain::outbox::mask_phone(&phone), "phone login ok");
             let cookie = session_cookie(
                 &token,
                 secure_cookies(req, &st.cfg),
@@ -243,7 +243,7 @@ pub async fn verify(
                 .into_response())
         }
         Verified::Wrong { left } => {
-            tracing::info!(phone = %sms::mask_phone(&phone), "wrong sms code");
+            tracing::info!(phone = %crate::domain::outbox::mask_phone(&phone), "wrong sms code");
             Ok(again(
                 unprocessable,
                 &format!("Неверный код. Осталось попыток: {left}"),

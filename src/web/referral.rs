@@ -10,14 +10,8 @@ use poem::{
 };
 
 use crate::{
-    auth::{guard::CurrentContract, session},
-    config::Config,
-    db::referral,
-    domain::qr,
-    error::AppError,
-    routes,
-    state::SharedState,
-    views,
+    auth::session, config::Config, db::referral, domain::qr, error::AppError, routes,
+    state::SharedState, views, web::auth::CurrentContract,
 };
 
 /// Cookie that remembers whose link brought a visitor to «Стать абонентом». It holds the

@@ -7,11 +7,11 @@ use poem::{
 };
 
 use crate::{
-    auth::guard::{current_contract_with, CurrentAccount},
     db::{requests, services},
     error::AppError,
     state::SharedState,
     views,
+    web::auth::{current_contract_with, CurrentAccount},
 };
 
 /// GET /services/:id — the service's details as a modal (only the current contract's).
@@ -104,7 +104,7 @@ fn percent_encode(s: &str) -> String {
 #[handler]
 pub async fn active_requests(
     Data(st): Data<&SharedState>,
-    cur: crate::auth::guard::CurrentContract,
+    cur: crate::web::auth::CurrentContract,
 ) -> poem::Result<Html<String>> {
     let id = cur.contract.id;
     let rows = st.db.run(move |c| Ok(requests::list(c, id)?)).await?;

@@ -6,7 +6,7 @@ use poem::{
 };
 use serde::Deserialize;
 
-use crate::{auth::guard::CurrentAccount, db::stories, error::AppError, state::SharedState, views};
+use crate::{db::stories, error::AppError, state::SharedState, views, web::auth::CurrentAccount};
 
 /// The strip in this account's order (loaded into the main page).
 #[handler]

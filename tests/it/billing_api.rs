@@ -5,7 +5,13 @@ use serde_json::{json, Value};
 
 pub fn token(app: &TestApp, name: &str) -> String {
     let mut c = app.db();
-    kabinet::db::api_tokens::create(&mut c, name, 1_700_000_000).expect("token")
+    kabinet::db::api_tokens::create(
+        &mut c,
+        name,
+        &kabinet::auth::session::new_token(),
+        1_700_000_000,
+    )
+    .expect("token")
 }
 
 /// One API call: (status, JSON body). `token` None sends no Authorization header.

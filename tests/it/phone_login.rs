@@ -4,7 +4,8 @@ use crate::accounts::{last_code, last_sms, login_phone, send_code, PHONE_MAIN_AN
 use crate::common::*;
 use kabinet::{
     config::Config,
-    services::sms::{Delivery, HttpGateway, SmsSender},
+    domain::outbox::Delivery,
+    services::sms::{HttpGateway, SmsSender},
 };
 use poem::{
     handler,

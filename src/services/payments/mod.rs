@@ -28,39 +28,7 @@ pub struct CreateReq {
     pub receipt_item: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RemoteStatus {
-    Pending,
-    Succeeded,
-    Canceled,
-}
-
-impl RemoteStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RemoteStatus::Pending => "pending",
-            RemoteStatus::Succeeded => "succeeded",
-            RemoteStatus::Canceled => "canceled",
-        }
-    }
-}
-
-/// A card saved at the gateway for later charges.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedMethod {
-    pub id: String,
-    pub card_mask: String,
-}
-
-/// A payment as the provider sees it (the only source we trust for its status).
-#[derive(Debug, Clone)]
-pub struct Remote {
-    pub id: String,
-    pub status: RemoteStatus,
-    pub amount_kop: i64,
-    pub confirmation_url: Option<String>,
-    pub method: Option<SavedMethod>,
-}
+pub use crate::domain::payment::{Remote, RemoteStatus, SavedMethod};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {

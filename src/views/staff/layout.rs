@@ -2,13 +2,13 @@
 use maud::{html, Markup};
 
 use crate::{
-    auth::staff::CurrentStaff,
     routes,
     state::AppState,
     views::{
         components::csrf_input,
         layout::{page, Page},
     },
+    web::staff_auth::CurrentStaff,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 use super::{actor, requests::FilterQuery};
 use crate::{
-    auth::staff::StaffAdmin,
     db::{audit, staff},
     error::AppError,
     state::SharedState,
     views::staff::{accounts as view, layout},
+    web::staff_auth::StaffAdmin,
 };
 
 #[handler]

@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::actor;
 use crate::{
-    auth::staff::CurrentStaff,
     chat::{self, hub::Topic, socket},
     db,
     error::AppError,
@@ -19,6 +18,7 @@ use crate::{
         staff::{chat as view, layout},
     },
     web::htmx,
+    web::staff_auth::CurrentStaff,
 };
 
 #[handler]

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::actor;
 use crate::{
-    auth::staff::CurrentStaff,
     db::staff_contracts,
     error::AppError,
     state::SharedState,
     views::staff::{contracts as view, layout},
     web::htmx,
+    web::staff_auth::CurrentStaff,
 };
 
 #[derive(Deserialize, Default)]

@@ -9,15 +9,13 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    auth::{
-        session::{client_ip, new_token, secure_cookies, token_hash, user_agent},
-        staff,
-    },
+    auth::session::{client_ip, new_token, secure_cookies, token_hash, user_agent},
     db::{audit, sessions, staff as staff_db},
     routes,
     state::SharedState,
     views::staff::login as view,
     web::htmx,
+    web::staff_auth as staff,
 };
 
 pub const GENERIC_ERROR: &str = "Неверный логин или пароль";

@@ -10,7 +10,7 @@ pub mod story_image;
 
 use poem::{get, post, Request, Route};
 
-use crate::{auth::staff::CurrentStaff, db::audit, routes, state::AppState};
+use crate::{db::audit, routes, state::AppState, web::staff_auth::CurrentStaff};
 
 /// Adds the staff routes to the page routes (so the CSRF guard covers them).
 pub fn mount(r: Route) -> Route {

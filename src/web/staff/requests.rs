@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::actor;
 use crate::{
-    auth::staff::CurrentStaff,
     db::{
         self,
         backoffice::{self, Filter, Refused},
@@ -23,6 +22,7 @@ use crate::{
         components::{close_modal_oob, toast_oob},
         staff::{layout, requests as view},
     },
+    web::staff_auth::CurrentStaff,
 };
 
 #[derive(Deserialize, Default)]

@@ -12,7 +12,6 @@ use std::path::PathBuf;
 
 use super::actor;
 use crate::{
-    auth::staff::CurrentStaff,
     db::stories_admin::{self as stories, Input, Story},
     error::AppError,
     routes,
@@ -22,6 +21,7 @@ use crate::{
         staff::{layout, stories as view},
     },
     web::actions::ActionInput,
+    web::staff_auth::CurrentStaff,
 };
 
 fn image_kind(b: &[u8]) -> Option<&'static str> {

@@ -2,7 +2,7 @@
 //! on a contract takes [`CurrentContract`], which is only built when the account is linked to it.
 use poem::{FromRequest, Request, RequestBody};
 
-use super::session::{client_ip, token_from, token_hash};
+use crate::auth::session::{client_ip, token_from, token_hash};
 use crate::{
     db::{accounts, contracts::ContractSummary, fresh, sessions},
     error::AppError,
@@ -34,7 +34,7 @@ const TOUCH_EVERY: i64 = 60;
 /// The session from the cache, when it is there and needs no write (no touch, not expired).
 fn cached(req: &Request, st: &SharedState, with_contract: bool) -> Option<CurrentContractOpt> {
     let token = token_from(req)?;
-    let s = st.session_cache.get(&token_hash(&token))?;
+    let s = web(req).ok()?.session_cache.get(&token_hash(&token))?;
     let now = st.clock.now();
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
     if now - s.last_seen_at >= TOUCH_EVERY || now - s.created_at > max {
@@ -74,6 +74,12 @@ pub struct CurrentContract {
     pub contract: ContractSummary,
 }
 
+fn web(req: &Request) -> Result<super::SharedWeb, AppError> {
+    req.data::<super::SharedWeb>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("web state missing".into()))
+}
+
 pub fn state(req: &Request) -> Result<SharedState, AppError> {
     req.data::<SharedState>()
         .cloned()
@@ -102,7 +108,7 @@ async fn authenticate<T: Send + 'static>(
     let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
     let commits_before = fresh::commits();
-    let st2 = st.clone();
+    let web = web(req)?;
     let found = st
         .db
         .run(move |c| {
@@ -127,7 +133,7 @@ async fn authenticate<T: Send + 'static>(
                 session_id: s.id,
                 account_id,
             };
-            st2.session_cache.put(
+            web.session_cache.put(
                 hash,
                 commits_before,
                 CachedSession {

@@ -4,7 +4,8 @@ use poem::{
     FromRequest, Request, RequestBody,
 };
 
-use super::{guard::state, session::token_hash};
+use super::auth::state;
+use crate::auth::session::token_hash;
 use crate::{
     db::{sessions, staff},
     error::AppError,
@@ -66,7 +67,7 @@ impl<'a> FromRequest<'a> for CurrentStaff {
         let st = state(req)?;
         let token = token_from(req).ok_or(AppError::StaffUnauthorized)?;
         let hash = token_hash(&token);
-        let ip = super::session::client_ip(req, &st.cfg).to_string();
+        let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
         let now = st.clock.now();
         let found = st
             .db

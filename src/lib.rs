@@ -1,4 +1,5 @@
 //! kabinet — a self-hosted customer portal («Личный кабинет для бизнеса») for regional ISPs.
+pub mod app;
 pub mod auth;
 pub mod chat;
 pub mod config;
@@ -61,10 +62,7 @@ pub fn build_state(
         db::demo::seed(&mut conn, &tz, clock.now(), &hash)?;
         tracing::info!("demo data seeded");
     }
-    if !db::billing::has_unusable_password_hash(&conn)? {
-        let h = auth::password::hash_now(&auth::session::new_token());
-        db::billing::set_unusable_password_hash(&conn, &h)?;
-    }
+    app::credentials::ensure_unusable_hash(&conn)?;
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
     let csrf_key = match &cfg.security.csrf_key {
         Some(k) => key32(k),

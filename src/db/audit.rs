@@ -68,3 +68,20 @@ pub fn api(
     .execute(params![token_id, action, target, details, ip, now])?;
     Ok(())
 }
+
+/// An entry by the system itself (command line, failed staff logins, imports).
+pub fn system(
+    c: &Connection,
+    action: &str,
+    target: &str,
+    details: &str,
+    ip: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO audit_log(actor_kind, action, target, details, ip, created_at)
+         VALUES ('system', ?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![action, target, details, ip, now])?;
+    Ok(())
+}

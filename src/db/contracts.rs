@@ -32,6 +32,13 @@ pub fn summary_from_row(r: &Row, base: usize) -> rusqlite::Result<ContractSummar
     })
 }
 
+/// The stored password hash of a contract.
+pub fn password_hash(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT password_hash FROM contracts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
 /// (contract id, password hash) for login.
 pub fn login_lookup(c: &Connection, number: &str) -> rusqlite::Result<Option<(i64, String)>> {
     c.prepare_cached(

@@ -34,6 +34,8 @@ use rusqlite::Connection;
 use std::path::Path;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+/// A connection, as the use cases see it (they never name rusqlite).
+pub type Conn = Connection;
 
 #[derive(Clone)]
 pub struct Db {
@@ -128,6 +130,22 @@ impl Db {
         }
     }
 
+    /// Runs `f` inside one `BEGIN IMMEDIATE` write transaction on the blocking pool; commits
+    /// when `f` returns `Ok`, rolls back otherwise.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let t = f(&tx)?;
+            tx.commit()?;
+            Ok(t)
+        })
+        .await
+    }
+
     /// Synchronous access for start-up work and admin commands.
     pub fn get(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, AppError> {
         Ok(self.pool.get()?)
@@ -156,4 +174,18 @@ pub fn set_setting(c: &Connection, key: &str, value: &str) -> rusqlite::Result<(
         [key, value],
     )?;
     Ok(())
+}
+
+/// Runs `f` inside one `BEGIN IMMEDIATE` transaction on a connection the caller holds.
+pub fn in_write<T, E>(
+    c: &mut Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<rusqlite::Error>,
+{
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let t = f(&tx)?;
+    tx.commit()?;
+    Ok(t)
 }

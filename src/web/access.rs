@@ -10,6 +10,7 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
+    app::credentials::{self, Attempt, Checked, Purpose},
     auth::session::client_ip,
     db::account_links::{self, Holder, Linked},
     error::AppError,
@@ -19,7 +20,7 @@ use crate::{
         components::toast_oob,
         contracts::standalone,
     },
-    web::auth::CurrentAccount,
+    web::auth::{CurrentAccount, LinkedContract},
     web::htmx,
 };
 
@@ -112,10 +113,10 @@ pub async fn reset(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::R
 #[handler]
 pub async fn revoke(
     Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path((contract_id, target)): Path<(i64, i64)>,
+    lc: LinkedContract,
+    Path((_, target)): Path<(i64, i64)>,
 ) -> poem::Result<Response> {
-    let aid = acc.account_id;
+    let (aid, contract_id) = (lc.account.account_id, lc.id());
     let ended = st
         .db
         .run(move |c| Ok(account_links::revoke(c, aid, contract_id, target)?))
@@ -137,17 +138,8 @@ pub async fn revoke(
 
 /// GET /contracts/:id/password — the small password form.
 #[handler]
-pub async fn password_form(
-    Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
-) -> poem::Result<Response> {
-    let aid = acc.account_id;
-    let l = st
-        .db
-        .run(move |c| Ok(account_links::get(c, aid, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+pub async fn password_form(lc: LinkedContract) -> poem::Result<Response> {
+    let (id, l) = (lc.id(), lc.link);
     Ok(html(view::password_form(
         id,
         &l.number,
@@ -171,22 +163,13 @@ pub struct PasswordInput {
 pub async fn password_save(
     req: &Request,
     Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
+    lc: LinkedContract,
     Form(input): Form<PasswordInput>,
 ) -> poem::Result<Response> {
-    let aid = acc.account_id;
-    let (l, hash) = st
+    let (aid, id, l) = (lc.account.account_id, lc.id(), lc.link);
+    let hash = st
         .db
-        .run(move |c| {
-            let Some(l) = account_links::get(c, aid, id)? else {
-                return Ok(None);
-            };
-            let hash: String = c
-                .prepare_cached("SELECT password_hash FROM contracts WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))?;
-            Ok(Some((l, hash)))
-        })
+        .run(move |c| Ok(crate::db::contracts::password_hash(c, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let form = |status: StatusCode, e: &PasswordErrors| {
@@ -214,28 +197,24 @@ pub async fn password_save(
         };
         return Ok(form(StatusCode::UNPROCESSABLE_ENTITY, &e));
     }
-    let ip = client_ip(req, &st.cfg);
-    let throttled = st
-        .limits
-        .check_ip(&st.limits.login_ip, ip)
-        .and_then(|_| st.limits.check_key(&st.limits.login_contract, &l.number));
-    if let Err(wait) = throttled {
-        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
+    let attempt = Attempt {
+        ip: client_ip(req, &st.cfg),
+        key: Some(&l.number),
+        purpose: Purpose::Confirm,
+    };
+    let wrong = match credentials::verify_known(st, attempt, hash, &input.current).await? {
+        Checked::Ok(()) => None,
+        Checked::Throttled(msg) => Some((StatusCode::TOO_MANY_REQUESTS, msg)),
+        Checked::Wrong => Some((StatusCode::UNPROCESSABLE_ENTITY, "Неверный пароль".into())),
+    };
+    if let Some((status, msg)) = wrong {
         let e = PasswordErrors {
             current: Some(&msg),
             ..Default::default()
         };
-        return Ok(form(StatusCode::TOO_MANY_REQUESTS, &e));
+        return Ok(form(status, &e));
     }
-    let current: String = input.current.chars().take(256).collect();
-    if !st.passwords.verify(Some(hash), current).await? {
-        let e = PasswordErrors {
-            current: Some("Неверный пароль"),
-            ..Default::default()
-        };
-        return Ok(form(StatusCode::UNPROCESSABLE_ENTITY, &e));
-    }
-    let new_hash = st.passwords.hash(input.new).await?;
+    let new_hash = credentials::hash(st, input.new).await?;
     let now = st.clock.now();
     let ended = st
         .db

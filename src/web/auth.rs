@@ -4,7 +4,12 @@ use poem::{FromRequest, Request, RequestBody};
 
 use crate::auth::session::{client_ip, token_from, token_hash};
 use crate::{
-    db::{accounts, contracts::ContractSummary, fresh, sessions},
+    db::{
+        account_links::{self, Linked},
+        accounts,
+        contracts::ContractSummary,
+        fresh, sessions,
+    },
     error::AppError,
     state::SharedState,
 };
@@ -193,35 +198,40 @@ impl<'a> FromRequest<'a> for CurrentContract {
     }
 }
 
-/// Like the [`CurrentContract`] extractor, and runs `f` for that contract in the same blocking
-/// call: one trip to the pool for pages that need more data (the main page).
-pub async fn current_contract_with<T, F>(
-    req: &Request,
-    f: F,
-) -> Result<(CurrentContract, T), AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut rusqlite::Connection, &CurrentContract) -> Result<T, AppError> + Send + 'static,
-{
-    let (r, extra) = authenticate(
-        req,
-        true,
-        Box::new(move |c, account, contract| {
-            let contract = contract.ok_or(AppError::Unauthorized)?;
-            let cur = CurrentContract {
-                account: account.clone(),
-                contract: contract.clone(),
-            };
-            f(c, &cur)
-        }),
-    )
-    .await?;
-    let contract = r.contract.ok_or(AppError::Unauthorized)?;
-    Ok((
-        CurrentContract {
-            account: r.account,
-            contract,
-        },
-        extra,
-    ))
+/// A contract named in the path (`/contracts/:id/…`, `/access/:contract/…`) that is linked to
+/// this session's account: the one way a handler gets a contract id from the URL, so none can
+/// forget the check. An unknown, malformed or foreign id answers 404 (never telling which).
+#[derive(Debug, Clone)]
+pub struct LinkedContract {
+    pub account: CurrentAccount,
+    pub link: Linked,
+}
+
+impl LinkedContract {
+    pub fn id(&self) -> i64 {
+        self.link.id
+    }
+}
+
+/// The contract id of the path: parameter `id` or `contract`.
+fn path_contract_id(req: &Request) -> Option<i64> {
+    req.raw_path_param("id")
+        .or_else(|| req.raw_path_param("contract"))?
+        .parse()
+        .ok()
+}
+
+impl<'a> FromRequest<'a> for LinkedContract {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let account = CurrentAccount::from_request(req, body).await?;
+        let id = path_contract_id(req).ok_or(AppError::NotFound)?;
+        let st = state(req)?;
+        let aid = account.account_id;
+        let link = st
+            .db
+            .run(move |c| Ok(account_links::get(c, aid, id)?))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(LinkedContract { account, link })
+    }
 }

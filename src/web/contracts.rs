@@ -5,12 +5,13 @@ use maud::html;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Path, Query},
+    web::{CsrfToken, Data, Form, Html, Query},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
 
 use crate::{
+    app::credentials::{self, Attempt, Checked, Proof, Purpose},
     auth::session::client_ip,
     db::account_links::{self, Linked, Removed},
     error::AppError,
@@ -20,7 +21,7 @@ use crate::{
         components::toast_oob,
         contracts::{self as view, AddForm, NOTE_MAX},
     },
-    web::auth::CurrentAccount,
+    web::auth::{CurrentAccount, LinkedContract},
     web::{htmx, login::GENERIC_ERROR},
 };
 
@@ -28,13 +29,6 @@ async fn load(st: &SharedState, account_id: i64) -> Result<Vec<Linked>, AppError
     st.db
         .run(move |c| Ok(account_links::list(c, account_id)?))
         .await
-}
-
-async fn load_one(st: &SharedState, account_id: i64, id: i64) -> Result<Linked, AppError> {
-    st.db
-        .run(move |c| Ok(account_links::get(c, account_id, id)?))
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 fn html(m: maud::Markup) -> Response {
@@ -81,23 +75,14 @@ pub async fn search(
 
 /// GET /contracts/:id — one row (cancels note editing).
 #[handler]
-pub async fn row(
-    Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
-) -> poem::Result<Response> {
-    Ok(html(view::row(&load_one(st, acc.account_id, id).await?)))
+pub async fn row(lc: LinkedContract) -> poem::Result<Response> {
+    Ok(html(view::row(&lc.link)))
 }
 
 /// GET /contracts/:id/note — the row with its note in an input.
 #[handler]
-pub async fn note_form(
-    Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
-) -> poem::Result<Response> {
-    let l = load_one(st, acc.account_id, id).await?;
-    Ok(html(view::note_form(&l, &l.note, None)))
+pub async fn note_form(lc: LinkedContract) -> poem::Result<Response> {
+    Ok(html(view::note_form(&lc.link, &lc.link.note, None)))
 }
 
 #[derive(Deserialize)]
@@ -110,11 +95,10 @@ pub struct NoteInput {
 #[handler]
 pub async fn note_save(
     Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
+    lc: LinkedContract,
     Form(input): Form<NoteInput>,
 ) -> poem::Result<Response> {
-    let l = load_one(st, acc.account_id, id).await?;
+    let (acc, id, l) = (lc.account, lc.link.id, lc.link);
     let note = input.note.trim().to_owned();
     let error = if note.chars().count() > NOTE_MAX {
         Some(format!("Не длиннее {NOTE_MAX} символов"))
@@ -151,10 +135,9 @@ pub async fn note_save(
 pub async fn switch(
     req: &Request,
     Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
+    lc: LinkedContract,
 ) -> poem::Result<Response> {
-    let aid = acc.account_id;
+    let (aid, id) = (lc.account.account_id, lc.id());
     let ok = st
         .db
         .run(move |c| Ok(account_links::switch(c, aid, id)?))
@@ -171,10 +154,9 @@ pub async fn switch(
 pub async fn remove(
     req: &Request,
     Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-    Path(id): Path<i64>,
+    lc: LinkedContract,
 ) -> poem::Result<Response> {
-    let aid = acc.account_id;
+    let (aid, id) = (lc.account.account_id, lc.id());
     let r = st
         .db
         .run(move |c| Ok(account_links::remove(c, aid, id)?))
@@ -250,52 +232,49 @@ pub async fn add_submit(
             .with_status(status)
             .into_response()
     };
-    let ip = client_ip(req, &st.cfg);
-    if let Err(wait) = st.limits.check_ip(&st.limits.login_ip, ip) {
-        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(fail(StatusCode::TOO_MANY_REQUESTS, &msg));
-    }
     if typed.is_empty() || input.password.is_empty() {
         return Ok(fail(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Введите номер договора и пароль",
         ));
     }
+    let ip = client_ip(req, &st.cfg);
     let number = crate::domain::contract::normalize_number(&typed);
     let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
-    if let Err(wait) = st.limits.check_key(&st.limits.login_contract, &key) {
-        let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(fail(StatusCode::TOO_MANY_REQUESTS, &msg));
-    }
     let aid = acc.account_id;
-    let found = match number {
-        Some(n) => {
-            st.db
-                .run(move |c| {
-                    let Some((id, seg, hash)) = account_links::lookup(c, &n)? else {
-                        return Ok(None);
-                    };
-                    let linked = crate::db::accounts::is_linked(c, aid, id)?;
-                    Ok(Some((id, seg, hash, linked)))
-                })
-                .await?
-        }
-        None => None,
+    let attempt = Attempt {
+        ip,
+        key: Some(&key),
+        purpose: Purpose::Confirm,
     };
-    if let Some((_, _, _, true)) = &found {
-        return Ok(fail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Этот договор уже есть в вашем списке",
-        ));
-    }
-    let password: String = input.password.chars().take(256).collect();
-    let ok = st
-        .passwords
-        .verify(found.as_ref().map(|f| f.2.clone()), password)
-        .await?;
-    let Some((cid, seg, _, _)) = found.filter(|_| ok) else {
-        tracing::info!(%ip, account_id = aid, "add contract: wrong number or password");
-        return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY, GENERIC_ERROR));
+    // An already linked contract is answered without checking its password (as before).
+    let checked = credentials::check(st, attempt, &input.password, move |c| {
+        let Some(n) = number else { return Ok(None) };
+        let Some((id, seg, hash)) = account_links::lookup(c, &n)? else {
+            return Ok(None);
+        };
+        let linked = crate::db::accounts::is_linked(c, aid, id)?;
+        let proof = if linked {
+            Proof::Checked
+        } else {
+            Proof::Hash(hash)
+        };
+        Ok(Some(((id, seg, linked), proof)))
+    })
+    .await?;
+    let (cid, seg) = match checked {
+        Checked::Ok((_, _, true)) => {
+            return Ok(fail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Этот договор уже есть в вашем списке",
+            ))
+        }
+        Checked::Ok((id, seg, false)) => (id, seg),
+        Checked::Throttled(msg) => return Ok(fail(StatusCode::TOO_MANY_REQUESTS, &msg)),
+        Checked::Wrong => {
+            tracing::info!(%ip, account_id = aid, "add contract: wrong number or password");
+            return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY, GENERIC_ERROR));
+        }
     };
     if seg != segment {
         let msg = if seg == "home" {

@@ -9,11 +9,12 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    auth::session::{
-        self, client_ip, expired_cookie, new_token, secure_cookies, session_cookie, token_hash,
-        user_agent,
+    app::{
+        credentials::{self, Attempt, Checked, Proof, Purpose},
+        sessions,
     },
-    db::{accounts, contracts, sessions},
+    auth::session::{self, client_ip, expired_cookie, secure_cookies, session_cookie, user_agent},
+    db::contracts,
     routes,
     state::SharedState,
     views::login::{self as view, LoginForm},
@@ -66,96 +67,41 @@ pub async fn submit(
 ) -> poem::Result<Response> {
     let ip = client_ip(req, &st.cfg);
     let typed = input.contract.trim().chars().take(40).collect::<String>();
-    if let Err(wait) = st.limits.check_ip(&st.limits.login_ip, ip) {
-        tracing::warn!(%ip, "login throttled by ip");
-        let msg = format!("Слишком много попыток входа. Попробуйте {}", wait.human());
-        return Ok(form_reply(
-            req,
-            st,
-            &csrf.0,
-            StatusCode::TOO_MANY_REQUESTS,
-            &typed,
-            &msg,
-        ));
-    }
+    let refuse = |status, msg: &str| form_reply(req, st, &csrf.0, status, &typed, msg);
     if typed.is_empty() || input.password.is_empty() {
-        return Ok(form_reply(
-            req,
-            st,
-            &csrf.0,
+        return Ok(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &typed,
             "Введите номер договора и пароль",
         ));
     }
     let number = crate::domain::contract::normalize_number(&typed);
     let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
-    if let Err(wait) = st.limits.check_key(&st.limits.login_contract, &key) {
-        tracing::warn!("login throttled by contract");
-        let msg = format!("Слишком много попыток входа. Попробуйте {}", wait.human());
-        return Ok(form_reply(
-            req,
-            st,
-            &csrf.0,
-            StatusCode::TOO_MANY_REQUESTS,
-            &typed,
-            &msg,
-        ));
-    }
-    let found = match number {
-        Some(n) => {
-            st.db
-                .run(move |c| Ok(contracts::login_lookup(c, &n)?))
-                .await?
-        }
-        None => None,
+    let attempt = Attempt {
+        ip,
+        key: Some(&key),
+        purpose: Purpose::Login,
     };
-    let password: String = input.password.chars().take(256).collect();
-    let (contract_id, hash) = match found {
-        Some((id, h)) => (Some(id), Some(h)),
-        None => (None, None),
-    };
-    let ok = st.passwords.verify(hash, password).await?;
-    let contract_id = match (ok, contract_id) {
-        (true, Some(id)) => id,
-        _ => {
+    let checked = credentials::check(st, attempt, &input.password, move |c| {
+        Ok(match number {
+            Some(n) => contracts::login_lookup(c, &n)?.map(|(id, h)| (id, Proof::Hash(h))),
+            None => None,
+        })
+    })
+    .await?;
+    let contract_id = match checked {
+        Checked::Ok(id) => id,
+        Checked::Throttled(msg) => return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, &msg)),
+        Checked::Wrong => {
             tracing::info!(%ip, "login failed");
-            return Ok(form_reply(
-                req,
-                st,
-                &csrf.0,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &typed,
-                GENERIC_ERROR,
-            ));
+            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, GENERIC_ERROR));
         }
     };
 
-    let token = new_token();
-    let th = token_hash(&token);
-    let ua = user_agent(req);
-    let ip_s = ip.to_string();
-    let now = st.clock.now();
-    st.db
-        .run(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let account_id = accounts::contract_account(&tx, contract_id, now)?;
-            sessions::insert(
-                &tx,
-                &sessions::NewSession {
-                    token_hash: &th,
-                    account_id: Some(account_id),
-                    staff_id: None,
-                    user_agent: &ua,
-                    ip: &ip_s,
-                    now,
-                },
-            )?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await?;
-    tracing::info!(contract_id, "login ok");
+    let client = sessions::Client {
+        ip: ip.to_string(),
+        user_agent: user_agent(req),
+    };
+    let token = sessions::start_for_contract(st, contract_id, client).await?;
     let cookie = session_cookie(
         &token,
         secure_cookies(req, &st.cfg),
@@ -169,18 +115,7 @@ pub async fn submit(
 #[handler]
 pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result<Response> {
     if let Some(token) = session::token_from(req) {
-        let th = token_hash(&token);
-        let ended = st
-            .db
-            .run(move |c| {
-                let id = sessions::by_token(c, &th)?.map(|s| s.id);
-                if let Some(id) = id {
-                    sessions::delete(c, id)?;
-                }
-                Ok(id)
-            })
-            .await?;
-        st.sessions_ended(ended.into_iter().collect());
+        sessions::end(st, &token, client_ip(req, &st.cfg).to_string()).await?;
     }
     let cookie = expired_cookie(secure_cookies(req, &st.cfg));
     Ok(htmx::redirect(req, routes::LOGIN)

@@ -15,7 +15,7 @@ use crate::{
     db::{autopay::Autopay, contracts::ContractSummary, fresh},
     state::SharedState,
     views,
-    web::auth::{cached_contract, current_contract_with},
+    web::auth::CurrentContract,
 };
 
 /// The main page's data for one (account, contract, public address), valid until the next
@@ -76,50 +76,49 @@ pub async fn index(
     Data(st): Data<&SharedState>,
     Data(web): Data<&super::SharedWeb>,
     csrf: &CsrfToken,
+    cur: CurrentContract,
 ) -> poem::Result<Html<String>> {
     let base = referral::public_base(req, &st.cfg);
-    // Nothing written since the last view: no database trip at all.
-    if let Some(cur) = cached_contract(req) {
-        let key = (cur.account.account_id, cur.contract.id, base.clone());
-        if let Some(d) = web.dashboard_cache.get(&key) {
-            return Ok(render(st, &csrf.0, &cur.contract, &d));
-        }
+    // Nothing written since the last view: no database trip at all (the extractor's session
+    // comes from its cache too).
+    let key = (cur.account.account_id, cur.contract.id, base.clone());
+    if let Some(d) = web.dashboard_cache.get(&key) {
+        return Ok(render(st, &csrf.0, &cur.contract, &d));
     }
-    // Otherwise one trip for the session, the contract and the dashboard; the services and
-    // actions blocks come from the cache while the contract's data is unchanged.
+    // Otherwise one trip for the dashboard; the services and actions blocks come from the
+    // cache while the contract's data is unchanged.
     let commits_before = fresh::commits();
     let st2 = st.clone();
     let web2 = web.clone();
     let now = st.clock.now();
-    let (cur, d) = current_contract_with(req, move |c, cur| {
-        let k = &cur.contract;
-        let autopay = db::autopay::get(c, k.id)?;
-        let blocks = match web2.blocks_cache.get(k) {
-            Some(html) => html,
-            None => {
-                let dash = db::services::dashboard(c, k.id)?;
-                let html: Arc<str> = views::main_page::dashboard_blocks(&st2, &dash)
-                    .into_string()
-                    .into();
-                web2.blocks_cache.put(k, html.clone());
-                html
-            }
-        };
-        let strip = db::stories::strip(c, cur.account.account_id, now)?;
-        let d = Dashboard {
-            autopay,
-            blocks,
-            stories: views::stories::strip(&strip, false).into_string().into(),
-            referral: referral::card_html(&st2, c, k.id, &base)?.into(),
-        };
-        web2.dashboard_cache.put(
-            (cur.account.account_id, k.id, base),
-            commits_before,
-            d.clone(),
-        );
-        Ok(d)
-    })
-    .await?;
+    let k = cur.contract.clone();
+    let account_id = cur.account.account_id;
+    let d = st
+        .db
+        .run(move |c| {
+            let autopay = db::autopay::get(c, k.id)?;
+            let blocks = match web2.blocks_cache.get(&k) {
+                Some(html) => html,
+                None => {
+                    let dash = db::services::dashboard(c, k.id)?;
+                    let html: Arc<str> = views::main_page::dashboard_blocks(&st2, &dash)
+                        .into_string()
+                        .into();
+                    web2.blocks_cache.put(&k, html.clone());
+                    html
+                }
+            };
+            let strip = db::stories::strip(c, account_id, now)?;
+            let d = Dashboard {
+                autopay,
+                blocks,
+                stories: views::stories::strip(&strip, false).into_string().into(),
+                referral: referral::card_html(&st2, c, k.id, &base)?.into(),
+            };
+            web2.dashboard_cache.put(key, commits_before, d.clone());
+            Ok(d)
+        })
+        .await?;
     Ok(render(st, &csrf.0, &cur.contract, &d))
 }
 

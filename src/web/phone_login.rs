@@ -10,6 +10,7 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::{
+    app::credentials::{self, Attempt, Checked, Proof, Purpose},
     auth::session::{client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent},
     db::{
         phone_login::{self, Issued, Verified},
@@ -187,19 +188,13 @@ pub async fn verify(
         );
         reply(req, st, &csrf.0, status, form)
     };
-    let ip = client_ip(req, &st.cfg);
-    if let Err(wait) = st.limits.check_ip(&st.limits.login_ip, ip) {
-        return Ok(again(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!("Слишком много попыток входа. Попробуйте {}", wait.human()),
-        ));
-    }
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(again(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Введите 6 цифр кода из SMS",
         ));
     }
+    let ip = client_ip(req, &st.cfg);
     let hash = phone_login::code_hash(&st.csrf_key, &phone, &code);
     let token = new_token();
     let th = token_hash(&token);
@@ -207,20 +202,33 @@ pub async fn verify(
     let ip_s = ip.to_string();
     let now = st.clock.now();
     let p = phone.clone();
-    let verified = st
-        .db
-        .run(move |c| {
-            let s = NewSession {
-                token_hash: &th,
-                account_id: None,
-                staff_id: None,
-                user_agent: &ua,
-                ip: &ip_s,
-                now,
-            };
-            Ok(phone_login::verify(c, &p, &hash, &s)?)
-        })
-        .await?;
+    // The code is checked by the database together with its attempt counter; the per-code
+    // attempts are the per-login limit, so only the IP limit applies here.
+    let attempt = Attempt {
+        ip,
+        key: None,
+        purpose: Purpose::Login,
+    };
+    let checked = credentials::check(st, attempt, "", move |c| {
+        let s = NewSession {
+            token_hash: &th,
+            account_id: None,
+            staff_id: None,
+            user_agent: &ua,
+            ip: &ip_s,
+            now,
+        };
+        Ok(Some((
+            phone_login::verify(c, &p, &hash, &s)?,
+            Proof::Checked,
+        )))
+    })
+    .await?;
+    let verified = match checked {
+        Checked::Ok(v) => v,
+        Checked::Throttled(msg) => return Ok(again(StatusCode::TOO_MANY_REQUESTS, &msg)),
+        Checked::Wrong => Verified::NoCode,
+    };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     match verified {
         Verified::Ok {

@@ -3,7 +3,7 @@ use poem::{
     handler,
     http::{header, StatusCode},
     web::{Data, Html, Path},
-    Request, Response,
+    Response,
 };
 
 use crate::{
@@ -11,21 +11,18 @@ use crate::{
     error::AppError,
     state::SharedState,
     views,
-    web::auth::{current_contract_with, CurrentAccount},
+    web::auth::{CurrentAccount, CurrentContract},
 };
 
 /// GET /services/:id — the service's details as a modal (only the current contract's).
 #[handler]
 pub async fn service(
     Data(st): Data<&SharedState>,
-    req: &Request,
+    cur: CurrentContract,
     Path(id): Path<i64>,
 ) -> poem::Result<Html<String>> {
-    // One database trip: session, contract link and the record (only this contract's).
-    let (_, d) = current_contract_with(req, move |c, cur| {
-        Ok(services::detail(c, cur.contract.id, id)?)
-    })
-    .await?;
+    let k = cur.contract.id;
+    let d = st.db.run(move |c| Ok(services::detail(c, k, id)?)).await?;
     let d = d.ok_or(AppError::NotFound)?;
     Ok(Html(views::services::service_modal(st, &d).into_string()))
 }
@@ -34,14 +31,11 @@ pub async fn service(
 #[handler]
 pub async fn request(
     Data(st): Data<&SharedState>,
-    req: &Request,
+    cur: CurrentContract,
     Path(id): Path<i64>,
 ) -> poem::Result<Html<String>> {
-    // One database trip: session, contract link and the record (only this contract's).
-    let (_, d) = current_contract_with(req, move |c, cur| {
-        Ok(requests::detail(c, cur.contract.id, id)?)
-    })
-    .await?;
+    let k = cur.contract.id;
+    let d = st.db.run(move |c| Ok(requests::detail(c, k, id)?)).await?;
     let d = d.ok_or(AppError::NotFound)?;
     Ok(Html(views::actions::request_modal(st, &d).into_string()))
 }
@@ -104,7 +98,7 @@ fn percent_encode(s: &str) -> String {
 #[handler]
 pub async fn active_requests(
     Data(st): Data<&SharedState>,
-    cur: crate::web::auth::CurrentContract,
+    cur: CurrentContract,
 ) -> poem::Result<Html<String>> {
     let id = cur.contract.id;
     let rows = st.db.run(move |c| Ok(requests::list(c, id)?)).await?;

@@ -1,0 +1,131 @@
+//! Starting and ending sessions: subscribers (by contract or phone) and staff.
+use crate::{
+    auth::session::{new_token, token_hash},
+    db::{accounts, audit, sessions},
+    error::AppError,
+    state::AppState,
+};
+
+/// Where a new session comes from (stored with it, shown in «Устройства и доступ»).
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// A session for the contract's own account (created on its first login); returns the token.
+pub async fn start_for_contract(
+    st: &AppState,
+    contract_id: i64,
+    client: Client,
+) -> Result<String, AppError> {
+    let token = new_token();
+    let th = token_hash(&token);
+    let now = st.clock.now();
+    st.db
+        .write(move |tx| {
+            let account_id = accounts::contract_account(tx, contract_id, now)?;
+            sessions::insert(
+                tx,
+                &sessions::NewSession {
+                    token_hash: &th,
+                    account_id: Some(account_id),
+                    staff_id: None,
+                    user_agent: &client.user_agent,
+                    ip: &client.ip,
+                    now,
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(contract_id, "login ok");
+    Ok(token)
+}
+
+/// A staff session, audited as `staff.login`; returns the token.
+pub async fn start_for_staff(
+    st: &AppState,
+    staff_id: i64,
+    client: Client,
+) -> Result<String, AppError> {
+    let token = new_token();
+    let th = token_hash(&token);
+    let now = st.clock.now();
+    st.db
+        .write(move |tx| {
+            sessions::insert(
+                tx,
+                &sessions::NewSession {
+                    token_hash: &th,
+                    account_id: None,
+                    staff_id: Some(staff_id),
+                    user_agent: &client.user_agent,
+                    ip: &client.ip,
+                    now,
+                },
+            )?;
+            audit::staff(
+                tx,
+                &audit::Entry {
+                    staff_id,
+                    action: "staff.login",
+                    target: "",
+                    details: "",
+                    ip: &client.ip,
+                    now,
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(token)
+}
+
+/// A failed staff login, audited as `staff.login_failed` with the typed login.
+pub async fn staff_login_failed(st: &AppState, login: String, ip: String) -> Result<(), AppError> {
+    let now = st.clock.now();
+    st.db
+        .run(move |c| {
+            Ok(audit::system(
+                c,
+                "staff.login_failed",
+                &format!("staff:{login}"),
+                "",
+                &ip,
+                now,
+            )?)
+        })
+        .await
+}
+
+/// Ends the session of this token (logout); staff logouts are audited. Announces the end so
+/// the session's live sockets close.
+pub async fn end(st: &AppState, token: &str, ip: String) -> Result<(), AppError> {
+    let th = token_hash(token);
+    let now = st.clock.now();
+    let ended = st
+        .db
+        .run(move |c| {
+            let s = sessions::by_token(c, &th)?;
+            if let Some(s) = &s {
+                sessions::delete(c, s.id)?;
+                if let Some(sid) = s.staff_id {
+                    audit::staff(
+                        c,
+                        &audit::Entry {
+                            staff_id: sid,
+                            action: "staff.logout",
+                            target: "",
+                            details: "",
+                            ip: &ip,
+                            now,
+                        },
+                    )?;
+                }
+            }
+            Ok(s.map(|s| s.id))
+        })
+        .await?;
+    st.sessions_ended(ended.into_iter().collect());
+    Ok(())
+}

@@ -99,16 +99,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let hash = kabinet::auth::password::hash_now(&password);
             let c = state.db.get()?;
             let name = if name.is_empty() { login.clone() } else { name };
-            c.execute(
-                "INSERT INTO staff(login, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, unixepoch())
-                 ON CONFLICT(login) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
-                 role = excluded.role, active = 1",
-                rusqlite::params![login, name, hash, role],
-            )?;
-            c.execute(
-                "INSERT INTO audit_log(actor_kind, action, target, created_at) VALUES ('system', 'staff.upsert', ?1, unixepoch())",
-                [&login],
-            )?;
+            kabinet::db::staff::upsert(&c, &login, &name, &hash, &role)?;
+            kabinet::db::audit::system(&c, "staff.upsert", &login, "", "", state.clock.now())?;
             println!("staff account {login} ({role}) saved");
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! Use cases: one function per thing a user does. The only layer that opens write
 //! transactions, applies business rules across tables and writes audit rows. Handlers in
 //! `web/` extract and authorize, call one function here, and render what it returns.
+pub mod billing;
 pub mod credentials;
 pub mod sessions;

@@ -55,3 +55,27 @@ pub fn summary(c: &Connection, id: i64) -> rusqlite::Result<Option<ContractSumma
     .query_row([id], |r| summary_from_row(r, 0))
     .optional()
 }
+
+/// «Экспресс-оплата»: (id, address, organization name, recommended payment) of an open
+/// contract with this number and segment.
+pub fn express_lookup(
+    c: &Connection,
+    number: &str,
+    segment: &str,
+) -> rusqlite::Result<Option<(i64, String, String, i64)>> {
+    c.prepare_cached(
+        "SELECT c.id, c.address, COALESCE(o.name, ''), c.recommended_payment_kop
+         FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
+         WHERE c.number = ?1 AND c.segment = ?2 AND c.status <> 'closed'",
+    )?
+    .query_row([number, segment], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })
+    .optional()
+}
+
+/// The number of a contract.
+pub fn number(c: &Connection, id: i64) -> rusqlite::Result<String> {
+    c.prepare_cached("SELECT number FROM contracts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+}

@@ -21,6 +21,7 @@ pub mod payments;
 pub mod phone_login;
 pub mod referral;
 pub mod requests;
+pub mod sandbox;
 pub mod services;
 pub mod sessions;
 pub mod staff;
@@ -36,6 +37,9 @@ use std::path::Path;
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 /// A connection, as the use cases see it (they never name rusqlite).
 pub type Conn = Connection;
+/// Query results and errors, as the layers above see them.
+pub type SqlResult<T> = rusqlite::Result<T>;
+pub type SqlError = rusqlite::Error;
 
 #[derive(Clone)]
 pub struct Db {
@@ -188,4 +192,12 @@ where
     let t = f(&tx)?;
     tx.commit()?;
     Ok(t)
+}
+
+/// An open write transaction (commit it, or drop it to roll back).
+pub type WriteTx<'a> = rusqlite::Transaction<'a>;
+
+/// Starts a `BEGIN IMMEDIATE` transaction on a connection the caller holds.
+pub fn begin_write(c: &mut Connection) -> rusqlite::Result<WriteTx<'_>> {
+    c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }

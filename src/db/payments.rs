@@ -364,3 +364,12 @@ fn credit(tx: &Connection, p: &PaymentRow, r: &Remote, ctx: &ApplyCtx) -> rusqli
     }
     Ok(())
 }
+
+/// The e-mail the contract paid with last time.
+pub fn last_email(c: &Connection, contract_id: i64) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached(
+        "SELECT email FROM payments WHERE contract_id = ?1 AND email IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row([contract_id], |r| r.get(0))
+    .optional()
+}

@@ -104,3 +104,20 @@ pub fn set_active(c: &mut Connection, id: i64, active: bool) -> rusqlite::Result
     tx.commit()?;
     Ok(ended)
 }
+
+/// Creates a staff account or updates it (name, password, role) and re-activates it.
+pub fn upsert(
+    c: &Connection,
+    login: &str,
+    name: &str,
+    hash: &str,
+    role: &str,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO staff(login, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, unixepoch())
+         ON CONFLICT(login) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
+         role = excluded.role, active = 1",
+        rusqlite::params![login, name, hash, role],
+    )?;
+    Ok(())
+}

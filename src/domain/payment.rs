@@ -144,3 +144,14 @@ pub struct Remote {
     pub confirmation_url: Option<String>,
     pub method: Option<SavedMethod>,
 }
+
+/// A sandbox payment as its checkout page shows it.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    pub id: String,
+    pub amount_kop: i64,
+    pub description: String,
+    pub status: String,
+    pub save_method: bool,
+    pub return_url: String,
+}

@@ -12,10 +12,13 @@
 //! - ledger: contract, external_id, kind, description, amount_kop, occurred_at
 mod rows;
 
-use rusqlite::{params, Connection, TransactionBehavior};
 use std::collections::{BTreeMap, HashMap};
 
-use crate::{db::billing, domain::billing::ServiceIn};
+use crate::{
+    app::billing as app_billing,
+    db::{self, billing},
+    domain::billing::ServiceIn,
+};
 use rows::{contract_row, ledger_row, line_error, read_rows, service_row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,18 +101,13 @@ pub struct Summary {
 }
 
 /// Parses and checks every row (collecting all errors), then stores them in one transaction.
-pub fn import(
-    c: &mut Connection,
-    kind: Kind,
-    data: &[u8],
-    now: i64,
-) -> Result<Summary, Vec<String>> {
+pub fn import(c: &mut db::Conn, kind: Kind, data: &[u8], now: i64) -> Result<Summary, Vec<String>> {
     let (rows, mut errors) = read_rows(kind, data)?;
     let mut summary = Summary {
         rows: rows.len(),
         ..Summary::default()
     };
-    let db_err = |e: rusqlite::Error| vec![format!("ошибка базы данных: {e}")];
+    let db_err = |e: db::SqlError| vec![format!("ошибка базы данных: {e}")];
     // Passwords of new contracts are hashed before the write transaction starts: argon2 for
     // many rows inside it would hold the database's write lock against the running server.
     let mut hashes = HashMap::new();
@@ -118,19 +116,14 @@ pub fn import(
         if parsed.len() == rows.len() {
             for ci in parsed {
                 if let Some(p) = &ci.password {
-                    if billing::contract_id(c, &ci.number)
-                        .map_err(db_err)?
-                        .is_none()
-                    {
+                    if app_billing::is_new_contract(c, &ci.number).map_err(db_err)? {
                         hashes.insert(ci.number.clone(), crate::auth::password::hash_now(p));
                     }
                 }
             }
         }
     }
-    let tx = c
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
+    let tx = db::begin_write(c).map_err(db_err)?;
     match kind {
         Kind::Contracts => {
             let mut seen = HashMap::new();
@@ -226,16 +219,17 @@ pub fn import(
         });
         return Err(errors);
     }
-    tx.execute(
-        "INSERT INTO audit_log(actor_kind, action, details, created_at) VALUES ('system', ?1, ?2, ?3)",
-        params![
-            format!("import.{}", kind.name()),
-            format!(
-                "{} rows: {} created, {} updated, {} duplicate",
-                summary.rows, summary.created, summary.updated, summary.duplicates
-            ),
-            now
-        ],
+    let details = format!(
+        "{} rows: {} created, {} updated, {} duplicate",
+        summary.rows, summary.created, summary.updated, summary.duplicates
+    );
+    db::audit::system(
+        &tx,
+        &format!("import.{}", kind.name()),
+        "",
+        &details,
+        "",
+        now,
     )
     .map_err(db_err)?;
     tx.commit().map_err(db_err)?;

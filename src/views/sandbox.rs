@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::csrf_input;
 use super::login::auth_shell;
-use crate::{domain::money, routes, services::payments::sandbox::Checkout, state::AppState};
+use crate::{domain::money, domain::payment::Checkout, routes, state::AppState};
 
 pub fn checkout(st: &AppState, csrf: &str, p: &Checkout) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;

@@ -93,7 +93,7 @@ pub fn state(req: &Request) -> Result<SharedState, AppError> {
 
 type Then<T> = Box<
     dyn FnOnce(
-            &mut rusqlite::Connection,
+            &mut crate::db::Conn,
             &CurrentAccount,
             Option<&ContractSummary>,
         ) -> Result<T, AppError>

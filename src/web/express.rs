@@ -6,7 +6,6 @@ use poem::{
     web::{CsrfToken, Data, Form, Html, Query},
     IntoResponse, Request, Response,
 };
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
@@ -154,22 +153,7 @@ pub async fn find(
     let found = match number {
         Some(n) => {
             st.db
-                .run(move |c| {
-                    Ok(c.prepare_cached(
-                        "SELECT c.id, c.address, COALESCE(o.name, ''), c.recommended_payment_kop
-                         FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
-                         WHERE c.number = ?1 AND c.segment = ?2 AND c.status <> 'closed'",
-                    )?
-                    .query_row([&n, segment], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    })
-                    .optional()?)
-                })
+                .run(move |c| Ok(contracts::express_lookup(c, &n, segment)?))
                 .await?
         }
         None => None,

@@ -175,13 +175,7 @@ pub async fn submit_payment(
 /// The e-mail the contract paid with last time (to prefill the receipt field).
 pub async fn last_email(st: &SharedState, contract_id: i64) -> String {
     st.db
-        .run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT email FROM payments WHERE contract_id = ?1 AND email IS NOT NULL ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row([contract_id], |r| r.get::<_, String>(0))
-            .ok())
-        })
+        .run(move |c| Ok(crate::db::payments::last_email(c, contract_id)?))
         .await
         .ok()
         .flatten()

@@ -74,10 +74,10 @@ pub async fn card(
 /// placeholder when the contract has no personal code.
 pub fn card_html(
     st: &crate::state::AppState,
-    c: &rusqlite::Connection,
+    c: &crate::db::Conn,
     contract_id: i64,
     base: &str,
-) -> rusqlite::Result<String> {
+) -> crate::db::SqlResult<String> {
     if !st.cfg.referral.enabled {
         return Ok(String::new());
     }

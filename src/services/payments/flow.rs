@@ -48,8 +48,8 @@ pub enum FlowError {
     App(#[from] AppError),
 }
 
-impl From<rusqlite::Error> for FlowError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::SqlError> for FlowError {
+    fn from(e: crate::db::SqlError) -> Self {
         FlowError::App(e.into())
     }
 }

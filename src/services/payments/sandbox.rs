@@ -2,26 +2,19 @@
 //! in-app checkout page («Оплатить» / «Отказаться»), and the result is reported through the same
 //! notification path a real gateway uses.
 use rand::RngCore;
-use rusqlite::{params, OptionalExtension};
 
 use super::{CreateReq, PaymentProvider, ProviderError, Remote, RemoteStatus, SavedMethod};
-use crate::{db::Db, routes};
+use crate::{
+    db::{self, Db},
+    routes,
+};
 
 pub struct Sandbox {
     db: Db,
     decline_saved: bool,
 }
 
-/// A sandbox payment as its checkout page shows it.
-#[derive(Debug, Clone)]
-pub struct Checkout {
-    pub id: String,
-    pub amount_kop: i64,
-    pub description: String,
-    pub status: String,
-    pub save_method: bool,
-    pub return_url: String,
-}
+pub use crate::domain::payment::Checkout;
 
 fn random_id(prefix: &str) -> String {
     let mut b = [0u8; 12];
@@ -48,41 +41,13 @@ fn status_of(s: &str) -> RemoteStatus {
 }
 
 /// Reads a sandbox payment for its checkout page.
-pub fn checkout(c: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Checkout>> {
-    c.prepare_cached(
-        "SELECT id, amount_kop, description, status, save_method, return_url FROM sandbox_payments WHERE id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(Checkout {
-            id: r.get(0)?,
-            amount_kop: r.get(1)?,
-            description: r.get(2)?,
-            status: r.get(3)?,
-            save_method: r.get::<_, i64>(4)? != 0,
-            return_url: r.get(5)?,
-        })
-    })
-    .optional()
+pub fn checkout(c: &db::Conn, id: &str) -> db::SqlResult<Option<Checkout>> {
+    db::sandbox::checkout(c, id)
 }
 
 /// The payer's decision on the checkout page. Returns false when the payment was not pending.
-pub fn decide(c: &rusqlite::Connection, id: &str, pay: bool) -> rusqlite::Result<bool> {
-    let n = if pay {
-        let method = random_id("sbpm_");
-        c.execute(
-            "UPDATE sandbox_payments SET status = 'succeeded',
-                payment_method_id = CASE WHEN save_method = 1 THEN ?2 END,
-                card_mask = CASE WHEN save_method = 1 THEN 'Visa •••• 4242' END
-             WHERE id = ?1 AND status = 'pending'",
-            params![id, method],
-        )?
-    } else {
-        c.execute(
-            "UPDATE sandbox_payments SET status = 'canceled' WHERE id = ?1 AND status = 'pending'",
-            [id],
-        )?
-    };
-    Ok(n == 1)
+pub fn decide(c: &db::Conn, id: &str, pay: bool) -> db::SqlResult<bool> {
+    db::sandbox::decide(c, id, pay, &random_id("sbpm_"))
 }
 
 impl PaymentProvider for Sandbox {
@@ -96,14 +61,7 @@ impl PaymentProvider for Sandbox {
         let (status, method, mask) = match &req.saved_method_id {
             // A saved card is charged at once, no checkout page.
             Some(m) => {
-                let known: Option<String> = c
-                    .query_row(
-                        "SELECT card_mask FROM sandbox_payments WHERE payment_method_id = ?1",
-                        [m],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(transport)?;
+                let known = db::sandbox::card_mask(&c, m).map_err(transport)?;
                 let Some(mask) = known else {
                     return Err(ProviderError::Rejected("unknown payment method".into()));
                 };
@@ -117,56 +75,27 @@ impl PaymentProvider for Sandbox {
             None => ("pending", None, None),
         };
         let id = random_id("sb_");
-        c.execute(
-            "INSERT INTO sandbox_payments(id, idempotency_key, amount_kop, description, status, save_method,
-                payment_method_id, card_mask, return_url, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT(idempotency_key) DO NOTHING",
-            params![
-                id,
-                req.idempotency_key,
-                req.amount_kop,
-                req.description,
-                status,
-                req.save_method as i64,
-                method,
-                mask,
-                req.return_url,
-                now
-            ],
-        )
-        .map_err(transport)?;
+        let row = db::sandbox::NewRow {
+            id: &id,
+            idempotency_key: &req.idempotency_key,
+            amount_kop: req.amount_kop,
+            description: &req.description,
+            status,
+            save_method: req.save_method,
+            method: method.as_deref(),
+            card_mask: mask.as_deref(),
+            return_url: &req.return_url,
+            now,
+        };
         // Same idempotency key → the payment created the first time.
-        let id: String = c
-            .query_row(
-                "SELECT id FROM sandbox_payments WHERE idempotency_key = ?1",
-                [&req.idempotency_key],
-                |r| r.get(0),
-            )
-            .map_err(transport)?;
+        let id = db::sandbox::insert(&c, &row).map_err(transport)?;
         drop(c);
         self.fetch(&id)
     }
 
     fn fetch(&self, id: &str) -> Result<Remote, ProviderError> {
         let c = self.db.get().map_err(transport)?;
-        let row = c
-            .prepare_cached(
-                "SELECT id, status, amount_kop, payment_method_id, card_mask FROM sandbox_payments WHERE id = ?1",
-            )
-            .and_then(|mut s| {
-                s.query_row([id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                    ))
-                })
-                .optional()
-            })
-            .map_err(transport)?;
+        let row = db::sandbox::get(&c, id).map_err(transport)?;
         let Some((id, status, amount_kop, method, mask)) = row else {
             return Err(ProviderError::NotFound);
         };

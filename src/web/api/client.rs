@@ -17,12 +17,12 @@ impl ApiClient {
     /// Writes this client's audit row (inside the write's transaction).
     pub fn audit(
         &self,
-        c: &rusqlite::Connection,
+        c: &crate::db::Conn,
         action: &str,
         target: &str,
         details: &str,
         now: i64,
-    ) -> rusqlite::Result<()> {
+    ) -> crate::db::SqlResult<()> {
         db::audit::api(c, self.token_id, action, target, details, &self.ip, now)
     }
 }

@@ -78,7 +78,7 @@ fn cursor(req: &Request, now: i64) -> ApiResult<(q::Cursor, i64)> {
     Ok((cur, limit))
 }
 
-type Query = fn(&rusqlite::Connection, q::Cursor, i64) -> rusqlite::Result<Vec<q::Item>>;
+type Query = fn(&crate::db::Conn, q::Cursor, i64) -> crate::db::SqlResult<Vec<q::Item>>;
 
 async fn page(st: &SharedState, req: &Request, query: Query) -> ApiResult<Json<Value>> {
     let (cur, limit) = cursor(req, st.clock.now())?;

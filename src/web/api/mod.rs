@@ -110,8 +110,8 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> ApiError {
+impl From<crate::db::SqlError> for ApiError {
+    fn from(e: crate::db::SqlError) -> ApiError {
         AppError::Db(e).into()
     }
 }

@@ -6,12 +6,11 @@ use poem::{
     web::{Data, Json, Path},
     Body, IntoResponse, Response,
 };
-use rusqlite::TransactionBehavior::Immediate;
 use serde_json::json;
 
-use super::{read_json, ApiClient, ApiError, ApiResult};
+use super::{read_json, ApiClient, ApiResult};
 use crate::{
-    db::billing,
+    app::billing::{self, Actor},
     domain::{
         billing as billing_rules,
         billing::contract_number,
@@ -19,6 +18,13 @@ use crate::{
     },
     state::SharedState,
 };
+
+fn actor(client: &ApiClient) -> Actor {
+    Actor {
+        token_id: client.token_id,
+        ip: client.ip.clone(),
+    }
+}
 
 /// `PUT /api/v1/contracts/{number}`: creates (201) or updates (200) a contract.
 #[handler]
@@ -29,45 +35,8 @@ pub async fn put_contract(
     body: Body,
 ) -> ApiResult<Response> {
     let value = read_json(body).await?;
-    let mut input = contract_from_json(&number, &value)?;
-    // The password counts only for a new contract: hashed (on the argon2 workers, before the
-    // transaction) only when the contract does not exist yet.
-    let password = match input.password.take() {
-        Some(p) => {
-            let number = input.number.clone();
-            let exists = st
-                .db
-                .run(move |c| Ok(billing::contract_id(c, &number)?.is_some()))
-                .await?;
-            (!exists).then_some(p)
-        }
-        None => None,
-    };
-    let hash = match password {
-        Some(p) => Some(st.passwords.hash(p).await?),
-        None => None,
-    };
-    let now = st.clock.now();
-    let (out, created) = st
-        .db
-        .run(move |c| {
-            let tx = c.transaction_with_behavior(Immediate)?;
-            let r = billing::upsert_contract(&tx, &input, hash.as_deref(), now);
-            let (id, created) = match r {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(ApiError::from(e))),
-            };
-            let action = if created {
-                "api.contract.create"
-            } else {
-                "api.contract.update"
-            };
-            client.audit(&tx, action, &input.number, "", now)?;
-            let out = billing::contract_out(&tx, id)?;
-            tx.commit()?;
-            Ok(Ok((out, created)))
-        })
-        .await??;
+    let input = contract_from_json(&number, &value)?;
+    let (out, created) = billing::put_contract(st, actor(&client), input).await??;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -87,25 +56,9 @@ pub async fn put_services(
     let value = read_json(body).await?;
     let number = contract_number("number", &number)?;
     let services = services_from_json(&value)?;
-    let now = st.clock.now();
     let count = services.len();
-    let number2 = number.clone();
-    st.db
-        .run(move |c| {
-            let tx = c.transaction_with_behavior(Immediate)?;
-            let Some(id) = billing::contract_id(&tx, &number)? else {
-                return Ok(Err(ApiError::from(billing::Refused::unknown_contract(
-                    "number", &number,
-                ))));
-            };
-            billing::replace_services(&tx, id, &services)?;
-            let details = format!("{} services", services.len());
-            client.audit(&tx, "api.services.replace", &number, &details, now)?;
-            tx.commit()?;
-            Ok(Ok(()))
-        })
-        .await??;
-    Ok(Json(json!({"contract": number2, "services": count})).into_response())
+    billing::put_services(st, actor(&client), number.clone(), services).await??;
+    Ok(Json(json!({"contract": number, "services": count})).into_response())
 }
 
 /// `POST /api/v1/ledger`: a batch of ledger entries, idempotent per `external_id`.
@@ -116,41 +69,8 @@ pub async fn post_ledger(
     body: Body,
 ) -> ApiResult<Response> {
     let value = read_json(body).await?;
-    let now = st.clock.now();
-    let entries = ledger_from_json(&value, now)?;
-    let results = st
-        .db
-        .run(move |c| {
-            let tx = c.transaction_with_behavior(Immediate)?;
-            let mut out = Vec::with_capacity(entries.len());
-            for (i, e) in entries.iter().enumerate() {
-                match billing::ledger_entry(&tx, e, &format!("entries[{i}]."), now) {
-                    Ok(r) => out.push(r),
-                    // Dropping the transaction rolls back the entries before this one.
-                    Err(e) => return Ok(Err(ApiError::from(e))),
-                }
-            }
-            let created = out.iter().filter(|r| r.result == "created").count();
-            if created > 0 {
-                let details = format!("{created} created, {} duplicate", out.len() - created);
-                // The contracts whose balance moved.
-                let mut numbers: Vec<&str> = out
-                    .iter()
-                    .filter(|r| r.result == "created")
-                    .map(|r| r.contract.as_str())
-                    .collect();
-                numbers.sort_unstable();
-                numbers.dedup();
-                let mut target = numbers.join(",");
-                if target.len() > 300 {
-                    target = format!("{} contracts", numbers.len());
-                }
-                client.audit(&tx, "api.ledger.post", &target, &details, now)?;
-            }
-            tx.commit()?;
-            Ok(Ok(out))
-        })
-        .await??;
+    let entries = ledger_from_json(&value, st.clock.now())?;
+    let results = billing::post_ledger(st, actor(&client), entries).await??;
     let created = results.iter().filter(|r| r.result == "created").count();
     Ok(Json(json!({
         "created": created,
@@ -174,35 +94,6 @@ pub async fn put_password(
     let number = contract_number("number", &number)?;
     let password = Obj::new(&value, "")?.str("password")?;
     billing_rules::password(&password)?;
-    let n2 = number.clone();
-    if st
-        .db
-        .run(move |c| Ok(billing::contract_id(c, &n2)?))
-        .await?
-        .is_none()
-    {
-        return Err(billing::Refused::unknown_contract("number", &number).into());
-    }
-    let hash = st.passwords.hash(password).await?;
-    let now = st.clock.now();
-    let n2 = number.clone();
-    let ended = st
-        .db
-        .run(move |c| {
-            let tx = c.transaction_with_behavior(Immediate)?;
-            let Some(id) = billing::contract_id(&tx, &n2)? else {
-                return Ok(Err(ApiError::from(billing::Refused::unknown_contract(
-                    "number", &n2,
-                ))));
-            };
-            let ended = crate::db::account_links::reset_password(&tx, id, &hash, now)?;
-            let details = format!("{} sessions ended", ended.len());
-            client.audit(&tx, "api.contract.password", &n2, &details, now)?;
-            tx.commit()?;
-            Ok(Ok(ended))
-        })
-        .await??;
-    let count = ended.len();
-    st.sessions_ended(ended);
+    let count = billing::put_password(st, actor(&client), number.clone(), password).await??;
     Ok(Json(json!({"contract": number, "sessions_ended": count})).into_response())
 }

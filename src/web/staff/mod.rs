@@ -77,11 +77,11 @@ impl Actor {
     /// Writes one audit row (call inside the action's `db.run`).
     pub fn log(
         &self,
-        c: &rusqlite::Connection,
+        c: &crate::db::Conn,
         action: &str,
         target: &str,
         details: &str,
-    ) -> rusqlite::Result<()> {
+    ) -> crate::db::SqlResult<()> {
         audit::staff(
             c,
             &audit::Entry {

@@ -84,10 +84,7 @@ pub async fn request(
             let Some(cid) = backoffice::request_contract(c, id)? else {
                 return Ok(None);
             };
-            let number: String =
-                c.query_row("SELECT number FROM contracts WHERE id = ?1", [cid], |r| {
-                    r.get(0)
-                })?;
+            let number = db::contracts::number(c, cid)?;
             Ok(db::requests::detail(c, cid, id)?.map(|d| (number, d)))
         })
         .await?;

@@ -3,18 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::accounts;
-
-/// A contract as it appears in the account's list.
-#[derive(Debug, Clone)]
-pub struct Linked {
-    pub id: i64,
-    pub number: String,
-    pub address: String,
-    pub note: String,
-    /// The account logs in with this contract's number (it cannot be removed).
-    pub own: bool,
-    pub current: bool,
-}
+pub use crate::domain::account::{Device, Holder, Linked};
 
 /// The account's contracts: its own first, then in the order they were added.
 pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
@@ -135,15 +124,6 @@ pub fn add(c: &Connection, account_id: i64, contract_id: i64, now: i64) -> rusql
         .execute(params![account_id, contract_id])?;
     }
     Ok(n == 1)
-}
-
-/// Another account that holds one of my contracts.
-#[derive(Debug, Clone)]
-pub struct Holder {
-    pub account_id: i64,
-    pub phone: Option<String>,
-    /// For a contract account: the number it logs in with.
-    pub contract_number: Option<String>,
 }
 
 /// Accounts other than `account_id` that added `contract_id` (the contract's own account,
@@ -278,15 +258,6 @@ fn set_password(
         ended.extend(end_sessions(c, o)?);
     }
     Ok(ended)
-}
-
-/// A session of the account, for «Устройства».
-#[derive(Debug, Clone)]
-pub struct Device {
-    pub session_id: i64,
-    pub user_agent: String,
-    pub ip: String,
-    pub last_seen_at: i64,
 }
 
 pub fn devices(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Device>> {

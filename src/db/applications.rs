@@ -3,27 +3,12 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::application::{house_key, street_key};
-
-#[derive(Debug, Clone)]
-pub struct Covered {
-    pub city: String,
-    pub street: String,
-    pub house: String,
-}
+pub use crate::domain::application::{Covered, Tariff};
 
 impl Covered {
     pub fn full(&self) -> String {
         format!("г. {}, {}, д. {}", self.city, self.street, self.house)
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct Tariff {
-    pub id: i64,
-    pub kind: String,
-    pub name: String,
-    pub price_kop: i64,
-    pub description: String,
 }
 
 /// Streets of the coverage list (for the wizard's suggestions).

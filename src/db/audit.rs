@@ -1,4 +1,5 @@
 //! The audit log: who did what, when, from where.
+pub use crate::domain::audit::Row;
 use rusqlite::{params, Connection};
 
 pub struct Entry<'a> {
@@ -19,16 +20,6 @@ pub fn staff(c: &Connection, e: &Entry) -> rusqlite::Result<()> {
         e.staff_id, e.action, e.target, e.details, e.ip, e.now
     ])?;
     Ok(())
-}
-
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub at: i64,
-    pub who: String,
-    pub action: String,
-    pub target: String,
-    pub details: String,
-    pub ip: String,
 }
 
 /// The latest staff entries.

@@ -2,17 +2,8 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::payments::{self, ApplyCtx, NewPayment, PaymentRow};
+pub use crate::domain::autopay::Autopay;
 use crate::domain::payment::SavedMethod;
-
-#[derive(Debug, Clone, Default)]
-pub struct Autopay {
-    pub enabled: bool,
-    pub amount_kop: i64,
-    pub card_mask: Option<String>,
-    pub email: Option<String>,
-    /// Shown on the balance block, e.g. after autopay turned itself off.
-    pub notice: Option<String>,
-}
 
 pub fn get(c: &Connection, contract_id: i64) -> rusqlite::Result<Option<Autopay>> {
     c.prepare_cached(

@@ -1,15 +1,8 @@
 //! Staff work lists: contract requests and «Стать абонентом» applications, with status changes.
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+pub use crate::domain::backoffice::{Application, Filter, RequestItem};
 use crate::{domain::workflow, error::AppError};
-
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// One of the workflow statuses, or empty for open ones (new + in progress), or "all".
-    pub status: String,
-    /// Part of a contract number / name / phone / address.
-    pub q: String,
-}
 
 impl Filter {
     fn statuses(&self) -> Vec<&str> {
@@ -23,17 +16,6 @@ impl Filter {
         let q: String = self.q.trim().chars().take(60).collect();
         format!("%{}%", super::like_escape(&q))
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct RequestItem {
-    pub id: i64,
-    pub contract_id: i64,
-    pub contract_number: String,
-    pub org_name: String,
-    pub title: String,
-    pub status: String,
-    pub created_at: i64,
 }
 
 const REQUEST_ITEM: &str =
@@ -124,22 +106,6 @@ pub fn set_request_status(
     )?;
     tx.commit()?;
     Ok(Ok(from))
-}
-
-#[derive(Debug, Clone)]
-pub struct Application {
-    pub id: i64,
-    pub kind: String,
-    pub address: String,
-    pub name: String,
-    pub phone: String,
-    pub email: Option<String>,
-    pub details_json: String,
-    pub referrer: Option<String>,
-    pub status: String,
-    pub staff_comment: String,
-    pub consent_at: i64,
-    pub created_at: i64,
 }
 
 const APP_COLS: &str =

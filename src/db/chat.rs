@@ -2,20 +2,9 @@
 //! about it; `client_msg_id` makes a re-sent message (after a reconnect) land only once.
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
-use super::contracts::{summary_from_row, ContractSummary, SUMMARY_COLS};
+use super::contracts::{summary_from_row, SUMMARY_COLS};
+pub use crate::domain::chat::{Conversation, Msg, QueueRow};
 use crate::error::AppError;
-
-#[derive(Debug, Clone)]
-pub struct Msg {
-    pub id: i64,
-    pub conversation_id: i64,
-    pub account_id: i64,
-    pub sender: String,
-    pub staff_name: Option<String>,
-    pub body: String,
-    pub client_msg_id: Option<String>,
-    pub created_at: i64,
-}
 
 const MSG_COLS: &str = "m.id, m.conversation_id, cv.account_id, m.sender, s.name, m.body, \
      m.client_msg_id, m.created_at FROM chat_messages m \
@@ -211,17 +200,6 @@ pub fn mark_read(c: &Connection, account_id: i64, upto: i64) -> rusqlite::Result
     Ok(())
 }
 
-#[derive(Debug, Clone)]
-pub struct QueueRow {
-    pub id: i64,
-    pub contract_number: String,
-    pub org_name: String,
-    pub waiting_since: Option<i64>,
-    pub last_message_at: i64,
-    pub last_body: String,
-    pub assigned: Option<String>,
-}
-
 /// Open conversations: waiting longest first, then the ones already answered.
 pub fn queue(c: &Connection) -> rusqlite::Result<Vec<QueueRow>> {
     let mut st = c.prepare_cached(
@@ -247,15 +225,6 @@ pub fn queue(c: &Connection) -> rusqlite::Result<Vec<QueueRow>> {
         })
     })?;
     rows.collect()
-}
-
-#[derive(Debug, Clone)]
-pub struct Conversation {
-    pub id: i64,
-    pub account_id: i64,
-    pub status: String,
-    pub contract: Option<ContractSummary>,
-    pub open_requests: i64,
 }
 
 pub fn conversation(c: &Connection, id: i64) -> rusqlite::Result<Option<Conversation>> {

@@ -1,19 +1,6 @@
 //! Contract queries.
+pub use crate::domain::contract::ContractSummary;
 use rusqlite::{Connection, OptionalExtension, Row};
-
-#[derive(Debug, Clone)]
-pub struct ContractSummary {
-    pub id: i64,
-    pub number: String,
-    pub address: String,
-    pub org_name: String,
-    pub balance_kop: i64,
-    pub recommended_kop: i64,
-    pub status: String,
-    pub segment: String,
-    /// Bumped by triggers when the contract's services or requests change (cache key).
-    pub data_version: i64,
-}
 
 pub const SUMMARY_COLS: &str = "c.id, c.number, c.address, COALESCE(o.name, ''), c.balance_kop, \
      c.recommended_payment_kop, c.status, c.segment, c.data_version";

@@ -4,15 +4,12 @@ use jiff::tz::TimeZone;
 use rand::{distr::Alphanumeric, Rng};
 use rusqlite::{params, Connection};
 
+pub use crate::domain::demo::{PASSWORD, PHONES};
 use crate::domain::time::local;
 
-pub const PASSWORD: &str = "kabinet-demo";
 pub const MAIN_CONTRACT: &str = "72845736UL";
 pub const STAFF_LOGIN: &str = "operator";
 pub const ADMIN_LOGIN: &str = "admin";
-/// Phone accounts that added the main contract (shown masked in «Устройства и доступ»).
-/// The first one also holds 72718289UL: log in «По телефону» with it to see several contracts.
-pub const PHONES: [&str; 2] = ["79271234249", "79370000666"];
 
 fn referral_code() -> String {
     rand::rng()

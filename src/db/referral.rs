@@ -1,17 +1,6 @@
 //! Referral programme: the contract's code, earned bonus, invited clients and accruals.
+pub use crate::domain::referral::{Accrual, Invitation};
 use rusqlite::{Connection, OptionalExtension};
-
-pub struct Accrual {
-    pub amount_kop: i64,
-    pub description: String,
-    pub created_at: i64,
-}
-
-pub struct Invitation {
-    pub name: String,
-    pub status: String,
-    pub created_at: i64,
-}
 
 /// The contract's personal code (None when the operator has not issued one).
 pub fn code(c: &Connection, contract_id: i64) -> rusqlite::Result<Option<String>> {

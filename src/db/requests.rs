@@ -3,45 +3,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::{Path, PathBuf};
 
 use super::services;
+pub use crate::domain::request::{Event, RequestDetail, RequestRow, Upload, LIST_LIMIT};
 use crate::{domain::actions, domain::validate::Values, error::AppError};
-
-#[derive(Debug, Clone)]
-pub struct RequestRow {
-    pub id: i64,
-    pub kind: String,
-    pub title: String,
-    pub status: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Event {
-    pub status: String,
-    pub comment: String,
-    pub staff_name: Option<String>,
-    pub at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub id: i64,
-    pub original_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct RequestDetail {
-    pub row: RequestRow,
-    pub fields: Values,
-    pub events: Vec<Event>,
-    pub uploads: Vec<Upload>,
-    /// The chosen tariff's name, when the request has a `tariff` field.
-    pub tariff_name: Option<String>,
-}
-
-/// How many requests «Активные заявки» shows.
-pub const LIST_LIMIT: i64 = 20;
 
 fn row(r: &Row) -> rusqlite::Result<RequestRow> {
     Ok(RequestRow {

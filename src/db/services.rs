@@ -2,52 +2,7 @@
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::domain::actions::ContractState;
-
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub id: i64,
-    pub kind: String,
-    pub name: String,
-    pub tariff_name: String,
-    pub price_kop: i64,
-    pub period: String,
-    pub status: String,
-    /// `YYYY-MM-DD`
-    pub paid_until: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Device {
-    pub kind: String,
-    pub model: String,
-    pub serial: String,
-}
-
-/// Details per service kind, from their own tables.
-#[derive(Debug, Clone)]
-pub enum Details {
-    Internet {
-        speed_mbps: i64,
-        static_ip: Option<String>,
-        equipment: String,
-    },
-    Tv {
-        channel_package: String,
-        channel_count: i64,
-    },
-    Phone {
-        numbers: Vec<String>,
-    },
-    None,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServiceDetail {
-    pub service: Service,
-    pub tariff_description: String,
-    pub details: Details,
-    pub devices: Vec<Device>,
-}
+pub use crate::domain::services::{Dashboard, Details, Device, Service, ServiceDetail, Tariff};
 
 const COLS: &str =
     "s.id, s.kind, s.name, s.tariff_name, s.price_kop, s.period, s.status, s.paid_until";
@@ -169,14 +124,6 @@ pub fn contract_state(c: &Connection, contract_id: i64) -> rusqlite::Result<Cont
     .map(Option::unwrap_or_default)
 }
 
-#[derive(Debug, Clone)]
-pub struct Tariff {
-    pub id: i64,
-    pub kind: String,
-    pub name: String,
-    pub price_kop: i64,
-}
-
 /// Active tariffs of the contract's segment it may switch to (not the ones it already has).
 pub fn tariffs_for(
     c: &Connection,
@@ -204,14 +151,6 @@ pub fn tariff_name(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> 
     c.prepare_cached("SELECT name FROM tariffs WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()
-}
-
-/// What the main page's «Подключенные услуги» and «Действия с договором» blocks show.
-#[derive(Debug, Clone, Default)]
-pub struct Dashboard {
-    pub services: Vec<Service>,
-    pub requests: Vec<super::requests::RequestRow>,
-    pub state: ContractState,
 }
 
 pub fn dashboard(c: &Connection, contract_id: i64) -> rusqlite::Result<Dashboard> {

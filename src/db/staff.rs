@@ -1,15 +1,6 @@
 //! Staff accounts and staff sessions.
+pub use crate::domain::staff::Staff;
 use rusqlite::{params, Connection, OptionalExtension};
-
-#[derive(Debug, Clone)]
-pub struct Staff {
-    pub id: i64,
-    pub login: String,
-    pub name: String,
-    pub role: String,
-    pub active: bool,
-    pub created_at: i64,
-}
 
 fn staff(r: &rusqlite::Row) -> rusqlite::Result<Staff> {
     Ok(Staff {

@@ -3,24 +3,13 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    autopay::{self, Autopay},
-    contracts::{summary_from_row, ContractSummary, SUMMARY_COLS},
-    like_escape,
-    requests::{self, RequestRow},
-    services::{self, Service},
+    autopay,
+    contracts::{summary_from_row, SUMMARY_COLS},
+    like_escape, requests, services,
 };
-
-/// How many contracts a search lists.
-pub const SEARCH_LIMIT: usize = 50;
-
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub number: String,
-    pub org_name: String,
-    pub address: String,
-    pub balance_kop: i64,
-    pub status: String,
-}
+pub use crate::domain::staff_contracts::{
+    Card, Found, Holder, LedgerLine, PaymentLine, SEARCH_LIMIT,
+};
 
 /// SQLite's LIKE folds ASCII case only, so Cyrillic text is tried as typed, in lower case and
 /// capitalised («ромашка» finds «ООО Ромашка»).
@@ -68,45 +57,6 @@ pub fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
         },
     )?;
     rows.collect()
-}
-
-#[derive(Debug, Clone)]
-pub struct LedgerLine {
-    pub description: String,
-    pub amount_kop: i64,
-    pub occurred_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct PaymentLine {
-    pub id: i64,
-    pub purpose: String,
-    pub amount_kop: i64,
-    pub status: String,
-    pub provider: String,
-    pub created_at: i64,
-}
-
-/// Who can open the contract: its own login, and phone accounts that added it.
-#[derive(Debug, Clone)]
-pub struct Holder {
-    /// Masked phone (`792*****249`), or None for the contract's own login.
-    pub phone_masked: Option<String>,
-    pub note: String,
-    pub added_at: i64,
-    pub sessions: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Card {
-    pub summary: ContractSummary,
-    pub inn: Option<String>,
-    pub services: Vec<Service>,
-    pub requests: Vec<RequestRow>,
-    pub ledger: Vec<LedgerLine>,
-    pub payments: Vec<PaymentLine>,
-    pub holders: Vec<Holder>,
-    pub autopay: Option<Autopay>,
 }
 
 /// Everything the contract page shows, or None for an unknown number.

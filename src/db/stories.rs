@@ -1,15 +1,7 @@
 //! Stories («Блок историй»): published within their window, ordered per account so that a
 //! viewed story moves to the end of the strip.
+pub use crate::domain::story::Story;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-
-#[derive(Debug, Clone)]
-pub struct Story {
-    pub id: i64,
-    pub title: String,
-    pub body: String,
-    pub image_path: String,
-    pub viewed: bool,
-}
 
 /// Published and inside its window at `now`.
 const VISIBLE: &str = "s.published = 1 AND (s.publish_from IS NULL OR s.publish_from <= ?2) \

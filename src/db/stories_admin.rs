@@ -1,19 +1,8 @@
 //! Stories management (staff console). `image_path` is either an embedded asset path
 //! (`stories/speed.svg`, the demo set) or, for uploaded images, the public URL
 //! `/story-images/<random>.png` of a file kept in `<uploads dir>/stories/`.
+pub use crate::domain::story_admin::Story;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-
-#[derive(Debug, Clone)]
-pub struct Story {
-    pub id: i64,
-    pub title: String,
-    pub body: String,
-    pub image_path: String,
-    pub sort_order: i64,
-    pub published: bool,
-    pub publish_from: Option<i64>,
-    pub publish_until: Option<i64>,
-}
 
 const COLS: &str =
     "id, title, body, image_path, sort_order, published, publish_from, publish_until FROM stories";

@@ -288,3 +288,19 @@ mod tests {
         assert!(!valid_email("a b@c.ru"));
     }
 }
+
+#[derive(Debug, Clone)]
+pub struct Covered {
+    pub city: String,
+    pub street: String,
+    pub house: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tariff {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub price_kop: i64,
+    pub description: String,
+}

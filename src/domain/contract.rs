@@ -12,3 +12,17 @@ pub fn normalize_number(input: &str) -> Option<String> {
         (4..=20).contains(&n.len()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     ok.then_some(n)
 }
+
+#[derive(Debug, Clone)]
+pub struct ContractSummary {
+    pub id: i64,
+    pub number: String,
+    pub address: String,
+    pub org_name: String,
+    pub balance_kop: i64,
+    pub recommended_kop: i64,
+    pub status: String,
+    pub segment: String,
+    /// Bumped by triggers when the contract's services or requests change (cache key).
+    pub data_version: i64,
+}

@@ -4,11 +4,11 @@ use maud::{html, Markup};
 
 use super::components::{field, modal, Field};
 use crate::{
-    db::account_links::{Device, Holder, Linked},
+    domain::account::{Device, Holder, Linked},
     domain::outbox::mask_phone,
     domain::time,
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub fn describe(ua: &str) -> (String, String) {
     (os, browser)
 }
 
-pub fn devices_panel(st: &AppState, devices: &[Device], current: i64) -> Markup {
+pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
     let others = devices.iter().filter(|d| d.session_id != current).count();
     html! {
         div #access-body .access-body {
@@ -80,7 +80,7 @@ pub fn devices_panel(st: &AppState, devices: &[Device], current: i64) -> Markup 
                         div .dev-main {
                             strong .dev-os { (os) }
                             @if !browser.is_empty() { span .dev-browser { (browser) } }
-                            span .dev-meta { "Активность: " (time::datetime(d.last_seen_at, &st.tz)) }
+                            span .dev-meta { "Активность: " (time::datetime(d.last_seen_at, st.tz)) }
                             @if !d.ip.is_empty() { span .dev-meta { "IP: " (d.ip) } }
                         }
                         @if d.session_id == current { span .badge .ok { "Текущее устройство" } }

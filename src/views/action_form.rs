@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::modal;
 use crate::{
-    db::services::Tariff,
+    domain::services::Tariff,
     domain::{
         actions::{ActionDef, FieldDef, Kind},
         money,

@@ -6,19 +6,19 @@ use super::{
     services::{iso_date, CHEVRON_SVG},
 };
 use crate::{
-    db::{
-        requests::{RequestDetail, RequestRow},
-        services::Dashboard,
-    },
     domain::{
         actions::{self, Kind},
         time,
     },
+    domain::{
+        request::{RequestDetail, RequestRow},
+        services::Dashboard,
+    },
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
-pub fn actions_card(st: &AppState, d: &Dashboard) -> Markup {
+pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
     html! {
         section .card .contract-actions #contract-actions {
             details .collapsible open {
@@ -49,7 +49,7 @@ pub fn actions_card(st: &AppState, d: &Dashboard) -> Markup {
 
 /// The «Активные заявки» list. Owns `#active-requests`; with `oob` it replaces itself
 /// out of band (after a new request), marking `fresh` for a short highlight.
-pub fn requests_list(st: &AppState, rows: &[RequestRow], fresh: Option<i64>, oob: bool) -> Markup {
+pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: bool) -> Markup {
     html! {
         div #active-requests hx-swap-oob=[oob.then_some("true")] {
             @if rows.is_empty() {
@@ -63,7 +63,7 @@ pub fn requests_list(st: &AppState, rows: &[RequestRow], fresh: Option<i64>, oob
                                 hx-target="#modal" aria-haspopup="dialog" {
                                 span .row-main {
                                     span .row-title { (r.title) }
-                                    span .row-sub { "Заявка создана: " (time::date(r.created_at, &st.tz)) }
+                                    span .row-sub { "Заявка создана: " (time::date(r.created_at, st.tz)) }
                                 }
                                 span .badge .(cls) { (label) }
                                 span .chev { (PreEscaped(CHEVRON_SVG)) }
@@ -94,13 +94,13 @@ fn size_label(bytes: i64) -> String {
     }
 }
 
-pub fn request_modal(st: &AppState, r: &RequestDetail) -> Markup {
+pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
     let def = actions::find(&r.row.kind);
     let (label, cls) = actions::status_label(&r.row.status);
     let body = html! {
         p .modal-status {
             span .badge .(cls) { (label) }
-            span .muted { "Заявка № " (r.row.id) " · создана " (time::date(r.row.created_at, &st.tz)) }
+            span .muted { "Заявка № " (r.row.id) " · создана " (time::date(r.row.created_at, st.tz)) }
         }
         dl .kv {
             @if let Some(def) = def {
@@ -130,7 +130,7 @@ pub fn request_modal(st: &AppState, r: &RequestDetail) -> Markup {
                     li .(ecls) {
                         div .timeline-head {
                             strong { (elabel) }
-                            span .muted { (time::datetime(e.at, &st.tz)) }
+                            span .muted { (time::datetime(e.at, st.tz)) }
                         }
                         @if !e.comment.is_empty() {
                             p .timeline-comment {

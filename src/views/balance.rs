@@ -3,14 +3,14 @@ use maud::{html, Markup};
 
 use super::components::{field, modal, Field};
 use crate::{
-    db::{autopay::Autopay, contracts::ContractSummary},
+    domain::{autopay::Autopay, contract::ContractSummary},
     domain::{money, payment::FormErrors, payment::CONSENT_TEXT},
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
 /// The balance block. `oob` renders it for an out-of-band swap after a change.
-pub fn card(st: &AppState, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> Markup {
+pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let on = ap.filter(|a| a.enabled);
     html! {
@@ -107,7 +107,7 @@ pub struct AutopayForm<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn autopay_form(st: &AppState, f: &AutopayForm) -> Markup {
+pub fn autopay_form(st: &Ctx, f: &AutopayForm) -> Markup {
     let terms = st.cfg.payments.autopay_terms_url.as_deref();
     html! {
         form #autopay-form .form method="post" action=(routes::AUTOPAY) hx-post=(routes::AUTOPAY)
@@ -134,7 +134,7 @@ pub fn autopay_form(st: &AppState, f: &AutopayForm) -> Markup {
     }
 }
 
-pub fn autopay_modal(st: &AppState, ap: Option<&Autopay>, f: &AutopayForm) -> Markup {
+pub fn autopay_modal(st: &Ctx, ap: Option<&Autopay>, f: &AutopayForm) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let body = match ap.filter(|a| a.enabled) {
         Some(a) => html! {

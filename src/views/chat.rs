@@ -2,11 +2,11 @@
 //! assets/chat.js over the WebSocket at `routes::CHAT_WS`.
 use maud::{html, Markup, PreEscaped};
 
-use crate::{routes, state::AppState};
+use crate::{routes, views::Ctx};
 
 const CHAT_SVG: &str = r#"<svg viewBox="0 0 24 24" width="26" height="26" focusable="false" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>"#;
 
-pub fn widget(st: &AppState) -> Markup {
+pub fn widget(st: &Ctx) -> Markup {
     html! {
         div .chat #chat data-chat-ws=(routes::CHAT_WS) data-alive=(routes::CHAT_ALIVE)
             data-login=(routes::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
@@ -35,6 +35,6 @@ pub fn widget(st: &AppState) -> Markup {
                 }
             }
         }
-        script src=(crate::web::assets::asset_url("chat.js")) defer {}
+        script src=(crate::views::assets::asset_url("chat.js")) defer {}
     }
 }

@@ -2,7 +2,7 @@
 use maud::{html, Markup};
 
 use super::components::{csrf_input, field, modal, Field};
-use crate::{db::account_links::Linked, routes};
+use crate::{domain::account::Linked, routes, views::Ctx};
 
 pub const NOTE_MAX: usize = 100;
 
@@ -151,7 +151,7 @@ pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
 
 /// A screen of its own (the URL opened without htmx, or an account with no contract yet):
 /// a slim header, the screen in a card.
-pub fn standalone(st: &crate::state::AppState, csrf: &str, title: &str, body: Markup) -> Markup {
+pub fn standalone(st: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
     use super::layout::{brand, page, Page};
     let content = html! {
         header .topbar {

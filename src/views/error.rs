@@ -2,9 +2,9 @@
 use maud::{html, Markup};
 
 use super::layout::{self, brand, Page};
-use crate::{routes, state::AppState};
+use crate::{routes, views::Ctx};
 
-pub fn page(st: &AppState, status: u16, message: &str, rid: &str) -> Markup {
+pub fn page(st: &Ctx, status: u16, message: &str, rid: &str) -> Markup {
     let content = html! {
         main .auth-shell {
             div .auth-brand { (brand(st, true)) }

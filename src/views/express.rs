@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{field, Field};
 use super::login::auth_shell;
-use crate::{domain::money, routes, state::AppState};
+use crate::{domain::money, routes, views::Ctx};
 
 pub struct Found<'a> {
     pub address: &'a str,
@@ -13,7 +13,7 @@ pub struct Found<'a> {
 }
 
 /// The lookup result: found (masked data only) or a neutral message. Same wrapper either way.
-pub fn result(st: &AppState, found: Option<&Found>, message: Option<&str>) -> Markup {
+pub fn result(st: &Ctx, found: Option<&Found>, message: Option<&str>) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
         div #express-result .express-result aria-live="polite" {
@@ -31,7 +31,7 @@ pub fn result(st: &AppState, found: Option<&Found>, message: Option<&str>) -> Ma
     }
 }
 
-pub fn page(st: &AppState, csrf: &str, segment: &str, number: &str) -> Markup {
+pub fn page(st: &Ctx, csrf: &str, segment: &str, number: &str) -> Markup {
     let body = html! {
         p .muted { "Оплатите услуги по номеру договора, не проходя авторизацию." }
         form #express-form .form method="post" action=(routes::EXPRESS_FIND) hx-post=(routes::EXPRESS_FIND)
@@ -52,7 +52,7 @@ pub fn page(st: &AppState, csrf: &str, segment: &str, number: &str) -> Markup {
 }
 
 /// After the checkout page: what happened to an express payment.
-pub fn done(st: &AppState, csrf: &str, status: &str, amount_kop: i64) -> Markup {
+pub fn done(st: &Ctx, csrf: &str, status: &str, amount_kop: i64) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let amount = money::format(amount_kop, sym);
     let body = html! {

@@ -3,13 +3,13 @@ use maud::{html, Markup};
 
 use super::components::modal;
 use crate::{
-    db::ledger::Month,
+    domain::ledger::Month,
     domain::{money, time},
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
-pub fn month(st: &AppState, m: &Month) -> Markup {
+pub fn month(st: &Ctx, m: &Month) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
         section .history-month {
@@ -21,7 +21,7 @@ pub fn month(st: &AppState, m: &Month) -> Markup {
                         span .h-amount .plus[e.amount_kop > 0] .minus[e.amount_kop < 0] {
                             (money::format_signed(e.amount_kop, sym))
                         }
-                        span .h-date { (time::date(e.occurred_at, &st.tz)) }
+                        span .h-date { (time::date(e.occurred_at, st.tz)) }
                     }
                 }
                 li .history-row .opening {
@@ -49,7 +49,7 @@ pub fn more(older: Option<i64>) -> Markup {
 }
 
 /// One month and the loader for the one before it (the `more` response).
-pub fn page(st: &AppState, m: Option<&Month>) -> Markup {
+pub fn page(st: &Ctx, m: Option<&Month>) -> Markup {
     html! {
         @if let Some(m) = m {
             (month(st, m))
@@ -58,7 +58,7 @@ pub fn page(st: &AppState, m: Option<&Month>) -> Markup {
     }
 }
 
-pub fn history_modal(st: &AppState, months: &[Month]) -> Markup {
+pub fn history_modal(st: &Ctx, months: &[Month]) -> Markup {
     let body = html! {
         div .history {
             @if months.is_empty() {

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
 use super::login::{auth_page, Tab};
-use crate::{routes, state::AppState};
+use crate::{routes, views::Ctx};
 
 /// Values and inline errors of the «оставьте заявку специалисту» form.
 #[derive(Default)]
@@ -30,7 +30,7 @@ impl SpecialistForm<'_> {
 }
 
 /// The consent checkbox with the offer and privacy links from the config.
-pub fn consent(st: &AppState, id: &str, checked: bool, error: Option<&str>) -> Markup {
+pub fn consent(st: &Ctx, id: &str, checked: bool, error: Option<&str>) -> Markup {
     let j = &st.cfg.join;
     let link = |url: &Option<String>, text: &str| match url {
         Some(u) => html! { a href=(u) target="_blank" rel="noopener" { (text) } },
@@ -62,7 +62,7 @@ pub fn honeypot() -> Markup {
     }
 }
 
-pub fn specialist_form(st: &AppState, csrf: &str, f: &SpecialistForm) -> Markup {
+pub fn specialist_form(st: &Ctx, csrf: &str, f: &SpecialistForm) -> Markup {
     html! {
         form #specialist-form .form method="post" action=(routes::JOIN) novalidate
             hx-post=(routes::JOIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
@@ -97,7 +97,7 @@ pub fn submitted(merged: bool) -> Markup {
 }
 
 /// The «Стать абонентом» tab body.
-pub fn join_body(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) -> Markup {
+pub fn join_body(st: &Ctx, csrf: &str, referred: bool, f: &SpecialistForm) -> Markup {
     html! {
         @if referred {
             p .referred-note { "Вы пришли по приглашению клиента — мы учтем это при подключении." }
@@ -114,7 +114,7 @@ pub fn join_body(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) 
     }
 }
 
-pub fn join_page(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) -> Markup {
+pub fn join_page(st: &Ctx, csrf: &str, referred: bool, f: &SpecialistForm) -> Markup {
     auth_page(
         st,
         csrf,
@@ -125,6 +125,6 @@ pub fn join_page(st: &AppState, csrf: &str, referred: bool, f: &SpecialistForm) 
 }
 
 /// A full page around a result panel (for submissions without htmx).
-pub fn auth_card_page(st: &AppState, csrf: &str, body: Markup) -> Markup {
+pub fn auth_card_page(st: &Ctx, csrf: &str, body: Markup) -> Markup {
     auth_page(st, csrf, "Стать абонентом", Tab::Join, body)
 }

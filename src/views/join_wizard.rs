@@ -7,13 +7,13 @@ use super::components::{csrf_input, field, Field};
 use super::join::{consent, honeypot, specialist_form, SpecialistForm};
 use super::login::{auth_page, Tab};
 use crate::{
-    db::applications::{Covered, Tariff},
+    domain::application::{Covered, Tariff},
     domain::{
         application::{day_label, format_phone, WizardInput},
         money,
     },
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,7 +27,7 @@ pub enum Step {
 
 const STEPS: [&str; 5] = ["Адрес", "Услуги", "Дата", "Контакты", "Проверка"];
 
-pub fn page(st: &AppState, csrf: &str, wizard: Markup) -> Markup {
+pub fn page(st: &Ctx, csrf: &str, wizard: Markup) -> Markup {
     auth_page(st, csrf, "Подключение", Tab::Join, wizard)
 }
 
@@ -108,7 +108,7 @@ const KINDS: [(&str, &str, bool); 4] = [
 ];
 
 pub fn tariffs(
-    st: &AppState,
+    st: &Ctx,
     cov: &Covered,
     w: &WizardInput,
     list: &[Tariff],
@@ -197,7 +197,7 @@ pub struct ContactErrors {
     pub consent: Option<&'static str>,
 }
 
-pub fn contacts(st: &AppState, csrf: &str, w: &WizardInput, e: &ContactErrors) -> Markup {
+pub fn contacts(st: &Ctx, csrf: &str, w: &WizardInput, e: &ContactErrors) -> Markup {
     let body = html! {
         form .form method="post" action=(routes::JOIN_SELF_SUMMARY) novalidate
             hx-post=(routes::JOIN_SELF_SUMMARY) hx-target="#wizard" hx-swap="outerHTML" {
@@ -228,13 +228,7 @@ pub struct Summary<'a> {
     pub date: Date,
 }
 
-pub fn summary(
-    st: &AppState,
-    csrf: &str,
-    w: &WizardInput,
-    s: &Summary,
-    error: Option<&str>,
-) -> Markup {
+pub fn summary(st: &Ctx, csrf: &str, w: &WizardInput, s: &Summary, error: Option<&str>) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let total: i64 = s.tariffs.iter().map(|t| t.price_kop).sum();
     let body = html! {
@@ -273,7 +267,7 @@ pub fn summary(
 }
 
 /// The address is not served yet: offer the request to a specialist instead.
-pub fn outside(st: &AppState, csrf: &str, address: &str) -> Markup {
+pub fn outside(st: &Ctx, csrf: &str, address: &str) -> Markup {
     html! {
         section #wizard .wizard {
             div .outside {

@@ -1,14 +1,14 @@
 //! The HTML shell every page shares.
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::{routes, state::AppState, web::assets::asset_url};
+use crate::{routes, views::assets::asset_url, views::Ctx};
 
 /// htmx settings: no eval, no injected styles, same-origin requests only, no history cache.
 /// 422 (validation) and error responses are swapped too (errors go to the toast area).
 const HTMX_CONFIG: &str = r#"{"allowEval":false,"includeIndicatorStyles":false,"selfRequestsOnly":true,"historyCacheSize":0,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"429","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
 
 pub struct Page<'a> {
-    pub st: &'a AppState,
+    pub st: &'a Ctx<'a>,
     pub title: &'a str,
     pub csrf: &'a str,
     pub body_class: &'a str,
@@ -46,7 +46,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
 }
 
 /// The operator's logo (configured file or the built-in mark) and name.
-pub fn brand(st: &AppState, with_slogan: bool) -> Markup {
+pub fn brand(st: &Ctx, with_slogan: bool) -> Markup {
     let b = &st.cfg.branding;
     html! {
         a .brand href=(routes::HOME) {

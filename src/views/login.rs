@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
 use super::layout::{brand, page, Page};
-use crate::{routes, state::AppState};
+use crate::{routes, views::Ctx};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -49,7 +49,7 @@ pub fn contract_form(csrf: &str, f: &LoginForm) -> Markup {
     }
 }
 
-fn app_banner(st: &AppState) -> Markup {
+fn app_banner(st: &Ctx) -> Markup {
     let a = &st.cfg.apps;
     html! {
         @if a.google_play.is_some() || a.app_store.is_some() {
@@ -72,7 +72,7 @@ fn app_banner(st: &AppState) -> Markup {
     }
 }
 
-pub fn auth_page(st: &AppState, csrf: &str, title: &str, tab: Tab, body: Markup) -> Markup {
+pub fn auth_page(st: &Ctx, csrf: &str, title: &str, tab: Tab, body: Markup) -> Markup {
     let content = html! {
         main .auth-shell {
             div .auth-brand { (brand(st, true)) }
@@ -105,12 +105,12 @@ pub fn auth_page(st: &AppState, csrf: &str, title: &str, tab: Tab, body: Markup)
     )
 }
 
-pub fn login_page(st: &AppState, csrf: &str, f: &LoginForm) -> Markup {
+pub fn login_page(st: &Ctx, csrf: &str, f: &LoginForm) -> Markup {
     auth_page(st, csrf, "Вход", Tab::Contract, contract_form(csrf, f))
 }
 
 /// The login page's frame without tabs (express payment, checkout).
-pub fn auth_shell(st: &AppState, csrf: &str, title: &str, body: Markup) -> Markup {
+pub fn auth_shell(st: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
     let content = html! {
         main .auth-shell {
             div .auth-brand { (brand(st, true)) }
@@ -132,7 +132,7 @@ pub fn auth_shell(st: &AppState, csrf: &str, title: &str, body: Markup) -> Marku
 }
 
 /// Tabs whose screens are not built yet say so plainly instead of showing a dead form.
-pub fn not_yet(st: &AppState, csrf: &str, tab: Tab, text: &str) -> Markup {
+pub fn not_yet(st: &Ctx, csrf: &str, tab: Tab, text: &str) -> Markup {
     let body = html! {
         div .notice {
             p { (text) }

@@ -4,12 +4,12 @@ use maud::{html, Markup, PreEscaped};
 use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
 use super::layout::{brand, page, Page};
 use crate::{
-    db::{autopay::Autopay, contracts::ContractSummary},
+    domain::{autopay::Autopay, contract::ContractSummary},
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
-pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
+pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
     html! {
         header .topbar {
             div .topbar-inner {
@@ -60,7 +60,7 @@ pub struct Parts<'a> {
 }
 
 pub fn main_page(
-    st: &AppState,
+    st: &Ctx,
     csrf: &str,
     k: &ContractSummary,
     autopay: Option<&Autopay>,
@@ -93,14 +93,14 @@ pub fn main_page(
 
 /// «Подключенные услуги» and «Действия с договором», rendered together so the main page can
 /// cache them per contract (see `web::main_page::BlocksCache`).
-pub fn dashboard_blocks(st: &AppState, dash: &crate::db::services::Dashboard) -> Markup {
+pub fn dashboard_blocks(st: &Ctx, dash: &crate::domain::services::Dashboard) -> Markup {
     html! {
         (super::services::services_card(st, &dash.services))
         (super::actions::actions_card(st, dash))
     }
 }
 
-pub fn footer(st: &AppState) -> Markup {
+pub fn footer(st: &Ctx) -> Markup {
     let b = &st.cfg.branding;
     html! {
         footer .footer {

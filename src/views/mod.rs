@@ -2,6 +2,7 @@
 pub mod access;
 pub mod action_form;
 pub mod actions;
+pub mod assets;
 pub mod balance;
 pub mod chat;
 pub mod components;
@@ -20,3 +21,13 @@ pub mod sandbox;
 pub mod services;
 pub mod staff;
 pub mod stories;
+
+/// What every view may know beyond its own data: the operator's configuration (branding,
+/// currency, links), the time zone dates are shown in, and whether the demo data is on.
+/// Views get this, never the application state.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub cfg: &'a crate::config::Config,
+    pub tz: &'a jiff::tz::TimeZone,
+    pub demo: bool,
+}

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
 use super::login::{auth_page, Tab};
-use crate::{db::demo, routes, state::AppState};
+use crate::{domain::demo, routes, views::Ctx};
 
 /// `79271234249` → `+7 927 123-42-49`
 pub fn pretty_phone(p: &str) -> String {
@@ -69,7 +69,7 @@ pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
     }
 }
 
-pub fn page(st: &AppState, csrf: &str, form: Markup) -> Markup {
+pub fn page(st: &Ctx, csrf: &str, form: Markup) -> Markup {
     let body = html! {
         (form)
         @if st.demo {

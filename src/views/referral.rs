@@ -3,10 +3,10 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::modal;
 use crate::{
-    db::referral::{Accrual, Invitation},
+    domain::referral::{Accrual, Invitation},
     domain::{application::roubles_words, money, time},
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
 pub struct ReferralCard<'a> {
@@ -15,7 +15,7 @@ pub struct ReferralCard<'a> {
     pub qr_svg: &'a str,
 }
 
-fn pitch(st: &AppState) -> String {
+fn pitch(st: &Ctx) -> String {
     match &st.cfg.referral.pitch {
         Some(p) => p.clone(),
         None => format!(
@@ -25,7 +25,7 @@ fn pitch(st: &AppState) -> String {
     }
 }
 
-pub fn card(st: &AppState, r: &ReferralCard) -> Markup {
+pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
     html! {
         section #referral .card .referral {
             h2 { "Приглашайте клиентов" }
@@ -77,7 +77,7 @@ fn status_badge(status: &str) -> Markup {
     html! { span .badge .(class) { (text) } }
 }
 
-pub fn invitations(st: &AppState, list: &[Invitation]) -> Markup {
+pub fn invitations(st: &Ctx, list: &[Invitation]) -> Markup {
     let body = html! {
         @if list.is_empty() {
             p .muted { "Пока никто не оставил заявку по Вашей ссылке. Поделитесь ею — это займет минуту." }
@@ -87,7 +87,7 @@ pub fn invitations(st: &AppState, list: &[Invitation]) -> Markup {
                     li .row {
                         div .row-main {
                             span .row-title { (i.name) }
-                            span .row-sub .muted { "Заявка от " (time::date(i.created_at, &st.tz)) }
+                            span .row-sub .muted { "Заявка от " (time::date(i.created_at, st.tz)) }
                         }
                         (status_badge(&i.status))
                     }
@@ -98,7 +98,7 @@ pub fn invitations(st: &AppState, list: &[Invitation]) -> Markup {
     modal("referral-invitations", "Мои приглашения", body)
 }
 
-pub fn history(st: &AppState, list: &[Accrual]) -> Markup {
+pub fn history(st: &Ctx, list: &[Accrual]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let body = html! {
         @if list.is_empty() {
@@ -109,7 +109,7 @@ pub fn history(st: &AppState, list: &[Accrual]) -> Markup {
                     li .row {
                         div .row-main {
                             span .row-title { (a.description) }
-                            span .row-sub .muted { (time::date(a.created_at, &st.tz)) }
+                            span .row-sub .muted { (time::date(a.created_at, st.tz)) }
                         }
                         span .amount .plus[a.amount_kop > 0] { (money::format_signed(a.amount_kop, sym)) }
                     }
@@ -120,7 +120,7 @@ pub fn history(st: &AppState, list: &[Accrual]) -> Markup {
     modal("referral-history", "История", body)
 }
 
-pub fn terms(st: &AppState) -> Markup {
+pub fn terms(st: &Ctx) -> Markup {
     let r = &st.cfg.referral;
     let body = html! {
         div .terms {

@@ -3,9 +3,9 @@ use maud::{html, Markup};
 
 use super::components::csrf_input;
 use super::login::auth_shell;
-use crate::{domain::money, domain::payment::Checkout, routes, state::AppState};
+use crate::{domain::money, domain::payment::Checkout, routes, views::Ctx};
 
-pub fn checkout(st: &AppState, csrf: &str, p: &Checkout) -> Markup {
+pub fn checkout(st: &Ctx, csrf: &str, p: &Checkout) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let base = format!("{}/{}", routes::SANDBOX_CHECKOUT, p.id);
     let body = html! {

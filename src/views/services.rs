@@ -3,10 +3,10 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::modal;
 use crate::{
-    db::services::{Details, Service, ServiceDetail},
     domain::money,
+    domain::services::{Details, Service, ServiceDetail},
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
 pub const CHEVRON_SVG: &str = r#"<svg viewBox="0 0 24 24" width="18" height="18" focusable="false" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M9 6l6 6-6 6"/></svg>"#;
@@ -60,7 +60,7 @@ pub fn iso_date(s: &str) -> String {
     }
 }
 
-pub fn services_card(st: &AppState, services: &[Service]) -> Markup {
+pub fn services_card(st: &Ctx, services: &[Service]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
         section .card .services #services aria-labelledby="services-title" {
@@ -97,7 +97,7 @@ fn kv(label: &str, value: Markup) -> Markup {
     html! { div .kv-row { dt { (label) } dd { (value) } } }
 }
 
-pub fn service_modal(st: &AppState, d: &ServiceDetail) -> Markup {
+pub fn service_modal(st: &Ctx, d: &ServiceDetail) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let s = &d.service;
     let (label, cls) = status_label(&s.status);

@@ -1,7 +1,7 @@
 //! «Истории»: the strip on the main page and a story opened full size.
 use maud::{html, Markup};
 
-use crate::{db::stories::Story, routes, web::assets::asset_url};
+use crate::{domain::story::Story, routes, views::assets::asset_url};
 
 fn image_url(path: &str) -> String {
     if path.starts_with('/') {

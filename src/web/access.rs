@@ -34,7 +34,11 @@ async fn devices_panel(st: &SharedState, acc: &CurrentAccount) -> Result<Markup,
         .db
         .run(move |c| Ok(account_links::devices(c, aid)?))
         .await?;
-    Ok(view::devices_panel(st, &list, acc.session_id))
+    Ok(view::devices_panel(
+        &crate::web::ctx(st),
+        &list,
+        acc.session_id,
+    ))
 }
 
 type Held = Vec<(Linked, Vec<Holder>)>;
@@ -61,7 +65,12 @@ fn wrap(req: &Request, st: &SharedState, csrf: &str, panel: Markup) -> Response 
     } else if htmx::is_htmx(req) {
         html(view::modal_with(panel))
     } else {
-        html(standalone(st, csrf, "Устройства и доступ", panel))
+        html(standalone(
+            &crate::web::ctx(st),
+            csrf,
+            "Устройства и доступ",
+            panel,
+        ))
     }
 }
 

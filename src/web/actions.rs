@@ -292,7 +292,7 @@ pub async fn submit(
             );
             let body = html! {
                 (close_modal_oob())
-                (views::actions::requests_list(st, &rows, Some(id), true))
+                (views::actions::requests_list(&crate::web::ctx(st), &rows, Some(id), true))
                 (toast_oob("ok", &format!("Заявка «{}» принята. Мы свяжемся с Вами.", def.title)))
             };
             Ok(Html(body.into_string())

@@ -55,7 +55,10 @@ pub async fn history(
             Ok(v)
         })
         .await?;
-    Ok(Html(views::history::history_modal(st, &months).into_string()).into_response())
+    Ok(
+        Html(views::history::history_modal(&crate::web::ctx(st), &months).into_string())
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -75,7 +78,9 @@ pub async fn history_more(
         .db
         .run(move |c| Ok(db::ledger::month_before(c, cid, q.before, &tz)?))
         .await?;
-    Ok(Html(views::history::page(st, m.as_ref()).into_string()))
+    Ok(Html(
+        views::history::page(&crate::web::ctx(st), m.as_ref()).into_string(),
+    ))
 }
 
 #[handler]
@@ -106,7 +111,10 @@ pub async fn autopay_modal(
         errors: &FormErrors::default(),
         error: None,
     };
-    Ok(Html(views::balance::autopay_modal(st, ap.as_ref(), &f).into_string()).into_response())
+    Ok(
+        Html(views::balance::autopay_modal(&crate::web::ctx(st), ap.as_ref(), &f).into_string())
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -139,7 +147,7 @@ pub async fn autopay_connect(
             errors,
             error,
         };
-        Html(views::balance::autopay_form(st, &f).into_string())
+        Html(views::balance::autopay_form(&crate::web::ctx(st), &f).into_string())
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()
     };

@@ -48,7 +48,7 @@ pub async fn list(
         return Ok(html(view::list_modal(&rows)));
     }
     Ok(html(view::standalone(
-        st,
+        &crate::web::ctx(st),
         &csrf.0,
         "Список договоров",
         view::list_body(&rows),

@@ -104,7 +104,7 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
 
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(views::express::page(st, &csrf.0, "business", "").into_string())
+    Html(views::express::page(&crate::web::ctx(st), &csrf.0, "business", "").into_string())
 }
 
 #[derive(Deserialize)]
@@ -138,11 +138,11 @@ pub async fn find(
     if let Some(wait) = limited {
         tracing::warn!(%ip, "express lookup throttled");
         let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(
-            Html(views::express::result(st, None, Some(&msg)).into_string())
-                .with_status(StatusCode::TOO_MANY_REQUESTS)
-                .into_response(),
-        );
+        return Ok(Html(
+            views::express::result(&crate::web::ctx(st), None, Some(&msg)).into_string(),
+        )
+        .with_status(StatusCode::TOO_MANY_REQUESTS)
+        .into_response());
     }
     let segment = if input.segment == "home" {
         "home"
@@ -163,7 +163,7 @@ pub async fn find(
             let token = sign(&st.csrf_key, cid, st.clock.now());
             let (address, org) = (mask_address(&address), mask_org(&org));
             views::express::result(
-                st,
+                &crate::web::ctx(st),
                 Some(&Found {
                     address: &address,
                     org: &org,
@@ -173,7 +173,7 @@ pub async fn find(
                 None,
             )
         }
-        None => views::express::result(st, None, Some(NOT_FOUND)),
+        None => views::express::result(&crate::web::ctx(st), None, Some(NOT_FOUND)),
     };
     if let Some(rest) = LOOKUP_TIME.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;

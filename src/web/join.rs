@@ -109,7 +109,13 @@ pub async fn page(
 ) -> poem::Result<Html<String>> {
     let referred = referrer(req, st).await?.is_some();
     Ok(Html(
-        view::join_page(st, &csrf.0, referred, &SpecialistForm::default()).into_string(),
+        view::join_page(
+            &crate::web::ctx(st),
+            &csrf.0,
+            referred,
+            &SpecialistForm::default(),
+        )
+        .into_string(),
     ))
 }
 
@@ -121,9 +127,9 @@ fn reply(
     f: &SpecialistForm,
 ) -> Response {
     let markup = if htmx::is_htmx(req) {
-        view::specialist_form(st, csrf, f)
+        view::specialist_form(&crate::web::ctx(st), csrf, f)
     } else {
-        view::join_page(st, csrf, false, f)
+        view::join_page(&crate::web::ctx(st), csrf, false, f)
     };
     Html(markup.into_string())
         .with_status(status)
@@ -134,7 +140,7 @@ fn done(req: &Request, st: &SharedState, csrf: &str, merged: bool) -> Response {
     let markup = if htmx::is_htmx(req) {
         view::submitted(merged)
     } else {
-        view::auth_card_page(st, csrf, view::submitted(merged))
+        view::auth_card_page(&crate::web::ctx(st), csrf, view::submitted(merged))
     };
     Html(markup.into_string()).into_response()
 }

@@ -28,7 +28,7 @@ fn respond(req: &Request, st: &SharedState, csrf: &str, status: StatusCode, m: M
     let html = if partial(req) {
         m
     } else {
-        view::page(st, csrf, m)
+        view::page(&crate::web::ctx(st), csrf, m)
     };
     let mut resp = Html(html.into_string()).with_status(status).into_response();
     if status != StatusCode::OK {
@@ -111,7 +111,13 @@ fn render(
     }
     let Some(cov) = &f.covered else {
         let addr = format!("{}, д. {}", w.street, w.house);
-        return respond(req, st, csrf, ok, view::outside(st, csrf, &addr));
+        return respond(
+            req,
+            st,
+            csrf,
+            ok,
+            view::outside(&crate::web::ctx(st), csrf, &addr),
+        );
     };
     // Services.
     let chosen = match check_tariffs(w, &f.tariffs) {
@@ -121,7 +127,7 @@ fn render(
                 st,
                 csrf,
                 ok,
-                view::tariffs(st, cov, w, &f.tariffs, None),
+                view::tariffs(&crate::web::ctx(st), cov, w, &f.tariffs, None),
             )
         }
         Ok(c) => c,
@@ -131,7 +137,7 @@ fn render(
                 st,
                 csrf,
                 bad,
-                view::tariffs(st, cov, w, &f.tariffs, Some(e)),
+                view::tariffs(&crate::web::ctx(st), cov, w, &f.tariffs, Some(e)),
             )
         }
     };
@@ -151,19 +157,31 @@ fn render(
             st,
             csrf,
             ok,
-            view::contacts(st, csrf, w, &ContactErrors::default()),
+            view::contacts(&crate::web::ctx(st), csrf, w, &ContactErrors::default()),
         );
     }
     let e = check_contacts(w);
     if e.name.is_some() || e.phone.is_some() || e.email.is_some() || e.consent.is_some() {
-        return respond(req, st, csrf, bad, view::contacts(st, csrf, w, &e));
+        return respond(
+            req,
+            st,
+            csrf,
+            bad,
+            view::contacts(&crate::web::ctx(st), csrf, w, &e),
+        );
     }
     let s = Summary {
         covered: cov,
         tariffs: &chosen,
         date,
     };
-    respond(req, st, csrf, ok, view::summary(st, csrf, w, &s, None))
+    respond(
+        req,
+        st,
+        csrf,
+        ok,
+        view::summary(&crate::web::ctx(st), csrf, w, &s, None),
+    )
 }
 
 fn check_tariffs(w: &WizardInput, all: &[Tariff]) -> Result<Vec<Tariff>, &'static str> {
@@ -307,7 +325,7 @@ pub async fn wizard_submit(
             tariffs: &chosen,
             date,
         };
-        let m = view::summary(st, &csrf.0, &w, &s, Some(&msg));
+        let m = view::summary(&crate::web::ctx(st), &csrf.0, &w, &s, Some(&msg));
         return Ok(respond(req, st, &csrf.0, StatusCode::TOO_MANY_REQUESTS, m));
     }
     let details = serde_json::json!({

@@ -25,7 +25,7 @@ pub const GENERIC_ERROR: &str = "Неверный номер договора и
 
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(view::login_page(st, &csrf.0, &LoginForm::default()).into_string())
+    Html(view::login_page(&crate::web::ctx(st), &csrf.0, &LoginForm::default()).into_string())
 }
 
 #[derive(Deserialize)]
@@ -51,7 +51,7 @@ fn form_reply(
     let markup: Markup = if htmx::is_htmx(req) {
         view::contract_form(csrf, &f)
     } else {
-        view::login_page(st, csrf, &f)
+        view::login_page(&crate::web::ctx(st), csrf, &f)
     };
     Html(markup.into_string())
         .with_status(status)

@@ -101,9 +101,10 @@ pub async fn index(
                 Some(html) => html,
                 None => {
                     let dash = db::services::dashboard(c, k.id)?;
-                    let html: Arc<str> = views::main_page::dashboard_blocks(&st2, &dash)
-                        .into_string()
-                        .into();
+                    let html: Arc<str> =
+                        views::main_page::dashboard_blocks(&crate::web::ctx(&st2), &dash)
+                            .into_string()
+                            .into();
                     web2.blocks_cache.put(&k, html.clone());
                     html
                 }
@@ -125,7 +126,7 @@ pub async fn index(
 fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> Html<String> {
     Html(
         views::main_page::main_page(
-            st,
+            &crate::web::ctx(st),
             csrf,
             k,
             d.autopay.as_ref(),

@@ -32,6 +32,15 @@ use crate::routes;
 
 use crate::state::SharedState;
 
+/// The render context of the views, from the application state.
+pub fn ctx(st: &crate::state::AppState) -> crate::views::Ctx<'_> {
+    crate::views::Ctx {
+        cfg: &st.cfg,
+        tz: &st.tz,
+        demo: st.demo,
+    }
+}
+
 /// What only the web layer keeps between requests: read caches of checked sessions and
 /// rendered main-page parts (see `db::fresh`), and the request counters of `/metrics`.
 /// Built by [`app`] and reached through `req.data::<SharedWeb>()`.

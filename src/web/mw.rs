@@ -169,7 +169,9 @@ fn error_response(
             .body(body.into_string());
     }
     let html = match st {
-        Some(st) => views::error::page(st, status.as_u16(), &message, rid).into_string(),
+        Some(st) => {
+            views::error::page(&crate::web::ctx(st), status.as_u16(), &message, rid).into_string()
+        }
         None => format!("{} — {message} ({rid})", status.as_u16()),
     };
     Response::builder()

@@ -254,10 +254,10 @@ pub async fn payment_return(
     if p.account_id.is_some() {
         return Ok(htmx::redirect(req, routes::HOME));
     }
-    Ok(
-        Html(views::express::done(st, &csrf.0, &p.status, p.amount_kop).into_string())
-            .into_response(),
+    Ok(Html(
+        views::express::done(&crate::web::ctx(st), &csrf.0, &p.status, p.amount_kop).into_string(),
     )
+    .into_response())
 }
 
 /// Gateway notifications (outside the CSRF guard). The body only names a payment; its status
@@ -312,7 +312,7 @@ pub async fn sandbox_page(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Html(
-        views::sandbox::checkout(st, &csrf.0, &p).into_string(),
+        views::sandbox::checkout(&crate::web::ctx(st), &csrf.0, &p).into_string(),
     ))
 }
 
@@ -371,6 +371,6 @@ pub fn updated(
     html! {
         (components::close_modal_oob())
         (components::toast_oob("ok", toast))
-        (views::balance::card(st, k, ap, true))
+        (views::balance::card(&crate::web::ctx(st), k, ap, true))
     }
 }

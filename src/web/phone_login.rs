@@ -35,7 +35,7 @@ fn reply(
     let markup = if htmx::is_htmx(req) {
         form
     } else {
-        view::page(st, csrf, form)
+        view::page(&crate::web::ctx(st), csrf, form)
     };
     Html(markup.into_string())
         .with_status(status)
@@ -44,7 +44,14 @@ fn reply(
 
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(view::page(st, &csrf.0, view::phone_form(&csrf.0, "", None)).into_string())
+    Html(
+        view::page(
+            &crate::web::ctx(st),
+            &csrf.0,
+            view::phone_form(&csrf.0, "", None),
+        )
+        .into_string(),
+    )
 }
 
 #[derive(Deserialize)]

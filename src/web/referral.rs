@@ -93,7 +93,7 @@ pub fn card_html(
         link: &link,
         qr_svg: &svg,
     };
-    Ok(views::referral::card(st, &section).into_string())
+    Ok(views::referral::card(&crate::web::ctx(st), &section).into_string())
 }
 
 #[handler]
@@ -107,7 +107,9 @@ pub async fn invitations(
         .db
         .run(move |c| Ok(referral::invitations(c, cid)?))
         .await?;
-    Ok(Html(views::referral::invitations(st, &list).into_string()))
+    Ok(Html(
+        views::referral::invitations(&crate::web::ctx(st), &list).into_string(),
+    ))
 }
 
 #[handler]
@@ -118,13 +120,17 @@ pub async fn history(
     enabled(st)?;
     let cid = cur.contract.id;
     let list = st.db.run(move |c| Ok(referral::accruals(c, cid)?)).await?;
-    Ok(Html(views::referral::history(st, &list).into_string()))
+    Ok(Html(
+        views::referral::history(&crate::web::ctx(st), &list).into_string(),
+    ))
 }
 
 #[handler]
 pub fn terms(Data(st): Data<&SharedState>, _cur: CurrentContract) -> poem::Result<Html<String>> {
     enabled(st)?;
-    Ok(Html(views::referral::terms(st).into_string()))
+    Ok(Html(
+        views::referral::terms(&crate::web::ctx(st)).into_string(),
+    ))
 }
 
 /// `/r/{code}`: remembers a known code and opens «Стать абонентом»; an unknown code opens the

@@ -24,7 +24,9 @@ pub async fn service(
     let k = cur.contract.id;
     let d = st.db.run(move |c| Ok(services::detail(c, k, id)?)).await?;
     let d = d.ok_or(AppError::NotFound)?;
-    Ok(Html(views::services::service_modal(st, &d).into_string()))
+    Ok(Html(
+        views::services::service_modal(&crate::web::ctx(st), &d).into_string(),
+    ))
 }
 
 /// GET /requests/:id — the request's fields and status history (only the current contract's).
@@ -37,7 +39,9 @@ pub async fn request(
     let k = cur.contract.id;
     let d = st.db.run(move |c| Ok(requests::detail(c, k, id)?)).await?;
     let d = d.ok_or(AppError::NotFound)?;
-    Ok(Html(views::actions::request_modal(st, &d).into_string()))
+    Ok(Html(
+        views::actions::request_modal(&crate::web::ctx(st), &d).into_string(),
+    ))
 }
 
 /// GET /uploads/:id — a stored scan, only for accounts linked to its contract.
@@ -103,6 +107,7 @@ pub async fn active_requests(
     let id = cur.contract.id;
     let rows = st.db.run(move |c| Ok(requests::list(c, id)?)).await?;
     Ok(Html(
-        crate::views::actions::requests_list(st, &rows, None, false).into_string(),
+        crate::views::actions::requests_list(&crate::web::ctx(st), &rows, None, false)
+            .into_string(),
     ))
 }

@@ -6,6 +6,7 @@ use poem::{
 
 use super::auth::state;
 use crate::auth::session::token_hash;
+pub use crate::domain::staff::CurrentStaff;
 use crate::{
     db::{sessions, staff},
     error::AppError,
@@ -16,22 +17,6 @@ pub const COOKIE_PATH: &str = "/staff";
 /// Staff sessions are shorter than subscribers': idle 12 hours, at most 7 days.
 pub const IDLE_SECS: i64 = 12 * 3_600;
 pub const MAX_SECS: i64 = 7 * 86_400;
-
-/// A signed-in, active staff member.
-#[derive(Debug, Clone)]
-pub struct CurrentStaff {
-    pub session_id: i64,
-    pub id: i64,
-    pub login: String,
-    pub name: String,
-    pub role: String,
-}
-
-impl CurrentStaff {
-    pub fn is_admin(&self) -> bool {
-        self.role == "admin"
-    }
-}
 
 /// A staff member with the `admin` role (others get 403).
 #[derive(Debug, Clone)]

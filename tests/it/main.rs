@@ -27,6 +27,7 @@ mod gateway_stub;
 mod growth;
 mod growth_join;
 mod growth_wizard;
+mod layers;
 mod mail;
 mod metrics;
 mod payments;

@@ -2,14 +2,14 @@
 use maud::{html, Markup};
 
 use crate::{
-    db::{audit, staff::Staff},
     domain::time,
+    domain::{audit, staff::Staff},
     routes,
-    state::AppState,
     views::components::{field, Field},
+    views::Ctx,
 };
 
-pub fn list(st: &AppState, me: i64, rows: &[Staff]) -> Markup {
+pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
     html! {
         div #accounts .staff-list {
             table .staff-table {
@@ -20,7 +20,7 @@ pub fn list(st: &AppState, me: i64, rows: &[Staff]) -> Markup {
                             td { (s.login) }
                             td { (s.name) }
                             td { (if s.role == "admin" { "администратор" } else { "оператор" }) }
-                            td { (time::date(s.created_at, &st.tz)) }
+                            td { (time::date(s.created_at, st.tz)) }
                             td { @if s.active { span .badge .ok { "активен" } } @else { span .badge .err { "заблокирован" } } }
                             td {
                                 @if s.id != me {
@@ -71,13 +71,13 @@ pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) 
     }
 }
 
-pub fn audit_table(st: &AppState, rows: &[audit::Row]) -> Markup {
+pub fn audit_table(st: &Ctx, rows: &[audit::Row]) -> Markup {
     html! {
         table .staff-table {
             thead { tr { th { "Когда" } th { "Кто" } th { "Действие" } th { "Объект" } th { "Подробности" } th { "IP" } } }
             tbody {
                 @for r in rows {
-                    tr { td { (time::datetime(r.at, &st.tz)) } td { (r.who) } td { code { (r.action) } } td { (r.target) } td { (r.details) } td { (r.ip) } }
+                    tr { td { (time::datetime(r.at, st.tz)) } td { (r.who) } td { code { (r.action) } } td { (r.target) } td { (r.details) } td { (r.ip) } }
                 }
             }
         }

@@ -2,10 +2,10 @@
 use maud::{html, Markup};
 
 use crate::{
-    db::chat::{Conversation, Msg, QueueRow},
+    domain::chat::{Conversation, Msg, QueueRow},
     domain::{money, time},
     routes,
-    state::AppState,
+    views::Ctx,
 };
 
 pub fn page_body(queue_html: Markup, max_bytes: usize) -> Markup {
@@ -18,7 +18,7 @@ pub fn page_body(queue_html: Markup, max_bytes: usize) -> Markup {
                 p .muted .conv-placeholder { "Выберите диалог слева." }
             }
         }
-        script src=(crate::web::assets::asset_url("chat.js")) defer {}
+        script src=(crate::views::assets::asset_url("chat.js")) defer {}
     }
 }
 
@@ -31,7 +31,7 @@ fn waited(now: i64, since: i64) -> String {
     }
 }
 
-pub fn queue(st: &AppState, rows: &[QueueRow], now: i64) -> Markup {
+pub fn queue(st: &Ctx, rows: &[QueueRow], now: i64) -> Markup {
     html! {
         aside #queue .staff-queue aria-label="Очередь диалогов" {
             h2 { "Открытые диалоги " span .muted { "(" (rows.len()) ")" } }
@@ -50,7 +50,7 @@ pub fn queue(st: &AppState, rows: &[QueueRow], now: i64) -> Markup {
                             }
                             span .q-org { (r.org_name) }
                             span .q-last { (r.last_body.chars().take(80).collect::<String>()) }
-                            span .q-time .muted { (time::datetime(r.last_message_at, &st.tz)) }
+                            span .q-time .muted { (time::datetime(r.last_message_at, st.tz)) }
                         }
                     }
                 }
@@ -75,7 +75,7 @@ fn message(m: &Msg, tz: &jiff::tz::TimeZone) -> Markup {
     }
 }
 
-pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
+pub fn conversation(st: &Ctx, cv: &Conversation, msgs: &[Msg]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
         div .staff-conv data-conv=(cv.id) data-url=(routes::staff_conv(cv.id)) {
@@ -91,7 +91,7 @@ pub fn conversation(st: &AppState, cv: &Conversation, msgs: &[Msg]) -> Markup {
                     }
                 }
                 ol .chat-log aria-live="polite" {
-                    @for m in msgs { (message(m, &st.tz)) }
+                    @for m in msgs { (message(m, st.tz)) }
                 }
                 @if cv.status == "open" {
                     form .staff-reply {

@@ -3,11 +3,11 @@ use maud::{html, Markup};
 
 use super::layout::status_badge;
 use crate::{
-    db::staff_contracts::{Card, Found},
+    domain::staff_contracts::{Card, Found},
     domain::{money, time},
     routes,
-    state::AppState,
     views::services::status_label,
+    views::Ctx,
 };
 
 /// A contract's state as a badge (also beside a chat conversation).
@@ -35,7 +35,7 @@ pub fn search_form(q: &str) -> Markup {
     }
 }
 
-pub fn results(st: &AppState, q: &str, rows: &[Found]) -> Markup {
+pub fn results(st: &Ctx, q: &str, rows: &[Found]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
         div #list .staff-list {
@@ -57,7 +57,7 @@ pub fn results(st: &AppState, q: &str, rows: &[Found]) -> Markup {
                         }
                     }
                 }
-                @if rows.len() >= crate::db::staff_contracts::SEARCH_LIMIT {
+                @if rows.len() >= crate::domain::staff_contracts::SEARCH_LIMIT {
                     p .muted { "Показаны первые " (rows.len()) " договоров" @if !q.is_empty() { " по запросу «" (q) "»" } ". Уточните поиск." }
                 }
             }
@@ -65,7 +65,7 @@ pub fn results(st: &AppState, q: &str, rows: &[Found]) -> Markup {
     }
 }
 
-pub fn card(st: &AppState, k: &Card) -> Markup {
+pub fn card(st: &Ctx, k: &Card) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let s = &k.summary;
     html! {
@@ -99,7 +99,7 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
                             tr {
                                 td { @match &h.phone_masked { Some(p) => { "Телефон " (p) }, None => "По договору" } }
                                 td { (h.note) }
-                                td { (time::date(h.added_at, &st.tz)) }
+                                td { (time::date(h.added_at, st.tz)) }
                                 td .num { (h.sessions) }
                             }
                         }
@@ -134,7 +134,7 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
                             @for r in &k.requests {
                                 tr {
                                     td { (r.id) }
-                                    td { (time::datetime(r.created_at, &st.tz)) }
+                                    td { (time::datetime(r.created_at, st.tz)) }
                                     td { (r.title) }
                                     td { (status_badge(&r.status)) }
                                     td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
@@ -152,7 +152,7 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
                         tbody {
                             @for e in &k.ledger {
                                 tr {
-                                    td { (time::date(e.occurred_at, &st.tz)) }
+                                    td { (time::date(e.occurred_at, st.tz)) }
                                     td { (e.description) }
                                     td .num .plus[e.amount_kop > 0] { (money::format_signed(e.amount_kop, sym)) }
                                 }
@@ -170,7 +170,7 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
                             @for p in &k.payments {
                                 tr {
                                     td { (p.id) }
-                                    td { (time::datetime(p.created_at, &st.tz)) }
+                                    td { (time::datetime(p.created_at, st.tz)) }
                                     td { (match p.purpose.as_str() { "autopay" => "Автоплатеж", "autopay_setup" => "Подключение автоплатежа", _ => "Пополнение" }) " · " (p.provider) }
                                     td .num { (money::format(p.amount_kop, sym)) }
                                     td { (payment_status(&p.status)) }

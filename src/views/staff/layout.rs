@@ -2,13 +2,13 @@
 use maud::{html, Markup};
 
 use crate::{
+    domain::staff::CurrentStaff,
     routes,
-    state::AppState,
+    views::Ctx,
     views::{
         components::csrf_input,
         layout::{page, Page},
     },
-    web::staff_auth::CurrentStaff,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Section {
 }
 
 pub fn staff_page(
-    st: &AppState,
+    st: &Ctx,
     csrf: &str,
     me: &CurrentStaff,
     active: Section,

@@ -3,7 +3,7 @@ use maud::{html, Markup};
 
 use crate::{
     routes,
-    state::AppState,
+    views::Ctx,
     views::{
         components::{csrf_input, field, Field},
         layout::{brand, page, Page},
@@ -25,7 +25,7 @@ pub fn form(csrf: &str, login: &str, error: Option<&str>) -> Markup {
     }
 }
 
-pub fn page_(st: &AppState, csrf: &str, login: &str, error: Option<&str>) -> Markup {
+pub fn page_(st: &Ctx, csrf: &str, login: &str, error: Option<&str>) -> Markup {
     let content = html! {
         main .auth-shell {
             div .auth-brand { (brand(st, false)) }

@@ -4,14 +4,14 @@ use maud::{html, Markup};
 
 use super::layout::status_badge;
 use crate::{
-    db::{
-        backoffice::{Application, Filter, RequestItem},
-        requests::RequestDetail,
-    },
     domain::{actions, time, workflow},
+    domain::{
+        backoffice::{Application, Filter, RequestItem},
+        request::RequestDetail,
+    },
     routes,
-    state::AppState,
     views::components::modal,
+    views::Ctx,
 };
 
 pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
@@ -36,11 +36,11 @@ pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
     }
 }
 
-pub fn request_row(st: &AppState, r: &RequestItem, oob: bool) -> Markup {
+pub fn request_row(st: &Ctx, r: &RequestItem, oob: bool) -> Markup {
     html! {
         tr #(format!("req-{}", r.id)) hx-swap-oob=[oob.then_some("true")] {
             td { (r.id) }
-            td { (time::datetime(r.created_at, &st.tz)) }
+            td { (time::datetime(r.created_at, st.tz)) }
             td { a href=(routes::staff_contract(&r.contract_number)) { strong { (r.contract_number) } } br; span .muted { (r.org_name) } }
             td { (r.title) }
             td { (status_badge(&r.status)) }
@@ -49,7 +49,7 @@ pub fn request_row(st: &AppState, r: &RequestItem, oob: bool) -> Markup {
     }
 }
 
-pub fn requests_list(st: &AppState, rows: &[RequestItem]) -> Markup {
+pub fn requests_list(st: &Ctx, rows: &[RequestItem]) -> Markup {
     html! {
         div #list .staff-list {
             @if rows.is_empty() { p .muted { "Заявок не найдено." } }
@@ -98,12 +98,12 @@ pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &s
     }
 }
 
-pub fn request_modal(st: &AppState, number: &str, r: &RequestDetail) -> Markup {
+pub fn request_modal(st: &Ctx, number: &str, r: &RequestDetail) -> Markup {
     let def = actions::find(&r.row.kind);
     let body = html! {
         p .modal-status {
             (status_badge(&r.row.status))
-            span .muted { "Заявка № " (r.row.id) " · договор " (number) " · создана " (time::datetime(r.row.created_at, &st.tz)) }
+            span .muted { "Заявка № " (r.row.id) " · договор " (number) " · создана " (time::datetime(r.row.created_at, st.tz)) }
         }
         dl .kv {
             @for (k, v) in &r.fields {
@@ -117,7 +117,7 @@ pub fn request_modal(st: &AppState, number: &str, r: &RequestDetail) -> Markup {
             ol .timeline {
                 @for e in &r.events {
                     li {
-                        div .timeline-head { strong { (workflow::label(&e.status)) } span .muted { (time::datetime(e.at, &st.tz)) } }
+                        div .timeline-head { strong { (workflow::label(&e.status)) } span .muted { (time::datetime(e.at, st.tz)) } }
                         @if !e.comment.is_empty() {
                             p .timeline-comment { (e.comment) @if let Some(n) = &e.staff_name { span .kv-note { " — " (n) } } }
                         }
@@ -130,11 +130,11 @@ pub fn request_modal(st: &AppState, number: &str, r: &RequestDetail) -> Markup {
     modal("staff-request", &r.row.title, body)
 }
 
-pub fn application_row(st: &AppState, a: &Application, oob: bool) -> Markup {
+pub fn application_row(st: &Ctx, a: &Application, oob: bool) -> Markup {
     html! {
         tr #(format!("app-{}", a.id)) hx-swap-oob=[oob.then_some("true")] {
             td { (a.id) }
-            td { (time::datetime(a.created_at, &st.tz)) }
+            td { (time::datetime(a.created_at, st.tz)) }
             td { (a.name) br; span .muted { (a.phone) } }
             td { (a.address) }
             td { (if a.kind == "self" { "Самостоятельно" } else { "Специалисту" }) }
@@ -144,7 +144,7 @@ pub fn application_row(st: &AppState, a: &Application, oob: bool) -> Markup {
     }
 }
 
-pub fn applications_list(st: &AppState, rows: &[Application]) -> Markup {
+pub fn applications_list(st: &Ctx, rows: &[Application]) -> Markup {
     html! {
         div #list .staff-list {
             @if rows.is_empty() { p .muted { "Заявок на подключение не найдено." } }
@@ -159,7 +159,7 @@ pub fn applications_list(st: &AppState, rows: &[Application]) -> Markup {
 }
 
 /// A wizard detail as (label, text); the address parts are already in «Адрес».
-fn detail(st: &AppState, key: &str, v: &serde_json::Value) -> Option<(String, String)> {
+fn detail(st: &Ctx, key: &str, v: &serde_json::Value) -> Option<(String, String)> {
     let text = |v: &serde_json::Value| {
         v.as_str()
             .map(str::to_owned)
@@ -190,11 +190,11 @@ fn detail(st: &AppState, key: &str, v: &serde_json::Value) -> Option<(String, St
     Some((label.to_owned(), text(v)))
 }
 
-pub fn application_modal(st: &AppState, a: &Application) -> Markup {
+pub fn application_modal(st: &Ctx, a: &Application) -> Markup {
     let details: std::collections::BTreeMap<String, serde_json::Value> =
         serde_json::from_str(&a.details_json).unwrap_or_default();
     let body = html! {
-        p .modal-status { (status_badge(&a.status)) span .muted { "Поступила " (time::datetime(a.created_at, &st.tz)) } }
+        p .modal-status { (status_badge(&a.status)) span .muted { "Поступила " (time::datetime(a.created_at, st.tz)) } }
         dl .kv {
             div .kv-row { dt { "Имя" } dd { (a.name) } }
             div .kv-row { dt { "Номер телефона" } dd { (a.phone) } }
@@ -206,7 +206,7 @@ pub fn application_modal(st: &AppState, a: &Application) -> Markup {
                 }
             }
             @if let Some(r) = &a.referrer { div .kv-row { dt { "Пригласил договор" } dd { (r) } } }
-            div .kv-row { dt { "Согласие" } dd { (time::datetime(a.consent_at, &st.tz)) } }
+            div .kv-row { dt { "Согласие" } dd { (time::datetime(a.consent_at, st.tz)) } }
             @if !a.staff_comment.is_empty() { div .kv-row { dt { "Комментарий" } dd { (a.staff_comment) } } }
         }
         (status_form(&routes::staff_application(a.id), &a.status, None, ""))

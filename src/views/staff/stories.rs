@@ -2,11 +2,11 @@
 use maud::{html, Markup};
 
 use crate::{
-    db::stories_admin::Story,
+    domain::story_admin::Story,
     domain::time,
     routes,
-    state::AppState,
     views::components::{csrf_input, modal},
+    views::Ctx,
 };
 
 /// An uploaded image's URL, or an embedded asset (the demo stories).
@@ -14,11 +14,11 @@ fn image_url(path: &str) -> String {
     if path.starts_with('/') {
         path.to_owned()
     } else {
-        crate::web::assets::asset_url(path)
+        crate::views::assets::asset_url(path)
     }
 }
 
-pub fn list(st: &AppState, rows: &[Story]) -> Markup {
+pub fn list(st: &Ctx, rows: &[Story]) -> Markup {
     html! {
         div #stories .staff-stories {
             @if rows.is_empty() { p .muted { "Историй пока нет." } }
@@ -32,8 +32,8 @@ pub fn list(st: &AppState, rows: &[Story]) -> Markup {
                         p .muted { (s.body.chars().take(140).collect::<String>()) }
                         p {
                             @if s.published { span .badge .ok { "Опубликована" } } @else { span .badge .warn { "Черновик" } }
-                            @if let Some(f) = s.publish_from { " " span .muted { "с " (time::date(f, &st.tz)) } }
-                            @if let Some(u) = s.publish_until { " " span .muted { "по " (time::date(u, &st.tz)) } }
+                            @if let Some(f) = s.publish_from { " " span .muted { "с " (time::date(f, st.tz)) } }
+                            @if let Some(u) = s.publish_until { " " span .muted { "по " (time::date(u, st.tz)) } }
                         }
                     }
                     div .story-actions {

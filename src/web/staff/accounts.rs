@@ -31,13 +31,13 @@ pub async fn list(
     };
     let body = html! {
         div .staff-two {
-            (view::list(st, me.id, &rows))
+            (view::list(&crate::web::ctx(st), me.id, &rows))
             (view::create_form(&empty, &[], None))
         }
     };
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Accounts,
@@ -135,7 +135,7 @@ pub async fn create(
     Ok(Html(
         html! {
             (view::create_form(&empty, &[], Some(&done)))
-            div #accounts hx-swap-oob="outerHTML" { (view::list(st, me.id, &rows)) }
+            div #accounts hx-swap-oob="outerHTML" { (view::list(&crate::web::ctx(st), me.id, &rows)) }
         }
         .into_string(),
     )
@@ -175,7 +175,9 @@ pub async fn set_active(
         })
         .await?;
     st.sessions_ended(ended);
-    Ok(Html(view::list(st, me.id, &rows).into_string()))
+    Ok(Html(
+        view::list(&crate::web::ctx(st), me.id, &rows).into_string(),
+    ))
 }
 
 #[handler]
@@ -188,12 +190,12 @@ pub async fn audit_log(
     let rows = st.db.run(|c| Ok(audit::recent(c, 300)?)).await?;
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Audit,
             "Журнал действий",
-            view::audit_table(st, &rows),
+            view::audit_table(&crate::web::ctx(st), &rows),
         )
         .into_string(),
     ))

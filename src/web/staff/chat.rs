@@ -34,13 +34,13 @@ pub async fn page(
     me: CurrentStaff,
 ) -> poem::Result<Html<String>> {
     let rows = st.db.run(|c| Ok(db::chat::queue(c)?)).await?;
-    let q = view::queue(st, &rows, st.clock.now());
+    let q = view::queue(&crate::web::ctx(st), &rows, st.clock.now());
     if htmx::is_htmx(req) {
         return Ok(Html(q.into_string()));
     }
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Chat,
@@ -54,7 +54,9 @@ pub async fn page(
 #[handler]
 pub async fn queue(Data(st): Data<&SharedState>, _me: CurrentStaff) -> poem::Result<Html<String>> {
     let rows = st.db.run(|c| Ok(db::chat::queue(c)?)).await?;
-    Ok(Html(view::queue(st, &rows, st.clock.now()).into_string()))
+    Ok(Html(
+        view::queue(&crate::web::ctx(st), &rows, st.clock.now()).into_string(),
+    ))
 }
 
 #[handler]
@@ -73,7 +75,9 @@ pub async fn conversation(
         })
         .await?;
     let (cv, msgs) = found.ok_or(AppError::NotFound)?;
-    Ok(Html(view::conversation(st, &cv, &msgs).into_string()))
+    Ok(Html(
+        view::conversation(&crate::web::ctx(st), &cv, &msgs).into_string(),
+    ))
 }
 
 #[handler]
@@ -104,7 +108,7 @@ pub async fn close(
         st.chat.publish(Topic::Account(account), e);
     }
     let html = maud::html! {
-        (view::conversation(st, &cv, &msgs))
+        (view::conversation(&crate::web::ctx(st), &cv, &msgs))
         (toast_oob("ok", "Диалог закрыт"))
     };
     Ok(Html(html.into_string()).into_response())

@@ -37,14 +37,14 @@ pub async fn search(
         .db
         .run(move |c| Ok(staff_contracts::search(c, &q2)?))
         .await?;
-    let list = view::results(st, &q, &rows);
+    let list = view::results(&crate::web::ctx(st), &q, &rows);
     if htmx::is_htmx(req) {
         return Ok(Html(list.into_string()));
     }
     let body = html! { (view::search_form(&q)) (list) };
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Contracts,
@@ -83,12 +83,12 @@ pub async fn contract(
     let title = format!("Договор {}", card.summary.number);
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Contracts,
             &title,
-            view::card(st, &card),
+            view::card(&crate::web::ctx(st), &card),
         )
         .into_string(),
     ))

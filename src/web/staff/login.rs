@@ -26,7 +26,7 @@ pub const GENERIC_ERROR: &str = "Неверный логин или пароль
 
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(view::page_(st, &csrf.0, "", None).into_string())
+    Html(view::page_(&crate::web::ctx(st), &csrf.0, "", None).into_string())
 }
 
 #[derive(Deserialize)]
@@ -48,7 +48,7 @@ fn reply(
     let m = if htmx::is_htmx(req) {
         view::form(csrf, login, Some(e))
     } else {
-        view::page_(st, csrf, login, Some(e))
+        view::page_(&crate::web::ctx(st), csrf, login, Some(e))
     };
     Html(m.into_string()).with_status(status).into_response()
 }

@@ -57,11 +57,11 @@ pub async fn requests(
         .await?;
     let body = html! {
         (view::filters(routes::STAFF_REQUESTS, &f, "Номер договора, организация или заявка"))
-        (view::requests_list(st, &rows))
+        (view::requests_list(&crate::web::ctx(st), &rows))
     };
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Requests,
@@ -89,7 +89,9 @@ pub async fn request(
         })
         .await?;
     let (number, d) = found.ok_or(AppError::NotFound)?;
-    Ok(Html(view::request_modal(st, &number, &d).into_string()))
+    Ok(Html(
+        view::request_modal(&crate::web::ctx(st), &number, &d).into_string(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -181,7 +183,7 @@ pub async fn request_status(
             html! {
                 (close_modal_oob())
                 (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))
-                @if let Some(r) = row { (view::request_row(st, &r, true)) }
+                @if let Some(r) = row { (view::request_row(&crate::web::ctx(st), &r, true)) }
             }
             .into_string(),
         )
@@ -204,11 +206,11 @@ pub async fn applications(
         .await?;
     let body = html! {
         (view::filters(routes::STAFF_APPLICATIONS, &f, "Имя, телефон или адрес"))
-        (view::applications_list(st, &rows))
+        (view::applications_list(&crate::web::ctx(st), &rows))
     };
     Ok(Html(
         layout::staff_page(
-            st,
+            &crate::web::ctx(st),
             &csrf.0,
             &me,
             layout::Section::Applications,
@@ -230,7 +232,9 @@ pub async fn application(
         .run(move |c| Ok(backoffice::application(c, id)?))
         .await?;
     let a = a.ok_or(AppError::NotFound)?;
-    Ok(Html(view::application_modal(st, &a).into_string()))
+    Ok(Html(
+        view::application_modal(&crate::web::ctx(st), &a).into_string(),
+    ))
 }
 
 #[handler]
@@ -282,7 +286,7 @@ pub async fn application_status(
             html! {
                 (close_modal_oob())
                 (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))
-                @if let Some(r) = row { (view::application_row(st, &r, true)) }
+                @if let Some(r) = row { (view::application_row(&crate::web::ctx(st), &r, true)) }
             }
             .into_string(),
         )

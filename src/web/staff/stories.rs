@@ -53,11 +53,18 @@ pub async fn list(
     let rows = all(st).await?;
     let body = html! {
         p { button .btn .btn-primary type="button" hx-get=(routes::STAFF_STORY_NEW) hx-target="#modal" { "Добавить историю" } }
-        (view::list(st, &rows))
+        (view::list(&crate::web::ctx(st), &rows))
     };
     Ok(Html(
-        layout::staff_page(st, &csrf.0, &me, layout::Section::Stories, "Истории", body)
-            .into_string(),
+        layout::staff_page(
+            &crate::web::ctx(st),
+            &csrf.0,
+            &me,
+            layout::Section::Stories,
+            "Истории",
+            body,
+        )
+        .into_string(),
     ))
 }
 
@@ -282,7 +289,7 @@ async fn save(
     let html = html! {
         (close_modal_oob())
         (toast_oob("ok", &format!("История «{title}» сохранена")))
-        div #stories hx-swap-oob="outerHTML" { (view::list(st, &rows)) }
+        div #stories hx-swap-oob="outerHTML" { (view::list(&crate::web::ctx(st), &rows)) }
     };
     Ok(Html(html.into_string()).into_response())
 }
@@ -337,7 +344,7 @@ pub async fn shift(
             Ok(stories::list(c)?)
         })
         .await?;
-    Ok(Html(view::list(st, &rows).into_string()))
+    Ok(Html(view::list(&crate::web::ctx(st), &rows).into_string()))
 }
 
 #[derive(Deserialize)]
@@ -374,5 +381,5 @@ pub async fn publish(
             Ok(stories::list(c)?)
         })
         .await?;
-    Ok(Html(view::list(st, &rows).into_string()))
+    Ok(Html(view::list(&crate::web::ctx(st), &rows).into_string()))
 }

@@ -1,0 +1,31 @@
+//! Accounts: the contracts an account holds, who else holds them, its devices.
+
+/// A contract as it appears in the account's list.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub id: i64,
+    pub number: String,
+    pub address: String,
+    pub note: String,
+    /// The account logs in with this contract's number (it cannot be removed).
+    pub own: bool,
+    pub current: bool,
+}
+
+/// Another account that holds one of my contracts.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub account_id: i64,
+    pub phone: Option<String>,
+    /// For a contract account: the number it logs in with.
+    pub contract_number: Option<String>,
+}
+
+/// A session of the account, for «Устройства».
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub session_id: i64,
+    pub user_agent: String,
+    pub ip: String,
+    pub last_seen_at: i64,
+}

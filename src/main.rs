@@ -99,7 +99,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let hash = kabinet::auth::password::hash_now(&password);
             let c = state.db.get()?;
             let name = if name.is_empty() { login.clone() } else { name };
-            kabinet::db::staff::upsert(&c, &login, &name, &hash, &role)?;
+            let role = kabinet::domain::states::StaffRole::parse(&role).ok_or("unknown role")?;
+            kabinet::db::staff::upsert(&c, &login, &name, &hash, role)?;
             kabinet::db::audit::system(&c, "staff.upsert", &login, "", "", state.clock.now())?;
             println!("staff account {login} ({role}) saved");
             Ok(())

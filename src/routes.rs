@@ -1,4 +1,6 @@
 //! Route paths, shared by the router and the markup.
+use crate::domain::ids::{AccountId, ContractId};
+
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
 pub const LOGIN_PHONE: &str = "/login/phone";
@@ -144,7 +146,7 @@ pub fn contract_remove(id: i64) -> String {
 pub fn contract_password(id: i64) -> String {
     format!("/contracts/{id}/password")
 }
-pub fn access_revoke(contract: i64, account: i64) -> String {
+pub fn access_revoke(contract: ContractId, account: AccountId) -> String {
     format!("/access/{contract}/{account}/revoke")
 }
 

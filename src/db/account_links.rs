@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::accounts;
 pub use crate::domain::account::{Device, Holder, Linked};
+use crate::domain::ids::{AccountId, ContractId};
 
 /// The account's contracts: its own first, then in the order they were added.
 pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
@@ -186,9 +187,9 @@ fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite::Result<Vec
 /// None when either side is not a removable holder.
 pub fn revoke(
     c: &mut Connection,
-    account_id: i64,
-    contract_id: i64,
-    target: i64,
+    AccountId(account_id): AccountId,
+    ContractId(contract_id): ContractId,
+    AccountId(target): AccountId,
 ) -> rusqlite::Result<Option<Vec<i64>>> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if !accounts::is_linked(&tx, account_id, contract_id)?

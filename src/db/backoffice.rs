@@ -2,14 +2,17 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use crate::domain::backoffice::{Application, Filter, RequestItem};
-use crate::{domain::workflow, error::AppError};
+use crate::{
+    domain::states::{State, WorkStatus},
+    error::AppError,
+};
 
 impl Filter {
-    fn statuses(&self) -> Vec<&str> {
-        match self.status.as_str() {
-            "all" => workflow::STATUSES.iter().map(|(c, _)| *c).collect(),
-            s if workflow::is_status(s) => vec![s],
-            _ => vec!["new", "in_progress"],
+    fn statuses(&self) -> Vec<&'static str> {
+        match (self.status.as_str(), WorkStatus::parse(&self.status)) {
+            ("all", _) => WorkStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            (_, Some(s)) => vec![s.as_str()],
+            _ => vec![WorkStatus::New.as_str(), WorkStatus::InProgress.as_str()],
         }
     }
     fn like(&self) -> String {
@@ -62,7 +65,7 @@ pub fn request_contract(c: &Connection, id: i64) -> rusqlite::Result<Option<i64>
         .optional()
 }
 
-pub fn request_status(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+pub fn request_status(c: &Connection, id: i64) -> rusqlite::Result<Option<WorkStatus>> {
     c.prepare_cached("SELECT status FROM requests WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()
@@ -73,27 +76,27 @@ pub fn request_status(c: &Connection, id: i64) -> rusqlite::Result<Option<String
 pub enum Refused {
     NotFound,
     /// The move is not allowed from the current status.
-    Transition(String),
+    Transition(WorkStatus),
 }
 
 /// Changes a request's status with a comment the subscriber sees in the request's history.
 pub fn set_request_status(
     c: &mut Connection,
     id: i64,
-    to: &str,
+    to: WorkStatus,
     comment: &str,
     staff_id: i64,
     now: i64,
-) -> Result<Result<String, Refused>, AppError> {
+) -> Result<Result<WorkStatus, Refused>, AppError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let from: Option<String> = tx
+    let from: Option<WorkStatus> = tx
         .prepare_cached("SELECT status FROM requests WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
     let Some(from) = from else {
         return Ok(Err(Refused::NotFound));
     };
-    if !workflow::can_move(&from, to) {
+    if !from.can_move(to) {
         return Ok(Err(Refused::Transition(from)));
     }
     tx.execute(
@@ -151,19 +154,19 @@ pub fn application(c: &Connection, id: i64) -> rusqlite::Result<Option<Applicati
 pub fn set_application_status(
     c: &mut Connection,
     id: i64,
-    to: &str,
+    to: WorkStatus,
     comment: &str,
     now: i64,
-) -> Result<Result<String, Refused>, AppError> {
+) -> Result<Result<WorkStatus, Refused>, AppError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let from: Option<String> = tx
+    let from: Option<WorkStatus> = tx
         .prepare_cached("SELECT status FROM applications WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
     let Some(from) = from else {
         return Ok(Err(Refused::NotFound));
     };
-    if !workflow::can_move(&from, to) {
+    if !from.can_move(to) {
         return Ok(Err(Refused::Transition(from)));
     }
     tx.execute(

@@ -26,6 +26,7 @@ pub mod services;
 pub mod sessions;
 pub mod staff;
 pub mod staff_contracts;
+pub mod states;
 pub mod stories;
 pub mod stories_admin;
 

@@ -128,7 +128,7 @@ pub fn contract_state(c: &Connection, contract_id: i64) -> rusqlite::Result<Cont
 pub fn tariffs_for(
     c: &Connection,
     contract_id: i64,
-    segment: &str,
+    segment: &crate::domain::states::Segment,
 ) -> rusqlite::Result<Vec<Tariff>> {
     let mut st = c.prepare_cached(
         "SELECT id, kind, name, price_kop FROM tariffs WHERE active = 1 AND segment = ?2 AND kind <> 'other'

@@ -1,5 +1,6 @@
 //! Staff accounts and staff sessions.
 pub use crate::domain::staff::Staff;
+use crate::domain::states::StaffRole;
 use rusqlite::{params, Connection, OptionalExtension};
 
 fn staff(r: &rusqlite::Row) -> rusqlite::Result<Staff> {
@@ -62,7 +63,7 @@ pub fn create(
     c: &Connection,
     login: &str,
     name: &str,
-    role: &str,
+    role: StaffRole,
     hash: &str,
     now: i64,
 ) -> rusqlite::Result<Option<i64>> {
@@ -102,7 +103,7 @@ pub fn upsert(
     login: &str,
     name: &str,
     hash: &str,
-    role: &str,
+    role: StaffRole,
 ) -> rusqlite::Result<()> {
     c.execute(
         "INSERT INTO staff(login, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, unixepoch())

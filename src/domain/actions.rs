@@ -305,21 +305,6 @@ pub fn offered(s: &ContractState) -> impl Iterator<Item = &'static ActionDef> + 
     ACTIONS.iter().filter(move |a| a.available(s))
 }
 
-/// Request statuses and how they are shown.
-pub fn status_label(status: &str) -> (&'static str, &'static str) {
-    match status {
-        "new" => ("Новая", "info"),
-        "in_progress" => ("В работе", "warn"),
-        "done" => ("Выполнена", "ok"),
-        "rejected" => ("Отклонена", "err"),
-        _ => ("—", ""),
-    }
-}
-
-pub fn is_open(status: &str) -> bool {
-    matches!(status, "new" | "in_progress")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

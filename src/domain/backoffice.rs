@@ -1,4 +1,5 @@
 //! Requests and applications as the staff lists show them.
+use super::states::WorkStatus;
 
 #[derive(Debug, Clone)]
 pub struct Application {
@@ -10,7 +11,7 @@ pub struct Application {
     pub email: Option<String>,
     pub details_json: String,
     pub referrer: Option<String>,
-    pub status: String,
+    pub status: WorkStatus,
     pub staff_comment: String,
     pub consent_at: i64,
     pub created_at: i64,
@@ -31,6 +32,6 @@ pub struct RequestItem {
     pub contract_number: String,
     pub org_name: String,
     pub title: String,
-    pub status: String,
+    pub status: WorkStatus,
     pub created_at: i64,
 }

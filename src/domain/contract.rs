@@ -2,6 +2,8 @@
 
 /// Normalises a typed contract number: trims, uppercases, drops inner spaces.
 /// Returns None when it cannot be a contract number at all.
+use super::states::{ContractStatus, Segment};
+
 pub fn normalize_number(input: &str) -> Option<String> {
     let n: String = input
         .chars()
@@ -21,8 +23,8 @@ pub struct ContractSummary {
     pub org_name: String,
     pub balance_kop: i64,
     pub recommended_kop: i64,
-    pub status: String,
-    pub segment: String,
+    pub status: ContractStatus,
+    pub segment: Segment,
     /// Bumped by triggers when the contract's services or requests change (cache key).
     pub data_version: i64,
 }

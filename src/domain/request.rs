@@ -1,18 +1,18 @@
 //! Contract requests and their history.
-use super::validate::Values;
+use super::{states::WorkStatus, validate::Values};
 
 #[derive(Debug, Clone)]
 pub struct RequestRow {
     pub id: i64,
     pub kind: String,
     pub title: String,
-    pub status: String,
+    pub status: WorkStatus,
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub status: String,
+    pub status: WorkStatus,
     pub comment: String,
     pub staff_name: Option<String>,
     pub at: i64,

@@ -1,5 +1,5 @@
 //! Services of a contract as the subscriber sees them.
-use super::actions::ContractState;
+use super::{actions::ContractState, states::ServiceStatus};
 
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -9,7 +9,7 @@ pub struct Service {
     pub tariff_name: String,
     pub price_kop: i64,
     pub period: String,
-    pub status: String,
+    pub status: ServiceStatus,
     /// `YYYY-MM-DD`
     pub paid_until: Option<String>,
 }

@@ -1,11 +1,12 @@
 //! Staff accounts.
+use super::states::StaffRole;
 
 #[derive(Debug, Clone)]
 pub struct Staff {
     pub id: i64,
     pub login: String,
     pub name: String,
-    pub role: String,
+    pub role: StaffRole,
     pub active: bool,
     pub created_at: i64,
 }
@@ -17,11 +18,11 @@ pub struct CurrentStaff {
     pub id: i64,
     pub login: String,
     pub name: String,
-    pub role: String,
+    pub role: StaffRole,
 }
 
 impl CurrentStaff {
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == StaffRole::Admin
     }
 }

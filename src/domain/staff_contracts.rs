@@ -1,5 +1,11 @@
 //! A contract as the staff console shows it.
-use super::{autopay::Autopay, contract::ContractSummary, request::RequestRow, services::Service};
+use super::{
+    autopay::Autopay,
+    contract::ContractSummary,
+    request::RequestRow,
+    services::Service,
+    states::{ContractStatus, PaymentPurpose, PaymentStatus},
+};
 
 /// How many contracts a search lists.
 pub const SEARCH_LIMIT: usize = 50;
@@ -10,7 +16,7 @@ pub struct Found {
     pub org_name: String,
     pub address: String,
     pub balance_kop: i64,
-    pub status: String,
+    pub status: ContractStatus,
 }
 
 #[derive(Debug, Clone)]
@@ -23,9 +29,9 @@ pub struct LedgerLine {
 #[derive(Debug, Clone)]
 pub struct PaymentLine {
     pub id: i64,
-    pub purpose: String,
+    pub purpose: PaymentPurpose,
     pub amount_kop: i64,
-    pub status: String,
+    pub status: PaymentStatus,
     pub provider: String,
     pub created_at: i64,
 }

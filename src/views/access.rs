@@ -5,6 +5,7 @@ use maud::{html, Markup};
 use super::components::{field, modal, Field};
 use crate::{
     domain::account::{Device, Holder, Linked},
+    domain::ids::{AccountId, ContractId},
     domain::outbox::mask_phone,
     domain::time,
     routes,
@@ -131,7 +132,7 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                                 @let label = holder_label(h);
                                 li {
                                     span .holder { (label) }
-                                    button .link-btn .danger type="button" hx-post=(routes::access_revoke(k.id, h.account_id))
+                                    button .link-btn .danger type="button" hx-post=(routes::access_revoke(ContractId(k.id), AccountId(h.account_id)))
                                         hx-target="#access-body" hx-swap="outerHTML"
                                         hx-confirm=(format!("Удалить доступ {label} к договору {}?", k.number))
                                         aria-label=(format!("Удалить доступ {label} к договору {}", k.number)) { "Удалить доступ" }

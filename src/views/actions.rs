@@ -57,7 +57,7 @@ pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: boo
             } @else {
                 ul .row-list {
                     @for r in rows {
-                        @let (label, cls) = actions::status_label(&r.status);
+                        @let (label, cls) = (r.status.label(), r.status.tone().class());
                         li .fresh[fresh == Some(r.id)] {
                             button .row-item .request type="button" hx-get=(routes::request(r.id))
                                 hx-target="#modal" aria-haspopup="dialog" {
@@ -96,7 +96,7 @@ fn size_label(bytes: i64) -> String {
 
 pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
     let def = actions::find(&r.row.kind);
-    let (label, cls) = actions::status_label(&r.row.status);
+    let (label, cls) = (r.row.status.label(), r.row.status.tone().class());
     let body = html! {
         p .modal-status {
             span .badge .(cls) { (label) }
@@ -126,7 +126,7 @@ pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
             h3 { "История заявки" }
             ol .timeline {
                 @for e in &r.events {
-                    @let (elabel, ecls) = actions::status_label(&e.status);
+                    @let (elabel, ecls) = (e.status.label(), e.status.tone().class());
                     li .(ecls) {
                         div .timeline-head {
                             strong { (elabel) }

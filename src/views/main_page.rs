@@ -4,6 +4,7 @@ use maud::{html, Markup, PreEscaped};
 use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
 use super::layout::{brand, page, Page};
 use crate::{
+    domain::states::ContractStatus,
     domain::{autopay::Autopay, contract::ContractSummary},
     routes,
     views::Ctx,
@@ -44,7 +45,7 @@ fn contract_head(k: &ContractSummary) -> Markup {
             h1 { "Договор " span .contract-number { (k.number) } }
             p .address { (PreEscaped(PIN_SVG)) span { (k.address) } }
             a .contracts-link href=(routes::CONTRACTS) hx-get=(routes::CONTRACTS) hx-target="#modal" { "список договоров" }
-            @if k.status == "suspended" { p .badge .warn { "Договор приостановлен" } }
+            @if k.status == ContractStatus::Suspended { p .badge .warn { "Договор приостановлен" } }
         }
     }
 }

@@ -16,17 +16,6 @@ const ICON_TV: &str = r#"<svg viewBox="0 0 24 24" width="22" height="22" focusab
 const ICON_PHONE: &str = r#"<svg viewBox="0 0 24 24" width="22" height="22" focusable="false" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" d="M5 3h4l2 5-2.5 1.5a11 11 0 0 0 6 6L16 13l5 2v4a2 2 0 0 1-2 2A17 17 0 0 1 3 5a2 2 0 0 1 2-2z"/></svg>"#;
 const ICON_OTHER: &str = r#"<svg viewBox="0 0 24 24" width="22" height="22" focusable="false" aria-hidden="true"><rect x="4" y="4" width="16" height="16" rx="4" fill="none" stroke="currentColor" stroke-width="2"/></svg>"#;
 
-/// (label, badge class) of a service status.
-pub fn status_label(status: &str) -> (&'static str, &'static str) {
-    match status {
-        "active" => ("Активна", "ok"),
-        "blocked_debt" => ("Заблокирована за долг", "err"),
-        "suspended" => ("Приостановлена", "warn"),
-        "connecting" => ("Подключается", "info"),
-        _ => ("—", ""),
-    }
-}
-
 fn icon(kind: &str) -> &'static str {
     match kind {
         "internet" => ICON_INTERNET,
@@ -70,7 +59,7 @@ pub fn services_card(st: &Ctx, services: &[Service]) -> Markup {
             } @else {
                 ul .row-list {
                     @for s in services {
-                        @let (label, cls) = status_label(&s.status);
+                        @let (label, cls) = (s.status.label(), s.status.tone().class());
                         li {
                             button .row-item .svc type="button" hx-get=(routes::service(s.id)) hx-target="#modal"
                                 aria-haspopup="dialog" {
@@ -100,7 +89,7 @@ fn kv(label: &str, value: Markup) -> Markup {
 pub fn service_modal(st: &Ctx, d: &ServiceDetail) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let s = &d.service;
-    let (label, cls) = status_label(&s.status);
+    let (label, cls) = (s.status.label(), s.status.tone().class());
     let body = html! {
         p .modal-status { span .badge .(cls) { (label) } }
         dl .kv {

@@ -13,6 +13,7 @@ use crate::{
     app::credentials::{self, Attempt, Checked, Purpose},
     auth::session::client_ip,
     db::account_links::{self, Holder, Linked},
+    domain::ids::{AccountId, ContractId},
     error::AppError,
     state::SharedState,
     views::{
@@ -128,7 +129,14 @@ pub async fn revoke(
     let (aid, contract_id) = (lc.account.account_id, lc.id());
     let ended = st
         .db
-        .run(move |c| Ok(account_links::revoke(c, aid, contract_id, target)?))
+        .run(move |c| {
+            Ok(account_links::revoke(
+                c,
+                AccountId(aid),
+                ContractId(contract_id),
+                AccountId(target),
+            )?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     tracing::info!(

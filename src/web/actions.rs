@@ -58,7 +58,7 @@ async fn load(
     def: &'static ActionDef,
 ) -> Result<Loaded, AppError> {
     let cid = cur.contract.id;
-    let segment = cur.contract.segment.clone();
+    let segment = cur.contract.segment;
     st.db
         .run(move |c| {
             let state = services::contract_state(c, cid)?;

@@ -45,7 +45,7 @@ pub struct Dashboard {
 pub struct BlocksCache(Mutex<HashMap<i64, CachedBlocks>>);
 
 /// (data version, contract status, rendered HTML)
-type CachedBlocks = (i64, String, Arc<str>);
+type CachedBlocks = (i64, crate::domain::states::ContractStatus, Arc<str>);
 
 const BLOCKS_CACHE_MAX: usize = 512;
 
@@ -65,7 +65,7 @@ impl BlocksCache {
             if m.len() >= BLOCKS_CACHE_MAX {
                 m.clear();
             }
-            m.insert(k.id, (k.data_version, k.status.clone(), html));
+            m.insert(k.id, (k.data_version, k.status, html));
         }
     }
 }

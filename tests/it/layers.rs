@@ -19,7 +19,7 @@ fn forbidden(layer: &str) -> Vec<&'static str> {
     };
     match layer {
         "domain" => all_but(&["domain"]),
-        "routes" => all_but(&["routes"]),
+        "routes" => all_but(&["routes", "domain"]),
         "error" => all_but(&["error"]),
         "config" => all_but(&["config", "domain"]),
         "db" => all_but(&["db", "domain", "error"]),

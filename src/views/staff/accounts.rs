@@ -2,6 +2,7 @@
 use maud::{html, Markup};
 
 use crate::{
+    domain::states::{StaffRole, State},
     domain::time,
     domain::{audit, staff::Staff},
     routes,
@@ -19,7 +20,7 @@ pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
                         tr {
                             td { (s.login) }
                             td { (s.name) }
-                            td { (if s.role == "admin" { "администратор" } else { "оператор" }) }
+                            td { (s.role.label()) }
                             td { (time::date(s.created_at, st.tz)) }
                             td { @if s.active { span .badge .ok { "активен" } } @else { span .badge .err { "заблокирован" } } }
                             td {
@@ -42,7 +43,7 @@ pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
 pub struct NewStaff<'a> {
     pub login: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: StaffRole,
 }
 
 pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) -> Markup {
@@ -61,8 +62,7 @@ pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) 
             div .field {
                 label for="f-role" { "Роль" }
                 select #f-role name="role" {
-                    option value="operator" selected[v.role != "admin"] { "оператор" }
-                    option value="admin" selected[v.role == "admin"] { "администратор" }
+                    @for r in StaffRole::ALL { option value=(r.as_str()) selected[*r == v.role] { (r.label()) } }
                 }
             }
             (field(&Field { name: "password", label: "Пароль (не короче 10 символов)", kind: "password", value: "", autocomplete: "new-password", error: err("password"), required: true }))

@@ -4,20 +4,15 @@ use maud::{html, Markup};
 use super::layout::status_badge;
 use crate::{
     domain::staff_contracts::{Card, Found},
+    domain::states::ContractStatus,
     domain::{money, time},
     routes,
-    views::services::status_label,
     views::Ctx,
 };
 
 /// A contract's state as a badge (also beside a chat conversation).
-pub fn contract_status(s: &str) -> Markup {
-    let (label, cls) = match s {
-        "active" => ("Действует", "ok"),
-        "suspended" => ("Приостановлен", "warn"),
-        _ => ("Закрыт", "err"),
-    };
-    html! { span .badge .(cls) { (label) } }
+pub fn contract_status(s: &ContractStatus) -> Markup {
+    html! { span .badge .(s.tone().class()) { (s.label()) } }
 }
 
 pub fn search_form(q: &str) -> Markup {
@@ -113,7 +108,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                         thead { tr { th { "Услуга" } th { "Тариф" } th { "Стоимость" } th { "Статус" } } }
                         tbody {
                             @for sv in &k.services {
-                                @let (label, cls) = status_label(&sv.status);
+                                @let (label, cls) = (sv.status.label(), sv.status.tone().class());
                                 tr {
                                     td { (sv.name) }
                                     td { (sv.tariff_name) }
@@ -171,9 +166,9 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                 tr {
                                     td { (p.id) }
                                     td { (time::datetime(p.created_at, st.tz)) }
-                                    td { (match p.purpose.as_str() { "autopay" => "Автоплатеж", "autopay_setup" => "Подключение автоплатежа", _ => "Пополнение" }) " · " (p.provider) }
+                                    td { (p.purpose.label()) " · " (p.provider) }
                                     td .num { (money::format(p.amount_kop, sym)) }
-                                    td { (payment_status(&p.status)) }
+                                    td { span .badge .(p.status.tone().class()) { (p.status.label()) } }
                                 }
                             }
                         }
@@ -182,13 +177,4 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
             }
         }
     }
-}
-
-fn payment_status(s: &str) -> Markup {
-    let (label, cls) = match s {
-        "succeeded" => ("Зачислен", "ok"),
-        "pending" => ("Ожидает оплаты", "info"),
-        _ => ("Отменён", "err"),
-    };
-    html! { span .badge .(cls) { (label) } }
 }

@@ -86,12 +86,6 @@ pub fn staff_page(
 }
 
 /// A status pill for the request/application workflow.
-pub fn status_badge(status: &str) -> Markup {
-    let cls = match status {
-        "new" => "info",
-        "in_progress" => "warn",
-        "done" => "ok",
-        _ => "err",
-    };
-    html! { span .badge .(cls) { (crate::domain::workflow::label(status)) } }
+pub fn status_badge(status: &crate::domain::states::WorkStatus) -> Markup {
+    html! { span .badge .(status.tone().class()) { (status.label()) } }
 }

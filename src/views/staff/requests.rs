@@ -4,7 +4,11 @@ use maud::{html, Markup};
 
 use super::layout::status_badge;
 use crate::{
-    domain::{actions, time, workflow},
+    domain::{
+        actions,
+        states::{State, WorkStatus},
+        time,
+    },
     domain::{
         backoffice::{Application, Filter, RequestItem},
         request::RequestDetail,
@@ -17,7 +21,7 @@ use crate::{
 pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
     let opts = [("", "Открытые"), ("all", "Все")]
         .into_iter()
-        .chain(workflow::STATUSES);
+        .chain(WorkStatus::ALL.iter().map(|s| (s.as_str(), s.label())));
     html! {
         form .staff-filters method="get" action=(action) hx-get=(action) hx-target="#list"
             hx-select="#list" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit, keyup changed delay:400ms from:find input" {
@@ -63,17 +67,22 @@ pub fn requests_list(st: &Ctx, rows: &[RequestItem]) -> Markup {
     }
 }
 
-pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &str) -> Markup {
+pub fn status_form(
+    action: &str,
+    current: WorkStatus,
+    error: Option<&str>,
+    comment: &str,
+) -> Markup {
     let label = if action.starts_with(routes::STAFF_APPLICATIONS) {
         "Комментарий"
     } else {
         "Комментарий для абонента"
     };
-    let next = workflow::next(current);
+    let next = current.next();
     // Preselect the next step of the workflow (staying put is still possible, for a comment).
     let pick = next
         .iter()
-        .map(|(c, _)| *c)
+        .copied()
         .find(|c| *c != current)
         .unwrap_or(current);
     html! {
@@ -84,7 +93,7 @@ pub fn status_form(action: &str, current: &str, error: Option<&str>, comment: &s
                 div .field {
                     label for="f-status" { "Новый статус" }
                     select #f-status name="status" {
-                        @for (code, label) in &next { option value=(code) selected[*code == pick] { (label) } }
+                        @for s in &next { option value=(s.as_str()) selected[*s == pick] { (s.label()) } }
                     }
                 }
                 div .field .has-error[error.is_some()] {
@@ -117,7 +126,7 @@ pub fn request_modal(st: &Ctx, number: &str, r: &RequestDetail) -> Markup {
             ol .timeline {
                 @for e in &r.events {
                     li {
-                        div .timeline-head { strong { (workflow::label(&e.status)) } span .muted { (time::datetime(e.at, st.tz)) } }
+                        div .timeline-head { strong { (e.status.label()) } span .muted { (time::datetime(e.at, st.tz)) } }
                         @if !e.comment.is_empty() {
                             p .timeline-comment { (e.comment) @if let Some(n) = &e.staff_name { span .kv-note { " — " (n) } } }
                         }
@@ -125,7 +134,7 @@ pub fn request_modal(st: &Ctx, number: &str, r: &RequestDetail) -> Markup {
                 }
             }
         }
-        (status_form(&routes::staff_request(r.row.id), &r.row.status, None, ""))
+        (status_form(&routes::staff_request(r.row.id), r.row.status, None, ""))
     };
     modal("staff-request", &r.row.title, body)
 }
@@ -209,7 +218,7 @@ pub fn application_modal(st: &Ctx, a: &Application) -> Markup {
             div .kv-row { dt { "Согласие" } dd { (time::datetime(a.consent_at, st.tz)) } }
             @if !a.staff_comment.is_empty() { div .kv-row { dt { "Комментарий" } dd { (a.staff_comment) } } }
         }
-        (status_form(&routes::staff_application(a.id), &a.status, None, ""))
+        (status_form(&routes::staff_application(a.id), a.status, None, ""))
     };
     modal(
         "staff-application",

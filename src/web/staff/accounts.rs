@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{actor, requests::FilterQuery};
 use crate::{
     db::{audit, staff},
+    domain::states::StaffRole,
     error::AppError,
     state::SharedState,
     views::staff::{accounts as view, layout},
@@ -27,7 +28,7 @@ pub async fn list(
     let empty = view::NewStaff {
         login: "",
         name: "",
-        role: "operator",
+        role: StaffRole::Operator,
     };
     let body = html! {
         div .staff-two {
@@ -69,11 +70,7 @@ pub async fn create(
 ) -> poem::Result<Response> {
     let login = input.login.trim().to_owned();
     let name = input.name.trim().to_owned();
-    let role = if input.role == "admin" {
-        "admin"
-    } else {
-        "operator"
-    };
+    let role = StaffRole::parse(&input.role).unwrap_or(StaffRole::Operator);
     let mut errors: Vec<(&str, String)> = Vec::new();
     let login_ok = (3..=32).contains(&login.len())
         && login
@@ -129,7 +126,7 @@ pub async fn create(
     let empty = view::NewStaff {
         login: "",
         name: "",
-        role: "operator",
+        role: StaffRole::Operator,
     };
     let done = format!("Сотрудник {login} добавлен");
     Ok(Html(

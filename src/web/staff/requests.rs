@@ -14,7 +14,7 @@ use crate::{
         self,
         backoffice::{self, Filter, Refused},
     },
-    domain::workflow,
+    domain::states::WorkStatus,
     error::AppError,
     routes,
     state::SharedState,
@@ -103,22 +103,21 @@ pub struct StatusInput {
 }
 
 /// Checks the status form; Err is the message shown under the comment.
-fn check(input: &StatusInput) -> Result<(String, String), &'static str> {
-    let status = input.status.trim().to_owned();
+fn check(input: &StatusInput) -> Result<(WorkStatus, String), &'static str> {
     let comment = input.comment.trim().to_owned();
-    if !workflow::is_status(&status) {
+    let Some(status) = WorkStatus::parse(input.status.trim()) else {
         return Err("Выберите статус");
-    }
+    };
     if comment.chars().count() > 1000 {
         return Err("Комментарий длиннее 1000 символов");
     }
-    if matches!(status.as_str(), "rejected") && comment.is_empty() {
+    if status == WorkStatus::Rejected && comment.is_empty() {
         return Err("Напишите абоненту причину отказа");
     }
     Ok((status, comment))
 }
 
-fn refused(action: &str, current: &str, msg: &str, comment: &str) -> Response {
+fn refused(action: &str, current: WorkStatus, msg: &str, comment: &str) -> Response {
     Html(view::status_form(action, current, Some(msg), comment).into_string())
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
@@ -141,16 +140,16 @@ pub async fn request_status(
                 .run(move |c| Ok(backoffice::request_status(c, id)?))
                 .await?
                 .ok_or(AppError::NotFound)?;
-            return Ok(refused(&action, &cur, m, &input.comment));
+            return Ok(refused(&action, cur, m, &input.comment));
         }
     };
     let a = actor(req, st, &me);
-    let (s2, c2) = (status.clone(), comment.clone());
+    let (s2, c2) = (status, comment.clone());
     let staff_id = me.id;
     let done = st
         .db
         .run(move |c| {
-            let r = backoffice::set_request_status(c, id, &s2, &c2, staff_id, a.now)?;
+            let r = backoffice::set_request_status(c, id, s2, &c2, staff_id, a.now)?;
             if let Ok(from) = &r {
                 a.log(
                     c,
@@ -175,14 +174,14 @@ pub async fn request_status(
         Err(Refused::NotFound) => Err(AppError::NotFound.into()),
         Err(Refused::Transition(from)) => Ok(refused(
             &action,
-            &from,
+            from,
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
         Ok(_) => Ok(Html(
             html! {
                 (close_modal_oob())
-                (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))
+                (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
                 @if let Some(r) = row { (view::request_row(&crate::web::ctx(st), &r, true)) }
             }
             .into_string(),
@@ -254,15 +253,15 @@ pub async fn application_status(
                 .run(move |c| Ok(backoffice::application(c, id)?.map(|a| a.status)))
                 .await?
                 .ok_or(AppError::NotFound)?;
-            return Ok(refused(&action, &cur, m, &input.comment));
+            return Ok(refused(&action, cur, m, &input.comment));
         }
     };
     let a = actor(req, st, &me);
-    let (s2, c2) = (status.clone(), comment.clone());
+    let (s2, c2) = (status, comment.clone());
     let done = st
         .db
         .run(move |c| {
-            let r = backoffice::set_application_status(c, id, &s2, &c2, a.now)?;
+            let r = backoffice::set_application_status(c, id, s2, &c2, a.now)?;
             if let Ok(from) = &r {
                 a.log(
                     c,
@@ -278,14 +277,14 @@ pub async fn application_status(
         (Err(Refused::NotFound), _) => Err(AppError::NotFound.into()),
         (Err(Refused::Transition(from)), _) => Ok(refused(
             &action,
-            &from,
+            from,
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
         (Ok(_), row) => Ok(Html(
             html! {
                 (close_modal_oob())
-                (toast_oob("ok", &format!("Статус заявки: {}", workflow::label(&status))))
+                (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
                 @if let Some(r) = row { (view::application_row(&crate::web::ctx(st), &r, true)) }
             }
             .into_string(),

@@ -165,3 +165,35 @@ pub const API_LEDGER: &str = "/ledger";
 pub const API_REQUESTS: &str = "/requests";
 pub const API_APPLICATIONS: &str = "/applications";
 pub const API_PAYMENTS: &str = "/payments";
+
+/// DOM ids that the router's responses, the views and `assets/*.js` share: `X` is the id,
+/// `X_SEL` the CSS selector (`#x`) for `hx-target`, `hx-select` and `HX-Retarget`. A test
+/// checks that every `#id` the scripts look up is declared here.
+pub mod ids {
+    macro_rules! dom_ids {
+        ($($name:ident, $sel:ident = $id:literal;)+) => {
+            $(pub const $name: &str = $id;
+              pub const $sel: &str = concat!("#", $id);)+
+            /// Every declared id.
+            pub const ALL: &[&str] = &[$($id),+];
+        };
+    }
+    dom_ids! {
+        MODAL, MODAL_SEL = "modal";
+        WIZARD, WIZARD_SEL = "wizard";
+        ACCESS_BODY, ACCESS_BODY_SEL = "access-body";
+        LIST, LIST_SEL = "list";
+        STORIES, STORIES_SEL = "stories";
+        CONV_HOST, CONV_HOST_SEL = "conv-host";
+        W_HOUSES, W_HOUSES_SEL = "w-houses";
+        TOASTS, TOASTS_SEL = "toasts";
+        PHONE_FORM, PHONE_FORM_SEL = "phone-form";
+        EXPRESS_RESULT, EXPRESS_RESULT_SEL = "express-result";
+        CONTRACT_LIST, CONTRACT_LIST_SEL = "contract-list";
+        ACCOUNTS, ACCOUNTS_SEL = "accounts";
+        ACTIVE_REQUESTS, ACTIVE_REQUESTS_SEL = "active-requests";
+        QUEUE, QUEUE_SEL = "queue";
+        CHAT, CHAT_SEL = "chat";
+        STAFF_CHAT, STAFF_CHAT_SEL = "staff-chat";
+    }
+}

@@ -1,5 +1,6 @@
 //! «Устройства и доступ»: tabs «Устройства» (sessions) and «Договоры» (who else holds my
 //! contracts), and the contract password form.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::components::{field, modal, Field};
@@ -27,7 +28,7 @@ fn tabs(active: Tab) -> Markup {
         div .tabs .modal-tabs role="tablist" {
             @for (t, label, href) in items {
                 button .tab .active[t == active] type="button" role="tab" aria-selected=(if t == active { "true" } else { "false" })
-                    hx-get=(href) hx-target="#access-body" hx-swap="outerHTML" { (label) }
+                    hx-get=(href) hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { (label) }
             }
         }
     }
@@ -71,7 +72,7 @@ pub fn describe(ua: &str) -> (String, String) {
 pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
     let others = devices.iter().filter(|d| d.session_id != current).count();
     html! {
-        div #access-body .access-body {
+        div id=(ids::ACCESS_BODY) .access-body {
             (tabs(Tab::Devices))
             p .muted .lead { "Устройства, авторизованные под Вашей учетной записью. Если среди них есть неизвестные, рекомендуем сбросить авторизацию и сменить пароли от договоров" }
             ul .device-cards {
@@ -90,7 +91,7 @@ pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
             }
             div .reset-box {
                 button .btn .btn-secondary .danger-btn type="button" hx-post=(routes::ACCESS_RESET)
-                    hx-target="#access-body" hx-swap="outerHTML" disabled[others == 0] { "Сбросить все устройства" }
+                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0] { "Сбросить все устройства" }
                 p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
             }
         }
@@ -115,7 +116,7 @@ pub fn holder_label(h: &Holder) -> String {
 
 pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
     html! {
-        div #access-body .access-body {
+        div id=(ids::ACCESS_BODY) .access-body {
             (tabs(Tab::Contracts))
             p .muted .lead { "Здесь отображается, у каких аккаунтов добавлены Ваши договоры. Если среди пользователей есть неизвестные лица, рекомендуем удалить доступ и изменить пароль от договора" }
             @for (k, holders) in rows {
@@ -133,7 +134,7 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                                 li {
                                     span .holder { (label) }
                                     button .link-btn .danger type="button" hx-post=(routes::access_revoke(ContractId(k.id), AccountId(h.account_id)))
-                                        hx-target="#access-body" hx-swap="outerHTML"
+                                        hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML"
                                         hx-confirm=(format!("Удалить доступ {label} к договору {}?", k.number))
                                         aria-label=(format!("Удалить доступ {label} к договору {}", k.number)) { "Удалить доступ" }
                                 }
@@ -175,7 +176,7 @@ pub fn password_form(id: i64, number: &str, e: &PasswordErrors) -> Markup {
             div .note-actions {
                 button .btn .btn-primary type="submit" { "Сохранить пароль" }
                 button .btn .btn-secondary type="button" hx-get=(routes::ACCESS_CONTRACTS)
-                    hx-target="#access-body" hx-swap="outerHTML" { "Отмена" }
+                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { "Отмена" }
             }
         }
     }

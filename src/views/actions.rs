@@ -1,4 +1,5 @@
 //! «Действия с договором»: active requests, available actions, and a request's details.
+use crate::routes::ids;
 use maud::{html, Markup, PreEscaped};
 
 use super::{
@@ -34,7 +35,7 @@ pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
                         @for a in actions::offered(&d.state) {
                             li {
                                 button .row-item .action type="button" hx-get=(routes::action(a.code))
-                                    hx-target="#modal" aria-haspopup="dialog" {
+                                    hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                     span .row-main { span .row-title { (a.title) } }
                                     span .chev { (PreEscaped(CHEVRON_SVG)) }
                                 }
@@ -51,7 +52,7 @@ pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
 /// out of band (after a new request), marking `fresh` for a short highlight.
 pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: bool) -> Markup {
     html! {
-        div #active-requests hx-swap-oob=[oob.then_some("true")] {
+        div id=(ids::ACTIVE_REQUESTS) hx-swap-oob=[oob.then_some("true")] {
             @if rows.is_empty() {
                 p .muted { "Заявок пока нет." }
             } @else {
@@ -60,7 +61,7 @@ pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: boo
                         @let (label, cls) = (r.status.label(), r.status.tone().class());
                         li .fresh[fresh == Some(r.id)] {
                             button .row-item .request type="button" hx-get=(routes::request(r.id))
-                                hx-target="#modal" aria-haspopup="dialog" {
+                                hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                 span .row-main {
                                     span .row-title { (r.title) }
                                     span .row-sub { "Заявка создана: " (time::date(r.created_at, st.tz)) }

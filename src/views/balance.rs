@@ -1,4 +1,5 @@
 //! «Баланс и оплата»: the balance block, the «Оплата услуг» modal and the «Автоплатеж» modal.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::components::{field, modal, Field};
@@ -17,7 +18,7 @@ pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> M
         section .card .balance #balance hx-swap-oob=[oob.then_some("true")] {
             div .balance-head {
                 h2 { "Баланс" }
-                button .link-light type="button" hx-get=(routes::HISTORY) hx-target="#modal" { "История баланса" }
+                button .link-light type="button" hx-get=(routes::HISTORY) hx-target=(ids::MODAL_SEL) { "История баланса" }
             }
             p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
             p .recommended {
@@ -25,8 +26,8 @@ pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> M
                 strong { (money::format(k.recommended_kop, sym)) }
             }
             div .balance-actions {
-                button .btn .btn-light type="button" hx-get=(routes::PAYMENT) hx-target="#modal" { "Пополнить" }
-                button .btn .btn-outline-light type="button" hx-get=(routes::AUTOPAY) hx-target="#modal" { "Автоплатеж" }
+                button .btn .btn-light type="button" hx-get=(routes::PAYMENT) hx-target=(ids::MODAL_SEL) { "Пополнить" }
+                button .btn .btn-outline-light type="button" hx-get=(routes::AUTOPAY) hx-target=(ids::MODAL_SEL) { "Автоплатеж" }
             }
             @if let Some(a) = on {
                 div .autopay-on {

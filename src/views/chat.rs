@@ -1,5 +1,6 @@
 //! The subscriber's chat widget (bottom-right on every logged-in page). Driven by
 //! assets/chat.js over the WebSocket at `routes::CHAT_WS`.
+use crate::routes::ids;
 use maud::{html, Markup, PreEscaped};
 
 use crate::{routes, views::Ctx};
@@ -8,7 +9,7 @@ const CHAT_SVG: &str = r#"<svg viewBox="0 0 24 24" width="26" height="26" focusa
 
 pub fn widget(st: &Ctx) -> Markup {
     html! {
-        div .chat #chat data-chat-ws=(routes::CHAT_WS) data-alive=(routes::CHAT_ALIVE)
+        div .chat id=(ids::CHAT) data-chat-ws=(routes::CHAT_WS) data-alive=(routes::CHAT_ALIVE)
             data-login=(routes::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
             data-requests=(routes::REQUESTS_ACTIVE) {
             button .chat-toggle type="button" aria-expanded="false" aria-controls="chat-panel"

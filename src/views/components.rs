@@ -1,4 +1,5 @@
 //! Small shared pieces: icons, form fields, toasts.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 pub const LOGO_SVG: &str = r##"<svg viewBox="0 0 32 32" width="32" height="32" focusable="false"><rect width="32" height="32" rx="9" fill="currentColor"/><path d="M9 22V10h3v5l5-5h4l-6 6 6.5 6H17l-5-4.7V22z" fill="#fff"/></svg>"##;
@@ -42,7 +43,7 @@ pub fn csrf_input(token: &str) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(token); }
 }
 
-/// A modal dialog fragment. Swap it into `#modal` (`hx-target="#modal"`); app.js opens it
+/// A modal dialog fragment. Swap it into `#modal` (`hx-target=(ids::MODAL_SEL)`); app.js opens it
 /// with `showModal()`; the × button closes it natively (`form method="dialog"`).
 pub fn modal(id: &str, title: &str, body: Markup) -> Markup {
     let title_id = format!("{id}-title");
@@ -61,10 +62,10 @@ pub fn modal(id: &str, title: &str, body: Markup) -> Markup {
 
 /// Out-of-band swap that closes whatever modal is open.
 pub fn close_modal_oob() -> Markup {
-    html! { div #modal hx-swap-oob="innerHTML" {} }
+    html! { div id=(ids::MODAL) hx-swap-oob="innerHTML" {} }
 }
 
 /// Out-of-band toast, e.g. after a successful form in a modal.
 pub fn toast_oob(kind: &str, text: &str) -> Markup {
-    html! { div #toasts hx-swap-oob="beforeend" { (toast(kind, text)) } }
+    html! { div id=(ids::TOASTS) hx-swap-oob="beforeend" { (toast(kind, text)) } }
 }

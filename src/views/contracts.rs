@@ -1,4 +1,5 @@
 //! «Список договоров»: search, switch, notes, remove; «Добавление договора».
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::components::{csrf_input, field, modal, Field};
@@ -17,10 +18,10 @@ pub fn list_body(rows: &[Linked]) -> Markup {
             label .sr-only for="contract-q" { "Поиск по номеру и адресу" }
             input #contract-q type="search" name="q" placeholder="Поиск по номеру и адресу" autocomplete="off"
                 hx-get=(routes::CONTRACTS_SEARCH) hx-trigger="input changed delay:250ms, search"
-                hx-target="#contract-list" hx-swap="outerHTML";
+                hx-target=(ids::CONTRACT_LIST_SEL) hx-swap="outerHTML";
         }
         (contract_list(rows, ""))
-        button .btn .btn-secondary .btn-block type="button" hx-get=(routes::CONTRACT_ADD) hx-target="#modal" {
+        button .btn .btn-secondary .btn-block type="button" hx-get=(routes::CONTRACT_ADD) hx-target=(ids::MODAL_SEL) {
             "+ добавить новый договор"
         }
     }
@@ -28,7 +29,7 @@ pub fn list_body(rows: &[Linked]) -> Markup {
 
 pub fn contract_list(rows: &[Linked], q: &str) -> Markup {
     html! {
-        ul #contract-list .contract-list aria-live="polite" {
+        ul id=(ids::CONTRACT_LIST) .contract-list aria-live="polite" {
             @for l in rows { (row(l)) }
             @if rows.is_empty() {
                 li .muted .contract-empty {
@@ -142,7 +143,7 @@ pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
                 autocomplete: "current-password", error: None, required: true }))
             @if let Some(e) = f.error { p .form-error role="alert" { (e) } }
             div .modal-actions {
-                button .btn .btn-secondary type="button" hx-get=(routes::CONTRACTS) hx-target="#modal" { "К списку" }
+                button .btn .btn-secondary type="button" hx-get=(routes::CONTRACTS) hx-target=(ids::MODAL_SEL) { "К списку" }
                 button .btn .btn-primary type="submit" { "Добавить" }
             }
         }

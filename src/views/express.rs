@@ -1,4 +1,5 @@
 //! «Экспресс-оплата»: pay by contract number without logging in.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::components::{field, Field};
@@ -16,7 +17,7 @@ pub struct Found<'a> {
 pub fn result(st: &Ctx, found: Option<&Found>, message: Option<&str>) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
-        div #express-result .express-result aria-live="polite" {
+        div id=(ids::EXPRESS_RESULT) .express-result aria-live="polite" {
             @if let Some(f) = found {
                 dl .express-found {
                     dt { "Адрес" } dd { (f.address) }
@@ -24,7 +25,7 @@ pub fn result(st: &Ctx, found: Option<&Found>, message: Option<&str>) -> Markup 
                     dt { "Рекомендуемая сумма к оплате" } dd { strong { (money::format(f.recommended_kop, sym)) } }
                 }
                 button .btn .btn-primary .btn-block type="button"
-                    hx-get=(format!("{}?t={}", routes::EXPRESS_PAY, f.token)) hx-target="#modal" { "Оплатить" }
+                    hx-get=(format!("{}?t={}", routes::EXPRESS_PAY, f.token)) hx-target=(ids::MODAL_SEL) { "Оплатить" }
             }
             @if let Some(m) = message { p .form-error role="alert" { (m) } }
         }
@@ -35,7 +36,7 @@ pub fn page(st: &Ctx, csrf: &str, segment: &str, number: &str) -> Markup {
     let body = html! {
         p .muted { "Оплатите услуги по номеру договора, не проходя авторизацию." }
         form #express-form .form method="post" action=(routes::EXPRESS_FIND) hx-post=(routes::EXPRESS_FIND)
-            hx-target="#express-result" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
+            hx-target=(ids::EXPRESS_RESULT_SEL) hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
             fieldset .segment {
                 legend .visually-hidden { "Тип договора" }
                 label .seg { input type="radio" name="segment" value="home" checked[segment == "home"]; span { "Дом" } }

@@ -1,5 +1,6 @@
 //! «Подключиться самостоятельно»: the wizard's steps. Each step is an htmx partial that replaces
 //! `#wizard` and pushes its own URL, so the browser's back button walks the steps.
+use crate::routes::ids;
 use jiff::civil::Date;
 use maud::{html, Markup};
 
@@ -34,7 +35,7 @@ pub fn page(st: &Ctx, csrf: &str, wizard: Markup) -> Markup {
 fn frame(step: Step, title: &str, body: Markup) -> Markup {
     let cur = step as usize;
     html! {
-        section #wizard .wizard aria-labelledby="wizard-title" {
+        section id=(ids::WIZARD) .wizard aria-labelledby="wizard-title" {
             ol .wizard-steps aria-label="Шаги" {
                 @for (i, name) in STEPS.iter().enumerate() {
                     li .done[i < cur] .current[i == cur] aria-current=[(i == cur).then_some("step")] {
@@ -56,7 +57,7 @@ fn hidden(pairs: &[(&'static str, String)]) -> Markup {
 fn back_link(to: &str, w: &WizardInput) -> Markup {
     let url = format!("{to}{}", w.plan_query());
     html! {
-        a .btn .btn-ghost href=(url) hx-get=(url) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" { "Назад" }
+        a .btn .btn-ghost href=(url) hx-get=(url) hx-target=(ids::WIZARD_SEL) hx-swap="outerHTML" hx-push-url="true" { "Назад" }
     }
 }
 
@@ -68,12 +69,12 @@ pub fn address(
 ) -> Markup {
     let body = html! {
         form .form method="get" action=(routes::JOIN_SELF_TARIFFS) novalidate
-            hx-get=(routes::JOIN_SELF_TARIFFS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
+            hx-get=(routes::JOIN_SELF_TARIFFS) hx-target=(ids::WIZARD_SEL) hx-swap="outerHTML" hx-push-url="true" {
             p .muted { "Укажите адрес, где нужны услуги. Мы проверим, можно ли подключить его сейчас." }
             div .field .has-error[err_street.is_some()] {
                 label for="w-street" { "Улица" }
                 input #w-street type="text" name="street" value=(w.street) list="w-streets" autocomplete="off" required
-                    hx-get=(routes::JOIN_SELF_HOUSES) hx-trigger="change, input changed delay:400ms" hx-target="#w-houses"
+                    hx-get=(routes::JOIN_SELF_HOUSES) hx-trigger="change, input changed delay:400ms" hx-target=(ids::W_HOUSES_SEL)
                     hx-swap="outerHTML" hx-push-url="false" aria-invalid=[err_street.map(|_| "true")];
                 datalist #w-streets { @for s in streets { option value=(s) {} } }
                 @if let Some(e) = err_street { p .field-error { (e) } }
@@ -82,7 +83,7 @@ pub fn address(
                 label for="w-house" { "Дом" }
                 input #w-house type="text" name="house" value=(w.house) list="w-houses" autocomplete="off" required
                     inputmode="text" aria-invalid=[err_house.map(|_| "true")];
-                datalist #w-houses {}
+                datalist id=(ids::W_HOUSES) {}
                 @if let Some(e) = err_house { p .field-error { (e) } }
             }
             (hidden(&w.plan_pairs().into_iter().filter(|(k, _)| *k != "street" && *k != "house").collect::<Vec<_>>()))
@@ -97,7 +98,7 @@ pub fn address(
 
 /// Suggestions for the house field once a street is typed.
 pub fn houses(list: &[String]) -> Markup {
-    html! { datalist #w-houses { @for h in list { option value=(h) {} } } }
+    html! { datalist id=(ids::W_HOUSES) { @for h in list { option value=(h) {} } } }
 }
 
 const KINDS: [(&str, &str, bool); 4] = [
@@ -117,7 +118,7 @@ pub fn tariffs(
     let sym = &st.cfg.branding.currency_symbol;
     let body = html! {
         form .form method="get" action=(routes::JOIN_SELF_DATE) novalidate
-            hx-get=(routes::JOIN_SELF_DATE) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
+            hx-get=(routes::JOIN_SELF_DATE) hx-target=(ids::WIZARD_SEL) hx-swap="outerHTML" hx-push-url="true" {
             p .covered { span .badge .ok { "Адрес в зоне подключения" } " " (cov.full()) }
             @for (kind, heading, single) in KINDS {
                 @let items: Vec<&Tariff> = list.iter().filter(|t| t.kind == kind).collect();
@@ -166,7 +167,7 @@ pub fn date(w: &WizardInput, days: &[Date], err: Option<&str>) -> Markup {
     };
     let body = html! {
         form .form method="get" action=(routes::JOIN_SELF_CONTACTS) novalidate
-            hx-get=(routes::JOIN_SELF_CONTACTS) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" {
+            hx-get=(routes::JOIN_SELF_CONTACTS) hx-target=(ids::WIZARD_SEL) hx-swap="outerHTML" hx-push-url="true" {
             p .muted { "Мастер приедет в выбранный рабочий день с 9:00 до 18:00 и заранее позвонит." }
             fieldset .date-grid {
                 legend .visually-hidden { "Дата подключения" }
@@ -200,7 +201,7 @@ pub struct ContactErrors {
 pub fn contacts(st: &Ctx, csrf: &str, w: &WizardInput, e: &ContactErrors) -> Markup {
     let body = html! {
         form .form method="post" action=(routes::JOIN_SELF_SUMMARY) novalidate
-            hx-post=(routes::JOIN_SELF_SUMMARY) hx-target="#wizard" hx-swap="outerHTML" {
+            hx-post=(routes::JOIN_SELF_SUMMARY) hx-target=(ids::WIZARD_SEL) hx-swap="outerHTML" {
             (csrf_input(csrf))
             (field(&Field { name: "org", label: "Организация", kind: "text", value: &w.org,
                 autocomplete: "organization", error: None, required: false }))
@@ -232,7 +233,7 @@ pub fn summary(st: &Ctx, csrf: &str, w: &WizardInput, s: &Summary, error: Option
     let sym = &st.cfg.branding.currency_symbol;
     let total: i64 = s.tariffs.iter().map(|t| t.price_kop).sum();
     let body = html! {
-        form .form method="post" action=(routes::JOIN_SELF) hx-post=(routes::JOIN_SELF) hx-target="#wizard"
+        form .form method="post" action=(routes::JOIN_SELF) hx-post=(routes::JOIN_SELF) hx-target=(ids::WIZARD_SEL)
             hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             dl .summary {
@@ -269,20 +270,20 @@ pub fn summary(st: &Ctx, csrf: &str, w: &WizardInput, s: &Summary, error: Option
 /// The address is not served yet: offer the request to a specialist instead.
 pub fn outside(st: &Ctx, csrf: &str, address: &str) -> Markup {
     html! {
-        section #wizard .wizard {
+        section id=(ids::WIZARD) .wizard {
             div .outside {
                 h2 { "Адрес пока вне зоны подключения" }
                 p { "По адресу «" (address) "» мы пока не можем подключить Вас онлайн. Оставьте заявку — специалист проверит техническую возможность и свяжется с Вами." }
             }
             (specialist_form(st, csrf, &SpecialistForm { address, ..Default::default() }))
-            a .btn .btn-ghost href=(routes::JOIN_SELF) hx-get=(routes::JOIN_SELF) hx-target="#wizard" hx-swap="outerHTML" hx-push-url="true" { "Указать другой адрес" }
+            a .btn .btn-ghost href=(routes::JOIN_SELF) hx-get=(routes::JOIN_SELF) hx-target=(ids::WIZARD_SEL) hx-swap="outerHTML" hx-push-url="true" { "Указать другой адрес" }
         }
     }
 }
 
 pub fn done(merged: bool, date: Option<Date>) -> Markup {
     html! {
-        section #wizard .wizard {
+        section id=(ids::WIZARD) .wizard {
             div .done-panel role="status" {
                 div .done-icon aria-hidden="true" { "✓" }
                 h2 { @if merged { "Заявка обновлена" } @else { "Заявка отправлена" } }

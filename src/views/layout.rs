@@ -1,4 +1,5 @@
 //! The HTML shell every page shares.
+use crate::routes::ids;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::{routes, views::assets::asset_url, views::Ctx};
@@ -38,8 +39,8 @@ pub fn page(p: &Page, content: Markup) -> Markup {
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
                 (content)
-                div #modal {}
-                div #toasts .toasts aria-live="polite" {}
+                div id=(ids::MODAL) {}
+                div id=(ids::TOASTS) .toasts aria-live="polite" {}
             }
         }
     }

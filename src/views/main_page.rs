@@ -1,4 +1,5 @@
 //! «Главная страница»: header, contract, balance.
+use crate::routes::ids;
 use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
@@ -21,7 +22,7 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
                         div .menu-panel role="menu" {
                             div .menu-org { (k.org_name) }
-                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target="#modal" role="menuitem" {
+                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) role="menuitem" {
                                 "Устройства и доступ"
                             }
                             form method="post" action=(routes::LOGOUT) {
@@ -44,7 +45,7 @@ fn contract_head(k: &ContractSummary) -> Markup {
             p .eyebrow { (k.org_name) }
             h1 { "Договор " span .contract-number { (k.number) } }
             p .address { (PreEscaped(PIN_SVG)) span { (k.address) } }
-            a .contracts-link href=(routes::CONTRACTS) hx-get=(routes::CONTRACTS) hx-target="#modal" { "список договоров" }
+            a .contracts-link href=(routes::CONTRACTS) hx-get=(routes::CONTRACTS) hx-target=(ids::MODAL_SEL) { "список договоров" }
             @if k.status == ContractStatus::Suspended { p .badge .warn { "Договор приостановлен" } }
         }
     }

@@ -1,4 +1,5 @@
 //! «По телефону»: the phone number form and the code form.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::components::{csrf_input, field, Field};
@@ -23,7 +24,7 @@ pub fn pretty_phone(p: &str) -> String {
 
 pub fn phone_form(csrf: &str, phone: &str, error: Option<&str>) -> Markup {
     html! {
-        form #phone-form .form method="post" action=(routes::LOGIN_PHONE)
+        form id=(ids::PHONE_FORM) .form method="post" action=(routes::LOGIN_PHONE)
             hx-post=(routes::LOGIN_PHONE) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             p .muted .small { "Мы отправим SMS с кодом для входа. Вы увидите договоры, добавленные к этому номеру." }
@@ -44,7 +45,7 @@ pub struct CodeForm<'a> {
 
 pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
     html! {
-        form #phone-form .form method="post" action=(routes::LOGIN_PHONE_CODE)
+        form id=(ids::PHONE_FORM) .form method="post" action=(routes::LOGIN_PHONE_CODE)
             hx-post=(routes::LOGIN_PHONE_CODE) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button" {
             (csrf_input(csrf))
             input type="hidden" name="phone" value=(f.phone);
@@ -62,7 +63,7 @@ pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
             button .btn .btn-primary .btn-block type="submit" { "Войти" }
             div .code-links {
                 button .link-btn type="button" name="resend" value="1" hx-post=(routes::LOGIN_PHONE)
-                    hx-target="#phone-form" hx-swap="outerHTML" { "Отправить код ещё раз" }
+                    hx-target=(ids::PHONE_FORM_SEL) hx-swap="outerHTML" { "Отправить код ещё раз" }
                 a href=(routes::LOGIN_PHONE) { "Изменить номер" }
             }
         }

@@ -1,4 +1,5 @@
 //! Referral programme section of the balance block and its modals.
+use crate::routes::ids;
 use maud::{html, Markup, PreEscaped};
 
 use super::components::modal;
@@ -58,9 +59,9 @@ pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
                 figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
             }
             nav .referral-more aria-label="Реферальная программа" {
-                button .link-btn type="button" hx-get=(routes::REFERRAL_INVITATIONS) hx-target="#modal" { "Мои приглашения" }
-                button .link-btn type="button" hx-get=(routes::REFERRAL_HISTORY) hx-target="#modal" { "История" }
-                button .link-btn type="button" hx-get=(routes::REFERRAL_TERMS) hx-target="#modal" { "Подробнее об акции" }
+                button .link-btn type="button" hx-get=(routes::REFERRAL_INVITATIONS) hx-target=(ids::MODAL_SEL) { "Мои приглашения" }
+                button .link-btn type="button" hx-get=(routes::REFERRAL_HISTORY) hx-target=(ids::MODAL_SEL) { "История" }
+                button .link-btn type="button" hx-get=(routes::REFERRAL_TERMS) hx-target=(ids::MODAL_SEL) { "Подробнее об акции" }
             }
             }
         }

@@ -1,4 +1,5 @@
 //! «Подключенные услуги»: the list on the main page and the details modal per service kind.
+use crate::routes::ids;
 use maud::{html, Markup, PreEscaped};
 
 use super::components::modal;
@@ -61,7 +62,7 @@ pub fn services_card(st: &Ctx, services: &[Service]) -> Markup {
                     @for s in services {
                         @let (label, cls) = (s.status.label(), s.status.tone().class());
                         li {
-                            button .row-item .svc type="button" hx-get=(routes::service(s.id)) hx-target="#modal"
+                            button .row-item .svc type="button" hx-get=(routes::service(s.id)) hx-target=(ids::MODAL_SEL)
                                 aria-haspopup="dialog" {
                                 span .svc-icon .(s.kind) { (PreEscaped(icon(&s.kind))) }
                                 span .row-main {

@@ -1,4 +1,5 @@
 //! «Истории»: the strip on the main page and a story opened full size.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use crate::{domain::story::Story, routes, views::assets::asset_url};
@@ -19,15 +20,15 @@ fn story_url(id: i64) -> String {
 pub fn strip(stories: &[Story], oob: bool) -> Markup {
     html! {
         @if stories.is_empty() {
-            section #stories hx-swap-oob=[oob.then_some("true")] {}
+            section id=(ids::STORIES) hx-swap-oob=[oob.then_some("true")] {}
         } @else {
-            section #stories .stories aria-label="Истории" hx-swap-oob=[oob.then_some("true")] {
+            section id=(ids::STORIES) .stories aria-label="Истории" hx-swap-oob=[oob.then_some("true")] {
                 h2 .section-title { "Истории" }
                 ul .stories-strip role="list" {
                     @for s in stories {
                         li {
                             button .story-card .viewed[s.viewed] type="button" data-story-id=(s.id)
-                                hx-get=(story_url(s.id)) hx-target="#modal"
+                                hx-get=(story_url(s.id)) hx-target=(ids::MODAL_SEL)
                                 aria-label=(format!("История: {}", s.title)) {
                                 img src=(image_url(&s.image_path)) alt="" loading="lazy" width="150" height="200";
                                 span .story-caption { (s.title) }
@@ -73,11 +74,11 @@ pub fn modal(s: &Story, nav: &Nav) -> Markup {
             div .story-view {
                 img .story-image src=(image_url(&s.image_path)) alt="" width="600" height="800";
                 @if let Some(p) = nav.prev {
-                    button .story-nav .prev type="button" data-story-prev hx-get=(url(p)) hx-target="#modal"
+                    button .story-nav .prev type="button" data-story-prev hx-get=(url(p)) hx-target=(ids::MODAL_SEL)
                         aria-label="Предыдущая история" { "‹" }
                 }
                 @if let Some(n) = nav.next {
-                    button .story-nav .next type="button" data-story-next hx-get=(url(n)) hx-target="#modal"
+                    button .story-nav .next type="button" data-story-next hx-get=(url(n)) hx-target=(ids::MODAL_SEL)
                         aria-label="Следующая история" { "›" }
                 }
             }

@@ -1,10 +1,11 @@
 //! «Устройства и доступ»: sessions of the account, «Сбросить все устройства», other
 //! accounts holding my contracts with «Удалить доступ», and changing a contract's password.
+use crate::routes::ids;
 use maud::{html, Markup};
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Path},
+    web::{CsrfToken, Data, Form, Path},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -26,7 +27,7 @@ use crate::{
 };
 
 fn html(m: Markup) -> Response {
-    Html(m.into_string()).into_response()
+    m.into_response()
 }
 
 async fn devices_panel(st: &SharedState, acc: &CurrentAccount) -> Result<Markup, AppError> {
@@ -190,7 +191,7 @@ pub async fn password_save(
         .await?
         .ok_or(AppError::NotFound)?;
     let form = |status: StatusCode, e: &PasswordErrors| {
-        Html(view::password_form(id, &l.number, e).into_string())
+        view::password_form(id, &l.number, e)
             .with_status(status)
             .into_response()
     };
@@ -246,14 +247,11 @@ pub async fn password_save(
     );
     st.sessions_ended(ended);
     let panel = contracts_panel(st, aid).await?;
-    Ok(Html(
-        html! {
+    Ok(html! {
             (panel)
             (toast_oob("ok", &format!("Пароль договора {} изменён. Доступ других аккаунтов удалён.", l.number)))
         }
-        .into_string(),
-    )
-    .with_header("hx-retarget", "#access-body")
+    .with_header("hx-retarget", ids::ACCESS_BODY_SEL)
     .with_header("hx-reswap", "outerHTML")
     .into_response())
 }

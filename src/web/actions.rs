@@ -1,9 +1,10 @@
 //! «Действия с договором»: an action's form (GET) and filing it (POST).
+use crate::routes::ids;
 use maud::{html, Markup};
 use poem::{
     handler,
     http::{header, StatusCode},
-    web::{Data, Html, Multipart, Path},
+    web::{Data, Multipart, Path},
     FromRequest, IntoResponse, Request, RequestBody, Response,
 };
 use tokio::io::AsyncReadExt;
@@ -76,7 +77,7 @@ fn duplicate_notice(st: &AppState, def: &ActionDef, id: i64, at: i64) -> Markup 
     html! {
         "У вас уже есть открытая заявка «" (def.title) "» от " (time::date(at, &st.tz))
         ". Дождитесь её выполнения. "
-        a href=(routes::request(id)) hx-get=(routes::request(id)) hx-target="#modal" { "Открыть заявку" }
+        a href=(routes::request(id)) hx-get=(routes::request(id)) hx-target=(ids::MODAL_SEL) { "Открыть заявку" }
     }
 }
 
@@ -86,7 +87,7 @@ pub async fn form(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
     Path(code): Path<String>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let def = offered_def(&code)?;
     let loaded = load(st, &cur, def).await?;
     if !loaded.available {
@@ -99,9 +100,7 @@ pub async fn form(
             .map(|(id, at)| duplicate_notice(st, def, id, at)),
         ..FormState::default()
     };
-    Ok(Html(
-        views::action_form::action_modal(def, &ctx, &state).into_string(),
-    ))
+    Ok(views::action_form::action_modal(def, &ctx, &state))
 }
 
 fn form_ctx<'a>(st: &'a AppState, tariffs: &'a [Tariff]) -> FormCtx<'a> {
@@ -204,11 +203,9 @@ fn form_reply(
     state: &FormState,
     status: StatusCode,
 ) -> poem::Result<Response> {
-    Ok(
-        Html(views::action_form::action_form(def, ctx, state).into_string())
-            .with_status(status)
-            .into_response(),
-    )
+    Ok(views::action_form::action_form(def, ctx, state)
+        .with_status(status)
+        .into_response())
 }
 
 /// POST /actions/:code — validates and files the request. Errors re-render the form (422);
@@ -295,9 +292,7 @@ pub async fn submit(
                 (views::actions::requests_list(&crate::web::ctx(st), &rows, Some(id), true))
                 (toast_oob("ok", &format!("Заявка «{}» принята. Мы свяжемся с Вами.", def.title)))
             };
-            Ok(Html(body.into_string())
-                .with_header("hx-reswap", "none")
-                .into_response())
+            Ok(body.with_header("hx-reswap", "none").into_response())
         }
         Filed::Duplicate(id, at) => {
             let state = FormState {

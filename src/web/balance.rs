@@ -1,8 +1,9 @@
 //! «История баланса» and «Автоплатеж».
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{Data, Form, Html, Query},
+    web::{Data, Form, Query},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -28,8 +29,8 @@ pub async fn history(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
 ) -> poem::Result<Response> {
-    if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, routes::HOME));
+    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
+        return Ok(elsewhere);
     }
     let cid = cur.contract.id;
     let tz = st.tz.clone();
@@ -55,10 +56,7 @@ pub async fn history(
             Ok(v)
         })
         .await?;
-    Ok(
-        Html(views::history::history_modal(&crate::web::ctx(st), &months).into_string())
-            .into_response(),
-    )
+    Ok(views::history::history_modal(&crate::web::ctx(st), &months).into_response())
 }
 
 #[derive(Deserialize)]
@@ -71,16 +69,14 @@ pub async fn history_more(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
     Query(q): Query<More>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let cid = cur.contract.id;
     let tz = st.tz.clone();
     let m = st
         .db
         .run(move |c| Ok(db::ledger::month_before(c, cid, q.before, &tz)?))
         .await?;
-    Ok(Html(
-        views::history::page(&crate::web::ctx(st), m.as_ref()).into_string(),
-    ))
+    Ok(views::history::page(&crate::web::ctx(st), m.as_ref()))
 }
 
 #[handler]
@@ -89,8 +85,8 @@ pub async fn autopay_modal(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
 ) -> poem::Result<Response> {
-    if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, routes::HOME));
+    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
+        return Ok(elsewhere);
     }
     let cid = cur.contract.id;
     let ap = st.db.run(move |c| Ok(db::autopay::get(c, cid)?)).await?;
@@ -111,10 +107,7 @@ pub async fn autopay_modal(
         errors: &FormErrors::default(),
         error: None,
     };
-    Ok(
-        Html(views::balance::autopay_modal(&crate::web::ctx(st), ap.as_ref(), &f).into_string())
-            .into_response(),
-    )
+    Ok(views::balance::autopay_modal(&crate::web::ctx(st), ap.as_ref(), &f).into_response())
 }
 
 #[derive(Deserialize)]
@@ -147,7 +140,7 @@ pub async fn autopay_connect(
             errors,
             error,
         };
-        Html(views::balance::autopay_form(&crate::web::ctx(st), &f).into_string())
+        views::balance::autopay_form(&crate::web::ctx(st), &f)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()
     };
@@ -204,7 +197,7 @@ pub async fn autopay_connect(
 pub async fn autopay_off(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let cid = cur.contract.id;
     let now = st.clock.now();
     let ap = st
@@ -216,7 +209,10 @@ pub async fn autopay_off(
         .await
         .map_err(|e: AppError| e)?;
     tracing::info!(contract_id = cid, "autopay turned off");
-    Ok(Html(
-        updated(st, &cur.contract, ap.as_ref(), "Автоплатеж отключен").into_string(),
+    Ok(updated(
+        st,
+        &cur.contract,
+        ap.as_ref(),
+        "Автоплатеж отключен",
     ))
 }

@@ -1,11 +1,13 @@
 //! «Список договоров»: list and search, switch, notes, remove, «Добавление договора».
 //! Every handler takes `CurrentAccount` and checks the account↔contract link itself in SQL;
 //! a contract id from the URL is never trusted.
+use crate::routes::ids;
 use maud::html;
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Query},
+    web::{CsrfToken, Data, Form, Query},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -32,7 +34,7 @@ async fn load(st: &SharedState, account_id: i64) -> Result<Vec<Linked>, AppError
 }
 
 fn html(m: maud::Markup) -> Response {
-    Html(m.into_string()).into_response()
+    m.into_response()
 }
 
 /// GET /contracts — the list as a modal (htmx) or as a page of its own.
@@ -108,11 +110,9 @@ pub async fn note_save(
         None
     };
     if let Some(e) = error {
-        return Ok(
-            Html(view::note_form(&l, &input.note, Some(&e)).into_string())
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response(),
-        );
+        return Ok(view::note_form(&l, &input.note, Some(&e))
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
     }
     let aid = acc.account_id;
     let n = note.clone();
@@ -183,17 +183,14 @@ pub async fn remove(
 
 /// GET /contracts/add — «Добавление договора».
 #[handler]
-pub async fn add_form(csrf: &CsrfToken, _acc: CurrentAccount) -> Html<String> {
-    Html(
-        view::add_modal(
-            &csrf.0,
-            &AddForm {
-                segment: "business",
-                contract: "",
-                error: None,
-            },
-        )
-        .into_string(),
+pub async fn add_form(csrf: &CsrfToken, _acc: CurrentAccount) -> Markup {
+    view::add_modal(
+        &csrf.0,
+        &AddForm {
+            segment: "business",
+            contract: "",
+            error: None,
+        },
     )
 }
 
@@ -228,7 +225,7 @@ pub async fn add_submit(
             contract: &typed,
             error: Some(msg),
         };
-        Html(view::add_form(&csrf.0, &f).into_string())
+        view::add_form(&csrf.0, &f)
             .with_status(status)
             .into_response()
     };
@@ -312,14 +309,11 @@ pub async fn add_submit(
         .find(|l| l.id == cid)
         .map(|l| l.number.clone())
         .unwrap_or_default();
-    Ok(Html(
-        html! {
-            (view::list_modal(&rows))
-            (toast_oob("ok", &format!("Договор {number} добавлен")))
-        }
-        .into_string(),
-    )
-    .with_header("hx-retarget", "#modal")
+    Ok(html! {
+        (view::list_modal(&rows))
+        (toast_oob("ok", &format!("Договор {number} добавлен")))
+    }
+    .with_header("hx-retarget", ids::MODAL_SEL)
     .with_header("hx-reswap", "innerHTML")
     .into_response())
 }

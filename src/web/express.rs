@@ -1,9 +1,10 @@
 //! «Экспресс-оплата»: find a contract by number without logging in, see only masked data and
 //! the recommended amount, and pay through the same flow as the subscriber's modal.
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Query},
+    web::{CsrfToken, Data, Form, Query},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -103,8 +104,8 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
 }
 
 #[handler]
-pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(views::express::page(&crate::web::ctx(st), &csrf.0, "business", "").into_string())
+pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
+    views::express::page(&crate::web::ctx(st), &csrf.0, "business", "")
 }
 
 #[derive(Deserialize)]
@@ -138,11 +139,11 @@ pub async fn find(
     if let Some(wait) = limited {
         tracing::warn!(%ip, "express lookup throttled");
         let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(Html(
-            views::express::result(&crate::web::ctx(st), None, Some(&msg)).into_string(),
-        )
-        .with_status(StatusCode::TOO_MANY_REQUESTS)
-        .into_response());
+        return Ok(
+            views::express::result(&crate::web::ctx(st), None, Some(&msg))
+                .with_status(StatusCode::TOO_MANY_REQUESTS)
+                .into_response(),
+        );
     }
     let segment = if input.segment == "home" {
         "home"
@@ -178,7 +179,7 @@ pub async fn find(
     if let Some(rest) = LOOKUP_TIME.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
     }
-    Ok(Html(markup.into_string()).into_response())
+    Ok(markup.into_response())
 }
 
 #[derive(Deserialize)]
@@ -195,8 +196,8 @@ pub async fn pay_modal(
     Data(st): Data<&SharedState>,
     Query(q): Query<TokenQuery>,
 ) -> poem::Result<Response> {
-    if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, routes::EXPRESS));
+    if let Some(elsewhere) = htmx::fragment_only(req, routes::EXPRESS) {
+        return Ok(elsewhere);
     }
     let Some(cid) = verify(&st.csrf_key, &q.t, st.clock.now()) else {
         return Err(crate::error::AppError::BadRequest(EXPIRED.into()).into());
@@ -218,7 +219,7 @@ pub async fn pay_modal(
         errors: &Default::default(),
         error: None,
     };
-    Ok(Html(views::balance::pay_modal(&f).into_string()).into_response())
+    Ok(views::balance::pay_modal(&f).into_response())
 }
 
 #[handler]

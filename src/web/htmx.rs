@@ -1,4 +1,5 @@
 //! htmx request/response helpers.
+use maud::Markup;
 use poem::{
     http::{header, StatusCode},
     IntoResponse, Request, Response,
@@ -22,4 +23,24 @@ pub fn redirect(req: &Request, to: &str) -> Response {
             .finish()
             .into_response()
     }
+}
+
+/// The one place that decides page or fragment: an htmx request gets the partial, any other
+/// request the whole page built around it, so the same URL works with and without JavaScript.
+pub fn page_or_partial(
+    req: &Request,
+    partial: Markup,
+    page: impl FnOnce(Markup) -> Markup,
+) -> Markup {
+    if is_htmx(req) {
+        partial
+    } else {
+        page(partial)
+    }
+}
+
+/// The guard of fragment-only routes (modals opened from a page): a request that is not
+/// htmx's gets `Some` redirect to `page`, where the same modal opens from its button.
+pub fn fragment_only(req: &Request, page: &str) -> Option<Response> {
+    (!is_htmx(req)).then(|| redirect(req, page))
 }

@@ -1,9 +1,10 @@
 //! «Стать абонентом»: the page, the request to a specialist, and storing applications (shared
 //! with the self-connect wizard in `join_wizard`).
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Html},
+    web::{CsrfToken, Data},
     IntoResponse, Request, Response,
 };
 
@@ -106,16 +107,13 @@ pub async fn page(
     req: &Request,
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let referred = referrer(req, st).await?.is_some();
-    Ok(Html(
-        view::join_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            referred,
-            &SpecialistForm::default(),
-        )
-        .into_string(),
+    Ok(view::join_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        referred,
+        &SpecialistForm::default(),
     ))
 }
 
@@ -131,9 +129,7 @@ fn reply(
     } else {
         view::join_page(&crate::web::ctx(st), csrf, false, f)
     };
-    Html(markup.into_string())
-        .with_status(status)
-        .into_response()
+    markup.with_status(status).into_response()
 }
 
 fn done(req: &Request, st: &SharedState, csrf: &str, merged: bool) -> Response {
@@ -142,7 +138,7 @@ fn done(req: &Request, st: &SharedState, csrf: &str, merged: bool) -> Response {
     } else {
         view::auth_card_page(&crate::web::ctx(st), csrf, view::submitted(merged))
     };
-    Html(markup.into_string()).into_response()
+    markup.into_response()
 }
 
 /// «Оставить заявку» (to a specialist).

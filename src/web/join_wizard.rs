@@ -5,7 +5,7 @@ use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Html},
+    web::{CsrfToken, Data},
     IntoResponse, Request, Response,
 };
 
@@ -30,7 +30,7 @@ fn respond(req: &Request, st: &SharedState, csrf: &str, status: StatusCode, m: M
     } else {
         view::page(&crate::web::ctx(st), csrf, m)
     };
-    let mut resp = Html(html.into_string()).with_status(status).into_response();
+    let mut resp = html.with_status(status).into_response();
     if status != StatusCode::OK {
         // Re-shown step with errors: keep the address bar on the step that was left.
         resp.headers_mut()
@@ -277,16 +277,13 @@ pub async fn wizard_summary(
 
 /// House suggestions for the typed street.
 #[handler]
-pub async fn wizard_houses(
-    req: &Request,
-    Data(st): Data<&SharedState>,
-) -> poem::Result<Html<String>> {
+pub async fn wizard_houses(req: &Request, Data(st): Data<&SharedState>) -> poem::Result<Markup> {
     let w = WizardInput::parse(req.uri().query().unwrap_or("").as_bytes());
     let list = st
         .db
         .run(move |c| Ok(applications::houses(c, &w.street)?))
         .await?;
-    Ok(Html(view::houses(&list).into_string()))
+    Ok(view::houses(&list))
 }
 
 /// «Отправить заявку»: checks everything again and stores the application.

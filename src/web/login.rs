@@ -3,7 +3,7 @@ use maud::Markup;
 use poem::{
     handler,
     http::{header, StatusCode},
-    web::{CsrfToken, Data, Form, Html},
+    web::{CsrfToken, Data, Form},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -24,8 +24,8 @@ use crate::{
 pub const GENERIC_ERROR: &str = "Неверный номер договора или пароль";
 
 #[handler]
-pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(view::login_page(&crate::web::ctx(st), &csrf.0, &LoginForm::default()).into_string())
+pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
+    view::login_page(&crate::web::ctx(st), &csrf.0, &LoginForm::default())
 }
 
 #[derive(Deserialize)]
@@ -53,9 +53,7 @@ fn form_reply(
     } else {
         view::login_page(&crate::web::ctx(st), csrf, &f)
     };
-    Html(markup.into_string())
-        .with_status(status)
-        .into_response()
+    markup.with_status(status).into_response()
 }
 
 #[handler]

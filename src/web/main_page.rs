@@ -1,7 +1,8 @@
 //! The main page.
+use maud::Markup;
 use poem::{
     handler,
-    web::{CsrfToken, Data, Html},
+    web::{CsrfToken, Data},
     Request,
 };
 use std::{
@@ -77,7 +78,7 @@ pub async fn index(
     Data(web): Data<&super::SharedWeb>,
     csrf: &CsrfToken,
     cur: CurrentContract,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let base = referral::public_base(req, &st.cfg);
     // Nothing written since the last view: no database trip at all (the extractor's session
     // comes from its cache too).
@@ -123,19 +124,16 @@ pub async fn index(
     Ok(render(st, &csrf.0, &cur.contract, &d))
 }
 
-fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> Html<String> {
-    Html(
-        views::main_page::main_page(
-            &crate::web::ctx(st),
-            csrf,
-            k,
-            d.autopay.as_ref(),
-            &views::main_page::Parts {
-                blocks: &d.blocks,
-                stories: &d.stories,
-                referral: &d.referral,
-            },
-        )
-        .into_string(),
+fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> Markup {
+    views::main_page::main_page(
+        &crate::web::ctx(st),
+        csrf,
+        k,
+        d.autopay.as_ref(),
+        &views::main_page::Parts {
+            blocks: &d.blocks,
+            stories: &d.stories,
+            referral: &d.referral,
+        },
     )
 }

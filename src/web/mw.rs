@@ -1,4 +1,5 @@
 //! Middleware: request ids, security headers, error rendering. CSRF lives in `web::csrf`.
+use crate::routes::ids;
 use poem::{
     http::{header, HeaderValue, Method, StatusCode},
     Endpoint, IntoResponse, Middleware, Request, Response,
@@ -163,7 +164,7 @@ fn error_response(
         let body = views::components::toast("error", &format!("{message} (код {rid})"));
         return Response::builder()
             .status(status)
-            .header("hx-retarget", "#toasts")
+            .header("hx-retarget", ids::TOASTS_SEL)
             .header("hx-reswap", "beforeend")
             .content_type("text/html; charset=utf-8")
             .body(body.into_string());

@@ -4,7 +4,7 @@ use maud::{html, Markup};
 use poem::{
     handler,
     http::{header, StatusCode},
-    web::{CsrfToken, Data, Form, Html, Path},
+    web::{CsrfToken, Data, Form, Path},
     Body, IntoResponse, Request, Response,
 };
 use rand::RngCore;
@@ -89,7 +89,7 @@ fn clip(s: &str) -> String {
 
 /// 422 with the re-rendered form.
 pub fn form_reply(f: &PayForm, status: StatusCode) -> Response {
-    Html(views::balance::pay_form(f).into_string())
+    views::balance::pay_form(f)
         .with_status(status)
         .into_response()
 }
@@ -184,8 +184,8 @@ pub async fn last_email(st: &SharedState, contract_id: i64) -> String {
 
 #[handler]
 pub async fn modal(req: &Request, cur: CurrentContract) -> poem::Result<Response> {
-    if !htmx::is_htmx(req) {
-        return Ok(htmx::redirect(req, routes::HOME));
+    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
+        return Ok(elsewhere);
     }
     // One database round trip (the session check) and no more: this partial is on the hot path.
     let email = "";
@@ -201,7 +201,7 @@ pub async fn modal(req: &Request, cur: CurrentContract) -> poem::Result<Response
         errors: &Default::default(),
         error: None,
     };
-    Ok(Html(views::balance::pay_modal(&f).into_string()).into_response())
+    Ok(views::balance::pay_modal(&f).into_response())
 }
 
 #[handler]
@@ -254,10 +254,10 @@ pub async fn payment_return(
     if p.account_id.is_some() {
         return Ok(htmx::redirect(req, routes::HOME));
     }
-    Ok(Html(
-        views::express::done(&crate::web::ctx(st), &csrf.0, &p.status, p.amount_kop).into_string(),
+    Ok(
+        views::express::done(&crate::web::ctx(st), &csrf.0, &p.status, p.amount_kop)
+            .into_response(),
     )
-    .into_response())
 }
 
 /// Gateway notifications (outside the CSRF guard). The body only names a payment; its status
@@ -304,16 +304,14 @@ pub async fn sandbox_page(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
     Path(id): Path<String>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     sandbox_only(st)?;
     let p = st
         .db
         .run(move |c| Ok(sandbox::checkout(c, &id)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Html(
-        views::sandbox::checkout(&crate::web::ctx(st), &csrf.0, &p).into_string(),
-    ))
+    Ok(views::sandbox::checkout(&crate::web::ctx(st), &csrf.0, &p))
 }
 
 async fn sandbox_decide(st: &SharedState, id: String, pay: bool) -> poem::Result<Response> {

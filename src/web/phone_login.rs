@@ -3,7 +3,7 @@ use maud::Markup;
 use poem::{
     handler,
     http::{header, StatusCode},
-    web::{CsrfToken, Data, Form, Html},
+    web::{CsrfToken, Data, Form},
     IntoResponse, Request, Response,
 };
 use rand::Rng;
@@ -32,25 +32,16 @@ fn reply(
     status: StatusCode,
     form: Markup,
 ) -> Response {
-    let markup = if htmx::is_htmx(req) {
-        form
-    } else {
-        view::page(&crate::web::ctx(st), csrf, form)
-    };
-    Html(markup.into_string())
-        .with_status(status)
-        .into_response()
+    let markup = htmx::page_or_partial(req, form, |f| view::page(&crate::web::ctx(st), csrf, f));
+    markup.with_status(status).into_response()
 }
 
 #[handler]
-pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(
-        view::page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            view::phone_form(&csrf.0, "", None),
-        )
-        .into_string(),
+pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
+    view::page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        view::phone_form(&csrf.0, "", None),
     )
 }
 

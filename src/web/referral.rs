@@ -1,10 +1,11 @@
 //! Referral programme: the section in the balance block, its modals and the personal link.
+use maud::Markup;
 use poem::{
     handler,
     http::{header, StatusCode},
     web::{
         cookie::{Cookie, SameSite},
-        Data, Html, Path,
+        Data, Path,
     },
     IntoResponse, Request, Response,
 };
@@ -58,7 +59,7 @@ pub async fn card(
     req: &Request,
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     enabled(st)?;
     let cid = cur.contract.id;
     let base = public_base(req, &st.cfg);
@@ -67,7 +68,7 @@ pub async fn card(
         .db
         .run(move |c| Ok(card_html(&st2, c, cid, &base)?))
         .await?;
-    Ok(Html(html))
+    Ok(maud::PreEscaped(html))
 }
 
 /// The referral section of a contract (also rendered into the main page), or an empty
@@ -100,37 +101,28 @@ pub fn card_html(
 pub async fn invitations(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     enabled(st)?;
     let cid = cur.contract.id;
     let list = st
         .db
         .run(move |c| Ok(referral::invitations(c, cid)?))
         .await?;
-    Ok(Html(
-        views::referral::invitations(&crate::web::ctx(st), &list).into_string(),
-    ))
+    Ok(views::referral::invitations(&crate::web::ctx(st), &list))
 }
 
 #[handler]
-pub async fn history(
-    Data(st): Data<&SharedState>,
-    cur: CurrentContract,
-) -> poem::Result<Html<String>> {
+pub async fn history(Data(st): Data<&SharedState>, cur: CurrentContract) -> poem::Result<Markup> {
     enabled(st)?;
     let cid = cur.contract.id;
     let list = st.db.run(move |c| Ok(referral::accruals(c, cid)?)).await?;
-    Ok(Html(
-        views::referral::history(&crate::web::ctx(st), &list).into_string(),
-    ))
+    Ok(views::referral::history(&crate::web::ctx(st), &list))
 }
 
 #[handler]
-pub fn terms(Data(st): Data<&SharedState>, _cur: CurrentContract) -> poem::Result<Html<String>> {
+pub fn terms(Data(st): Data<&SharedState>, _cur: CurrentContract) -> poem::Result<Markup> {
     enabled(st)?;
-    Ok(Html(
-        views::referral::terms(&crate::web::ctx(st)).into_string(),
-    ))
+    Ok(views::referral::terms(&crate::web::ctx(st)))
 }
 
 /// `/r/{code}`: remembers a known code and opens «Стать абонентом»; an unknown code opens the

@@ -1,8 +1,9 @@
 //! «Подключенные услуги» details, a request's details and its files.
+use maud::Markup;
 use poem::{
     handler,
     http::{header, StatusCode},
-    web::{Data, Html, Path},
+    web::{Data, Path},
     Response,
 };
 
@@ -20,13 +21,11 @@ pub async fn service(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
     Path(id): Path<i64>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let k = cur.contract.id;
     let d = st.db.run(move |c| Ok(services::detail(c, k, id)?)).await?;
     let d = d.ok_or(AppError::NotFound)?;
-    Ok(Html(
-        views::services::service_modal(&crate::web::ctx(st), &d).into_string(),
-    ))
+    Ok(views::services::service_modal(&crate::web::ctx(st), &d))
 }
 
 /// GET /requests/:id — the request's fields and status history (only the current contract's).
@@ -35,13 +34,11 @@ pub async fn request(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
     Path(id): Path<i64>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let k = cur.contract.id;
     let d = st.db.run(move |c| Ok(requests::detail(c, k, id)?)).await?;
     let d = d.ok_or(AppError::NotFound)?;
-    Ok(Html(
-        views::actions::request_modal(&crate::web::ctx(st), &d).into_string(),
-    ))
+    Ok(views::actions::request_modal(&crate::web::ctx(st), &d))
 }
 
 /// GET /uploads/:id — a stored scan, only for accounts linked to its contract.
@@ -103,11 +100,13 @@ fn percent_encode(s: &str) -> String {
 pub async fn active_requests(
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let id = cur.contract.id;
     let rows = st.db.run(move |c| Ok(requests::list(c, id)?)).await?;
-    Ok(Html(
-        crate::views::actions::requests_list(&crate::web::ctx(st), &rows, None, false)
-            .into_string(),
+    Ok(crate::views::actions::requests_list(
+        &crate::web::ctx(st),
+        &rows,
+        None,
+        false,
     ))
 }

@@ -1,8 +1,9 @@
 //! «Истории»: the account's strip and opening a story (which moves it to the end).
 use maud::html;
+use maud::Markup;
 use poem::{
     handler,
-    web::{Data, Html, Path, Query},
+    web::{Data, Path, Query},
 };
 use serde::Deserialize;
 
@@ -10,16 +11,13 @@ use crate::{db::stories, error::AppError, state::SharedState, views, web::auth::
 
 /// The strip in this account's order (loaded into the main page).
 #[handler]
-pub async fn strip(
-    Data(st): Data<&SharedState>,
-    acc: CurrentAccount,
-) -> poem::Result<Html<String>> {
+pub async fn strip(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::Result<Markup> {
     let now = st.clock.now();
     let list = st
         .db
         .run(move |c| Ok(stories::strip(c, acc.account_id, now)?))
         .await?;
-    Ok(Html(views::stories::strip(&list, false).into_string()))
+    Ok(views::stories::strip(&list, false))
 }
 
 #[derive(Deserialize, Default)]
@@ -37,7 +35,7 @@ pub async fn open(
     acc: CurrentAccount,
     Path(id): Path<i64>,
     Query(q): Query<OpenQuery>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let now = st.clock.now();
     let (story, before, after) = st
         .db
@@ -76,5 +74,5 @@ pub async fn open(
         (views::stories::modal(&story, &nav))
         (views::stories::strip(&after, true))
     };
-    Ok(Html(body.into_string()))
+    Ok(body)
 }

@@ -388,3 +388,46 @@ fn the_layer_check_catches_the_known_cycles() {
         violations("db", clean)
     );
 }
+
+/// The scripts look up only DOM ids that the Rust side declares (`routes::ids`), so renaming
+/// one in a view cannot silently break `assets/*.js`.
+#[test]
+fn ids_the_scripts_use_are_declared_shared_constants() {
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let mut missing = Vec::new();
+    for name in ["app.js", "chat.js"] {
+        let js = std::fs::read_to_string(assets.join(name)).unwrap();
+        let mut rest = js.as_str();
+        while let Some(at) = rest.find("\"#") {
+            rest = &rest[at + 2..];
+            let id: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !id.is_empty()
+                && rest[id.len()..].starts_with('"')
+                && !kabinet::routes::ids::ALL.contains(&id.as_str())
+            {
+                missing.push(format!("{name}: #{id}"));
+            }
+        }
+        for marker in ["getElementById(\"", "getElementById('"] {
+            let mut rest = js.as_str();
+            while let Some(at) = rest.find(marker) {
+                rest = &rest[at + marker.len()..];
+                let id: String = rest
+                    .chars()
+                    .take_while(|c| *c != '"' && *c != '\'')
+                    .collect();
+                if !kabinet::routes::ids::ALL.contains(&id.as_str()) {
+                    missing.push(format!("{name}: getElementById({id})"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ids used by scripts but not in routes::ids:\n{}",
+        missing.join("\n")
+    );
+}

@@ -1,4 +1,5 @@
 //! Staff (admin only): staff accounts and the audit log.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use crate::{
@@ -12,7 +13,7 @@ use crate::{
 
 pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
     html! {
-        div #accounts .staff-list {
+        div id=(ids::ACCOUNTS) .staff-list {
             table .staff-table {
                 thead { tr { th { "Логин" } th { "Имя" } th { "Роль" } th { "Создан" } th { "Доступ" } th {} } }
                 tbody {
@@ -27,7 +28,7 @@ pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
                                 @if s.id != me {
                                     button .btn .btn-secondary type="button" hx-post=(routes::staff_account_active(s.id))
                                         hx-vals=(if s.active { r#"{"on":"0"}"# } else { r#"{"on":"1"}"# })
-                                        hx-target="#accounts" hx-swap="outerHTML" {
+                                        hx-target=(ids::ACCOUNTS_SEL) hx-swap="outerHTML" {
                                         (if s.active { "Заблокировать" } else { "Разблокировать" })
                                     }
                                 }

@@ -1,4 +1,5 @@
 //! Staff chat: the queue of open conversations and one conversation with the contract beside it.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use crate::{
@@ -10,11 +11,11 @@ use crate::{
 
 pub fn page_body(queue_html: Markup, max_bytes: usize) -> Markup {
     html! {
-        div #staff-chat .staff-chat data-staff-ws=(routes::STAFF_WS) data-queue=(routes::STAFF_QUEUE)
+        div id=(ids::STAFF_CHAT) .staff-chat data-staff-ws=(routes::STAFF_WS) data-queue=(routes::STAFF_QUEUE)
             data-login=(routes::STAFF_LOGIN) data-alive=(routes::STAFF_ALIVE)
             data-max-bytes=(max_bytes) {
             (queue_html)
-            section #conv-host .staff-conv-host {
+            section id=(ids::CONV_HOST) .staff-conv-host {
                 p .muted .conv-placeholder { "Выберите диалог слева." }
             }
         }
@@ -33,14 +34,14 @@ fn waited(now: i64, since: i64) -> String {
 
 pub fn queue(st: &Ctx, rows: &[QueueRow], now: i64) -> Markup {
     html! {
-        aside #queue .staff-queue aria-label="Очередь диалогов" {
+        aside id=(ids::QUEUE) .staff-queue aria-label="Очередь диалогов" {
             h2 { "Открытые диалоги " span .muted { "(" (rows.len()) ")" } }
             @if rows.is_empty() { p .muted { "Открытых диалогов нет." } }
             ul {
                 @for r in rows {
                     li {
                         a .queue-item .waiting[r.waiting_since.is_some()] href=(routes::staff_conv(r.id))
-                            hx-get=(routes::staff_conv(r.id)) hx-target="#conv-host" hx-push-url="false" {
+                            hx-get=(routes::staff_conv(r.id)) hx-target=(ids::CONV_HOST_SEL) hx-push-url="false" {
                             span .q-head {
                                 strong { "№ " (r.contract_number) }
                                 @match r.waiting_since {
@@ -85,7 +86,7 @@ pub fn conversation(st: &Ctx, cv: &Conversation, msgs: &[Msg]) -> Markup {
                     span .chat-status .muted aria-live="polite" {}
                     @if cv.status == "open" {
                         button .btn .btn-secondary type="button" hx-post=(routes::staff_conv_close(cv.id))
-                            hx-target="#conv-host" { "Закрыть диалог" }
+                            hx-target=(ids::CONV_HOST_SEL) { "Закрыть диалог" }
                     } @else {
                         span .badge .err { "Закрыт" }
                     }

@@ -1,4 +1,5 @@
 //! Staff: contract lookup (search list) and one contract's page.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::layout::status_badge;
@@ -18,7 +19,7 @@ pub fn contract_status(s: &ContractStatus) -> Markup {
 pub fn search_form(q: &str) -> Markup {
     html! {
         form .staff-filters method="get" action=(routes::STAFF_CONTRACTS) hx-get=(routes::STAFF_CONTRACTS)
-            hx-target="#list" hx-select="#list" hx-swap="outerHTML" hx-push-url="true"
+            hx-target=(ids::LIST_SEL) hx-select=(ids::LIST_SEL) hx-swap="outerHTML" hx-push-url="true"
             hx-trigger="submit, keyup changed delay:400ms from:find input" {
             div .filter-field {
                 label for="contract-q" { "Поиск договора" }
@@ -33,7 +34,7 @@ pub fn search_form(q: &str) -> Markup {
 pub fn results(st: &Ctx, q: &str, rows: &[Found]) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     html! {
-        div #list .staff-list {
+        div id=(ids::LIST) .staff-list {
             @if rows.is_empty() {
                 p .muted { "Договоров не найдено." }
             } @else {
@@ -132,7 +133,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                     td { (time::datetime(r.created_at, st.tz)) }
                                     td { (r.title) }
                                     td { (status_badge(&r.status)) }
-                                    td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
+                                    td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
                                 }
                             }
                         }

@@ -1,5 +1,6 @@
 //! Staff: contract requests and «Стать абонентом» applications — lists with filters and a
 //! modal with details and the status change form.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::layout::status_badge;
@@ -23,8 +24,8 @@ pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
         .into_iter()
         .chain(WorkStatus::ALL.iter().map(|s| (s.as_str(), s.label())));
     html! {
-        form .staff-filters method="get" action=(action) hx-get=(action) hx-target="#list"
-            hx-select="#list" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit, keyup changed delay:400ms from:find input" {
+        form .staff-filters method="get" action=(action) hx-get=(action) hx-target=(ids::LIST_SEL)
+            hx-select=(ids::LIST_SEL) hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit, keyup changed delay:400ms from:find input" {
             label { "Статус "
                 select name="status" {
                     @for (code, label) in opts {
@@ -48,14 +49,14 @@ pub fn request_row(st: &Ctx, r: &RequestItem, oob: bool) -> Markup {
             td { a href=(routes::staff_contract(&r.contract_number)) { strong { (r.contract_number) } } br; span .muted { (r.org_name) } }
             td { (r.title) }
             td { (status_badge(&r.status)) }
-            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target="#modal" { "Открыть" } }
+            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
         }
     }
 }
 
 pub fn requests_list(st: &Ctx, rows: &[RequestItem]) -> Markup {
     html! {
-        div #list .staff-list {
+        div id=(ids::LIST) .staff-list {
             @if rows.is_empty() { p .muted { "Заявок не найдено." } }
             @else {
                 table .staff-table {
@@ -148,14 +149,14 @@ pub fn application_row(st: &Ctx, a: &Application, oob: bool) -> Markup {
             td { (a.address) }
             td { (if a.kind == "self" { "Самостоятельно" } else { "Специалисту" }) }
             td { (status_badge(&a.status)) }
-            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_application(a.id)) hx-target="#modal" { "Открыть" } }
+            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_application(a.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
         }
     }
 }
 
 pub fn applications_list(st: &Ctx, rows: &[Application]) -> Markup {
     html! {
-        div #list .staff-list {
+        div id=(ids::LIST) .staff-list {
             @if rows.is_empty() { p .muted { "Заявок на подключение не найдено." } }
             @else {
                 table .staff-table {

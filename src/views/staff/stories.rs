@@ -1,4 +1,5 @@
 //! Staff: stories — list in display order, publish/unpublish, move, create/edit with an image.
+use crate::routes::ids;
 use maud::{html, Markup};
 
 use crate::{
@@ -20,7 +21,7 @@ fn image_url(path: &str) -> String {
 
 pub fn list(st: &Ctx, rows: &[Story]) -> Markup {
     html! {
-        div #stories .staff-stories {
+        div id=(ids::STORIES) .staff-stories {
             @if rows.is_empty() { p .muted { "Историй пока нет." } }
             @for (i, s) in rows.iter().enumerate() {
                 article .story-row #(format!("story-{}", s.id)) {
@@ -38,15 +39,15 @@ pub fn list(st: &Ctx, rows: &[Story]) -> Markup {
                     }
                     div .story-actions {
                         button .btn .btn-secondary type="button" disabled[i == 0] aria-label=(format!("Выше: {}", s.title))
-                            hx-post=(routes::staff_story_move(s.id, "up")) hx-target="#stories" hx-swap="outerHTML" { "↑" }
+                            hx-post=(routes::staff_story_move(s.id, "up")) hx-target=(ids::STORIES_SEL) hx-swap="outerHTML" { "↑" }
                         button .btn .btn-secondary type="button" disabled[i + 1 == rows.len()] aria-label=(format!("Ниже: {}", s.title))
-                            hx-post=(routes::staff_story_move(s.id, "down")) hx-target="#stories" hx-swap="outerHTML" { "↓" }
+                            hx-post=(routes::staff_story_move(s.id, "down")) hx-target=(ids::STORIES_SEL) hx-swap="outerHTML" { "↓" }
                         button .btn .btn-secondary type="button" hx-post=(routes::staff_story_publish(s.id))
                             hx-vals=(if s.published { r#"{"on":"0"}"# } else { r#"{"on":"1"}"# })
-                            hx-target="#stories" hx-swap="outerHTML" {
+                            hx-target=(ids::STORIES_SEL) hx-swap="outerHTML" {
                             (if s.published { "Снять с публикации" } else { "Опубликовать" })
                         }
-                        button .btn .btn-secondary type="button" hx-get=(routes::staff_story(s.id)) hx-target="#modal" { "Изменить" }
+                        button .btn .btn-secondary type="button" hx-get=(routes::staff_story(s.id)) hx-target=(ids::MODAL_SEL) { "Изменить" }
                     }
                 }
             }

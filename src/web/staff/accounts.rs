@@ -1,9 +1,11 @@
 //! Admin only: staff accounts (create, block/unblock) and the audit log.
+use crate::routes::ids;
 use maud::html;
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Path},
+    web::{CsrfToken, Data, Form, Path},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -23,7 +25,7 @@ pub async fn list(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
     StaffAdmin(me): StaffAdmin,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let rows = st.db.run(|c| Ok(staff::list(c)?)).await?;
     let empty = view::NewStaff {
         login: "",
@@ -36,16 +38,13 @@ pub async fn list(
             (view::create_form(&empty, &[], None))
         }
     };
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Accounts,
-            "Сотрудники",
-            body,
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Accounts,
+        "Сотрудники",
+        body,
     ))
 }
 
@@ -95,7 +94,7 @@ pub async fn create(
             name: &name,
             role,
         };
-        Html(view::create_form(&v, errors, None).into_string())
+        view::create_form(&v, errors, None)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()
     };
@@ -129,13 +128,10 @@ pub async fn create(
         role: StaffRole::Operator,
     };
     let done = format!("Сотрудник {login} добавлен");
-    Ok(Html(
-        html! {
-            (view::create_form(&empty, &[], Some(&done)))
-            div #accounts hx-swap-oob="outerHTML" { (view::list(&crate::web::ctx(st), me.id, &rows)) }
-        }
-        .into_string(),
-    )
+    Ok(html! {
+        (view::create_form(&empty, &[], Some(&done)))
+        div id=(ids::ACCOUNTS) hx-swap-oob="outerHTML" { (view::list(&crate::web::ctx(st), me.id, &rows)) }
+    }
     .into_response())
 }
 
@@ -152,7 +148,7 @@ pub async fn set_active(
     StaffAdmin(me): StaffAdmin,
     Path(id): Path<i64>,
     Form(f): Form<On>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     if id == me.id {
         return Err(AppError::BadRequest("Нельзя заблокировать самого себя".into()).into());
     }
@@ -172,9 +168,7 @@ pub async fn set_active(
         })
         .await?;
     st.sessions_ended(ended);
-    Ok(Html(
-        view::list(&crate::web::ctx(st), me.id, &rows).into_string(),
-    ))
+    Ok(view::list(&crate::web::ctx(st), me.id, &rows))
 }
 
 #[handler]
@@ -183,17 +177,14 @@ pub async fn audit_log(
     csrf: &CsrfToken,
     StaffAdmin(me): StaffAdmin,
     _q: poem::web::Query<FilterQuery>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let rows = st.db.run(|c| Ok(audit::recent(c, 300)?)).await?;
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Audit,
-            "Журнал действий",
-            view::audit_table(&crate::web::ctx(st), &rows),
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Audit,
+        "Журнал действий",
+        view::audit_table(&crate::web::ctx(st), &rows),
     ))
 }

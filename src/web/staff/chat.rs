@@ -1,7 +1,8 @@
 //! Staff chat: the page, the live queue fragment, one conversation, closing, the WebSocket.
+use maud::Markup;
 use poem::{
     handler,
-    web::{websocket::WebSocket, CsrfToken, Data, Html, Path, Redirect},
+    web::{websocket::WebSocket, CsrfToken, Data, Path, Redirect},
     IntoResponse, Request, Response,
 };
 use serde_json::json;
@@ -32,31 +33,26 @@ pub async fn page(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
     me: CurrentStaff,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let rows = st.db.run(|c| Ok(db::chat::queue(c)?)).await?;
     let q = view::queue(&crate::web::ctx(st), &rows, st.clock.now());
     if htmx::is_htmx(req) {
-        return Ok(Html(q.into_string()));
+        return Ok(q);
     }
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Chat,
-            "Чаты с абонентами",
-            view::page_body(q, st.cfg.chat.max_message_bytes),
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Chat,
+        "Чаты с абонентами",
+        view::page_body(q, st.cfg.chat.max_message_bytes),
     ))
 }
 
 #[handler]
-pub async fn queue(Data(st): Data<&SharedState>, _me: CurrentStaff) -> poem::Result<Html<String>> {
+pub async fn queue(Data(st): Data<&SharedState>, _me: CurrentStaff) -> poem::Result<Markup> {
     let rows = st.db.run(|c| Ok(db::chat::queue(c)?)).await?;
-    Ok(Html(
-        view::queue(&crate::web::ctx(st), &rows, st.clock.now()).into_string(),
-    ))
+    Ok(view::queue(&crate::web::ctx(st), &rows, st.clock.now()))
 }
 
 #[handler]
@@ -64,7 +60,7 @@ pub async fn conversation(
     Data(st): Data<&SharedState>,
     _me: CurrentStaff,
     Path(id): Path<i64>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let found = st
         .db
         .run(move |c| {
@@ -75,9 +71,7 @@ pub async fn conversation(
         })
         .await?;
     let (cv, msgs) = found.ok_or(AppError::NotFound)?;
-    Ok(Html(
-        view::conversation(&crate::web::ctx(st), &cv, &msgs).into_string(),
-    ))
+    Ok(view::conversation(&crate::web::ctx(st), &cv, &msgs))
 }
 
 #[handler]
@@ -111,7 +105,7 @@ pub async fn close(
         (view::conversation(&crate::web::ctx(st), &cv, &msgs))
         (toast_oob("ok", "Диалог закрыт"))
     };
-    Ok(Html(html.into_string()).into_response())
+    Ok(html.into_response())
 }
 
 #[handler]

@@ -1,8 +1,9 @@
 //! Staff: contract lookup and one contract's page (every opened contract is audited).
 use maud::html;
+use maud::Markup;
 use poem::{
     handler,
-    web::{CsrfToken, Data, Html, Path, Query},
+    web::{CsrfToken, Data, Path, Query},
     Request,
 };
 use serde::Deserialize;
@@ -30,7 +31,7 @@ pub async fn search(
     csrf: &CsrfToken,
     me: CurrentStaff,
     Query(SearchQuery { q }): Query<SearchQuery>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let q: String = q.trim().chars().take(100).collect();
     let q2 = q.clone();
     let rows = st
@@ -39,19 +40,16 @@ pub async fn search(
         .await?;
     let list = view::results(&crate::web::ctx(st), &q, &rows);
     if htmx::is_htmx(req) {
-        return Ok(Html(list.into_string()));
+        return Ok(list);
     }
     let body = html! { (view::search_form(&q)) (list) };
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Contracts,
-            "Договоры",
-            body,
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Contracts,
+        "Договоры",
+        body,
     ))
 }
 
@@ -62,7 +60,7 @@ pub async fn contract(
     csrf: &CsrfToken,
     me: CurrentStaff,
     Path(number): Path<String>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     if number.is_empty() || number.len() > 64 {
         return Err(AppError::NotFound.into());
     }
@@ -81,15 +79,12 @@ pub async fn contract(
         return Err(AppError::NotFound.into());
     };
     let title = format!("Договор {}", card.summary.number);
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Contracts,
-            &title,
-            view::card(&crate::web::ctx(st), &card),
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Contracts,
+        &title,
+        view::card(&crate::web::ctx(st), &card),
     ))
 }

@@ -1,9 +1,10 @@
 //! «Вход для сотрудников»: argon2 verification on the bounded workers, throttled per IP and per
 //! login (the same limiters as the subscriber login), audited.
+use maud::Markup;
 use poem::{
     handler,
     http::{header, StatusCode},
-    web::{CsrfToken, Data, Form, Html},
+    web::{CsrfToken, Data, Form},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -25,8 +26,8 @@ use crate::{
 pub const GENERIC_ERROR: &str = "Неверный логин или пароль";
 
 #[handler]
-pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Html<String> {
-    Html(view::page_(&crate::web::ctx(st), &csrf.0, "", None).into_string())
+pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
+    view::page_(&crate::web::ctx(st), &csrf.0, "", None)
 }
 
 #[derive(Deserialize)]
@@ -50,7 +51,7 @@ fn reply(
     } else {
         view::page_(&crate::web::ctx(st), csrf, login, Some(e))
     };
-    Html(m.into_string()).with_status(status).into_response()
+    m.with_status(status).into_response()
 }
 
 #[handler]

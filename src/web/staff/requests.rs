@@ -1,9 +1,10 @@
 //! Staff: contract requests and applications — lists with filters, details, status changes.
 use maud::html;
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Path, Query},
+    web::{CsrfToken, Data, Form, Path, Query},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -48,7 +49,7 @@ pub async fn requests(
     csrf: &CsrfToken,
     me: CurrentStaff,
     Query(q): Query<FilterQuery>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let f: Filter = q.into();
     let f2 = f.clone();
     let rows = st
@@ -59,16 +60,13 @@ pub async fn requests(
         (view::filters(routes::STAFF_REQUESTS, &f, "Номер договора, организация или заявка"))
         (view::requests_list(&crate::web::ctx(st), &rows))
     };
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Requests,
-            "Заявки по договорам",
-            body,
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Requests,
+        "Заявки по договорам",
+        body,
     ))
 }
 
@@ -77,7 +75,7 @@ pub async fn request(
     Data(st): Data<&SharedState>,
     _me: CurrentStaff,
     Path(id): Path<i64>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let found = st
         .db
         .run(move |c| {
@@ -89,9 +87,7 @@ pub async fn request(
         })
         .await?;
     let (number, d) = found.ok_or(AppError::NotFound)?;
-    Ok(Html(
-        view::request_modal(&crate::web::ctx(st), &number, &d).into_string(),
-    ))
+    Ok(view::request_modal(&crate::web::ctx(st), &number, &d))
 }
 
 #[derive(Deserialize)]
@@ -118,7 +114,7 @@ fn check(input: &StatusInput) -> Result<(WorkStatus, String), &'static str> {
 }
 
 fn refused(action: &str, current: WorkStatus, msg: &str, comment: &str) -> Response {
-    Html(view::status_form(action, current, Some(msg), comment).into_string())
+    view::status_form(action, current, Some(msg), comment)
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
 }
@@ -178,14 +174,11 @@ pub async fn request_status(
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
-        Ok(_) => Ok(Html(
-            html! {
-                (close_modal_oob())
-                (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
-                @if let Some(r) = row { (view::request_row(&crate::web::ctx(st), &r, true)) }
-            }
-            .into_string(),
-        )
+        Ok(_) => Ok(html! {
+            (close_modal_oob())
+            (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
+            @if let Some(r) = row { (view::request_row(&crate::web::ctx(st), &r, true)) }
+        }
         .into_response()),
     }
 }
@@ -196,7 +189,7 @@ pub async fn applications(
     csrf: &CsrfToken,
     me: CurrentStaff,
     Query(q): Query<FilterQuery>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let f: Filter = q.into();
     let f2 = f.clone();
     let rows = st
@@ -207,16 +200,13 @@ pub async fn applications(
         (view::filters(routes::STAFF_APPLICATIONS, &f, "Имя, телефон или адрес"))
         (view::applications_list(&crate::web::ctx(st), &rows))
     };
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Applications,
-            "Заявки на подключение",
-            body,
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Applications,
+        "Заявки на подключение",
+        body,
     ))
 }
 
@@ -225,15 +215,13 @@ pub async fn application(
     Data(st): Data<&SharedState>,
     _me: CurrentStaff,
     Path(id): Path<i64>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let a = st
         .db
         .run(move |c| Ok(backoffice::application(c, id)?))
         .await?;
     let a = a.ok_or(AppError::NotFound)?;
-    Ok(Html(
-        view::application_modal(&crate::web::ctx(st), &a).into_string(),
-    ))
+    Ok(view::application_modal(&crate::web::ctx(st), &a))
 }
 
 #[handler]
@@ -281,14 +269,11 @@ pub async fn application_status(
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
-        (Ok(_), row) => Ok(Html(
-            html! {
-                (close_modal_oob())
-                (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
-                @if let Some(r) = row { (view::application_row(&crate::web::ctx(st), &r, true)) }
-            }
-            .into_string(),
-        )
+        (Ok(_), row) => Ok(html! {
+            (close_modal_oob())
+            (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
+            @if let Some(r) = row { (view::application_row(&crate::web::ctx(st), &r, true)) }
+        }
         .into_response()),
     }
 }

@@ -1,10 +1,12 @@
 //! Staff: stories — create, edit, order, publish/unpublish, image upload (PNG/JPEG/WebP, stored
 //! under `<uploads dir>/stories/`).
+use crate::routes::ids;
 use maud::html;
+use maud::Markup;
 use poem::{
     handler,
     http::StatusCode,
-    web::{CsrfToken, Data, Form, Html, Path},
+    web::{CsrfToken, Data, Form, Path},
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
@@ -49,27 +51,24 @@ pub async fn list(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
     me: CurrentStaff,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let rows = all(st).await?;
     let body = html! {
-        p { button .btn .btn-primary type="button" hx-get=(routes::STAFF_STORY_NEW) hx-target="#modal" { "Добавить историю" } }
+        p { button .btn .btn-primary type="button" hx-get=(routes::STAFF_STORY_NEW) hx-target=(ids::MODAL_SEL) { "Добавить историю" } }
         (view::list(&crate::web::ctx(st), &rows))
     };
-    Ok(Html(
-        layout::staff_page(
-            &crate::web::ctx(st),
-            &csrf.0,
-            &me,
-            layout::Section::Stories,
-            "Истории",
-            body,
-        )
-        .into_string(),
+    Ok(layout::staff_page(
+        &crate::web::ctx(st),
+        &csrf.0,
+        &me,
+        layout::Section::Stories,
+        "Истории",
+        body,
     ))
 }
 
 #[handler]
-pub fn new_form(csrf: &CsrfToken, _me: CurrentStaff) -> Html<String> {
+pub fn new_form(csrf: &CsrfToken, _me: CurrentStaff) -> Markup {
     let v = view::FormValues {
         title: "",
         body: "",
@@ -77,7 +76,7 @@ pub fn new_form(csrf: &CsrfToken, _me: CurrentStaff) -> Html<String> {
         until: "",
         published: false,
     };
-    Html(view::form_modal(&csrf.0, None, &v, false).into_string())
+    view::form_modal(&csrf.0, None, &v, false)
 }
 
 fn day(unix: Option<i64>, st: &AppState) -> String {
@@ -91,7 +90,7 @@ pub async fn edit_form(
     csrf: &CsrfToken,
     _me: CurrentStaff,
     Path(id): Path<i64>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let s = st
         .db
         .run(move |c| Ok(stories::get(c, id)?))
@@ -105,8 +104,11 @@ pub async fn edit_form(
         until: &until,
         published: s.published,
     };
-    Ok(Html(
-        view::form_modal(&csrf.0, Some(id), &v, !s.image_path.is_empty()).into_string(),
+    Ok(view::form_modal(
+        &csrf.0,
+        Some(id),
+        &v,
+        !s.image_path.is_empty(),
     ))
 }
 
@@ -220,11 +222,9 @@ async fn save(
                 until: &u,
                 published: g("published") == "1",
             };
-            return Ok(
-                Html(view::form(csrf, id, &v, &errors, id.is_some()).into_string())
-                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                    .into_response(),
-            );
+            return Ok(view::form(csrf, id, &v, &errors, id.is_some())
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
         }
     };
     let mut written = None;
@@ -289,9 +289,9 @@ async fn save(
     let html = html! {
         (close_modal_oob())
         (toast_oob("ok", &format!("История «{title}» сохранена")))
-        div #stories hx-swap-oob="outerHTML" { (view::list(&crate::web::ctx(st), &rows)) }
+        div id=(ids::STORIES) hx-swap-oob="outerHTML" { (view::list(&crate::web::ctx(st), &rows)) }
     };
-    Ok(Html(html.into_string()).into_response())
+    Ok(html.into_response())
 }
 
 #[handler]
@@ -323,7 +323,7 @@ pub async fn shift(
     Data(st): Data<&SharedState>,
     me: CurrentStaff,
     Path((id, dir)): Path<(i64, String)>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let d = match dir.as_str() {
         "up" => -1,
         "down" => 1,
@@ -344,7 +344,7 @@ pub async fn shift(
             Ok(stories::list(c)?)
         })
         .await?;
-    Ok(Html(view::list(&crate::web::ctx(st), &rows).into_string()))
+    Ok(view::list(&crate::web::ctx(st), &rows))
 }
 
 #[derive(Deserialize)]
@@ -360,7 +360,7 @@ pub async fn publish(
     me: CurrentStaff,
     Path(id): Path<i64>,
     Form(f): Form<On>,
-) -> poem::Result<Html<String>> {
+) -> poem::Result<Markup> {
     let on = f.on == "1";
     let a = actor(req, st, &me);
     let rows = st
@@ -381,5 +381,5 @@ pub async fn publish(
             Ok(stories::list(c)?)
         })
         .await?;
-    Ok(Html(view::list(&crate::web::ctx(st), &rows).into_string()))
+    Ok(view::list(&crate::web::ctx(st), &rows))
 }

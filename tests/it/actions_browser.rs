@@ -129,7 +129,7 @@ async fn browser_requisites_change_uploads_a_scan() {
     b.login_demo(&s.base).await;
     b.click("Смена реквизитов").await;
     b.see("Скан документа").await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let file = dir.path().join("реквизиты.pdf");
     std::fs::write(&file, b"%PDF-1.4\nscan").unwrap();
     b.fill("Новые реквизиты*", "ООО «Новый», ИНН 0274000002")

@@ -37,8 +37,9 @@ impl Drop for Served {
 }
 
 pub async fn serve(cfg: Config) -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let state = build_state(cfg, &dir.path().join("kabinet.db"), true).unwrap();
+    let dir = crate::common::tempdir();
+    let path = crate::common::demo_db(dir.path(), &cfg);
+    let state = build_state(cfg, &path, true).unwrap();
     serve_state(dir, state).await
 }
 
@@ -108,7 +109,7 @@ pub async fn browser() -> Option<Browser> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    let profile = tempfile::tempdir().unwrap();
+    let profile = crate::common::tempdir();
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "browserName": "chrome",
         "goog:chromeOptions": {

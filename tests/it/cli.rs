@@ -17,7 +17,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let port = free_port();
     let mut child = Command::new(BIN)
         .current_dir(dir.path())
@@ -98,7 +98,7 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
 
 #[test]
 fn binary_refuses_a_database_from_a_newer_version_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let db = dir.path().join("new.db");
     {
         let c = rusqlite::Connection::open(&db).unwrap();
@@ -125,7 +125,7 @@ fn binary_refuses_a_database_from_a_newer_version_with_a_clear_message() {
 #[test]
 fn no_demo_flag_and_env_are_accepted_and_admin_commands_never_seed() {
     for (args, env) in [(vec!["--no-demo"], None), (vec![], Some("true"))] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::common::tempdir();
         let db = dir.path().join("prod.db");
         let mut cmd = Command::new(BIN);
         cmd.args(["--db", db.to_str().unwrap()])

@@ -2,7 +2,11 @@
 #![allow(dead_code)]
 use kabinet::{build_state, config::Config, state::SharedState};
 use poem::{endpoint::BoxEndpoint, http::StatusCode, test::TestClient, EndpointExt};
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, OnceLock},
+};
 
 pub const DEMO_CONTRACT: &str = "72845736UL";
 pub const DEMO_PASSWORD: &str = "kabinet-demo";
@@ -47,9 +51,11 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
+    /// The app over its own copy of the demo database (see [`demo_db`]).
     pub async fn with_config(cfg: Config) -> TestApp {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let state = build_state(cfg, &dir.path().join("kabinet.db"), true).expect("state");
+        let dir = tempdir();
+        let path = demo_db(dir.path(), &cfg);
+        let state = build_state(cfg, &path, true).expect("state");
         Self::from_state(dir, state)
     }
 
@@ -191,6 +197,56 @@ impl TestApp {
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).expect("count")
     }
+}
+
+/// A temp dir for a test's files, in RAM (`/dev/shm`) when the machine has it and `TMPDIR` is
+/// not set: SQLite's fsyncs (`synchronous=FULL`) then cost nothing, where on a disk shared
+/// with compiles they were half of the suite's time.
+pub fn tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if std::env::var_os("TMPDIR").is_none() && shm.is_dir() {
+        if let Ok(d) = tempfile::Builder::new().prefix("kabinet-").tempdir_in(shm) {
+            return d;
+        }
+    }
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Writes `dir/kabinet.db`: a copy of a database migrated and demo-seeded once per test process
+/// (per time zone, which the seed uses), so a test skips the migration, the seed and its
+/// argon2 hash. `build_state` on the copy finds an existing database and does not seed again;
+/// the `demo` flag and the CSRF key come with the copy. Tests about creating or seeding a
+/// database call `build_state` on a new path instead.
+pub fn demo_db(dir: &Path, cfg: &Config) -> PathBuf {
+    let path = dir.join("kabinet.db");
+    std::fs::write(&path, &*template(&cfg.time_zone)).expect("copy the template database");
+    path
+}
+
+/// The template's bytes: one self-contained file (`VACUUM INTO`, no `-wal` beside it).
+fn template(time_zone: &str) -> Arc<[u8]> {
+    static TEMPLATES: OnceLock<Mutex<BTreeMap<String, Arc<[u8]>>>> = OnceLock::new();
+    let mut all = TEMPLATES.get_or_init(Default::default).lock().unwrap();
+    if let Some(t) = all.get(time_zone) {
+        return t.clone();
+    }
+    let dir = tempdir();
+    let cfg = Config {
+        time_zone: time_zone.to_owned(),
+        ..Config::default()
+    };
+    let state = build_state(cfg, &dir.path().join("template.db"), true).expect("template");
+    let out = dir.path().join("copy.db");
+    state
+        .db
+        .get()
+        .expect("db")
+        .execute("VACUUM INTO ?1", [out.to_str().expect("utf-8 temp path")])
+        .expect("VACUUM INTO");
+    drop(state);
+    let bytes: Arc<[u8]> = std::fs::read(&out).expect("read the template").into();
+    all.insert(time_zone.to_owned(), bytes.clone());
+    bytes
 }
 
 /// The CSRF token from a page: the hidden field or the `hx-headers` JSON on <body>.

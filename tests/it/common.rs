@@ -4,8 +4,10 @@ use kabinet::{build_state, config::Config, state::SharedState};
 use poem::{endpoint::BoxEndpoint, http::StatusCode, test::TestClient, EndpointExt};
 use std::{
     collections::BTreeMap,
+    future::Future,
     path::{Path, PathBuf},
     sync::{Arc, Mutex, OnceLock},
+    time::{Duration, Instant},
 };
 
 pub const DEMO_CONTRACT: &str = "72845736UL";
@@ -259,4 +261,73 @@ pub fn extract_csrf(body: &str) -> Option<String> {
     let i = body.find(marker)?;
     let rest = &body[i + marker.len()..];
     rest.split("&quot;").next().map(str::to_owned)
+}
+
+/// What a check polled by [`eventually`] gives: `true`, `Some(value)` or `Ok(value)` when done;
+/// `false`, `None` or `Err(what it saw instead)` to poll again.
+pub trait Outcome {
+    type Value;
+    fn into_result(self) -> Result<Self::Value, String>;
+}
+
+impl Outcome for bool {
+    type Value = ();
+    fn into_result(self) -> Result<(), String> {
+        if self {
+            Ok(())
+        } else {
+            Err(String::new())
+        }
+    }
+}
+
+impl<T> Outcome for Option<T> {
+    type Value = T;
+    fn into_result(self) -> Result<T, String> {
+        self.ok_or_else(String::new)
+    }
+}
+
+impl<T> Outcome for Result<T, String> {
+    type Value = T;
+    fn into_result(self) -> Result<T, String> {
+        self
+    }
+}
+
+/// How often [`eventually`] polls.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// The usual patience of [`eventually`]: the page, the socket or the job is slow, not broken.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Runs `check` every [`POLL`] until it is done (see [`Outcome`]) and returns its value. When
+/// `timeout` passes first it panics: «gave up after 10s waiting for `what`», plus what the last
+/// check saw (its `Err`).
+pub async fn eventually<O, F, Fut>(
+    timeout: Duration,
+    what: impl std::fmt::Display,
+    mut check: F,
+) -> O::Value
+where
+    O: Outcome,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = O>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = match check().await.into_result() {
+            Ok(v) => return v,
+            Err(seen) => seen,
+        };
+        if Instant::now() >= deadline {
+            let seen = if seen.is_empty() {
+                String::new()
+            } else {
+                format!("; last seen: {seen}")
+            };
+            panic!("gave up after {timeout:?} waiting for {what}{seen}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
 }

@@ -9,7 +9,7 @@ use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use tokio::sync::{oneshot, Semaphore};
 
 use crate::error::AppError;
@@ -48,7 +48,11 @@ impl Passwords {
         let workers = workers.max(1);
         let (tx, rx) = mpsc::sync_channel::<Job>(workers * 2);
         let rx = Arc::new(Mutex::new(rx));
-        let dummy: Arc<str> = hash_now("kabinet dummy password for timing").into();
+        // One per process: every `Passwords` (a test process builds one per app) shares it.
+        static DUMMY: OnceLock<Arc<str>> = OnceLock::new();
+        let dummy = DUMMY
+            .get_or_init(|| hash_now("kabinet dummy password for timing").into())
+            .clone();
         for i in 0..workers {
             let rx = rx.clone();
             let dummy = dummy.clone();

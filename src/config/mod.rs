@@ -30,6 +30,7 @@ pub struct Config {
     pub sms: Sms,
     pub chat: Chat,
     pub support_hours: SupportHours,
+    pub cache: Cache,
 }
 
 impl Default for Config {
@@ -51,7 +52,29 @@ impl Default for Config {
             sms: Sms::default(),
             chat: Chat::default(),
             support_hours: SupportHours::default(),
+            cache: Cache::default(),
         }
+    }
+}
+
+/// The in-memory read caches (checked sessions, main-page data; see `db::fresh`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cache {
+    /// Longest time a cached read is served, in ms: the delay after which a write by another
+    /// process (an import run against the file) shows. The app's own writes show at once.
+    pub ttl_ms: u64,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache { ttl_ms: 1000 }
+    }
+}
+
+impl Cache {
+    pub fn ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.ttl_ms)
     }
 }
 

@@ -6,7 +6,7 @@
 //! while the counter is unchanged. So once any write has committed (and before its HTTP request
 //! has answered), every cached read is invalid; hits happen only between writes. Writes by
 //! another process (an import run against the file) are not seen by the hook; they show once
-//! an entry's short time-to-live has passed.
+//! an entry's short time-to-live (`cache.ttl_ms`) has passed.
 use rusqlite::hooks::Wal;
 use std::{
     collections::HashMap,

@@ -29,8 +29,8 @@ pub struct CachedSession {
 /// have returned the same rows.
 pub type SessionCache = fresh::ReadCache<Vec<u8>, CachedSession>;
 
-pub fn new_session_cache() -> SessionCache {
-    fresh::ReadCache::new(8192, std::time::Duration::from_secs(1))
+pub fn new_session_cache(ttl: std::time::Duration) -> SessionCache {
+    fresh::ReadCache::new(8192, ttl)
 }
 
 /// Seconds between `last_seen_at` updates of a session.

@@ -23,8 +23,8 @@ use crate::{
 /// commit (see `db::fresh`): repeated views of an unchanged contract make no database trip.
 pub type DashboardCache = fresh::ReadCache<(i64, i64, String), Dashboard>;
 
-pub fn new_dashboard_cache() -> DashboardCache {
-    fresh::ReadCache::new(1024, std::time::Duration::from_secs(1))
+pub fn new_dashboard_cache(ttl: std::time::Duration) -> DashboardCache {
+    fresh::ReadCache::new(1024, ttl)
 }
 
 /// Everything on the main page beyond the contract summary, rendered.

@@ -54,24 +54,20 @@ pub struct WebState {
 pub type SharedWeb = std::sync::Arc<WebState>;
 
 impl WebState {
-    pub fn new() -> WebState {
+    /// `ttl`: the longest a cached read is served (`cache.ttl_ms`).
+    pub fn new(ttl: std::time::Duration) -> WebState {
         WebState {
-            session_cache: auth::new_session_cache(),
-            dashboard_cache: main_page::new_dashboard_cache(),
+            session_cache: auth::new_session_cache(ttl),
+            dashboard_cache: main_page::new_dashboard_cache(ttl),
             blocks_cache: Default::default(),
             http: Default::default(),
         }
     }
 }
 
-impl Default for WebState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// The one application factory, used by `main`, the tests and the benchmark.
 pub fn app(state: SharedState) -> impl Endpoint {
+    let ttl = state.cfg.cache.ttl();
     // Pages and forms: behind CSRF (token cookie + verification of every unsafe request).
     let pages = Route::new()
         .at(routes::HOME, get(main_page::index))
@@ -196,5 +192,5 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .nest("/", pages)
         .with(mw::OuterLayer)
         .data(state)
-        .data(SharedWeb::default())
+        .data(SharedWeb::new(WebState::new(ttl)))
 }

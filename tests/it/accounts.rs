@@ -8,7 +8,7 @@ pub const PHONE_MAIN_ONLY: &str = "79370000666"; // account 11: contract 1
 
 /// Another client (own cookie jar) on the same server state.
 pub fn second_client(app: &TestApp) -> TestApp {
-    TestApp::from_state(tempfile::tempdir().unwrap(), app.state.clone())
+    TestApp::from_state(crate::common::tempdir(), app.state.clone())
 }
 
 pub fn last_sms(app: &TestApp) -> String {

@@ -108,7 +108,7 @@ async fn requisites_upload_is_limited_by_size_and_type_and_stored_outside_the_we
         .unwrap()
         .starts_with("attachment"));
     // Another contract's account cannot.
-    let other = TestApp::from_state(tempfile::tempdir().unwrap(), app.state.clone());
+    let other = TestApp::from_state(crate::common::tempdir(), app.state.clone());
     other.login("78101424UL", DEMO_PASSWORD).await;
     assert_eq!(
         other.get(&format!("/uploads/{uid}")).await.status,

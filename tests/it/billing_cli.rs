@@ -45,7 +45,7 @@ const CONTRACTS: &str = "number,organization_name,organization_inn,address,segme
 
 #[test]
 fn api_tokens_are_created_once_shown_stored_hashed_and_revoked() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let db = dir.path().join("k.db");
     let o = run(&db, &["create-api-token", "billing-1"]);
     assert!(o.ok, "{}", o.stderr);
@@ -95,7 +95,7 @@ fn api_tokens_are_created_once_shown_stored_hashed_and_revoked() {
 
 #[test]
 fn csv_import_of_contracts_services_and_ledger_is_repeatable() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let db = dir.path().join("k.db");
     let f = write(dir.path(), "contracts.csv", CONTRACTS);
     let o = run(&db, &["import", "contracts", &f]);
@@ -209,7 +209,7 @@ fn csv_import_of_contracts_services_and_ledger_is_repeatable() {
 
 #[test]
 fn a_csv_file_with_errors_imports_nothing_and_lists_them_by_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let db = dir.path().join("k.db");
     let f = write(dir.path(), "contracts.csv", CONTRACTS);
     assert!(run(&db, &["import", "contracts", &f]).ok);

@@ -39,7 +39,9 @@ async fn cached_main_page_blocks_follow_every_change_to_services_and_requests() 
 
 #[tokio::test]
 async fn repeat_views_served_from_memory_still_follow_every_write() {
-    let app = TestApp::new().await;
+    let mut cfg = kabinet::config::Config::default();
+    cfg.cache.ttl_ms = 100;
+    let app = TestApp::with_config(cfg).await;
     app.login_demo().await;
     // The second view comes from the read caches (no write happened in between).
     assert!(app.get("/").await.has_text("0,00 ₽"));
@@ -53,14 +55,14 @@ async fn repeat_views_served_from_memory_still_follow_every_write() {
     assert!(app.get("/").await.has_text("1 234,56 ₽"));
     let modal = app.get_hx("/balance/pay").await;
     assert!(modal.has_text("Оплата услуг") && modal.body.contains("500.50"));
-    // Another process writing to the same file (not seen by our commit hook) shows within a
-    // second, the caches' time-to-live.
+    // Another process writing to the same file (not seen by our commit hook) shows once the
+    // caches' time-to-live (`cache.ttl_ms`, 100 ms here) has passed.
     let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
     other.busy_timeout(Duration::from_secs(5)).unwrap();
     other
         .execute("UPDATE contracts SET balance_kop = 777700 WHERE id = 1", [])
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
     assert!(app.get("/").await.has_text("7 777,00 ₽"));
     // A session deleted behind the app's back (staff console, another device's reset) is
     // refused at once, by the page and by the partials.

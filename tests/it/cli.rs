@@ -5,6 +5,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::common::eventually;
+
 const BIN: &str = env!("CARGO_BIN_EXE_kabinet");
 
 fn free_port() -> u16 {
@@ -15,9 +17,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[test]
-fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+#[tokio::test]
+async fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
+    let dir = crate::common::tempdir();
     let port = free_port();
     let mut child = Command::new(BIN)
         .current_dir(dir.path())
@@ -53,28 +55,21 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
     );
 
     // The server answers, then SIGTERM stops it cleanly.
-    let mut ok = false;
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            ok = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(ok, "server is listening");
+    eventually(Duration::from_secs(5), "the server to listen", || async {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    })
+    .await;
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(25);
-    let code = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "did not stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let what = "the server to stop after SIGTERM";
+    let code = eventually(Duration::from_secs(25), what, || {
+        let exited = child.try_wait().unwrap();
+        async move { exited }
+    })
+    .await;
     assert!(code.success(), "graceful exit: {code:?}");
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
@@ -98,7 +93,7 @@ fn binary_prints_url_and_demo_logins_and_stops_gracefully_on_sigterm() {
 
 #[test]
 fn binary_refuses_a_database_from_a_newer_version_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let db = dir.path().join("new.db");
     {
         let c = rusqlite::Connection::open(&db).unwrap();
@@ -125,7 +120,7 @@ fn binary_refuses_a_database_from_a_newer_version_with_a_clear_message() {
 #[test]
 fn no_demo_flag_and_env_are_accepted_and_admin_commands_never_seed() {
     for (args, env) in [(vec!["--no-demo"], None), (vec![], Some("true"))] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::common::tempdir();
         let db = dir.path().join("prod.db");
         let mut cmd = Command::new(BIN);
         cmd.args(["--db", db.to_str().unwrap()])

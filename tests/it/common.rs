@@ -2,7 +2,13 @@
 #![allow(dead_code)]
 use kabinet::{build_state, config::Config, state::SharedState};
 use poem::{endpoint::BoxEndpoint, http::StatusCode, test::TestClient, EndpointExt};
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, OnceLock},
+    time::{Duration, Instant},
+};
 
 pub const DEMO_CONTRACT: &str = "72845736UL";
 pub const DEMO_PASSWORD: &str = "kabinet-demo";
@@ -47,9 +53,11 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
+    /// The app over its own copy of the demo database (see [`demo_db`]).
     pub async fn with_config(cfg: Config) -> TestApp {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let state = build_state(cfg, &dir.path().join("kabinet.db"), true).expect("state");
+        let dir = tempdir();
+        let path = demo_db(dir.path(), &cfg);
+        let state = build_state(cfg, &path, true).expect("state");
         Self::from_state(dir, state)
     }
 
@@ -193,6 +201,56 @@ impl TestApp {
     }
 }
 
+/// A temp dir for a test's files, in RAM (`/dev/shm`) when the machine has it and `TMPDIR` is
+/// not set: SQLite's fsyncs (`synchronous=FULL`) then cost nothing, where on a disk shared
+/// with compiles they were half of the suite's time.
+pub fn tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if std::env::var_os("TMPDIR").is_none() && shm.is_dir() {
+        if let Ok(d) = tempfile::Builder::new().prefix("kabinet-").tempdir_in(shm) {
+            return d;
+        }
+    }
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Writes `dir/kabinet.db`: a copy of a database migrated and demo-seeded once per test process
+/// (per time zone, which the seed uses), so a test skips the migration, the seed and its
+/// argon2 hash. `build_state` on the copy finds an existing database and does not seed again;
+/// the `demo` flag and the CSRF key come with the copy. Tests about creating or seeding a
+/// database call `build_state` on a new path instead.
+pub fn demo_db(dir: &Path, cfg: &Config) -> PathBuf {
+    let path = dir.join("kabinet.db");
+    std::fs::write(&path, &*template(&cfg.time_zone)).expect("copy the template database");
+    path
+}
+
+/// The template's bytes: one self-contained file (`VACUUM INTO`, no `-wal` beside it).
+fn template(time_zone: &str) -> Arc<[u8]> {
+    static TEMPLATES: OnceLock<Mutex<BTreeMap<String, Arc<[u8]>>>> = OnceLock::new();
+    let mut all = TEMPLATES.get_or_init(Default::default).lock().unwrap();
+    if let Some(t) = all.get(time_zone) {
+        return t.clone();
+    }
+    let dir = tempdir();
+    let cfg = Config {
+        time_zone: time_zone.to_owned(),
+        ..Config::default()
+    };
+    let state = build_state(cfg, &dir.path().join("template.db"), true).expect("template");
+    let out = dir.path().join("copy.db");
+    state
+        .db
+        .get()
+        .expect("db")
+        .execute("VACUUM INTO ?1", [out.to_str().expect("utf-8 temp path")])
+        .expect("VACUUM INTO");
+    drop(state);
+    let bytes: Arc<[u8]> = std::fs::read(&out).expect("read the template").into();
+    all.insert(time_zone.to_owned(), bytes.clone());
+    bytes
+}
+
 /// The CSRF token from a page: the hidden field or the `hx-headers` JSON on <body>.
 pub fn extract_csrf(body: &str) -> Option<String> {
     if let Some(i) = body.find("name=\"csrf_token\" value=\"") {
@@ -203,4 +261,73 @@ pub fn extract_csrf(body: &str) -> Option<String> {
     let i = body.find(marker)?;
     let rest = &body[i + marker.len()..];
     rest.split("&quot;").next().map(str::to_owned)
+}
+
+/// What a check polled by [`eventually`] gives: `true`, `Some(value)` or `Ok(value)` when done;
+/// `false`, `None` or `Err(what it saw instead)` to poll again.
+pub trait Outcome {
+    type Value;
+    fn into_result(self) -> Result<Self::Value, String>;
+}
+
+impl Outcome for bool {
+    type Value = ();
+    fn into_result(self) -> Result<(), String> {
+        if self {
+            Ok(())
+        } else {
+            Err(String::new())
+        }
+    }
+}
+
+impl<T> Outcome for Option<T> {
+    type Value = T;
+    fn into_result(self) -> Result<T, String> {
+        self.ok_or_else(String::new)
+    }
+}
+
+impl<T> Outcome for Result<T, String> {
+    type Value = T;
+    fn into_result(self) -> Result<T, String> {
+        self
+    }
+}
+
+/// How often [`eventually`] polls.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// The usual patience of [`eventually`]: the page, the socket or the job is slow, not broken.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Runs `check` every [`POLL`] until it is done (see [`Outcome`]) and returns its value. When
+/// `timeout` passes first it panics: «gave up after 10s waiting for `what`», plus what the last
+/// check saw (its `Err`).
+pub async fn eventually<O, F, Fut>(
+    timeout: Duration,
+    what: impl std::fmt::Display,
+    mut check: F,
+) -> O::Value
+where
+    O: Outcome,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = O>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = match check().await.into_result() {
+            Ok(v) => return v,
+            Err(seen) => seen,
+        };
+        if Instant::now() >= deadline {
+            let seen = if seen.is_empty() {
+                String::new()
+            } else {
+                format!("; last seen: {seen}")
+            };
+            panic!("gave up after {timeout:?} waiting for {what}{seen}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
 }

@@ -330,7 +330,7 @@ async fn one_contract_cannot_touch_anothers_money() {
     let (r, _) = pay(&a, "100", "buh@example.ru").await;
     let checkout = r.header("hx-redirect").unwrap().to_owned();
     // Another contract, another session on the same server.
-    let b = TestApp::from_state(tempfile::tempdir().unwrap(), a.state.clone());
+    let b = TestApp::from_state(crate::common::tempdir(), a.state.clone());
     b.login("72718289UL", DEMO_PASSWORD).await;
     // B's history shows B's ledger only.
     let h = b.get_hx("/balance/history").await;

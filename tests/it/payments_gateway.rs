@@ -1,8 +1,8 @@
 //! The YooKassa adapter against a stand-in server on 127.0.0.1; the pending re-check job.
 use crate::{
     common::*,
-    gateway_stub::*,
     payments::{balance, between, notify, pay},
+    yookassa_stub::*,
 };
 use poem::http::StatusCode;
 

@@ -296,21 +296,22 @@ async fn login_codes_go_through_the_configured_gateway_and_are_blanked_once_sent
     let app = TestApp::with_config(cfg).await;
     let r = send_code(&app, PHONE_MAIN_AND_WAREHOUSE).await;
     assert_eq!(r.status, 200);
-    let mut status = String::new();
-    for _ in 0..100 {
-        status = app
-            .db()
-            .query_row(
-                "SELECT status FROM outbox ORDER BY id DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        if status != "pending" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let status: String = eventually(
+        Duration::from_secs(5),
+        "the SMS to leave «pending»",
+        || async {
+            let status: String = app
+                .db()
+                .query_row(
+                    "SELECT status FROM outbox ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            (status != "pending").then_some(status)
+        },
+    )
+    .await;
     assert_eq!(status, "sent");
     let got = seen.lock().unwrap().clone();
     assert_eq!(got.len(), 1);

@@ -1,5 +1,6 @@
-//! Sessions: logout, new tokens, hashed storage, expiry.
+//! Sessions: logout, new tokens, hashed storage, expiry, the cookie's attributes.
 use crate::common::*;
+use kabinet::config::Config;
 use poem::http::StatusCode;
 
 #[tokio::test]
@@ -88,4 +89,42 @@ async fn sessions_end_at_the_absolute_maximum_however_active() {
     }
     app.state.clock.advance(20 * 86_400); // 100 days since login > 90
     assert_eq!(app.get("/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn session_cookie_is_httponly_samesite_and_secure_when_configured() {
+    let mut cfg = Config::default();
+    cfg.cookies.secure = kabinet::config::SecureCookies::Always;
+    let app = TestApp::with_config(cfg).await;
+    app.get("/login").await;
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    let c = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("kabinet_session="))
+        .expect("cookie");
+    assert!(
+        c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"),
+        "{c}"
+    );
+
+    let app = TestApp::new().await; // auto mode over plain HTTP: not Secure
+    app.get("/login").await;
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    let c = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("kabinet_session="))
+        .expect("cookie");
+    assert!(c.contains("HttpOnly") && !c.contains("Secure"), "{c}");
 }

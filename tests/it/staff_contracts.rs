@@ -74,47 +74,6 @@ async fn contract_page_shows_money_services_requests_and_access_and_is_audited()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_operator_looks_up_a_contract_by_organization() {
-    use crate::browser::{assert_no_csp_violations, browser, serve};
-    let Some(b) = browser().await else { return };
-    let s = serve(kabinet::config::Config::default()).await;
-    b.goto(&format!("{}/staff/login", s.base)).await;
-    b.fill("Логин", "operator").await;
-    b.fill("Пароль", "kabinet-demo").await;
-    b.click("Войти").await;
-    b.wait_path("/staff/chat").await;
-    b.click("Договоры").await;
-    b.wait_path("/staff/contracts").await;
-    b.see("76095454RK").await;
-    b.fill("Поиск договора", "служебный").await;
-    b.click("Найти").await;
-    // The list narrows to the organization's contracts.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while b.body_text().await.contains("76095454RK") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "search never narrowed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    b.see("72845736UL").await;
-    b.shoot("staff-contracts").await;
-    b.c.find(fantoccini::Locator::Css(
-        "a[href='/staff/contracts/72845736UL']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    b.wait_path("/staff/contracts/72845736UL").await;
-    b.see("Доступ к договору").await;
-    b.see("Телефон 792*****249").await;
-    b.shoot("staff-contract").await;
-    assert_no_csp_violations(&s).await;
-}
-
 #[tokio::test]
 async fn odd_lookups_get_a_clear_answer_not_an_error() {
     let app = TestApp::new().await;

@@ -3,7 +3,7 @@ use kabinet::{build_state, config::Config, StartError};
 
 #[test]
 fn a_database_from_a_newer_version_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let path = dir.path().join("k.db");
     {
         let c = rusqlite::Connection::open(&path).unwrap();
@@ -23,7 +23,7 @@ fn a_database_from_a_newer_version_is_refused() {
 
 #[test]
 fn demo_data_is_seeded_only_into_a_new_database() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let path = dir.path().join("k.db");
     {
         let st = build_state(Config::default(), &path, true).unwrap();
@@ -71,7 +71,7 @@ fn demo_data_is_seeded_only_into_a_new_database() {
 
 #[test]
 fn every_connection_gets_the_pragmas() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let st = build_state(Config::default(), &dir.path().join("k.db"), false).unwrap();
     let c = st.db.get().unwrap();
     let mode: String = c
@@ -92,7 +92,7 @@ fn every_connection_gets_the_pragmas() {
 
 #[test]
 fn demo_history_matches_the_guide() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let st = build_state(Config::default(), &dir.path().join("k.db"), true).unwrap();
     let c = st.db.get().unwrap();
     // Opening balance of December 2022 = balance after the last entry before 1 Dec.

@@ -2,7 +2,6 @@
 use crate::browser::*;
 use fantoccini::Locator;
 use kabinet::{config::Config, domain::time};
-use std::time::{Duration, Instant};
 
 async fn set_value(b: &Browser, label: &str, value: &str) {
     let el = b.input(label).await;
@@ -22,20 +21,6 @@ async fn first_request(b: &Browser) -> String {
         .text()
         .await
         .unwrap()
-}
-
-async fn wait_modal_closed(b: &Browser) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !b
-        .c
-        .find_all(Locator::Css("#modal dialog"))
-        .await
-        .unwrap()
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the modal did not close");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,7 +48,7 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
     b.see("UT4K0012873").await;
     b.shoot("service-tv").await;
     b.click("Закрыть").await;
-    wait_modal_closed(&b).await;
+    b.wait_modal_closed().await;
 
     b.click("Смена тарифа").await;
     b.see("Заполните параметры ниже и оставьте заявку. Мы свяжемся с Вами.")
@@ -91,7 +76,7 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
     set_value(&b, "С какого числа*", &soon.to_string()).await;
     b.click("Оставить заявку").await;
     b.see("Заявка «Смена тарифа» принята").await;
-    wait_modal_closed(&b).await;
+    b.wait_modal_closed().await;
     let top = first_request(&b).await;
     let created = time::date(s.state.clock.now(), &s.state.tz);
     assert!(
@@ -129,7 +114,7 @@ async fn browser_requisites_change_uploads_a_scan() {
     b.login_demo(&s.base).await;
     b.click("Смена реквизитов").await;
     b.see("Скан документа").await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::tempdir();
     let file = dir.path().join("реквизиты.pdf");
     std::fs::write(&file, b"%PDF-1.4\nscan").unwrap();
     b.fill("Новые реквизиты*", "ООО «Новый», ИНН 0274000002")
@@ -144,7 +129,7 @@ async fn browser_requisites_change_uploads_a_scan() {
     b.shoot("requisites-form").await;
     b.click("Оставить заявку").await;
     b.see("Заявка «Смена реквизитов» принята").await;
-    wait_modal_closed(&b).await;
+    b.wait_modal_closed().await;
     assert!(first_request(&b).await.contains("Смена реквизитов"));
     b.c.find(Locator::Css("#active-requests li:first-child .row-item"))
         .await

@@ -1,9 +1,10 @@
 //! Browser: a subscriber page and a staff console in two separate browsers talk live.
 use fantoccini::Locator;
 use kabinet::config::Config;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::browser::{assert_no_csp_violations, browser, serve, Browser};
+use crate::common::{eventually, WAIT};
 
 async fn staff_login(b: &Browser, base: &str) {
     b.goto(&format!("{base}/staff/login")).await;
@@ -16,16 +17,15 @@ async fn staff_login(b: &Browser, base: &str) {
 }
 
 async fn badge(b: &Browser) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(el) = b.c.find(Locator::Css(".chat-badge")).await {
-            if el.is_displayed().await.unwrap_or(false) {
-                return el.text().await.unwrap_or_default();
+    eventually(WAIT, "the unread badge", || async {
+        match b.c.find(Locator::Css(".chat-badge")).await {
+            Ok(el) if el.is_displayed().await.unwrap_or(false) => {
+                Some(el.text().await.unwrap_or_default())
             }
+            _ => None,
         }
-        assert!(Instant::now() < deadline, "unread badge never shown");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

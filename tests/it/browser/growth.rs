@@ -1,9 +1,10 @@
-//! Growth (issue 7) in real Chromium: stories, the application form and the wizard.
+//! Stories, «Стать абонентом» (the application form, the wizard) and the referral section in
+//! real Chromium.
 use fantoccini::Locator;
 use kabinet::config::Config;
-use std::time::{Duration, Instant};
 
 use crate::browser::{assert_no_csp_violations, browser, serve};
+use crate::common::{eventually, WAIT};
 
 /// Captions of the story cards in strip order.
 async fn strip(b: &crate::browser::Browser) -> Vec<String> {
@@ -61,16 +62,15 @@ async fn browser_open_a_story_and_see_it_move_to_the_end() {
     b.click("Закрыть").await;
 
     // Both viewed stories are now at the end, in viewing order.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let after = loop {
+    let after = eventually(WAIT, "the viewed story at the end of the strip", || async {
         let now = strip(&b).await;
-        if now.last().map(String::as_str) == Some("История: Статический IP")
-            || Instant::now() > deadline
-        {
-            break now;
+        if now.last().map(String::as_str) == Some("История: Статический IP") {
+            Ok(now)
+        } else {
+            Err(format!("{now:?}"))
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     assert_eq!(&after[3..], &before[..2], "{after:?}");
     // And it stays so after a reload.
     b.goto(&format!("{}/", s.base)).await;

@@ -4,6 +4,14 @@
 //! (set by .ci/run), which turns a missing browser into a failure. With KABINET_SCREENSHOTS=DIR
 //! the tests also save screenshots of the screens they pass through, at 1366px and 390px.
 #![allow(dead_code)]
+mod accounts;
+mod actions;
+mod chat;
+mod growth;
+mod login;
+mod money;
+mod staff;
+
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use kabinet::{build_state, config::Config, state::SharedState};
 use poem::{
@@ -14,10 +22,10 @@ use std::os::unix::process::CommandExt;
 use std::{
     process::{Child, Command, Stdio},
     sync::atomic::Ordering,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use crate::common::{normalize, DEMO_CONTRACT, DEMO_PASSWORD};
+use crate::common::{eventually, normalize, DEMO_CONTRACT, DEMO_PASSWORD, WAIT};
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -37,8 +45,9 @@ impl Drop for Served {
 }
 
 pub async fn serve(cfg: Config) -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let state = build_state(cfg, &dir.path().join("kabinet.db"), true).unwrap();
+    let dir = crate::common::tempdir();
+    let path = crate::common::demo_db(dir.path(), &cfg);
+    let state = build_state(cfg, &path, true).unwrap();
     serve_state(dir, state).await
 }
 
@@ -108,7 +117,7 @@ pub async fn browser() -> Option<Browser> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    let profile = tempfile::tempdir().unwrap();
+    let profile = crate::common::tempdir();
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -124,21 +133,15 @@ pub async fn browser() -> Option<Browser> {
     }))
     .unwrap();
     let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    let c = loop {
-        match ClientBuilder::rustls()
+    let c = eventually(Duration::from_secs(20), "chromedriver to start", || async {
+        ClientBuilder::rustls()
             .unwrap()
             .capabilities(caps.clone())
             .connect(&url)
             .await
-        {
-            Ok(c) => break c,
-            Err(e) if started.elapsed() > Duration::from_secs(20) => {
-                panic!("chromedriver did not start: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    };
+            .map_err(|e| e.to_string())
+    })
+    .await;
     let shots = std::env::var_os("KABINET_SCREENSHOTS").map(std::path::PathBuf::from);
     if let Some(d) = &shots {
         std::fs::create_dir_all(d).unwrap();
@@ -181,8 +184,8 @@ impl Browser {
         let xp = format!(
             "//*[self::button or self::a or self::summary][normalize-space()='{text}' or @aria-label='{text}']"
         );
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+        let what = format!("something clickable named «{text}»");
+        eventually(WAIT, what, || async {
             for el in self
                 .c
                 .find_all(Locator::XPath(&xp))
@@ -190,15 +193,12 @@ impl Browser {
                 .unwrap_or_default()
             {
                 if el.is_displayed().await.unwrap_or(false) && el.click().await.is_ok() {
-                    return;
+                    return true;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "nothing clickable named «{text}»"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            false
+        })
+        .await
     }
 
     pub async fn body_text(&self) -> String {
@@ -211,18 +211,38 @@ impl Browser {
     /// Waits until the page shows `text` (spaces of any kind match).
     pub async fn see(&self, text: &str) {
         let want = normalize(text);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+        eventually(WAIT, format!("the page to show «{text}»"), || async {
             let body = self.body_text().await;
             if body.contains(&want) {
-                return;
+                Ok(())
+            } else {
+                Err(format!("the page shows:\n{body}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "page never showed «{text}»; it shows:\n{body}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
+    }
+
+    /// Waits until the page no longer shows `text`.
+    pub async fn see_no_more(&self, text: &str) {
+        let gone = normalize(text);
+        eventually(
+            WAIT,
+            format!("the page to stop showing «{text}»"),
+            || async { !self.body_text().await.contains(&gone) },
+        )
+        .await
+    }
+
+    /// Waits until no modal dialog is open.
+    pub async fn wait_modal_closed(&self) {
+        eventually(WAIT, "the modal to close", || async {
+            self.c
+                .find_all(Locator::Css("#modal dialog"))
+                .await
+                .unwrap()
+                .is_empty()
+        })
+        .await
     }
 
     pub async fn path(&self) -> String {
@@ -230,15 +250,20 @@ impl Browser {
     }
 
     pub async fn wait_path(&self, path: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.path().await != path {
-            assert!(
-                Instant::now() < deadline,
-                "never reached {path}, at {}",
-                self.path().await
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_path_where(path, |at| at == path).await
+    }
+
+    /// Waits until the current path passes `ok` (`what` names the wanted path in the panic).
+    pub async fn wait_path_where(&self, what: &str, ok: impl Fn(&str) -> bool) {
+        eventually(WAIT, format!("the browser to reach {what}"), || async {
+            let at = self.path().await;
+            if ok(&at) {
+                Ok(())
+            } else {
+                Err(format!("at {at}"))
+            }
+        })
+        .await
     }
 
     /// Saves `<name>-1366.png` and `<name>-390.png` when KABINET_SCREENSHOTS is set.
@@ -270,45 +295,4 @@ pub async fn assert_no_csp_violations(s: &Served) {
         0,
         "CSP violations were reported"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_login_see_contract_and_balance_then_logout() {
-    let Some(b) = browser().await else { return };
-    let s = serve(Config::default()).await;
-    b.goto(&format!("{}/login", s.base)).await;
-    b.see("Вход").await;
-    b.see("По договору").await;
-    b.see("Нет времени на авторизацию?").await;
-    b.shoot("login").await;
-
-    // Wrong password: generic message inline, still on the login page.
-    b.fill("Номер договора", DEMO_CONTRACT).await;
-    b.fill("Пароль", "wrong").await;
-    b.click("Войти").await;
-    b.see("Неверный номер договора или пароль").await;
-    assert_eq!(b.path().await, "/login");
-    b.shoot("login-error").await;
-
-    b.fill("Номер договора", DEMO_CONTRACT).await;
-    b.fill("Пароль", DEMO_PASSWORD).await;
-    b.click("Войти").await;
-    b.wait_path("/").await;
-    b.see("72845736UL").await;
-    b.see("Баланс").await;
-    b.see("0,00 ₽").await;
-    b.see("Рекомендуемая сумма к оплате: 1 200,00 ₽").await;
-    b.shoot("main").await;
-
-    b.click("Настройки").await;
-    b.see("ИП Служебный для теста госсектора").await;
-    b.shoot("gear-menu").await;
-    b.click("Выйти из личного кабинета").await;
-    b.wait_path("/login").await;
-    b.input("Номер договора").await;
-
-    // The old session is gone: the main page sends us back to login.
-    b.goto(&format!("{}/", s.base)).await;
-    b.wait_path("/login").await;
-    assert_no_csp_violations(&s).await;
 }

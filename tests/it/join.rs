@@ -268,7 +268,7 @@ async fn referral_link_attaches_the_referrer_to_the_application() {
         1
     );
     // The referrer sees the invitation.
-    let referrer = TestApp::from_state(tempfile::tempdir().unwrap(), app.state.clone());
+    let referrer = TestApp::from_state(crate::common::tempdir(), app.state.clone());
     referrer.login("78101424UL", DEMO_PASSWORD).await;
     let inv = referrer.get_hx("/referral/invitations").await;
     assert!(

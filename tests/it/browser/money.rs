@@ -1,20 +1,14 @@
 //! Money end to end in real Chromium: top-up through the sandbox checkout, history, autopay on
 //! and off, express payment.
 use crate::browser::{assert_no_csp_violations, browser, serve};
+use crate::common::eventually;
 use fantoccini::Locator;
 use kabinet::config::Config;
 use std::time::Duration;
 
 async fn wait_path_prefix(b: &crate::browser::Browser, prefix: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !b.path().await.starts_with(prefix) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never reached {prefix}, at {}",
-            b.path().await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    b.wait_path_where(&format!("{prefix}…"), |at| at.starts_with(prefix))
+        .await
 }
 
 /// Clicks a button of the balance block (a story card may carry the same words).
@@ -109,11 +103,10 @@ async fn browser_autopay_on_then_off() {
     b.see("•••• 4242").await;
     b.shoot("autopay-on").await;
     click_in_balance(&b, "Отключить").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while b.c.accept_alert().await.is_err() {
-        assert!(std::time::Instant::now() < deadline, "no confirm dialog");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(Duration::from_secs(5), "a confirm dialog", || async {
+        b.c.accept_alert().await.is_ok()
+    })
+    .await;
     b.see("Автоплатеж отключен").await;
     let body = b.body_text().await;
     assert!(!body.contains("Автоплатеж подключен"), "{body}");

@@ -1,27 +1,14 @@
 //! Phone login, «Список договоров» and «Устройства и доступ» in real headless Chromium.
 use crate::browser::*;
+use crate::common::{eventually, WAIT};
 use fantoccini::Locator;
 use kabinet::config::Config;
 use rusqlite::params;
-use std::time::{Duration, Instant};
-
-async fn wait_modal_closed(b: &Browser) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !b
-        .c
-        .find_all(Locator::Css("#modal dialog"))
-        .await
-        .unwrap()
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the modal did not close");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use std::time::Duration;
 
 async fn contract_on_page(b: &Browser, number: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let what = format!("the main page to show contract {number}");
+    eventually(WAIT, what, || async {
         let shown = match b
             .c
             .find(Locator::Css(".contract-head .contract-number"))
@@ -31,14 +18,12 @@ async fn contract_on_page(b: &Browser, number: &str) {
             Err(_) => String::new(),
         };
         if shown == number {
-            return;
+            Ok(())
+        } else {
+            Err(format!("it shows «{shown}»"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "main page shows «{shown}», not {number}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,11 +81,7 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     // Search as you type.
     let q = b.c.find(Locator::Id("contract-q")).await.unwrap();
     q.send_keys("менделеева").await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while b.body_text().await.contains("72718289UL") {
-        assert!(Instant::now() < deadline, "search did not filter the list");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    b.see_no_more("72718289UL").await; // search filtered the list
     b.see("78101424UL").await;
 
     // Switch with one click: the whole page shows the other contract.
@@ -119,7 +100,7 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     b.see("офис <b>на</b> Менделеева").await;
     b.shoot("contracts-note").await;
     b.click("Закрыть").await;
-    wait_modal_closed(&b).await;
+    b.wait_modal_closed().await;
 
     // Another device of this phone account, then «Сбросить все устройства».
     let other = {
@@ -159,7 +140,7 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
         .unwrap();
     assert_eq!(left, 0, "the other device's session is gone");
     b.click("Закрыть").await;
-    wait_modal_closed(&b).await;
+    b.wait_modal_closed().await;
     b.goto(&format!("{}/", s.base)).await;
     contract_on_page(&b, "78101424UL").await;
     assert_no_csp_violations(&s).await;

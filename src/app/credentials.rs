@@ -53,6 +53,9 @@ pub struct Attempt<'a> {
     pub ip: IpAddr,
     pub key: Option<&'a str>,
     pub purpose: Purpose,
+    /// The nonce of a device cookie this browser earned by logging in to `key` before: its
+    /// attempts count on their own budget (see `auth::device`).
+    pub device: Option<String>,
 }
 
 /// Throttles, then runs `lookup` on the pool and verifies the secret.
@@ -89,8 +92,12 @@ where
 /// The limits of [`check`]: per IP, then per login.
 fn throttle(st: &AppState, attempt: &Attempt<'_>) -> Result<(), RetryAfter> {
     st.limits.check_ip(&st.limits.login_ip, attempt.ip)?;
-    if let Some(key) = attempt.key {
-        st.limits.check_key(&st.limits.login_contract, key)?;
+    match (attempt.key, &attempt.device) {
+        (Some(key), Some(nonce)) => st
+            .limits
+            .check_key(&st.limits.login_device, &format!("{key}\0{nonce}"))?,
+        (Some(key), None) => st.limits.check_key(&st.limits.login_contract, key)?,
+        (None, _) => {}
     }
     Ok(())
 }

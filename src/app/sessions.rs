@@ -13,16 +13,28 @@ pub struct Client {
 }
 
 /// A session for the contract's own account (created on its first login); returns the token.
+/// `previous`: the token of a session this browser still holds; it ends (one browser, one
+/// session).
 pub async fn start_for_contract(
     st: &AppState,
     contract_id: i64,
     client: Client,
+    previous: Option<String>,
 ) -> Result<String, AppError> {
     let token = new_token();
     let th = token_hash(&token);
+    let old = previous.map(|t| token_hash(&t));
     let now = st.clock.now();
-    st.db
+    let ended = st
+        .db
         .write(move |tx| {
+            let ended = match &old {
+                Some(h) => sessions::by_token(tx, h)?.map(|s| s.id),
+                None => None,
+            };
+            if let Some(id) = ended {
+                sessions::delete(tx, id)?;
+            }
             let account_id = accounts::contract_account(tx, contract_id, now)?;
             sessions::insert(
                 tx,
@@ -35,9 +47,10 @@ pub async fn start_for_contract(
                     now,
                 },
             )?;
-            Ok(())
+            Ok(ended)
         })
         .await?;
+    st.sessions_ended(ended.into_iter().collect());
     tracing::info!(contract_id, "login ok");
     Ok(token)
 }
@@ -47,12 +60,22 @@ pub async fn start_for_staff(
     st: &AppState,
     staff_id: i64,
     client: Client,
+    previous: Option<String>,
 ) -> Result<String, AppError> {
     let token = new_token();
     let th = token_hash(&token);
+    let old = previous.map(|t| token_hash(&t));
     let now = st.clock.now();
-    st.db
+    let ended = st
+        .db
         .write(move |tx| {
+            let ended = match &old {
+                Some(h) => sessions::by_token(tx, h)?.map(|s| s.id),
+                None => None,
+            };
+            if let Some(id) = ended {
+                sessions::delete(tx, id)?;
+            }
             sessions::insert(
                 tx,
                 &sessions::NewSession {
@@ -75,9 +98,10 @@ pub async fn start_for_staff(
                     now,
                 },
             )?;
-            Ok(())
+            Ok(ended)
         })
         .await?;
+    st.sessions_ended(ended.into_iter().collect());
     Ok(token)
 }
 

@@ -10,6 +10,9 @@ use crate::config::{Limits as LimitCfg, Sms as SmsCfg};
 pub struct Limiters {
     pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
     pub login_contract: DefaultKeyedRateLimiter<String>,
+    /// Login attempts from a browser that logged in to this login before (device cookie):
+    /// their own budget, so strangers exhausting `login_contract` cannot lock the owner out.
+    pub login_device: DefaultKeyedRateLimiter<String>,
     /// «Стать абонентом» submissions per IP.
     pub applications_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// SMS login codes per phone number, per IP address and in total per day.
@@ -65,6 +68,7 @@ impl Limiters {
                 cfg.login_per_ip_per_minute
             ))),
             login_contract: DefaultKeyedRateLimiter::keyed(per_contract),
+            login_device: DefaultKeyedRateLimiter::keyed(per_contract),
             applications_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(
                 cfg.applications_per_ip_per_hour
             ))),
@@ -136,6 +140,8 @@ impl Limiters {
         }
         self.login_ip.retain_recent();
         self.login_contract.retain_recent();
+        self.login_device.retain_recent();
+        self.login_device.shrink_to_fit();
         self.applications_ip.retain_recent();
         self.applications_ip.shrink_to_fit();
         self.login_ip.shrink_to_fit();

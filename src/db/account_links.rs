@@ -205,7 +205,8 @@ pub fn revoke(
 }
 
 /// Stores a contract's new password hash; every other account loses access to it and the
-/// contract's own account (when it is not the one changing it) is logged out everywhere.
+/// contract's own account is logged out everywhere — when it is the one changing it, on every
+/// device but the current session `keep_session`.
 /// Returns the ended session ids, or None when the account does not hold the contract.
 pub fn change_password(
     c: &mut Connection,
@@ -213,12 +214,27 @@ pub fn change_password(
     contract_id: i64,
     new_hash: &str,
     now: i64,
+    keep_session: i64,
 ) -> rusqlite::Result<Option<Vec<i64>>> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if !accounts::is_linked(&tx, account_id, contract_id)? {
         return Ok(None);
     }
-    let ended = set_password(&tx, Some(account_id), contract_id, new_hash, now)?;
+    let mut ended = set_password(&tx, Some(account_id), contract_id, new_hash, now)?;
+    let own: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM accounts WHERE id = ?1 AND kind = 'contract' AND contract_id = ?2)",
+        )?
+        .query_row(params![account_id, contract_id], |r| r.get(0))?;
+    if own {
+        let others: Vec<i64> = session_ids(&tx, account_id)?
+            .into_iter()
+            .filter(|id| *id != keep_session)
+            .collect();
+        tx.prepare_cached("DELETE FROM sessions WHERE account_id = ?1 AND id <> ?2")?
+            .execute(params![account_id, keep_session])?;
+        ended.extend(others);
+    }
     tx.commit()?;
     Ok(Some(ended))
 }

@@ -185,6 +185,7 @@ pub async fn password_save(
     Form(input): Form<PasswordInput>,
 ) -> poem::Result<Response> {
     let (aid, id, l) = (lc.account.account_id, lc.id(), lc.link);
+    let session_id = lc.account.session_id;
     let hash = st
         .db
         .run(move |c| Ok(crate::db::contracts::password_hash(c, id)?))
@@ -219,6 +220,7 @@ pub async fn password_save(
         ip: client_ip(req, &st.cfg),
         key: Some(&l.number),
         purpose: Purpose::Confirm,
+        device: None,
     };
     let wrong = match credentials::verify_known(st, attempt, hash, &input.current).await? {
         Checked::Ok(()) => None,
@@ -236,7 +238,11 @@ pub async fn password_save(
     let now = st.clock.now();
     let ended = st
         .db
-        .run(move |c| Ok(account_links::change_password(c, aid, id, &new_hash, now)?))
+        .run(move |c| {
+            Ok(account_links::change_password(
+                c, aid, id, &new_hash, now, session_id,
+            )?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     tracing::info!(

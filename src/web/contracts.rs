@@ -243,6 +243,7 @@ pub async fn add_submit(
         ip,
         key: Some(&key),
         purpose: Purpose::Confirm,
+        device: None,
     };
     // An already linked contract is answered without checking its password (as before).
     let checked = credentials::check(st, attempt, &input.password, move |c| {

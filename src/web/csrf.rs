@@ -172,3 +172,15 @@ pub fn csrf_layers<E: Endpoint + 'static>(pages: E, key: [u8; 32]) -> impl Endpo
     }
     .with(CookieJarManager::new())
 }
+
+/// Ends this browser's CSRF secret (at login and logout): the response expires the cookie,
+/// so the next page gets a new secret and tokens minted before no longer verify.
+pub fn rotate(req: &Request, secure: bool) {
+    let mut c = poem::web::cookie::Cookie::new_with_str(COOKIE, "");
+    c.set_path("/");
+    c.set_secure(secure);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_max_age(std::time::Duration::ZERO);
+    req.cookie().add(c);
+}

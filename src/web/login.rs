@@ -13,11 +13,13 @@ use crate::{
         credentials::{self, Attempt, Checked, Proof, Purpose},
         sessions,
     },
+    auth::device,
     auth::session::{self, client_ip, expired_cookie, secure_cookies, session_cookie, user_agent},
     db::contracts,
     routes,
     state::SharedState,
     views::login::{self as view, LoginForm},
+    web::csrf,
     web::htmx,
 };
 
@@ -74,10 +76,12 @@ pub async fn submit(
     }
     let number = crate::domain::contract::normalize_number(&typed);
     let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
+    let device = device::verified(req, device::COOKIE, &st.csrf_key, &key);
     let attempt = Attempt {
         ip,
         key: Some(&key),
         purpose: Purpose::Login,
+        device,
     };
     let checked = credentials::check(st, attempt, &input.password, move |c| {
         Ok(match number {
@@ -99,14 +103,16 @@ pub async fn submit(
         ip: ip.to_string(),
         user_agent: user_agent(req),
     };
-    let token = sessions::start_for_contract(st, contract_id, client).await?;
-    let cookie = session_cookie(
-        &token,
-        secure_cookies(req, &st.cfg),
-        st.cfg.sessions.absolute_max_days,
-    );
+    // A session this browser still had ends: one browser, one session.
+    let previous = session::token_from(req);
+    let token = sessions::start_for_contract(st, contract_id, client, previous).await?;
+    let secure = secure_cookies(req, &st.cfg);
+    let cookie = session_cookie(&token, secure, st.cfg.sessions.absolute_max_days);
+    let earned = device::cookie(device::COOKIE, "/", &st.csrf_key, &key, secure);
+    csrf::rotate(req, secure);
     Ok(htmx::redirect(req, routes::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())
+        .with_header(header::SET_COOKIE, earned.to_string())
         .into_response())
 }
 
@@ -115,7 +121,9 @@ pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result
     if let Some(token) = session::token_from(req) {
         sessions::end(st, &token, client_ip(req, &st.cfg).to_string()).await?;
     }
-    let cookie = expired_cookie(secure_cookies(req, &st.cfg));
+    let secure = secure_cookies(req, &st.cfg);
+    let cookie = expired_cookie(secure);
+    csrf::rotate(req, secure);
     Ok(htmx::redirect(req, routes::LOGIN)
         .with_header(header::SET_COOKIE, cookie.to_string())
         .into_response())

@@ -206,6 +206,7 @@ pub async fn verify(
         ip,
         key: None,
         purpose: Purpose::Login,
+        device: None,
     };
     let checked = credentials::check(st, attempt, "", move |c| {
         let s = NewSession {

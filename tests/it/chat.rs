@@ -115,6 +115,8 @@ impl Live {
             r.status,
             r.body
         );
+        // As a browser does: follow the redirect (the CSRF token was rotated at login).
+        self.app.get("/staff/chat").await;
         format!(
             "kabinet_staff={}",
             self.app.cookie("kabinet_staff").unwrap()

@@ -190,6 +190,9 @@ impl TestApp {
             r.status,
             r.body
         );
+        // As a browser does: follow the redirect (which also picks up the CSRF token that
+        // replaces the one rotated at login).
+        self.get("/").await;
     }
 
     pub fn db(&self) -> r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager> {

@@ -23,6 +23,7 @@ mod common;
 mod join;
 mod join_wizard;
 mod layers;
+mod lockout;
 mod login;
 mod mail;
 mod metrics;

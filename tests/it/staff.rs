@@ -10,6 +10,8 @@ pub(crate) async fn staff_login(app: &TestApp, login: &str) {
         )
         .await;
     assert_eq!(r.header("hx-redirect"), Some("/staff/chat"), "{}", r.body);
+    // As a browser does: follow the redirect (the CSRF token was rotated at login).
+    app.get("/staff/chat").await;
 }
 
 #[tokio::test]

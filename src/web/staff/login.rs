@@ -14,11 +14,13 @@ use crate::{
         credentials::{self, Attempt, Checked, Proof, Purpose},
         sessions,
     },
+    auth::device,
     auth::session::{client_ip, secure_cookies, user_agent},
     db::staff as staff_db,
     routes,
     state::SharedState,
     views::staff::login as view,
+    web::csrf,
     web::htmx,
     web::staff_auth as staff,
 };
@@ -71,10 +73,12 @@ pub async fn submit(
         ));
     }
     let key = format!("staff:{}", login.to_lowercase());
+    let device = device::verified(req, device::STAFF_COOKIE, &st.csrf_key, &key);
     let attempt = Attempt {
         ip,
         key: Some(&key),
         purpose: Purpose::Login,
+        device,
     };
     let l = login.clone();
     let checked = credentials::check(st, attempt, &input.password, move |c| {
@@ -97,10 +101,21 @@ pub async fn submit(
         ip: ip.to_string(),
         user_agent: user_agent(req),
     };
-    let token = sessions::start_for_staff(st, staff_id, client).await?;
-    let cookie = staff::cookie(&token, secure_cookies(req, &st.cfg));
+    let previous = staff::token_from(req);
+    let token = sessions::start_for_staff(st, staff_id, client, previous).await?;
+    let secure = secure_cookies(req, &st.cfg);
+    let cookie = staff::cookie(&token, secure);
+    let earned = device::cookie(
+        device::STAFF_COOKIE,
+        routes::STAFF,
+        &st.csrf_key,
+        &key,
+        secure,
+    );
+    csrf::rotate(req, secure);
     Ok(htmx::redirect(req, routes::STAFF_CHAT)
         .with_header(header::SET_COOKIE, cookie.to_string())
+        .with_header(header::SET_COOKIE, earned.to_string())
         .into_response())
 }
 
@@ -109,7 +124,9 @@ pub async fn logout(req: &Request, Data(st): Data<&SharedState>) -> poem::Result
     if let Some(token) = staff::token_from(req) {
         sessions::end(st, &token, client_ip(req, &st.cfg).to_string()).await?;
     }
-    let cookie = staff::expired_cookie(secure_cookies(req, &st.cfg));
+    let secure = secure_cookies(req, &st.cfg);
+    let cookie = staff::expired_cookie(secure);
+    csrf::rotate(req, secure);
     Ok(htmx::redirect(req, routes::STAFF_LOGIN)
         .with_header(header::SET_COOKIE, cookie.to_string())
         .into_response())

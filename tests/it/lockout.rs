@@ -1,0 +1,214 @@
+//! Login hardening: strangers cannot lock the owner out, one browser holds one session, a
+//! password change by the owner ends the owner's other devices, and CSRF secrets rotate at
+//! login and logout.
+use crate::common::*;
+use poem::http::StatusCode;
+
+/// Wrong guesses until the login's attempts are used up (at most the burst of 5).
+async fn burn_attempts(app: &TestApp, path: &str, login_field: &str, login: &str) {
+    app.get(path).await;
+    for _ in 0..6 {
+        let r = app
+            .post(path, &[(login_field, login), ("password", "wrong-guess")])
+            .await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            return;
+        }
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    panic!("the stranger was never throttled");
+}
+
+#[tokio::test]
+async fn strangers_burning_the_attempts_do_not_lock_out_the_owner_who_logged_in_here_before() {
+    let app = TestApp::new().await;
+    // The owner logged in from this browser before: it earned the device cookie.
+    app.login_demo().await;
+    let device = app
+        .cookie("kabinet_device")
+        .expect("a device cookie after login");
+    app.post("/logout", &[]).await;
+    // A stranger (no device cookie) burns the contract's attempts.
+    app.clear_cookie("kabinet_device");
+    burn_attempts(&app, "/login", "contract", DEMO_CONTRACT).await;
+    // The stranger stays throttled even with the right password…
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // …but the owner's browser gets in.
+    app.set_cookie("kabinet_device", &device);
+    app.get("/login").await;
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/"),
+        "{} {}",
+        r.status,
+        r.body
+    );
+    // A forged or foreign device cookie counts for nothing.
+    app.post("/logout", &[]).await;
+    app.set_cookie("kabinet_device", "AAAAAAAAAAAAAAAAAAAAAA.forged");
+    app.get("/login").await;
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_staff_admin_is_not_locked_out_by_strangers_either() {
+    let app = TestApp::new().await;
+    app.get("/staff/login").await;
+    let r = app
+        .post(
+            "/staff/login",
+            &[("login", "admin"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.header("hx-redirect"), Some("/staff/chat"), "{}", r.body);
+    let device = app
+        .cookie("kabinet_staff_device")
+        .expect("staff device cookie");
+    app.clear_cookie("kabinet_staff_device");
+    app.clear_cookie("kabinet_staff");
+    burn_attempts(&app, "/staff/login", "login", "admin").await;
+    app.set_cookie("kabinet_staff_device", &device);
+    app.get("/staff/login").await;
+    let r = app
+        .post(
+            "/staff/login",
+            &[("login", "admin"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/staff/chat"),
+        "{} {}",
+        r.status,
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn a_new_login_ends_the_session_this_browser_had() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let first = app.cookie("kabinet_session").unwrap();
+    app.login_demo().await;
+    let second = app.cookie("kabinet_session").unwrap();
+    assert_ne!(first, second);
+    let sessions = app.count("SELECT COUNT(*) FROM sessions WHERE account_id IS NOT NULL");
+    app.set_cookie("kabinet_session", &first);
+    let r = app.get("/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the old session is gone");
+    assert_eq!(r.header("location"), Some("/login"));
+    app.set_cookie("kabinet_session", &second);
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+    // Only the demo data's sessions and this one are left.
+    assert_eq!(
+        sessions,
+        app.count("SELECT COUNT(*) FROM sessions WHERE account_id IS NOT NULL")
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_by_the_owner_logs_out_the_owners_other_devices() {
+    let app = TestApp::new().await;
+    // Device 1 and device 2 of the owner (the contract's own login).
+    app.login_demo().await;
+    let other_device = app.cookie("kabinet_session").unwrap();
+    app.clear_cookie("kabinet_session");
+    app.login_demo().await;
+    let this_device = app.cookie("kabinet_session").unwrap();
+    let id: i64 = app
+        .db()
+        .query_row(
+            "SELECT id FROM contracts WHERE number = ?1",
+            [DEMO_CONTRACT],
+            |r| r.get(0),
+        )
+        .unwrap();
+    app.get_hx(&format!("/contracts/{id}/password")).await;
+    let r = app
+        .post(
+            &format!("/contracts/{id}/password"),
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "a-new-secret-42"),
+                ("repeat", "a-new-secret-42"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.has_text("Пароль договора"), "{}", r.body);
+    // This device stays in; the other one is out.
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+    app.set_cookie("kabinet_session", &other_device);
+    assert_eq!(app.get("/").await.status, StatusCode::SEE_OTHER);
+    app.set_cookie("kabinet_session", &this_device);
+}
+
+#[tokio::test]
+async fn csrf_tokens_from_before_login_or_logout_stop_working() {
+    let app = TestApp::new().await;
+    app.get("/login").await;
+    let before_login = app.csrf();
+    let cookie_before = app.cookie("kabinet_csrf").expect("csrf cookie");
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.header("hx-redirect"), Some("/"));
+    // The response to the login expired the old CSRF cookie; a token bound to it is refused.
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("kabinet_csrf=;") && c.contains("Max-Age=0")),
+        "rotated at login: {:?}",
+        r.set_cookies()
+    );
+    app.get("/").await;
+    let after_login = app.csrf();
+    assert_ne!(
+        app.cookie("kabinet_csrf").as_deref(),
+        Some(cookie_before.as_str())
+    );
+    let replay = app
+        .client
+        .post("/logout")
+        .header(
+            "cookie",
+            format!(
+                "kabinet_session={}; kabinet_csrf={}",
+                app.cookie("kabinet_session").unwrap(),
+                app.cookie("kabinet_csrf").unwrap()
+            ),
+        )
+        .header("x-csrf-token", &before_login)
+        .send()
+        .await;
+    assert_eq!(
+        replay.0.status(),
+        StatusCode::FORBIDDEN,
+        "old token refused"
+    );
+    let out = app.post("/logout", &[]).await;
+    assert!(out.status.is_redirection() || out.header("hx-redirect").is_some());
+    assert!(app.cookie("kabinet_csrf").is_none(), "rotated at logout");
+    assert_ne!(before_login, after_login);
+}

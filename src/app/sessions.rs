@@ -12,53 +12,20 @@ pub struct Client {
     pub user_agent: String,
 }
 
-/// A session for the contract's own account (created on its first login); returns the token.
-/// `previous`: the token of a session this browser still holds; it ends (one browser, one
-/// session).
-pub async fn start_for_contract(
-    st: &AppState,
-    contract_id: i64,
-    client: Client,
-    previous: Option<String>,
-) -> Result<String, AppError> {
-    let token = new_token();
-    let th = token_hash(&token);
-    let old = previous.map(|t| token_hash(&t));
-    let now = st.clock.now();
-    let ended = st
-        .db
-        .write(move |tx| {
-            let ended = match &old {
-                Some(h) => sessions::by_token(tx, h)?.map(|s| s.id),
-                None => None,
-            };
-            if let Some(id) = ended {
-                sessions::delete(tx, id)?;
-            }
-            let account_id = accounts::contract_account(tx, contract_id, now)?;
-            sessions::insert(
-                tx,
-                &sessions::NewSession {
-                    token_hash: &th,
-                    account_id: Some(account_id),
-                    staff_id: None,
-                    user_agent: &client.user_agent,
-                    ip: &client.ip,
-                    now,
-                },
-            )?;
-            Ok(ended)
-        })
-        .await?;
-    st.sessions_ended(ended.into_iter().collect());
-    tracing::info!(contract_id, "login ok");
-    Ok(token)
+/// Who a new session is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Who {
+    /// The contract's own account (created on its first login).
+    Contract(i64),
+    /// A staff member (the login is audited as `staff.login`).
+    Staff(i64),
 }
 
-/// A staff session, audited as `staff.login`; returns the token.
-pub async fn start_for_staff(
+/// Starts a session and returns its token. `previous`: the token of a session this browser
+/// still holds; it ends (one browser, one session).
+pub async fn start(
     st: &AppState,
-    staff_id: i64,
+    who: Who,
     client: Client,
     previous: Option<String>,
 ) -> Result<String, AppError> {
@@ -76,32 +43,39 @@ pub async fn start_for_staff(
             if let Some(id) = ended {
                 sessions::delete(tx, id)?;
             }
+            let (account_id, staff_id) = match who {
+                Who::Contract(id) => (Some(accounts::contract_account(tx, id, now)?), None),
+                Who::Staff(id) => (None, Some(id)),
+            };
             sessions::insert(
                 tx,
                 &sessions::NewSession {
                     token_hash: &th,
-                    account_id: None,
-                    staff_id: Some(staff_id),
+                    account_id,
+                    staff_id,
                     user_agent: &client.user_agent,
                     ip: &client.ip,
                     now,
                 },
             )?;
-            audit::staff(
-                tx,
-                &audit::Entry {
+            if let Some(staff_id) = staff_id {
+                let e = audit::Entry {
                     staff_id,
                     action: "staff.login",
                     target: "",
                     details: "",
                     ip: &client.ip,
                     now,
-                },
-            )?;
+                };
+                audit::staff(tx, &e)?;
+            }
             Ok(ended)
         })
         .await?;
     st.sessions_ended(ended.into_iter().collect());
+    if let Who::Contract(contract_id) = who {
+        tracing::info!(contract_id, "login ok");
+    }
     Ok(token)
 }
 

@@ -105,7 +105,7 @@ pub async fn submit(
     };
     // A session this browser still had ends: one browser, one session.
     let previous = session::token_from(req);
-    let token = sessions::start_for_contract(st, contract_id, client, previous).await?;
+    let token = sessions::start(st, sessions::Who::Contract(contract_id), client, previous).await?;
     let secure = secure_cookies(req, &st.cfg);
     let cookie = session_cookie(&token, secure, st.cfg.sessions.absolute_max_days);
     let earned = device::cookie(device::COOKIE, "/", &st.csrf_key, &key, secure);

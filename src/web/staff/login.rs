@@ -102,7 +102,7 @@ pub async fn submit(
         user_agent: user_agent(req),
     };
     let previous = staff::token_from(req);
-    let token = sessions::start_for_staff(st, staff_id, client, previous).await?;
+    let token = sessions::start(st, sessions::Who::Staff(staff_id), client, previous).await?;
     let secure = secure_cookies(req, &st.cfg);
     let cookie = staff::cookie(&token, secure);
     let earned = device::cookie(

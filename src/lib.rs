@@ -6,6 +6,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod net;
 pub mod services;
 pub mod state;
 pub mod views;

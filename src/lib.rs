@@ -109,6 +109,8 @@ pub fn build_state(
         csp_violations: Default::default(),
         money,
         sms: services::sms::from_config(&cfg.sms),
+        throttles: Default::default(),
+        chat_quota: chat::quota::ChatQuota::new(&cfg.chat),
         cfg,
     }))
 }
@@ -135,6 +137,8 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.throttles.housekeeping();
+            st.chat_quota.housekeeping();
             st.money.express_ip.retain_recent();
             st.money.express_ip.shrink_to_fit();
             let now = st.clock.now();

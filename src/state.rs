@@ -36,6 +36,10 @@ pub struct AppState {
     pub http: crate::web::metrics::HttpCounters,
     /// Payment provider and express-payment rate limits.
     pub money: crate::services::payments::flow::Money,
+    /// CSP reports and unknown payment notifications (see `web::throttle`).
+    pub throttles: crate::web::throttle::Throttles,
+    /// Chat sockets per session and messages per account (see `chat::quota`).
+    pub chat_quota: crate::chat::quota::ChatQuota,
 }
 
 pub type SharedState = Arc<AppState>;

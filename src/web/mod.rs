@@ -24,6 +24,7 @@ pub mod services;
 pub mod staff;
 pub mod stories;
 pub mod system;
+pub mod throttle;
 
 use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt, Route};
 

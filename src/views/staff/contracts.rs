@@ -173,7 +173,12 @@ pub fn card(st: &AppState, k: &Card) -> Markup {
                                     td { (time::datetime(p.created_at, &st.tz)) }
                                     td { (match p.purpose.as_str() { "autopay" => "Автоплатеж", "autopay_setup" => "Подключение автоплатежа", _ => "Пополнение" }) " · " (p.provider) }
                                     td .num { (money::format(p.amount_kop, sym)) }
-                                    td { (payment_status(&p.status)) }
+                                    td {
+                                        (payment_status(&p.status))
+                                        @if crate::domain::payment::is_test(&p.provider) {
+                                            " " span .badge .warn title="Тестовый шлюз: деньги не поступали" { "Тестовый, не деньги" }
+                                        }
+                                    }
                                 }
                             }
                         }

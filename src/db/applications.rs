@@ -1,6 +1,6 @@
 //! «Стать абонентом»: coverage, tariffs on offer, and storing applications (merged per phone
 //! within a day) with the operator's e-mail notification queued in the outbox.
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::domain::application::{house_key, street_key};
 
@@ -183,13 +183,13 @@ pub fn save(
     now: i64,
 ) -> rusqlite::Result<Saved> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let existing: Option<Pending> = tx
+    let pending: Vec<Pending> = tx
         .prepare_cached(
             "SELECT id, kind, address, name, email, details_json FROM applications
              WHERE phone = ?1 AND created_at > ?2 AND status = 'new'
-             ORDER BY id DESC LIMIT 1",
+             ORDER BY id DESC LIMIT 20",
         )?
-        .query_row(params![a.phone, now - MERGE_WINDOW], |r| {
+        .query_map(params![a.phone, now - MERGE_WINDOW], |r| {
             Ok(Pending {
                 id: r.get(0)?,
                 kind: r.get(1)?,
@@ -198,12 +198,12 @@ pub fn save(
                 email: r.get(4)?,
                 details_json: r.get(5)?,
             })
-        })
-        .optional()?;
-    // Anyone can type any phone number: a repeat may only add what the pending application
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // Anyone can type any phone number: a repeat may only add what a pending application
     // lacks. One that says something else (another address, name, e-mail or kind) is stored
     // as an application of its own, and the referrer of a pending one never changes.
-    let mergeable = existing.filter(|p| compatible(p, a));
+    let mergeable = pending.into_iter().find(|p| compatible(p, a));
     let saved = match mergeable {
         Some(p) => {
             let details = merged_details(&p.details_json, a.details_json);

@@ -96,6 +96,11 @@ fn refuse(a: Allowance, timed_out: bool) -> poem::Result<Response> {
         )
     };
     if a.api {
+        let msg = if timed_out {
+            msg
+        } else {
+            format!("Тело запроса больше {} КиБ", a.limit / 1024)
+        };
         let body = serde_json::json!({"error": msg, "field": null});
         let mut r = Json(body).with_status(status).into_response();
         r.headers_mut()

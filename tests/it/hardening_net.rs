@@ -177,17 +177,22 @@ fn demo_data_on_a_public_address_warns_at_start() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
+    // Read stderr on a thread: a server that never warns must not hang the test.
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let started = Instant::now();
     let mut seen = String::new();
-    while started.elapsed() < Duration::from_secs(30) {
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if seen.contains("demo data is active") {
-            break;
+    while started.elapsed() < Duration::from_secs(30) && !seen.contains("demo data is active") {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&line);
+            seen.push('\n');
         }
     }
     stop(&mut child);

@@ -46,7 +46,9 @@ pub struct Allowance {
 
 pub fn allowance(req: &Request, st: &SharedState) -> Allowance {
     let path = req.uri().path();
-    let api = path == paths::API_PREFIX || path.starts_with(&format!("{}/", paths::API_PREFIX));
+    let api = path
+        .strip_prefix(paths::API_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     let multipart = req
         .header(header::CONTENT_TYPE)
         .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));

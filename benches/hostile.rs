@@ -141,9 +141,11 @@ async fn big_post(addr: &str, cookie: &str, token: &str, chunked: bool) -> u16 {
 async fn health(addr: &str) -> Option<Duration> {
     let t = Instant::now();
     let mut s = TcpStream::connect(addr).await.ok()?;
-    s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .ok()?;
+    s.write_all(
+        format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .ok()?;
     let mut out = Vec::new();
     s.read_to_end(&mut out).await.ok()?;
     out.ends_with(b"ok").then(|| t.elapsed())

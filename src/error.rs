@@ -34,10 +34,7 @@ pub enum AppError {
     Busy,
     /// A request body over its limit (413) or too slow (408); see `web::limits`.
     #[error("{message}")]
-    TooLarge {
-        status: StatusCode,
-        message: String,
-    },
+    TooLarge { status: StatusCode, message: String },
 }
 
 impl AppError {

@@ -306,7 +306,11 @@ async fn handle(
                             None
                         }
                         Err(crate::error::AppError::NoContract) => {
-                            tracing::info!(account_id, contract_id, "chat: contract no longer linked; socket closed");
+                            tracing::info!(
+                                account_id,
+                                contract_id,
+                                "chat: contract no longer linked; socket closed"
+                            );
                             *unlinked = true;
                             err(&m.cid, "Этот договор больше не привязан к вашему аккаунту")
                         }

@@ -133,7 +133,12 @@ struct Pending {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     norm(a) == norm(b)
 }
 
@@ -143,9 +148,9 @@ fn compatible(p: &Pending, a: &NewApplication) -> bool {
         serde_json::from_str::<serde_json::Value>(&p.details_json),
         serde_json::from_str::<serde_json::Value>(a.details_json),
     ) {
-        (Ok(serde_json::Value::Object(old)), Ok(serde_json::Value::Object(new))) => new
-            .iter()
-            .all(|(k, v)| old.get(k).is_none_or(|o| o == v)),
+        (Ok(serde_json::Value::Object(old)), Ok(serde_json::Value::Object(new))) => {
+            new.iter().all(|(k, v)| old.get(k).is_none_or(|o| o == v))
+        }
         _ => p.details_json == a.details_json || a.details_json == "{}",
     };
     p.kind == a.kind
@@ -212,13 +217,7 @@ pub fn save(
                     consent_version = ?4, consent_at = ?5, updated_at = ?5
                  WHERE id = ?1",
             )?
-            .execute(params![
-                p.id,
-                a.email,
-                details,
-                a.consent_version,
-                now
-            ])?;
+            .execute(params![p.id, a.email, details, a.consent_version, now])?;
             Saved {
                 id: p.id,
                 merged: true,

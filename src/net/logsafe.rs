@@ -39,8 +39,7 @@ fn needs_escape(ch: char) -> bool {
 
 /// The log line's field formatter: every value (the message too) goes through [`Esc`], so a
 /// `%display` field with a user's text cannot break the line. Used by `main` and the tests.
-pub fn fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> + Send + Sync + 'static
-{
+pub fn fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> + Send + Sync + 'static {
     use tracing_subscriber::field::MakeExt;
     tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
         let text = format!("{value:?}");

@@ -210,7 +210,10 @@ impl Throttled {
     /// Some(how many were suppressed since the last line) when it is time to log.
     fn due(&mut self) -> Option<u64> {
         let now = Instant::now();
-        if self.last.is_some_and(|l| now.duration_since(l) < self.every) {
+        if self
+            .last
+            .is_some_and(|l| now.duration_since(l) < self.every)
+        {
             self.suppressed += 1;
             return None;
         }
@@ -276,7 +279,8 @@ where
             Err(e) => {
                 drop(permit);
                 if is_resource_error(&e) {
-                    backoff = (backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+                    backoff =
+                        (backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
                 } else {
                     backoff = Duration::from_millis(1);
                 }

@@ -41,7 +41,10 @@ pub async fn ws(
     let sid = cur.account.session_id;
     let after = q.after;
     let Some(slot) = st.chat_quota.open_socket(sid) else {
-        tracing::warn!(session_id = sid, "chat socket refused: too many for one session");
+        tracing::warn!(
+            session_id = sid,
+            "chat socket refused: too many for one session"
+        );
         return Err(AppError::TooMany("Слишком много открытых окон чата".into()).into());
     };
     Ok(ws

@@ -49,9 +49,11 @@ pub fn allowance(req: &Request, st: &SharedState) -> Allowance {
     let api = path
         .strip_prefix(paths::API_PREFIX)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    let multipart = req
-        .header(header::CONTENT_TYPE)
-        .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let multipart = req.header(header::CONTENT_TYPE).is_some_and(|c| {
+        c.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    });
     let kb = |n: usize| n as u64 * 1024;
     let (limit, upload) = if api {
         (kb(st.cfg.server.max_api_kb), false)
@@ -105,11 +107,17 @@ fn refuse(a: Allowance, timed_out: bool) -> poem::Result<Response> {
         };
         let body = serde_json::json!({"error": msg, "field": null});
         let mut r = Json(body).with_status(status).into_response();
-        r.headers_mut()
-            .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+        r.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
         return Ok(r);
     }
-    Err(AppError::TooLarge { status, message: msg }.into())
+    Err(AppError::TooLarge {
+        status,
+        message: msg,
+    }
+    .into())
 }
 
 /// Might this request carry a body at all? (GETs without a length have none; do not pay for

@@ -31,11 +31,9 @@ async fn a_removed_link_stops_the_open_sockets_messages() {
     assert_eq!(next(&mut sub).await["t"], "hello");
     let mut staff = l.staff().await;
     // The link goes away (another tab, the owner, staff…).
-    l.app.db()
-        .execute(
-            "DELETE FROM account_contracts WHERE contract_id = 3",
-            [],
-        )
+    l.app
+        .db()
+        .execute("DELETE FROM account_contracts WHERE contract_id = 3", [])
         .unwrap();
     send(
         &mut sub,
@@ -124,8 +122,16 @@ async fn messages_are_rate_limited_per_account_over_all_its_sockets() {
     next(&mut b).await;
     // 15 + 15 frames: each socket within its own burst of 20, the account over its 20.
     for i in 0..15 {
-        send(&mut a, json!({"t": "send", "cid": format!("a-{i}"), "body": "x"})).await;
-        send(&mut b, json!({"t": "send", "cid": format!("b-{i}"), "body": "y"})).await;
+        send(
+            &mut a,
+            json!({"t": "send", "cid": format!("a-{i}"), "body": "x"}),
+        )
+        .await;
+        send(
+            &mut b,
+            json!({"t": "send", "cid": format!("b-{i}"), "body": "y"}),
+        )
+        .await;
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let stored = l.app.count(

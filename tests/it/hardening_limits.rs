@@ -51,7 +51,10 @@ async fn every_body_kind_over_its_limit_gets_413_before_it_is_read() {
     let text = r.0.into_body().into_string().await.unwrap();
     assert!(text.contains("Слишком большой запрос"), "{text}");
     let read = pulled.load(Ordering::Relaxed);
-    assert!(read <= 8, "read only up to the limit, not 256 MiB: {read} chunks");
+    assert!(
+        read <= 8,
+        "read only up to the limit, not 256 MiB: {read} chunks"
+    );
 
     // Declared too large: refused without reading a byte (toast for htmx).
     let pulled = Arc::new(AtomicUsize::new(0));
@@ -119,7 +122,10 @@ async fn every_body_kind_over_its_limit_gets_413_before_it_is_read() {
 
 #[tokio::test]
 async fn no_demo_production_check_names_the_payments_provider_setting() {
-    let e = Config::default().check_production().unwrap_err().to_string();
+    let e = Config::default()
+        .check_production()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("payments.provider"), "{e}");
     let cfg = Config::parse("[payments]\nprovider = \"sandbox\"\n").unwrap();
     assert!(cfg.check_production().is_ok());

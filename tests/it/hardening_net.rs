@@ -99,7 +99,10 @@ async fn slow_header_and_idle_connections_time_out_while_normal_requests_are_ser
             still += 1;
         }
     }
-    assert_eq!(still, 0, "slow and idle connections closed after their timeouts");
+    assert_eq!(
+        still, 0,
+        "slow and idle connections closed after their timeouts"
+    );
     assert!(health(addr).await.ends_with("ok"));
 
     // Graceful shutdown still works.
@@ -161,7 +164,12 @@ fn no_demo_without_a_payments_provider_refuses_to_start_naming_the_setting() {
     }
     assert!(!status.unwrap().success());
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(err.contains("payments.provider"), "{err}");
 }
 
@@ -222,7 +230,8 @@ fn control_characters_in_csp_reports_are_escaped_in_the_log_and_reports_are_thro
         .spawn()
         .unwrap();
     wait_listening(port);
-    let forged = "{\"csp-report\":\"x\n2030-01-01T00:00:00.000000Z  INFO login ok contract_id=1\x1b[2J\"}";
+    let forged =
+        "{\"csp-report\":\"x\n2030-01-01T00:00:00.000000Z  INFO login ok contract_id=1\x1b[2J\"}";
     for _ in 0..15 {
         let r = raw(
             port,

@@ -329,3 +329,64 @@ async fn metrics_without_a_token_refuse_a_local_proxy_that_sets_only_x_real_ip()
     .unwrap();
     assert_eq!(status.ok(), Some(403));
 }
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+#[test]
+fn accept_failing_for_lack_of_file_descriptors_backs_off_is_logged_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = dir.path().join("k.toml");
+    std::fs::write(
+        &cfg,
+        "[server]\nheader_read_timeout_secs = 1\nidle_timeout_secs = 1\n",
+    )
+    .unwrap();
+    // 30 files: the cap (at least 16) is above what is left after the database and the
+    // runtime, so accept() itself runs out (EMFILE).
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 30 && exec \"$0\" \"$@\"", BIN])
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&cfg)
+        .env("KABINET_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    let pid = child.id();
+    let idle: Vec<_> = (0..40)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    let cpu0 = cpu_ticks(pid);
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = raw(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let wall = t.elapsed();
+    let cpu = cpu_ticks(pid) - cpu0;
+    drop(idle);
+    stop(&mut child);
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(r.ends_with("ok"), "healthz answered after the idle ones timed out: {r:?}\n{logs}");
+    assert!(logs.contains("accept failed"), "{logs}");
+    // A busy loop on EMFILE burns a whole core (100 ticks a second).
+    let ticks_per_s = cpu as f64 / wall.as_secs_f64();
+    assert!(ticks_per_s < 30.0, "{cpu} ticks in {wall:?}: spinning");
+}

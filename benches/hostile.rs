@@ -7,6 +7,7 @@
 //!   2. 2 000 slow connections (half-sent request headers) stay open while `/healthz` is asked
 //!      200 times: it must answer (p50/p99 reported); after the header timeout the server must
 //!      have closed the slow ones.
+//!
 //! Env: BENCH_SECS (default 10), BENCH_SLOW (default 2000).
 use std::{
     process::{Child, Command, Stdio},

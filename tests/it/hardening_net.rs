@@ -384,7 +384,10 @@ fn accept_failing_for_lack_of_file_descriptors_backs_off_is_logged_and_recovers(
         .unwrap()
         .read_to_string(&mut logs)
         .unwrap();
-    assert!(r.ends_with("ok"), "healthz answered after the idle ones timed out: {r:?}\n{logs}");
+    assert!(
+        r.ends_with("ok"),
+        "healthz answered after the idle ones timed out: {r:?}\n{logs}"
+    );
     assert!(logs.contains("accept failed"), "{logs}");
     // A busy loop on EMFILE burns a whole core (100 ticks a second).
     let ticks_per_s = cpu as f64 / wall.as_secs_f64();

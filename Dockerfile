@@ -3,6 +3,7 @@
 # Run:   docker run -p 8080:8080 -v kabinet-data:/data kabinet            (demo data in a new volume)
 #        docker run -p 8080:8080 -v kabinet-data:/data -e KABINET_NO_DEMO=true \
 #               -v /etc/kabinet.toml:/etc/kabinet.toml:ro -e KABINET_CONFIG=/etc/kabinet.toml kabinet
+#        (with KABINET_NO_DEMO the config must set [payments] provider, or the server refuses to start)
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./

@@ -41,6 +41,8 @@
         if (self.ws !== ws) return;
         self.ws = null;
         if (e.code === 4001) { self.stopped = true; handlers.ended(); return; }
+        // The contract was removed from the account: reload, the page shows what is left.
+        if (e.code === 4003) { self.stopped = true; location.reload(); return; }
         handlers.down();
         var delay = Math.min(15000, 1000 * Math.pow(2, tries++)) * (0.5 + Math.random() / 2);
         timer = setTimeout(connect, delay);

@@ -32,6 +32,9 @@ pub enum AppError {
     Csrf,
     #[error("Сервис временно перегружен, попробуйте ещё раз через минуту")]
     Busy,
+    /// A request body over its limit (413) or too slow (408); see `web::limits`.
+    #[error("{message}")]
+    TooLarge { status: StatusCode, message: String },
 }
 
 impl AppError {
@@ -59,6 +62,7 @@ impl poem::error::ResponseError for AppError {
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooLarge { status, .. } => *status,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod net;
 pub mod routes;
 pub mod services;
 pub mod state;
@@ -107,6 +108,8 @@ pub fn build_state(
         csp_violations: Default::default(),
         money,
         sms: services::sms::from_config(&cfg.sms),
+        throttles: Default::default(),
+        chat_quota: chat::quota::ChatQuota::new(&cfg.chat),
         cfg,
     }))
 }
@@ -133,6 +136,8 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.throttles.housekeeping();
+            st.chat_quota.housekeeping();
             st.money.express_ip.retain_recent();
             st.money.express_ip.shrink_to_fit();
             let now = st.clock.now();

@@ -1,6 +1,5 @@
 use clap::{Parser, Subcommand};
-use poem::{listener::TcpListener, Server};
-use std::{io::BufRead, path::PathBuf, time::Duration};
+use std::{io::BufRead, path::PathBuf};
 
 use kabinet::{build_state, config::Config, db};
 
@@ -63,6 +62,8 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_target(false)
+        // Every field value escaped: user text cannot forge a log line or drive a terminal.
+        .fmt_fields(kabinet::net::logsafe::fields())
         // Logs on stderr: stdout carries what commands print (the URL and demo logins, a new
         // API token), so it stays clean for scripts. Colours only on a terminal.
         .with_writer(std::io::stderr)
@@ -195,19 +196,49 @@ fn serve(
         .enable_all()
         .max_blocking_threads(32)
         .build()?;
+    if !seed_demo {
+        cfg.check_production()?;
+    }
     rt.block_on(async move {
+        let fd_limit = kabinet::net::rlimit::raise_nofile();
+        let opts = kabinet::net::server::Options::from_config(&cfg.server, fd_limit);
+        tracing::info!(
+            fd_limit = fd_limit.unwrap_or(0),
+            max_connections = opts.max_connections,
+            "connection cap set below the open-file limit"
+        );
+        if opts.max_connections < cfg.server.max_connections {
+            tracing::warn!(
+                configured = cfg.server.max_connections,
+                max_connections = opts.max_connections,
+                "server.max_connections lowered to fit the open-file limit (raise LimitNOFILE)"
+            );
+        }
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());
         kabinet::spawn_jobs(state.clone());
         let demo = state.demo;
         let app = kabinet::app(state);
-        let listener = TcpListener::bind(listen.clone());
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let url = format!("http://{listen}/");
-        let server = Server::new(listener).name("kabinet");
+        let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
         println!(
             "kabinet is running at {url}  (database: {})",
             db_path.display()
         );
+        if demo && !loopback {
+            tracing::warn!(
+                listen = %listen,
+                "DEMO DATA on a public address: anyone can log in with the demo passwords. \
+                 Start with a new database and --no-demo for production (see README, «Leaving demo mode»)"
+            );
+            eprintln!(
+                "WARNING: demo data is active and kabinet listens on {listen}, not on loopback: \
+                 the demo logins below work for anyone who can reach it. Use a new database and --no-demo in production."
+            );
+        }
         if demo {
             println!("demo logins:");
             println!(
@@ -226,9 +257,7 @@ fn serve(
                 db::demo::PASSWORD
             );
         }
-        server
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(20)))
-            .await?;
+        kabinet::net::server::serve(listener, app, opts, shutdown_signal()).await?;
         println!("kabinet stopped");
         Ok(())
     })

@@ -28,6 +28,10 @@ pub struct AppState {
     pub csp_violations: AtomicU64,
     /// Payment provider and express-payment rate limits.
     pub money: crate::services::payments::flow::Money,
+    /// CSP reports and unknown payment notifications (see `auth::throttle`).
+    pub throttles: crate::auth::throttle::Throttles,
+    /// Chat sockets per session and messages per account (see `chat::quota`).
+    pub chat_quota: crate::chat::quota::ChatQuota,
 }
 
 pub type SharedState = Arc<AppState>;

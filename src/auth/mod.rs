@@ -2,3 +2,4 @@ pub mod device;
 pub mod password;
 pub mod rate;
 pub mod session;
+pub mod throttle;

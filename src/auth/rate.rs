@@ -88,8 +88,9 @@ impl Limiters {
         limiter: &DefaultKeyedRateLimiter<IpAddr>,
         ip: IpAddr,
     ) -> Result<(), RetryAfter> {
+        // IPv6 by /64: one line usually gets a whole /64.
         limiter
-            .check_key(&ip)
+            .check_key(&crate::domain::ip::limit_key(ip))
             .map_err(|n| RetryAfter(n.wait_time_from(self.clock.now())))
     }
 
@@ -112,6 +113,7 @@ impl Limiters {
 
     /// Whether this IP is refused for now after failed API authentications.
     pub fn api_blocked(&self, ip: IpAddr) -> Option<RetryAfter> {
+        let ip = crate::domain::ip::limit_key(ip);
         let now = std::time::Instant::now();
         let m = self.api_blocked.lock().ok()?;
         let until = *m.get(&ip)?;
@@ -124,7 +126,7 @@ impl Limiters {
         if let Err(w) = wait {
             let until = std::time::Instant::now() + w.0.max(Duration::from_secs(1));
             if let Ok(mut m) = self.api_blocked.lock() {
-                m.insert(ip, until);
+                m.insert(crate::domain::ip::limit_key(ip), until);
             }
         }
         wait

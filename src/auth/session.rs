@@ -67,21 +67,29 @@ pub fn expired_cookie(secure: bool) -> Cookie {
     c
 }
 
-/// The client's address: the socket peer, or the proxy's `X-Forwarded-For` when trusted.
+/// The client's address: the socket peer, or, with `trust_proxy_headers`, the rightmost
+/// `X-Forwarded-For` hop (over all header lines) that is not one of `trusted_proxies`.
 pub fn client_ip(req: &Request, cfg: &Config) -> IpAddr {
-    if cfg.security.trust_proxy_headers {
-        if let Some(ip) = req
-            .header("x-forwarded-for")
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|s| s.trim().parse().ok())
-        {
-            return ip;
-        }
-    }
-    req.remote_addr()
+    let peer = req
+        .remote_addr()
         .as_socket_addr()
         .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    if cfg.security.trust_proxy_headers {
+        let trusted: Vec<crate::domain::ip::Cidr> = cfg
+            .security
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| crate::domain::ip::Cidr::parse(p))
+            .collect();
+        let lines = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        return crate::domain::ip::client_behind_proxies(peer, lines, &trusted);
+    }
+    peer
 }
 
 pub fn user_agent(req: &Request) -> String {

@@ -8,7 +8,7 @@
 //! one of the account's contracts changed status: the page reloads «Активные заявки»).
 pub mod hours;
 pub mod hub;
-
+pub mod quota;
 pub mod socket;
 
 use poem::Request;

@@ -24,6 +24,10 @@ const SESSION_CHECK_TICKS: u64 = 10;
 /// Close code sent when the session behind a socket ends.
 pub const SESSION_ENDED: u16 = 4001;
 
+/// Close code sent when the account lost the socket's contract (the page reloads and opens a
+/// socket for the current contract, if any).
+pub const CONTRACT_GONE: u16 = 4003;
+
 /// tungstenite's own limits: well above the chat limit, so oversize frames get a clean 1009.
 /// Small buffers (the defaults are 128 KiB each way): thousands of idle chat sockets must stay
 /// cheap.
@@ -160,7 +164,18 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                         let _ = timeout(write_timeout, sink.send(close(1009, "message too big"))).await;
                         break;
                     }
-                    Message::Text(t) => handle(&st, &peer, &t).await.map(|e| Message::Text(e.json.clone())),
+                    Message::Text(t) => {
+                        let mut unlinked = false;
+                        let reply = handle(&st, &peer, &t, &mut unlinked).await;
+                        if unlinked {
+                            if let Some(e) = reply {
+                                let _ = timeout(write_timeout, sink.send(Message::Text(e.json.clone()))).await;
+                            }
+                            let _ = timeout(write_timeout, sink.send(close(CONTRACT_GONE, "contract unlinked"))).await;
+                            break;
+                        }
+                        reply.map(|e| Message::Text(e.json.clone()))
+                    }
                     Message::Binary(_) => {
                         let _ = timeout(write_timeout, sink.send(close(1003, "text only"))).await;
                         break;
@@ -230,8 +245,14 @@ fn err(cid: &str, text: &str) -> Option<super::hub::Event> {
     Some(event(json!({"t": "err", "cid": cid, "text": text})))
 }
 
-/// Handles one client frame; returns a reply for this socket only (errors).
-async fn handle(st: &SharedState, peer: &Peer, text: &str) -> Option<super::hub::Event> {
+/// Handles one client frame; returns a reply for this socket only (errors). Sets `unlinked`
+/// when the account no longer holds the socket's contract (the socket must close).
+async fn handle(
+    st: &SharedState,
+    peer: &Peer,
+    text: &str,
+    unlinked: &mut bool,
+) -> Option<super::hub::Event> {
     let Ok(m) = serde_json::from_str::<In>(text) else {
         return err("", "Непонятное сообщение");
     };
@@ -251,6 +272,9 @@ async fn handle(st: &SharedState, peer: &Peer, text: &str) -> Option<super::hub:
                     account_id,
                     contract_id,
                 } => {
+                    if !st.chat_quota.message(account_id) {
+                        return err(&m.cid, "Слишком много сообщений: подождите немного");
+                    }
                     let sh = &st.cfg.support_hours;
                     let auto = if sh.auto_reply {
                         hours::closed_until(sh, &st.tz, now).map(|w| hours::auto_reply(&w))
@@ -280,6 +304,15 @@ async fn handle(st: &SharedState, peer: &Peer, text: &str) -> Option<super::hub:
                                 st.chat.publish(Topic::Staff, e);
                             }
                             None
+                        }
+                        Err(crate::error::AppError::NoContract) => {
+                            tracing::info!(
+                                account_id,
+                                contract_id,
+                                "chat: contract no longer linked; socket closed"
+                            );
+                            *unlinked = true;
+                            err(&m.cid, "Этот договор больше не привязан к вашему аккаунту")
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "chat message not stored");

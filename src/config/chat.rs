@@ -21,6 +21,10 @@ pub struct Chat {
     pub write_timeout_secs: u64,
     /// Messages sent on connect when the client has no history yet.
     pub history_limit: i64,
+    /// Chat sockets one session (one browser) may hold open at once; more are refused (429).
+    pub max_sockets_per_session: usize,
+    /// Messages one account may send per minute over all its sockets (a burst of `rate_burst`).
+    pub account_messages_per_minute: u32,
 }
 
 impl Default for Chat {
@@ -34,6 +38,8 @@ impl Default for Chat {
             outbound_queue: 64,
             write_timeout_secs: 10,
             history_limit: 200,
+            max_sockets_per_session: 8,
+            account_messages_per_minute: 60,
         }
     }
 }
@@ -78,6 +84,8 @@ impl Chat {
             || self.idle_timeout_secs <= self.ping_interval_secs
             || self.outbound_queue == 0
             || self.write_timeout_secs == 0
+            || self.max_sockets_per_session == 0
+            || self.account_messages_per_minute == 0
         {
             return Err(ConfigError::Invalid(
                 "chat: limits must be positive and idle_timeout_secs above ping_interval_secs"

@@ -3,8 +3,10 @@ use serde::Deserialize;
 use std::path::Path;
 
 mod money;
+mod server;
 mod sms;
 pub use money::*;
+pub use server::Server;
 pub use sms::*;
 
 mod chat;
@@ -31,6 +33,7 @@ pub struct Config {
     pub chat: Chat,
     pub support_hours: SupportHours,
     pub cache: Cache,
+    pub server: Server,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             chat: Chat::default(),
             support_hours: SupportHours::default(),
             cache: Cache::default(),
+            server: Server::default(),
         }
     }
 }
@@ -133,13 +137,13 @@ pub struct Sessions {
 impl Default for Sessions {
     fn default() -> Self {
         Sessions {
-            idle_timeout_days: 30,
-            absolute_max_days: 90,
+            idle_timeout_days: 7,
+            absolute_max_days: 30,
         }
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Security {
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (only behind your own reverse proxy).
@@ -152,6 +156,25 @@ pub struct Security {
     /// Bearer token for `GET /metrics` (Prometheus). Without it, metrics answer only direct
     /// requests from this machine (loopback, no proxy headers).
     pub metrics_token: Option<String>,
+    /// With `trust_proxy_headers`: addresses or CIDR ranges of your proxies. The client is the
+    /// rightmost `X-Forwarded-For` hop not in this list. Empty: only the direct peer is trusted
+    /// (the rightmost hop is the client).
+    pub trusted_proxies: Vec<String>,
+    /// Send `Strict-Transport-Security` on responses that came over TLS.
+    pub hsts: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            trust_proxy_headers: false,
+            csrf_key: None,
+            allowed_origins: Vec::new(),
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
+            hsts: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -314,12 +337,32 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: String::new(),
             source: Box::new(e),
         })?;
+        cfg.payments.provider_explicit = toml::from_str::<toml::Table>(text)
+            .ok()
+            .and_then(|t| t.get("payments")?.get("provider").cloned())
+            .is_some();
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// What a production start (`--no-demo`) needs beyond [`Config::validate`]: a payment
+    /// provider chosen on purpose, so a forgotten setting never leaves the card-less sandbox
+    /// gateway taking «payments».
+    pub fn check_production(&self) -> Result<(), ConfigError> {
+        if !self.payments.provider_explicit {
+            return Err(ConfigError::Invalid(
+                "payments.provider is not set: with --no-demo choose the payment provider \
+                 explicitly in the config file ([payments] provider = \"yookassa\" for real \
+                 payments, or provider = \"sandbox\" for a test install whose payments are not \
+                 real money)"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -358,6 +401,14 @@ impl Config {
             ));
         }
         self.sms.validate()?;
+        self.server.validate()?;
+        for p in &self.security.trusted_proxies {
+            if crate::domain::ip::Cidr::parse(p).is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "security.trusted_proxies: {p:?} is not an IP address or CIDR range"
+                )));
+            }
+        }
         self.chat.validate()?;
         self.support_hours.validate()?;
         if self.sessions.idle_timeout_days == 0

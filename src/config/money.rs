@@ -15,6 +15,10 @@ pub enum ProviderKind {
 #[serde(default, deny_unknown_fields)]
 pub struct Payments {
     pub provider: ProviderKind,
+    /// Whether the config file names `provider` (with `--no-demo` it must; see
+    /// `Config::check_production`).
+    #[serde(skip)]
+    pub provider_explicit: bool,
     /// Smallest and largest single payment, in kopecks.
     pub min_amount_kop: i64,
     pub max_amount_kop: i64,
@@ -45,6 +49,7 @@ impl Default for Payments {
     fn default() -> Self {
         Payments {
             provider: ProviderKind::Sandbox,
+            provider_explicit: false,
             min_amount_kop: 100,
             max_amount_kop: 50_000_000,
             public_url: None,

@@ -1,6 +1,6 @@
 //! «Стать абонентом»: coverage, tariffs on offer, and storing applications (merged per phone
 //! within a day) with the operator's e-mail notification queued in the outbox.
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::domain::application::{house_key, street_key};
 pub use crate::domain::application::{Covered, Tariff};
@@ -107,6 +107,63 @@ pub struct Saved {
 
 const MERGE_WINDOW: i64 = 86_400;
 
+/// A pending application a repeat from the same phone might merge into.
+struct Pending {
+    id: i64,
+    kind: String,
+    address: String,
+    name: String,
+    email: Option<String>,
+    details_json: String,
+}
+
+fn same(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// Does the new submission only repeat or add to the pending one?
+fn compatible(p: &Pending, a: &NewApplication) -> bool {
+    let details_agree = match (
+        serde_json::from_str::<serde_json::Value>(&p.details_json),
+        serde_json::from_str::<serde_json::Value>(a.details_json),
+    ) {
+        (Ok(serde_json::Value::Object(old)), Ok(serde_json::Value::Object(new))) => {
+            new.iter().all(|(k, v)| old.get(k).is_none_or(|o| o == v))
+        }
+        _ => p.details_json == a.details_json || a.details_json == "{}",
+    };
+    p.kind == a.kind
+        && same(&p.address, a.address)
+        && same(&p.name, a.name)
+        && match (&p.email, a.email) {
+            (Some(old), Some(new)) => old.eq_ignore_ascii_case(new),
+            _ => true,
+        }
+        && details_agree
+}
+
+/// The pending details with the keys only the repeat has added.
+fn merged_details(old: &str, new: &str) -> String {
+    match (
+        serde_json::from_str::<serde_json::Value>(old),
+        serde_json::from_str::<serde_json::Value>(new),
+    ) {
+        (Ok(serde_json::Value::Object(mut o)), Ok(serde_json::Value::Object(n))) => {
+            for (k, v) in n {
+                o.entry(k).or_insert(v);
+            }
+            serde_json::Value::Object(o).to_string()
+        }
+        _ => old.to_owned(),
+    }
+}
+
 /// Stores the application (or merges it into a new one from the same phone within a day) and
 /// queues the notification to `sales_email`, atomically.
 pub fn save(
@@ -116,35 +173,40 @@ pub fn save(
     now: i64,
 ) -> rusqlite::Result<Saved> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let existing: Option<i64> = tx
+    let pending: Vec<Pending> = tx
         .prepare_cached(
-            "SELECT id FROM applications WHERE phone = ?1 AND created_at > ?2 AND status = 'new'
-             ORDER BY id DESC LIMIT 1",
+            "SELECT id, kind, address, name, email, details_json FROM applications
+             WHERE phone = ?1 AND created_at > ?2 AND status = 'new'
+             ORDER BY id DESC LIMIT 20",
         )?
-        .query_row(params![a.phone, now - MERGE_WINDOW], |r| r.get(0))
-        .optional()?;
-    let saved = match existing {
-        Some(id) => {
+        .query_map(params![a.phone, now - MERGE_WINDOW], |r| {
+            Ok(Pending {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                address: r.get(2)?,
+                name: r.get(3)?,
+                email: r.get(4)?,
+                details_json: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // Anyone can type any phone number: a repeat may only add what a pending application
+    // lacks. One that says something else (another address, name, e-mail or kind) is stored
+    // as an application of its own, and the referrer of a pending one never changes.
+    let mergeable = pending.into_iter().find(|p| compatible(p, a));
+    let saved = match mergeable {
+        Some(p) => {
+            let details = merged_details(&p.details_json, a.details_json);
             tx.prepare_cached(
-                "UPDATE applications SET kind = ?2, address = ?3, name = ?4, email = COALESCE(?5, email),
-                    details_json = CASE WHEN ?6 = '{}' THEN details_json ELSE ?6 END,
-                    referrer_contract_id = COALESCE(?7, referrer_contract_id),
-                    consent_version = ?8, consent_at = ?9, ip = ?10, updated_at = ?9
+                "UPDATE applications SET email = COALESCE(email, ?2), details_json = ?3,
+                    consent_version = ?4, consent_at = ?5, updated_at = ?5
                  WHERE id = ?1",
             )?
-            .execute(params![
-                id,
-                a.kind,
-                a.address,
-                a.name,
-                a.email,
-                a.details_json,
-                a.referrer_contract_id,
-                a.consent_version,
-                now,
-                a.ip
-            ])?;
-            Saved { id, merged: true }
+            .execute(params![p.id, a.email, details, a.consent_version, now])?;
+            Saved {
+                id: p.id,
+                merged: true,
+            }
         }
         None => {
             tx.prepare_cached(

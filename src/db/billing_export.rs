@@ -119,12 +119,36 @@ pub fn applications(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result
     )
 }
 
+use crate::domain::payment::TEST_PROVIDER;
+
+/// Real payments only: what a billing system may count as money.
 pub fn payments(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result<Vec<Item>> {
+    payments_where(c, cur, limit, false)
+}
+
+/// Real and test (sandbox) payments, each with `"test"`; asked for with `?include_test=true`.
+pub fn payments_with_test(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result<Vec<Item>> {
+    payments_where(c, cur, limit, true)
+}
+
+fn payments_where(
+    c: &Connection,
+    cur: Cursor,
+    limit: i64,
+    include_test: bool,
+) -> rusqlite::Result<Vec<Item>> {
+    let from = if include_test {
+        "payments p".to_owned()
+    } else {
+        format!("(SELECT * FROM payments WHERE provider <> '{TEST_PROVIDER}') p")
+    };
     page(
         c,
-        "SELECT p.id, c.number, p.purpose, p.amount_kop, p.status, p.provider, p.provider_payment_id,
+        &format!(
+            "SELECT p.id, c.number, p.purpose, p.amount_kop, p.status, p.provider, p.provider_payment_id,
                 p.idempotency_key, p.email, p.created_at, p.updated_at
-         FROM payments p JOIN contracts c ON c.id = p.contract_id",
+         FROM {from} JOIN contracts c ON c.id = p.contract_id"
+        ),
         "p",
         10,
         cur,
@@ -137,6 +161,7 @@ pub fn payments(c: &Connection, cur: Cursor, limit: i64) -> rusqlite::Result<Vec
                 "amount_kop": r.get::<_, i64>(3)?,
                 "status": r.get::<_, String>(4)?,
                 "provider": r.get::<_, String>(5)?,
+                "test": r.get::<_, String>(5)? == TEST_PROVIDER,
                 "provider_payment_id": r.get::<_, Option<String>>(6)?,
                 "idempotency_key": r.get::<_, String>(7)?,
                 "email": r.get::<_, Option<String>>(8)?,

@@ -68,6 +68,16 @@ pub fn subscriber_send(
     auto_reply: Option<String>,
 ) -> Result<Vec<Msg>, AppError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // The socket was opened for this contract; the link may have gone since (checked in the
+    // same transaction as the insert, so nothing slips in after a removal).
+    let linked = tx
+        .prepare_cached(
+            "SELECT 1 FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2",
+        )?
+        .exists(params![account_id, contract_id])?;
+    if !linked {
+        return Err(AppError::NoContract);
+    }
     if let Some(m) = existing(&tx, account_id, cid)? {
         return Ok(vec![m]);
     }

@@ -373,3 +373,14 @@ pub fn last_email(c: &Connection, contract_id: i64) -> rusqlite::Result<Option<S
     .query_row([contract_id], |r| r.get(0))
     .optional()
 }
+
+/// Is there a payment of ours with this provider id? (Checked before a notification makes us
+/// call the provider: a forged notification with a random id costs one indexed lookup.)
+pub fn known_remote(
+    c: &Connection,
+    provider: &str,
+    provider_payment_id: &str,
+) -> rusqlite::Result<bool> {
+    c.prepare_cached("SELECT 1 FROM payments WHERE provider = ?1 AND provider_payment_id = ?2")?
+        .exists([provider, provider_payment_id])
+}

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod contract;
 pub mod demo;
 pub mod ids;
+pub mod ip;
 pub mod ledger;
 pub mod money;
 pub mod outbox;

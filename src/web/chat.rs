@@ -40,9 +40,19 @@ pub async fn ws(
     };
     let sid = cur.account.session_id;
     let after = q.after;
+    let Some(slot) = st.chat_quota.open_socket(sid) else {
+        tracing::warn!(
+            session_id = sid,
+            "chat socket refused: too many for one session"
+        );
+        return Err(AppError::TooMany("Слишком много открытых окон чата".into()).into());
+    };
     Ok(ws
         .config(socket::ws_config(&st))
-        .on_upgrade(move |s| socket::run(st, s, peer, sid, after))
+        .on_upgrade(move |s| async move {
+            let _slot = slot;
+            socket::run(st, s, peer, sid, after).await
+        })
         .into_response())
 }
 

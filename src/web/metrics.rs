@@ -71,8 +71,21 @@ fn allowed(req: &Request, st: &SharedState) -> bool {
                 && Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
         }
         None => {
-            let direct =
-                req.header("x-forwarded-for").is_none() && req.header("forwarded").is_none();
+            // Any sign of a proxy (a local nginx may set only X-Real-IP) means «not direct».
+            let direct = !req.headers().keys().any(|k| {
+                let k = k.as_str();
+                k.starts_with("x-forwarded-")
+                    || matches!(
+                        k,
+                        "forwarded"
+                            | "via"
+                            | "x-real-ip"
+                            | "x-client-ip"
+                            | "true-client-ip"
+                            | "cf-connecting-ip"
+                            | "x-cluster-client-ip"
+                    )
+            });
             let local = req
                 .remote_addr()
                 .as_socket_addr()
@@ -87,6 +100,7 @@ struct Gauges {
     staff_sessions: i64,
     outbox_pending: i64,
     payments_pending: i64,
+    test_payments_pending: i64,
     chats_waiting: i64,
     requests_open: i64,
     applications_new: i64,
@@ -116,10 +130,11 @@ pub async fn metrics(
                    (SELECT COUNT(*) FROM sessions WHERE account_id IS NOT NULL),
                    (SELECT COUNT(*) FROM sessions WHERE staff_id IS NOT NULL),
                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending'),
-                   (SELECT COUNT(*) FROM payments WHERE status = 'pending'),
+                   (SELECT COUNT(*) FROM payments WHERE status = 'pending' AND provider <> 'sandbox'),
                    (SELECT COUNT(*) FROM chat_conversations WHERE status = 'open' AND waiting_since IS NOT NULL),
                    (SELECT COUNT(*) FROM requests WHERE status IN ('new', 'in_progress')),
-                   (SELECT COUNT(*) FROM applications WHERE status = 'new')",
+                   (SELECT COUNT(*) FROM applications WHERE status = 'new'),
+                   (SELECT COUNT(*) FROM payments WHERE status = 'pending' AND provider = 'sandbox')",
                 [],
                 |r| {
                     Ok(Gauges {
@@ -130,6 +145,7 @@ pub async fn metrics(
                         chats_waiting: r.get(4)?,
                         requests_open: r.get(5)?,
                         applications_new: r.get(6)?,
+                        test_payments_pending: r.get(7)?,
                     })
                 },
             )?)
@@ -232,8 +248,28 @@ pub async fn metrics(
     metric(
         "kabinet_payments_pending",
         "gauge",
-        "Payments waiting for the provider.",
-        &[("", g.payments_pending as f64)],
+        "Payments waiting for the provider; test=\"true\": the sandbox gateway's, never real money.",
+        &[
+            ("{test=\"false\"}", g.payments_pending as f64),
+            ("{test=\"true\"}", g.test_payments_pending as f64),
+        ],
+    );
+    metric(
+        "kabinet_payments_test_gateway",
+        "gauge",
+        "1 when payments go to the built-in sandbox (test) gateway: no real money is taken.",
+        &[(
+            "",
+            f64::from(u8::from(
+                st.cfg.payments.provider == crate::config::ProviderKind::Sandbox,
+            )),
+        )],
+    );
+    metric(
+        "kabinet_connections_open",
+        "gauge",
+        "Client TCP connections open (WebSockets included).",
+        &[("", crate::net::server::open_connections() as f64)],
     );
     metric(
         "kabinet_outbox_pending",

@@ -12,6 +12,7 @@ pub mod express;
 pub mod htmx;
 pub mod join;
 pub mod join_wizard;
+pub mod limits;
 pub mod login;
 pub mod main_page;
 pub mod metrics;
@@ -190,6 +191,9 @@ pub fn app(state: SharedState) -> impl Endpoint {
             get(balance::history_more).with(CookieJarManager::new()),
         )
         .nest("/", pages)
+        // Inside Outer (its refusals render as pages with the request id), outside everything
+        // that reads a body.
+        .with(limits::BodyLimitLayer)
         .with(mw::OuterLayer)
         .data(state)
         .data(SharedWeb::new(WebState::new(ttl)))

@@ -40,6 +40,10 @@ impl<E: Endpoint> Endpoint for Outer<E> {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let started = Instant::now();
+        // HSTS only on responses that came over TLS (the browser ignores it over plain HTTP).
+        let hsts = st
+            .as_ref()
+            .is_some_and(|st| st.cfg.security.hsts && crate::auth::session::is_tls(&req, &st.cfg));
         let in_flight = web.as_ref().map(|w| w.http.begin());
         let span = tracing::info_span!("http", rid = %rid);
         let result = self.0.call(req).instrument(span).await;
@@ -86,6 +90,12 @@ impl<E: Endpoint> Endpoint for Outer<E> {
             "cross-origin-opener-policy",
             HeaderValue::from_static("same-origin"),
         );
+        if hsts {
+            h.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            );
+        }
         if !h.contains_key(header::CACHE_CONTROL) {
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }

@@ -264,10 +264,12 @@ pub async fn payment_return(
 /// is fetched back from the provider, so a forged notification changes nothing.
 #[handler]
 pub async fn notify(
+    req: &Request,
     Data(st): Data<&SharedState>,
     Path(provider): Path<String>,
     body: Body,
 ) -> StatusCode {
+    let ip = crate::auth::session::client_ip(req, &st.cfg);
     if provider != st.money.provider.name() {
         return StatusCode::NOT_FOUND;
     }
@@ -276,7 +278,10 @@ pub async fn notify(
     };
     match flow::notify(st, &bytes).await {
         Ok(db::payments::Applied::Unknown) => {
-            tracing::warn!("notification for an unknown payment ignored");
+            if !st.throttles.unknown_notification(ip) {
+                return StatusCode::TOO_MANY_REQUESTS;
+            }
+            tracing::warn!(%ip, "notification for an unknown payment ignored");
             StatusCode::BAD_REQUEST
         }
         Ok(_) => StatusCode::OK,

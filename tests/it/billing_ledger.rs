@@ -141,11 +141,11 @@ async fn exports_page_by_ascending_id_with_a_cursor() {
     }
     assert_eq!(seen, total);
 
-    // Payments: a stored payment appears with its contract number and provider ids.
+    // Payments: a stored (real) payment appears with its contract number and provider ids.
     app.db()
         .execute(
             "INSERT INTO payments(contract_id, amount_kop, status, provider, provider_payment_id, idempotency_key, created_at, updated_at)
-             VALUES (1, 120000, 'succeeded', 'sandbox', 'sb-1', 'k-1', 1700000000, 1700000100)",
+             VALUES (1, 120000, 'succeeded', 'yookassa', 'sb-1', 'k-1', 1700000000, 1700000100)",
             [],
         )
         .unwrap();

@@ -168,12 +168,13 @@ async fn repeated_application_from_the_same_phone_within_a_day_is_merged() {
     let app = TestApp::new().await;
     app.get("/join").await;
     app.post("/join", &GOOD).await;
+    // The same application again (the phone typed another way) only updates the first one.
     let r = app
         .post(
             "/join",
             &[
-                ("address", "г. Уфа, ул. Ленина, д. 5"),
-                ("name", "Анна Сергеевна"),
+                ("address", "г. Уфа, ул. Пушкина, д. 10"),
+                ("name", "Анна"),
                 ("phone", "8 927 123 45 67"),
                 ("consent", "1"),
             ],
@@ -184,16 +185,32 @@ async fn repeated_application_from_the_same_phone_within_a_day_is_merged() {
         app.count("SELECT COUNT(*) FROM applications WHERE phone = '79271234567'"),
         1
     );
+    // Other data from the same phone never replaces the first visitor's (issue 12): it is an
+    // application of its own.
+    app.post(
+        "/join",
+        &[
+            ("address", "г. Уфа, ул. Ленина, д. 5"),
+            ("name", "Анна Сергеевна"),
+            ("phone", "8 927 123 45 67"),
+            ("consent", "1"),
+        ],
+    )
+    .await;
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM applications WHERE phone = '79271234567' AND address LIKE '%Ленина%'"),
+        app.count("SELECT COUNT(*) FROM applications WHERE phone = '79271234567' AND address LIKE '%Пушкина%'"),
         1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM applications WHERE phone = '79271234567'"),
+        2
     );
     // A day later it is a new application.
     app.state.clock.advance(86_400 + 60);
     app.post("/join", &GOOD).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM applications WHERE phone = '79271234567'"),
-        2
+        3
     );
 }
 

@@ -68,26 +68,31 @@ async fn unauthenticated_pages_send_you_to_login() {
 #[tokio::test]
 async fn idle_sessions_expire() {
     let app = TestApp::new().await;
+    let idle = i64::from(app.state.cfg.sessions.idle_timeout_days) * 86_400;
     app.login_demo().await;
-    app.state.clock.advance(29 * 86_400);
+    app.state.clock.advance(idle - 86_400);
     assert_eq!(
         app.get("/").await.status,
         StatusCode::OK,
         "activity within the idle window"
     );
-    app.state.clock.advance(31 * 86_400);
+    app.state.clock.advance(idle + 86_400);
     assert_eq!(app.get("/").await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
 async fn sessions_end_at_the_absolute_maximum_however_active() {
     let app = TestApp::new().await;
+    let max = i64::from(app.state.cfg.sessions.absolute_max_days) * 86_400;
+    let step = i64::from(app.state.cfg.sessions.idle_timeout_days - 1).max(1) * 86_400;
     app.login_demo().await;
-    for _ in 0..4 {
-        app.state.clock.advance(20 * 86_400);
+    let mut elapsed = 0;
+    while elapsed + step < max {
+        app.state.clock.advance(step);
+        elapsed += step;
         assert_eq!(app.get("/").await.status, StatusCode::OK);
     }
-    app.state.clock.advance(20 * 86_400); // 100 days since login > 90
+    app.state.clock.advance(max - elapsed + 86_400); // past the absolute maximum, active all along
     assert_eq!(app.get("/").await.status, StatusCode::SEE_OTHER);
 }
 

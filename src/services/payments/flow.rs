@@ -174,6 +174,15 @@ pub async fn notify(st: &SharedState, body: &[u8]) -> Result<Applied, FlowError>
     let Some(n) = super::parse_notification(body) else {
         return Ok(Applied::Unknown);
     };
+    let name = st.money.provider.name();
+    let id = n.payment_id.clone();
+    let known = st
+        .db
+        .run(move |c| Ok(db::payments::known_remote(c, name, &id)?))
+        .await?;
+    if !known {
+        return Ok(Applied::Unknown);
+    }
     match refresh(st, n.payment_id).await {
         Err(FlowError::Provider(ProviderError::NotFound)) => Ok(Applied::Unknown),
         other => other,

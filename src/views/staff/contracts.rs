@@ -169,7 +169,12 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                     td { (time::datetime(p.created_at, st.tz)) }
                                     td { (p.purpose.label()) " · " (p.provider) }
                                     td .num { (money::format(p.amount_kop, sym)) }
-                                    td { span .badge .(p.status.tone().class()) { (p.status.label()) } }
+                                    td {
+                                        span .badge .(p.status.tone().class()) { (p.status.label()) }
+                                        @if crate::domain::payment::is_test(&p.provider) {
+                                            " " span .badge .warn title="Тестовый шлюз: деньги не поступали" { "Тестовый, не деньги" }
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -57,10 +57,15 @@ impl<'a> FromRequest<'a> for ApiClient {
             .cloned()
             .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no state"))?;
         let ip = client_ip(req, &st.cfg);
-        if let Some(wait) = st.limits.api_blocked(ip) {
+        // A blocked IP still gets in with a valid token: the billing system must not be locked
+        // out by someone guessing from the same (NAT, proxy) address. Guessing gains nothing:
+        // tokens carry 256 random bits, and wrong ones keep getting 429 without being counted.
+        let blocked = st.limits.api_blocked(ip);
+        let token = bearer(req);
+        if let (Some(wait), None) = (blocked, &token) {
             return Err(too_many(wait).into());
         }
-        let found = match bearer(req) {
+        let found = match token {
             Some(token) => st
                 .db
                 .run(move |c| Ok(db::api_tokens::lookup(c, &token)?))
@@ -75,6 +80,9 @@ impl<'a> FromRequest<'a> for ApiClient {
                 ip: ip.to_string(),
             }),
             None => {
+                if let Some(wait) = blocked {
+                    return Err(too_many(wait).into());
+                }
                 tracing::warn!(%ip, "api: authentication failed");
                 st.limits.api_auth_failed(ip).map_err(too_many)?;
                 Err(ApiError::new(

@@ -116,12 +116,20 @@ pub async fn applications(
     page(st, req, q::applications).await
 }
 
-/// `GET /api/v1/payments`
+/// `GET /api/v1/payments`: real payments only; `?include_test=true` adds the sandbox's test
+/// payments (each item says `"test": true|false`), which are never real money.
 #[handler]
 pub async fn payments(
     _client: ApiClient,
     Data(st): Data<&SharedState>,
     req: &Request,
 ) -> ApiResult<Json<Value>> {
-    page(st, req, q::payments).await
+    let query = req.uri().query().unwrap_or("");
+    let with_test = form_urlencoded::parse(query.as_bytes())
+        .any(|(k, v)| k == "include_test" && matches!(v.as_ref(), "true" | "1"));
+    if with_test {
+        page(st, req, q::payments_with_test).await
+    } else {
+        page(st, req, q::payments).await
+    }
 }

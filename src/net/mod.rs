@@ -1,0 +1,5 @@
+//! The network edge: our own accept loop over hyper (timeouts, a connection cap, accept
+//! backoff), client addresses behind proxies, log-safe text.
+pub mod logsafe;
+pub mod rlimit;
+pub mod server;

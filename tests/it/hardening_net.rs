@@ -1,0 +1,395 @@
+//! Issue 12, on real sockets: slow and idle clients time out while others are served, the
+//! connection cap under the open-file limit, start-up refusals and warnings of the binary,
+//! log injection through `/csp-report`, `/metrics` behind a proxy that sets only X-Real-IP.
+use kabinet::{
+    build_state,
+    config::Config,
+    net::server::{serve, Options},
+};
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kabinet");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn health(addr: std::net::SocketAddr) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Has the server closed this connection (EOF or reset)?
+async fn closed_by_server(s: &mut tokio::net::TcpStream) -> bool {
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {} // e.g. a 408 before the close
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_header_and_idle_connections_time_out_while_normal_requests_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = build_state(Config::default(), &dir.path().join("k.db"), true).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let opts = Options {
+        header_read_timeout: Duration::from_secs(1),
+        idle_timeout: Duration::from_secs(2),
+        max_connections: 1000,
+        grace: Duration::from_secs(2),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, kabinet::app(state), opts, async {
+        let _ = stopped.await;
+    }));
+
+    let mut open = Vec::new();
+    for i in 0..300 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        if i % 2 == 0 {
+            // Half a request, never finished.
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+                .await
+                .unwrap();
+        }
+        open.push(s);
+    }
+    let t = Instant::now();
+    let body = health(addr).await;
+    assert!(body.contains("200 OK") && body.ends_with("ok"), "{body}");
+    assert!(
+        t.elapsed() < Duration::from_millis(900),
+        "served at once: {:?}",
+        t.elapsed()
+    );
+
+    // A slow-loris dribbling one header byte at a time is cut off by the header deadline.
+    let mut loris = tokio::net::TcpStream::connect(addr).await.unwrap();
+    loris.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if loris.write_all(b"X").await.is_err() {
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(closed_by_server(&mut loris).await, "slow-loris still open");
+    let mut still = 0;
+    for s in open.iter_mut() {
+        if !closed_by_server(s).await {
+            still += 1;
+        }
+    }
+    assert_eq!(
+        still, 0,
+        "slow and idle connections closed after their timeouts"
+    );
+    assert!(health(addr).await.ends_with("ok"));
+
+    // Graceful shutdown still works.
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("stopped")
+        .unwrap()
+        .unwrap();
+}
+
+fn wait_exit(child: &mut Child, secs: u64) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if let Some(s) = child.try_wait().unwrap() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    if wait_exit(child, 25).is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+fn wait_listening(port: u16) {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("server did not start listening");
+}
+
+#[test]
+fn no_demo_without_a_payments_provider_refuses_to_start_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--no-demo", "--db"])
+        .arg(dir.path().join("prod.db"))
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+        .env("KABINET_LOG", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_exit(&mut child, 20);
+    if status.is_none() {
+        stop(&mut child);
+        panic!("started and served with the sandbox gateway under --no-demo");
+    }
+    assert!(!status.unwrap().success());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("payments.provider"), "{err}");
+}
+
+#[test]
+fn demo_data_on_a_public_address_warns_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--listen", &format!("0.0.0.0:{port}")])
+        .env("KABINET_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read stderr on a thread: a server that never warns must not hang the test.
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut seen = String::new();
+    while started.elapsed() < Duration::from_secs(30) && !seen.contains("demo data is active") {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+    }
+    stop(&mut child);
+    assert!(seen.contains("demo data is active"), "{seen}");
+}
+
+/// One raw HTTP/1.1 request; the response text.
+fn raw(port: u16, req: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[test]
+fn control_characters_in_csp_reports_are_escaped_in_the_log_and_reports_are_throttled() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("KABINET_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    let forged =
+        "{\"csp-report\":\"x\n2030-01-01T00:00:00.000000Z  INFO login ok contract_id=1\x1b[2J\"}";
+    for _ in 0..15 {
+        let r = raw(
+            port,
+            &format!(
+                "POST /csp-report HTTP/1.1\r\nHost: t\r\nContent-Type: application/csp-report\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{forged}",
+                forged.len()
+            ),
+        );
+        assert!(r.starts_with("HTTP/1.1 204"), "{r}");
+    }
+    stop(&mut child);
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        !logs.lines().any(|l| l.starts_with("2030-01-01")),
+        "a forged log line: {logs}"
+    );
+    assert!(!logs.contains('\x1b'), "terminal escapes in the log");
+    let n = logs.matches("CSP violation reported").count();
+    assert!(
+        (1..=10).contains(&n),
+        "reports logged within the throttle: {n}"
+    );
+}
+
+#[test]
+fn connection_cap_fits_under_the_open_file_limit_and_healthz_still_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = dir.path().join("k.toml");
+    std::fs::write(
+        &cfg,
+        "[server]\nheader_read_timeout_secs = 1\nidle_timeout_secs = 1\n",
+    )
+    .unwrap();
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 128 && exec \"$0\" \"$@\"", BIN])
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&cfg)
+        .env("KABINET_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    // More idle connections than the cap (16 under 128 files) and, on the old server, enough to
+    // run it out of file descriptors.
+    let idle: Vec<_> = (0..80)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    let t = Instant::now();
+    let r = raw(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let waited = t.elapsed();
+    drop(idle);
+    stop(&mut child);
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(r.ends_with("ok"), "healthz answered: {r:?}\n{logs}");
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    assert!(
+        logs.contains("fd_limit=128") && logs.contains("max_connections=16"),
+        "{logs}"
+    );
+    assert!(logs.contains("connection cap reached"), "{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_without_a_token_refuse_a_local_proxy_that_sets_only_x_real_ip() {
+    let s = crate::browser::serve(Config::default()).await;
+    let url = format!("{}/metrics", s.base);
+    let status = tokio::task::spawn_blocking(move || {
+        ureq::get(&url)
+            .header("X-Real-IP", "203.0.113.9")
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .map(|r| r.status().as_u16())
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.ok(), Some(403));
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+#[test]
+fn accept_failing_for_lack_of_file_descriptors_backs_off_is_logged_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = dir.path().join("k.toml");
+    std::fs::write(
+        &cfg,
+        "[server]\nheader_read_timeout_secs = 1\nidle_timeout_secs = 1\n",
+    )
+    .unwrap();
+    // 30 files: the cap (at least 16) is above what is left after the database and the
+    // runtime, so accept() itself runs out (EMFILE).
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 30 && exec \"$0\" \"$@\"", BIN])
+        .current_dir(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&cfg)
+        .env("KABINET_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    let pid = child.id();
+    let idle: Vec<_> = (0..40)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    let cpu0 = cpu_ticks(pid);
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = raw(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let wall = t.elapsed();
+    let cpu = cpu_ticks(pid) - cpu0;
+    drop(idle);
+    stop(&mut child);
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        r.ends_with("ok"),
+        "healthz answered after the idle ones timed out: {r:?}\n{logs}"
+    );
+    assert!(logs.contains("accept failed"), "{logs}");
+    // A busy loop on EMFILE burns a whole core (100 ticks a second).
+    let ticks_per_s = cpu as f64 / wall.as_secs_f64();
+    assert!(ticks_per_s < 30.0, "{cpu} ticks in {wall:?}: spinning");
+}

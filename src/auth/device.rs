@@ -30,8 +30,8 @@ fn mac(key: &[u8; 32], login: &str, nonce: &str) -> String {
 
 /// The nonce of this request's device cookie when it was issued for `login`.
 pub fn verified(req: &Request, name: &str, key: &[u8; 32], login: &str) -> Option<String> {
-    let c = req.cookie().get(name)?;
-    let (nonce, tag) = c.value_str().split_once('.')?;
+    let v = super::session::cookie_value(req, name)?;
+    let (nonce, tag) = v.split_once('.')?;
     let want = mac(key, login, nonce);
     let same = tag.len() == want.len()
         && tag
@@ -47,6 +47,7 @@ pub fn cookie(name: &str, path: &str, key: &[u8; 32], login: &str, secure: bool)
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
     let nonce = URL_SAFE_NO_PAD.encode(b);
+    let name = super::session::cookie_name(name, secure, path == "/");
     let mut c = Cookie::new_with_str(name, format!("{nonce}.{}", mac(key, login, &nonce)));
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);

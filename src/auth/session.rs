@@ -20,10 +20,32 @@ pub fn new_token() -> String {
 
 pub use crate::domain::token::token_hash;
 
+/// A cookie's name as sent: over TLS it carries the prefix browsers enforce — `__Host-`
+/// (Secure, `Path=/`, no Domain: no subdomain or plain-HTTP page can set or shadow it), or
+/// `__Secure-` for a cookie scoped to a sub-path.
+pub fn cookie_name(name: &str, secure: bool, root_path: bool) -> String {
+    match (secure, root_path) {
+        (true, true) => format!("__Host-{name}"),
+        (true, false) => format!("__Secure-{name}"),
+        (false, _) => name.to_owned(),
+    }
+}
+
+/// The value of cookie `name`, sent under its TLS prefix or without.
+pub fn cookie_value(req: &Request, name: &str) -> Option<String> {
+    let jar = req.cookie();
+    [
+        format!("__Host-{name}"),
+        format!("__Secure-{name}"),
+        name.to_owned(),
+    ]
+    .iter()
+    .find_map(|n| jar.get(n).map(|c| c.value_str().to_owned()))
+}
+
 /// The session token from the request's cookie, if it has a plausible shape.
 pub fn token_from(req: &Request) -> Option<String> {
-    let c = req.cookie().get(COOKIE)?;
-    let v = c.value_str();
+    let v = cookie_value(req, COOKIE)?;
     (v.len() == 43
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
@@ -50,7 +72,7 @@ pub fn secure_cookies(req: &Request, cfg: &Config) -> bool {
 }
 
 pub fn session_cookie(token: &str, secure: bool, max_age_days: u32) -> Cookie {
-    let mut c = Cookie::new_with_str(COOKIE, token);
+    let mut c = Cookie::new_with_str(cookie_name(COOKIE, secure, true), token);
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);
     c.set_secure(secure);

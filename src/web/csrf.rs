@@ -116,20 +116,21 @@ impl<A: Endpoint, B: Endpoint, P: Endpoint> Endpoint for CsrfLayers<A, B, P> {
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let safe = matches!(*req.method(), Method::GET | Method::HEAD);
+        let secure = match req.data::<SharedState>() {
+            Some(st) => session::secure_cookies(&req, &st.cfg),
+            None => true,
+        };
+        let name = session::cookie_name(COOKIE, secure, true);
         if safe {
             let known = req
                 .cookie()
-                .get(COOKIE)
+                .get(&name)
                 .and_then(|c| self.tokens.get(c.value_str()));
             if let Some(token) = known {
                 req.extensions_mut().insert(CsrfToken(token));
                 return self.bare.call(req).await.map(IntoResponse::into_response);
             }
         }
-        let secure = match req.data::<SharedState>() {
-            Some(st) => session::secure_cookies(&req, &st.cfg),
-            None => true,
-        };
         let slot = TokenSlot(Arc::new(OnceLock::new()));
         req.extensions_mut().insert(slot.clone());
         let jar = req.cookie().clone();
@@ -145,7 +146,7 @@ impl<A: Endpoint, B: Endpoint, P: Endpoint> Endpoint for CsrfLayers<A, B, P> {
                 .map(IntoResponse::into_response)?
         };
         // The jar now holds the cookie poem just issued (sent with this response).
-        if let (Some(token), Some(cookie)) = (slot.0.get(), jar.get(COOKIE)) {
+        if let (Some(token), Some(cookie)) = (slot.0.get(), jar.get(&name)) {
             self.tokens
                 .put(cookie.value_str().to_owned(), token.clone());
         }
@@ -158,7 +159,7 @@ pub fn csrf_layers<E: Endpoint + 'static>(pages: E, key: [u8; 32]) -> impl Endpo
     let make = |secure: bool| {
         poem::middleware::Csrf::new()
             .key(key)
-            .cookie_name(COOKIE)
+            .cookie_name(session::cookie_name(COOKIE, secure, true))
             .secure(secure)
             .http_only(true)
             .same_site(SameSite::Strict)
@@ -176,7 +177,8 @@ pub fn csrf_layers<E: Endpoint + 'static>(pages: E, key: [u8; 32]) -> impl Endpo
 /// Ends this browser's CSRF secret (at login and logout): the response expires the cookie,
 /// so the next page gets a new secret and tokens minted before no longer verify.
 pub fn rotate(req: &Request, secure: bool) {
-    let mut c = poem::web::cookie::Cookie::new_with_str(COOKIE, "");
+    let mut c =
+        poem::web::cookie::Cookie::new_with_str(session::cookie_name(COOKIE, secure, true), "");
     c.set_path("/");
     c.set_secure(secure);
     c.set_http_only(true);

@@ -23,8 +23,7 @@ pub const MAX_SECS: i64 = 7 * 86_400;
 pub struct StaffAdmin(pub CurrentStaff);
 
 pub fn token_from(req: &Request) -> Option<String> {
-    let c = req.cookie().get(COOKIE)?;
-    let v = c.value_str();
+    let v = crate::auth::session::cookie_value(req, COOKIE)?;
     (v.len() == 43
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
@@ -32,7 +31,8 @@ pub fn token_from(req: &Request) -> Option<String> {
 }
 
 pub fn cookie(token: &str, secure: bool) -> Cookie {
-    let mut c = Cookie::new_with_str(COOKIE, token);
+    let name = crate::auth::session::cookie_name(COOKIE, secure, false);
+    let mut c = Cookie::new_with_str(name, token);
     c.set_http_only(true);
     c.set_same_site(SameSite::Strict);
     c.set_secure(secure);

@@ -212,3 +212,53 @@ async fn csrf_tokens_from_before_login_or_logout_stop_working() {
     assert!(app.cookie("kabinet_csrf").is_none(), "rotated at logout");
     assert_ne!(before_login, after_login);
 }
+
+#[tokio::test]
+async fn over_tls_the_cookies_carry_the_host_prefix_and_still_work() {
+    let mut cfg = kabinet::config::Config::default();
+    cfg.cookies.secure = kabinet::config::SecureCookies::Always;
+    let app = TestApp::with_config(cfg).await;
+    let page = app.get("/login").await;
+    assert!(
+        page.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("__Host-kabinet_csrf=")),
+        "{:?}",
+        page.set_cookies()
+    );
+    let r = app
+        .post(
+            "/login",
+            &[("contract", DEMO_CONTRACT), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.header("hx-redirect"), Some("/"), "{}", r.body);
+    let cookies = r.set_cookies();
+    for name in ["__Host-kabinet_session=", "__Host-kabinet_device="] {
+        let c = cookies.iter().find(|c| c.starts_with(name)).expect(name);
+        assert!(
+            c.contains("Secure") && c.contains("Path=/") && !c.contains("Domain"),
+            "{c}"
+        );
+    }
+    assert_eq!(
+        app.get("/").await.status,
+        StatusCode::OK,
+        "the prefixed session is read back"
+    );
+    app.get("/staff/login").await;
+    let r = app
+        .post(
+            "/staff/login",
+            &[("login", "admin"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("__Secure-kabinet_staff=")),
+        "{:?}",
+        r.set_cookies()
+    );
+    assert_eq!(app.get("/staff/chat").await.status, StatusCode::OK);
+}

@@ -111,8 +111,8 @@ async fn session_cookie_is_httponly_samesite_and_secure_when_configured() {
     let c = r
         .set_cookies()
         .into_iter()
-        .find(|c| c.starts_with("kabinet_session="))
-        .expect("cookie");
+        .find(|c| c.starts_with("__Host-kabinet_session="))
+        .expect("cookie (over TLS under the __Host- prefix)");
     assert!(
         c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"),
         "{c}"

@@ -9,7 +9,6 @@
 pub mod hours;
 pub mod hub;
 pub mod quota;
-pub mod socket;
 
 use poem::Request;
 use serde_json::json;

@@ -8,10 +8,11 @@ use poem::{
 use serde::Deserialize;
 
 use crate::{
-    chat::{self, socket},
+    chat,
     error::AppError,
     state::SharedState,
     web::auth::{CurrentAccount, CurrentContract},
+    web::chat_socket as socket,
 };
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod balance;
 pub mod chat;
+pub mod chat_socket;
 pub mod contracts;
 pub mod csrf;
 pub mod express;

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::actor;
 use crate::{
-    chat::{self, hub::Topic, socket},
+    chat::{self, hub::Topic},
     db,
     error::AppError,
     routes,
@@ -18,6 +18,7 @@ use crate::{
         components::toast_oob,
         staff::{chat as view, layout},
     },
+    web::chat_socket as socket,
     web::htmx,
     web::staff_auth::CurrentStaff,
 };

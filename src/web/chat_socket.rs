@@ -8,7 +8,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
-use super::{event, hours, hub::Topic, msg_event, valid_cid};
+use crate::chat::{event, hours, hub::Topic, msg_event, valid_cid};
 use crate::{db, state::SharedState};
 
 /// Who is on the other end.
@@ -241,7 +241,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
     drop(sub);
 }
 
-fn err(cid: &str, text: &str) -> Option<super::hub::Event> {
+fn err(cid: &str, text: &str) -> Option<crate::chat::hub::Event> {
     Some(event(json!({"t": "err", "cid": cid, "text": text})))
 }
 
@@ -252,7 +252,7 @@ async fn handle(
     peer: &Peer,
     text: &str,
     unlinked: &mut bool,
-) -> Option<super::hub::Event> {
+) -> Option<crate::chat::hub::Event> {
     let Ok(m) = serde_json::from_str::<In>(text) else {
         return err("", "Непонятное сообщение");
     };

@@ -93,7 +93,7 @@ pub fn build_state(
             Some((mime.to_owned(), bytes))
         }
     };
-    let money = services::payments::flow::Money::new(&cfg, &db);
+    let money = services::payments::money::Money::new(&cfg, &db);
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
@@ -126,7 +126,7 @@ fn key32(hex_key: &str) -> [u8; 32] {
 
 /// Background payment jobs: pending re-check, autopay charges, e-mail delivery.
 pub fn spawn_jobs(st: SharedState) -> tokio::task::JoinHandle<()> {
-    services::jobs::spawn(st)
+    app::jobs::spawn(st)
 }
 
 /// Periodic upkeep: forget idle rate-limit keys, delete expired sessions.

@@ -27,7 +27,7 @@ pub struct AppState {
     /// CSP violation reports received (logged too).
     pub csp_violations: AtomicU64,
     /// Payment provider and express-payment rate limits.
-    pub money: crate::services::payments::flow::Money,
+    pub money: crate::services::payments::money::Money,
     /// CSP reports and unknown payment notifications (see `auth::throttle`).
     pub throttles: crate::auth::throttle::Throttles,
     /// Chat sockets per session and messages per account (see `chat::quota`).

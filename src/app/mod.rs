@@ -3,4 +3,7 @@
 //! `web/` extract and authorize, call one function here, and render what it returns.
 pub mod billing;
 pub mod credentials;
+pub mod jobs;
+pub mod outbox;
+pub mod payments;
 pub mod sessions;

@@ -1,5 +1,4 @@
 //! Services around the web layer: payment providers, e-mail, SMS, background jobs.
-pub mod jobs;
 pub mod mail;
 pub mod payments;
 pub mod sms;

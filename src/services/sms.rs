@@ -7,7 +7,6 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     config::Sms as SmsCfg,
     domain::outbox::{mask_phone, Delivery},
-    state::AppState,
 };
 
 /// A way to deliver an SMS. Called on a blocking thread.
@@ -120,27 +119,4 @@ pub fn from_config(cfg: &SmsCfg) -> Arc<dyn SmsSender> {
         (Some(url), Some(key)) => Arc::new(HttpGateway::new(url, key, cfg.sender.as_deref())),
         _ => Arc::new(OutboxOnly),
     }
-}
-
-/// Delivers outbox row `id` in the background and records the outcome. After a successful
-/// delivery the stored text is blanked (it holds a login code).
-pub fn dispatch(st: Arc<AppState>, id: i64, phone: String, text: String) {
-    tokio::spawn(async move {
-        let sender = st.sms.clone();
-        let outcome = tokio::task::spawn_blocking(move || sender.send(&phone, &text))
-            .await
-            .unwrap_or_else(|e| Delivery::Failed(format!("sender crashed: {e}")));
-        let now = st.clock.now();
-        let r = st
-            .db
-            .run(move |c| {
-                Ok(crate::db::phone_login::record_delivery(
-                    c, id, &outcome, now,
-                )?)
-            })
-            .await;
-        if let Err(e) = r {
-            tracing::warn!(error = %e, "could not record sms delivery");
-        }
-    });
 }

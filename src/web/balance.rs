@@ -12,11 +12,11 @@ use super::payments::{
     amount_input, base_url, form_key, last_email, random_key, updated, PROVIDER_DOWN,
 };
 use crate::{
+    app::payments::{self as flow, FlowError, Started},
     db::{self, payments::NewPayment},
     domain::payment::{self, FormErrors},
     error::AppError,
     routes,
-    services::payments::flow::{self, FlowError, Started},
     state::SharedState,
     views::{self, balance::AutopayForm},
     web::auth::CurrentContract,

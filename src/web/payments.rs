@@ -11,15 +11,13 @@ use rand::RngCore;
 use serde::Deserialize;
 
 use crate::{
+    app::payments::{self as flow, FlowError, Started},
     config::ProviderKind,
     db::{self, payments::NewPayment},
     domain::{money, payment},
     error::AppError,
     routes,
-    services::payments::{
-        flow::{self, FlowError, Started},
-        notification_body, sandbox, ProviderError,
-    },
+    services::payments::{notification_body, sandbox, ProviderError},
     state::SharedState,
     views::{self, balance::PayForm, components},
     web::auth::CurrentContract,

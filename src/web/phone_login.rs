@@ -17,7 +17,6 @@ use crate::{
         sessions::NewSession,
     },
     routes,
-    services::sms,
     state::SharedState,
     views::phone_login::{self as view, CodeForm},
     web::htmx,
@@ -131,7 +130,7 @@ pub async fn send(
             )))
         }
         Issued::Sent { outbox_id } => {
-            sms::dispatch(st.clone(), outbox_id, phone.clone(), text);
+            crate::app::outbox::dispatch_sms(st.clone(), outbox_id, phone.clone(), text);
             let form = view::code_form(
                 &csrf.0,
                 &CodeForm {

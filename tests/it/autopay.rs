@@ -3,7 +3,7 @@ use crate::{
     common::*,
     payments::{balance, between, sandbox_pay},
 };
-use kabinet::{build_state, config::Config, services::jobs};
+use kabinet::{app::jobs, build_state, config::Config};
 use poem::http::StatusCode;
 
 async fn connect_autopay(app: &TestApp, amount: &str) {

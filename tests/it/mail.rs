@@ -3,7 +3,7 @@ use crate::{
     common::*,
     payments::{pay, sandbox_pay},
 };
-use kabinet::{config::Config, config::SmtpTls, services::mail};
+use kabinet::{config::Config, config::SmtpTls};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -64,7 +64,7 @@ async fn receipts_stay_in_the_outbox_without_smtp_and_are_sent_with_it() {
     app.login_demo().await;
     let (r, _) = pay(&app, "100", "buh@example.ru").await;
     sandbox_pay(&app, r.header("hx-redirect").unwrap(), "pay").await;
-    assert_eq!(mail::flush(&app.state).await, 0);
+    assert_eq!(kabinet::app::outbox::flush(&app.state).await, 0);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
         1
@@ -81,12 +81,16 @@ async fn receipts_stay_in_the_outbox_without_smtp_and_are_sent_with_it() {
     app.login_demo().await;
     let (r, _) = pay(&app, "1200", "buh@example.ru").await;
     sandbox_pay(&app, r.header("hx-redirect").unwrap(), "pay").await;
-    assert_eq!(mail::flush(&app.state).await, 1);
+    assert_eq!(kabinet::app::outbox::flush(&app.state).await, 1);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
         1
     );
-    assert_eq!(mail::flush(&app.state).await, 0, "sent once");
+    assert_eq!(
+        kabinet::app::outbox::flush(&app.state).await,
+        0,
+        "sent once"
+    );
     let msgs = got.lock().unwrap().clone();
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].contains("To: buh@example.ru"), "{}", msgs[0]);

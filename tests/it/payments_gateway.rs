@@ -81,20 +81,11 @@ async fn a_job_settles_payments_stuck_in_pending() {
     let id = stub.last_id();
     stub.set_status(&id, "succeeded");
     // Too fresh to re-check.
-    assert_eq!(
-        kabinet::services::jobs::recheck_pending(&app.state).await,
-        0
-    );
+    assert_eq!(kabinet::app::jobs::recheck_pending(&app.state).await, 0);
     app.state.clock.advance(600);
-    assert_eq!(
-        kabinet::services::jobs::recheck_pending(&app.state).await,
-        1
-    );
+    assert_eq!(kabinet::app::jobs::recheck_pending(&app.state).await, 1);
     assert_eq!(balance(&app, DEMO_CONTRACT), 30_000);
-    assert_eq!(
-        kabinet::services::jobs::recheck_pending(&app.state).await,
-        0
-    );
+    assert_eq!(kabinet::app::jobs::recheck_pending(&app.state).await, 0);
 }
 
 #[tokio::test]
@@ -164,8 +155,8 @@ async fn yookassa_saves_the_card_and_autopay_charges_it() {
     app.db()
         .execute("UPDATE contracts SET balance_kop = 0 WHERE id = 1", [])
         .unwrap();
-    assert_eq!(kabinet::services::jobs::autopay_tick(&app.state).await, 1);
-    assert_eq!(kabinet::services::jobs::autopay_tick(&app.state).await, 0);
+    assert_eq!(kabinet::app::jobs::autopay_tick(&app.state).await, 1);
+    assert_eq!(kabinet::app::jobs::autopay_tick(&app.state).await, 0);
     {
         let s = stub.state.lock().unwrap();
         let (_, body) = s.creates.last().unwrap();

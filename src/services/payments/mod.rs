@@ -1,6 +1,6 @@
 //! Payment providers behind one trait. Provider calls are blocking (HTTP via ureq, or the
 //! sandbox's own table) and always run on the blocking pool.
-pub mod flow;
+pub mod money;
 pub mod sandbox;
 pub mod yookassa;
 

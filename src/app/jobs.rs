@@ -2,12 +2,10 @@
 use std::time::Duration;
 
 use crate::{
+    app::{outbox, payments as flow},
     db::{self, payments::Applied},
     domain::time,
-    services::{
-        mail,
-        payments::{flow, ProviderError},
-    },
+    services::payments::ProviderError,
     state::SharedState,
 };
 
@@ -19,7 +17,7 @@ pub fn spawn(st: SharedState) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             recheck_pending(&st).await;
             autopay_tick(&st).await;
-            mail::flush(&st).await;
+            outbox::flush(&st).await;
         }
     })
 }

@@ -1,44 +1,15 @@
 //! The payment flow on top of a provider: start (store first, then call the provider), settle
 //! from a notification or a re-check (always by fetching the payment back from the provider).
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
-
-use super::{CreateReq, PaymentProvider, ProviderError, Remote, RemoteStatus};
 use crate::{
-    config::Config,
     db::{
         self,
         payments::{Applied, ApplyCtx, NewPayment, PaymentRow},
     },
     error::AppError,
     routes,
+    services::payments::{parse_notification, CreateReq, ProviderError, Remote, RemoteStatus},
     state::SharedState,
 };
-
-/// Payment-related shared state.
-pub struct Money {
-    pub provider: Arc<dyn PaymentProvider>,
-    pub express_ip: DefaultKeyedRateLimiter<IpAddr>,
-    pub express_global: DefaultDirectRateLimiter,
-}
-
-fn nz(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n.max(1)).expect("max(1) is non-zero")
-}
-
-impl Money {
-    pub fn new(cfg: &Config, db: &db::Db) -> Money {
-        Money {
-            provider: super::build(cfg, db),
-            express_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(cfg
-                .payments
-                .express_per_ip_per_minute))),
-            express_global: DefaultDirectRateLimiter::direct(Quota::per_minute(nz(cfg
-                .payments
-                .express_global_per_minute))),
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -171,7 +142,7 @@ pub async fn refresh(st: &SharedState, provider_payment_id: String) -> Result<Ap
 
 /// A notification from the gateway. The body only names the payment; its status is fetched back.
 pub async fn notify(st: &SharedState, body: &[u8]) -> Result<Applied, FlowError> {
-    let Some(n) = super::parse_notification(body) else {
+    let Some(n) = parse_notification(body) else {
         return Ok(Applied::Unknown);
     };
     let name = st.money.provider.name();

@@ -11,35 +11,103 @@ pub mod hub;
 pub mod quota;
 
 use poem::Request;
-use serde_json::json;
+use serde::Serialize;
 use std::sync::Arc;
 
 use crate::{config::Config, db::chat::Msg};
 use hub::{Event, Out};
+
+/// WebSocket close codes the server sends; `assets/chat.js` acts on the same numbers (a test
+/// checks that every code the script handles is one of these).
+pub mod close {
+    /// Idle too long.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A binary frame.
+    pub const TEXT_ONLY: u16 = 1003;
+    /// Too many messages.
+    pub const FLOOD: u16 = 1008;
+    /// A frame over `chat.max_message_bytes`.
+    pub const TOO_BIG: u16 = 1009;
+    /// The server could not load the history; the client reconnects.
+    pub const TRY_AGAIN: u16 = 1011;
+    /// The session behind the socket ended (logout, reset devices, password change).
+    pub const SESSION_ENDED: u16 = 4001;
+    /// The account no longer holds the contract the socket spoke for.
+    pub const CONTRACT_GONE: u16 = 4003;
+    /// Every code above.
+    pub const ALL: &[u16] = &[
+        GOING_AWAY,
+        TEXT_ONLY,
+        FLOOD,
+        TOO_BIG,
+        TRY_AGAIN,
+        SESSION_ENDED,
+        CONTRACT_GONE,
+    ];
+}
+
+/// What the server sends over a chat socket, as `{"t": "<kind>", …}`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "t", rename_all = "lowercase")]
+pub enum ServerEvent<'a> {
+    /// First frame: the last message the subscriber has read.
+    Hello { last_read: i64 },
+    /// A message.
+    Msg {
+        id: i64,
+        conv: i64,
+        from: &'a str,
+        staff: Option<&'a str>,
+        body: &'a str,
+        cid: Option<&'a str>,
+        at: String,
+    },
+    /// Read up to this message (in another tab).
+    Read { id: i64 },
+    /// A conversation was closed by staff.
+    Closed { conv: i64 },
+    /// A message was refused; `cid` names it.
+    Err { cid: &'a str, text: &'a str },
+    /// A request of one of the account's contracts changed status (re-fetch the list).
+    Requests,
+}
+
+impl ServerEvent<'_> {
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).expect("chat events always serialize")
+    }
+}
 
 /// A message as the clients receive it.
 pub fn msg_event(m: &Msg, tz: &jiff::tz::TimeZone) -> Event {
     let at = crate::domain::time::zoned(m.created_at, tz)
         .strftime("%d.%m.%y, %H:%M")
         .to_string();
-    let json = json!({
-        "t": "msg",
-        "id": m.id,
-        "conv": m.conversation_id,
-        "from": m.sender,
-        "staff": m.staff_name,
-        "body": m.body,
-        "cid": m.client_msg_id,
-        "at": at,
-    })
-    .to_string();
+    let json = ServerEvent::Msg {
+        id: m.id,
+        conv: m.conversation_id,
+        from: &m.sender,
+        staff: m.staff_name.as_deref(),
+        body: &m.body,
+        cid: m.client_msg_id.as_deref(),
+        at,
+    }
+    .json();
     Arc::new(Out { id: m.id, json })
 }
 
-pub fn event(v: serde_json::Value) -> Event {
+/// An event from raw JSON (tests and diagnostics; the app sends [`ServerEvent`]s).
+pub fn raw_event(v: serde_json::Value) -> Event {
     Arc::new(Out {
         id: 0,
         json: v.to_string(),
+    })
+}
+
+pub fn event(e: ServerEvent) -> Event {
+    Arc::new(Out {
+        id: 0,
+        json: e.json(),
     })
 }
 
@@ -79,7 +147,7 @@ pub fn valid_cid(cid: &str) -> bool {
 pub fn announce_requests_changed(hub: &hub::Hub, accounts: &[i64]) {
     let e: Event = Arc::new(Out {
         id: 0,
-        json: json!({ "t": "requests" }).to_string(),
+        json: ServerEvent::Requests.json(),
     });
     for a in accounts {
         hub.publish(hub::Topic::Account(*a), e.clone());

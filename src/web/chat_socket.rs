@@ -4,11 +4,10 @@
 use futures_util::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketConfig, WebSocketStream};
 use serde::Deserialize;
-use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
-use crate::chat::{event, hours, hub::Topic, msg_event, valid_cid};
+use crate::chat::{close, event, hours, hub::Topic, msg_event, valid_cid, ServerEvent};
 use crate::{db, state::SharedState};
 
 /// Who is on the other end.
@@ -20,13 +19,6 @@ pub enum Peer {
 
 /// Every this many pings a socket checks that its session still exists.
 const SESSION_CHECK_TICKS: u64 = 10;
-
-/// Close code sent when the session behind a socket ends.
-pub const SESSION_ENDED: u16 = 4001;
-
-/// Close code sent when the account lost the socket's contract (the page reloads and opens a
-/// socket for the current contract, if any).
-pub const CONTRACT_GONE: u16 = 4003;
 
 /// tungstenite's own limits: well above the chat limit, so oversize frames get a clean 1009.
 /// Small buffers (the defaults are 128 KiB each way): thousands of idle chat sockets must stay
@@ -77,7 +69,7 @@ impl Bucket {
     }
 }
 
-fn close(code: u16, reason: &str) -> Message {
+fn closing(code: u16, reason: &str) -> Message {
     Message::Close(Some((CloseCode::from(code), reason.to_owned())))
 }
 
@@ -106,10 +98,10 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
             })
             .await;
         let Ok((msgs, last_read)) = backlog else {
-            let _ = sink.send(close(1011, "try again")).await;
+            let _ = sink.send(closing(close::TRY_AGAIN, "try again")).await;
             return;
         };
-        let mut frames = vec![event(json!({"t": "hello", "last_read": last_read}))];
+        let mut frames = vec![event(ServerEvent::Hello { last_read })];
         frames.extend(msgs.iter().map(|m| msg_event(m, &st.tz)));
         for f in frames {
             if f.id > 0 {
@@ -143,7 +135,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                     Some(Ok(m)) => m,
                     Some(Err(_)) => {
                         // Usually a frame above tungstenite's cap.
-                        let _ = timeout(write_timeout, sink.send(close(1009, "message too big"))).await;
+                        let _ = timeout(write_timeout, sink.send(closing(close::TOO_BIG, "message too big"))).await;
                         break;
                     }
                 };
@@ -152,16 +144,16 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                     break;
                 }
                 if matches!(m, Message::Text(_) | Message::Binary(_)) && !bucket.take() {
-                    let _ = timeout(write_timeout, sink.send(close(1008, "too many messages"))).await;
+                    let _ = timeout(write_timeout, sink.send(closing(close::FLOOD, "too many messages"))).await;
                     break;
                 }
                 match m {
                     Message::Text(t) if t.len() > cfg.max_message_bytes => {
-                        let _ = timeout(write_timeout, sink.send(close(1009, "message too big"))).await;
+                        let _ = timeout(write_timeout, sink.send(closing(close::TOO_BIG, "message too big"))).await;
                         break;
                     }
                     Message::Binary(b) if b.len() > cfg.max_message_bytes => {
-                        let _ = timeout(write_timeout, sink.send(close(1009, "message too big"))).await;
+                        let _ = timeout(write_timeout, sink.send(closing(close::TOO_BIG, "message too big"))).await;
                         break;
                     }
                     Message::Text(t) => {
@@ -171,13 +163,13 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                             if let Some(e) = reply {
                                 let _ = timeout(write_timeout, sink.send(Message::Text(e.json.clone()))).await;
                             }
-                            let _ = timeout(write_timeout, sink.send(close(CONTRACT_GONE, "contract unlinked"))).await;
+                            let _ = timeout(write_timeout, sink.send(closing(close::CONTRACT_GONE, "contract unlinked"))).await;
                             break;
                         }
                         reply.map(|e| Message::Text(e.json.clone()))
                     }
                     Message::Binary(_) => {
-                        let _ = timeout(write_timeout, sink.send(close(1003, "text only"))).await;
+                        let _ = timeout(write_timeout, sink.send(closing(close::TEXT_ONLY, "text only"))).await;
                         break;
                     }
                     _ => None,
@@ -199,7 +191,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
             },
             _ = ping.tick() => {
                 if heard.elapsed() > idle {
-                    let _ = timeout(write_timeout, sink.send(close(1001, "idle"))).await;
+                    let _ = timeout(write_timeout, sink.send(closing(close::GOING_AWAY, "idle"))).await;
                     break;
                 }
                 // Sessions can also end without an announcement (expiry housekeeping).
@@ -207,7 +199,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                 if ticks.is_multiple_of(SESSION_CHECK_TICKS) {
                     let alive = st.db.run(move |c| Ok(db::sessions::exists(c, session_id)?)).await.unwrap_or(true);
                     if !alive {
-                        let _ = timeout(write_timeout, sink.send(close(SESSION_ENDED, "session ended"))).await;
+                        let _ = timeout(write_timeout, sink.send(closing(close::SESSION_ENDED, "session ended"))).await;
                         break;
                     }
                 }
@@ -215,7 +207,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
             }
             ids = ended.recv() => match ids {
                 Ok(ids) if ids.contains(&session_id) => {
-                    let _ = timeout(write_timeout, sink.send(close(SESSION_ENDED, "session ended"))).await;
+                    let _ = timeout(write_timeout, sink.send(closing(close::SESSION_ENDED, "session ended"))).await;
                     break;
                 }
                 Ok(_) => None,
@@ -223,7 +215,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                     // Missed announcements: ask the database.
                     let alive = st.db.run(move |c| Ok(db::sessions::exists(c, session_id)?)).await.unwrap_or(true);
                     if !alive {
-                        let _ = timeout(write_timeout, sink.send(close(SESSION_ENDED, "session ended"))).await;
+                        let _ = timeout(write_timeout, sink.send(closing(close::SESSION_ENDED, "session ended"))).await;
                         break;
                     }
                     None
@@ -242,7 +234,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
 }
 
 fn err(cid: &str, text: &str) -> Option<crate::chat::hub::Event> {
-    Some(event(json!({"t": "err", "cid": cid, "text": text})))
+    Some(event(ServerEvent::Err { cid, text }))
 }
 
 /// Handles one client frame; returns a reply for this socket only (errors). Sets `unlinked`
@@ -372,7 +364,7 @@ async fn handle(
             if ok {
                 st.chat.publish(
                     Topic::Account(account_id),
-                    event(json!({"t": "read", "id": upto})),
+                    event(ServerEvent::Read { id: upto }),
                 );
             }
             None

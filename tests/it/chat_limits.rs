@@ -117,7 +117,7 @@ async fn a_client_that_does_not_read_is_dropped() {
         for _ in 0..50 {
             hub.publish(
                 Topic::Account(account),
-                kabinet::chat::event(json!({"t": "msg", "body": big})),
+                kabinet::chat::raw_event(json!({"t": "msg", "body": big})),
             );
         }
         false

@@ -482,3 +482,30 @@ fn top_modules_have_no_import_cycles() {
         assert!(!found, "import cycle: {}", path.join(" → "));
     }
 }
+
+/// The close codes `assets/chat.js` acts on are the ones the server sends (`chat::close`).
+#[test]
+fn close_codes_the_chat_script_handles_are_the_servers() {
+    let js = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/chat.js"))
+        .unwrap();
+    let mut rest = js.as_str();
+    let mut seen = 0;
+    while let Some(at) = rest.find("e.code === ") {
+        rest = &rest[at + "e.code === ".len()..];
+        let code: u16 = rest
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap();
+        assert!(
+            kabinet::chat::close::ALL.contains(&code),
+            "chat.js handles close code {code}, which the server never sends"
+        );
+        seen += 1;
+    }
+    assert!(
+        seen >= 2,
+        "chat.js should act on the session-ended and contract-gone codes"
+    );
+}

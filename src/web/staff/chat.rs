@@ -5,7 +5,6 @@ use poem::{
     web::{websocket::WebSocket, CsrfToken, Data, Path, Redirect},
     IntoResponse, Request, Response,
 };
-use serde_json::json;
 
 use super::actor;
 use crate::{
@@ -98,7 +97,7 @@ pub async fn close(
     let (acc, cv, msgs) = found;
     let cv = cv.ok_or(AppError::NotFound)?;
     if let Some(account) = acc {
-        let e = chat::event(json!({"t": "closed", "conv": id}));
+        let e = chat::event(chat::ServerEvent::Closed { conv: id });
         st.chat.publish(Topic::Staff, e.clone());
         st.chat.publish(Topic::Account(account), e);
     }

@@ -2,8 +2,10 @@
 use serde::Deserialize;
 use std::path::Path;
 
+mod documents;
 mod money;
 mod sms;
+pub use documents::*;
 pub use money::*;
 pub use sms::*;
 
@@ -29,6 +31,7 @@ pub struct Config {
     pub sms: Sms,
     pub chat: Chat,
     pub support_hours: SupportHours,
+    pub documents: Documents,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             sms: Sms::default(),
             chat: Chat::default(),
             support_hours: SupportHours::default(),
+            documents: Documents::default(),
         }
     }
 }
@@ -336,6 +340,7 @@ impl Config {
         self.sms.validate()?;
         self.chat.validate()?;
         self.support_hours.validate()?;
+        self.documents.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {

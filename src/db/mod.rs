@@ -11,6 +11,7 @@ pub mod billing_export;
 pub mod chat;
 pub mod contracts;
 pub mod demo;
+pub mod documents;
 mod demo_requests;
 mod demo_services;
 pub mod fresh;

@@ -2,6 +2,7 @@ pub mod actions;
 pub mod application;
 pub mod billing;
 pub mod billing_json;
+pub mod documents;
 pub mod money;
 pub mod payment;
 pub mod qr;

@@ -2,4 +2,5 @@
 pub mod jobs;
 pub mod mail;
 pub mod payments;
+pub mod pdf;
 pub mod sms;

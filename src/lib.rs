@@ -1,4 +1,5 @@
 //! kabinet — a self-hosted customer portal («Личный кабинет для бизнеса») for regional ISPs.
+pub mod app;
 pub mod auth;
 pub mod chat;
 pub mod config;
@@ -58,6 +59,7 @@ pub fn build_state(
     if opened.created && seed_demo {
         let hash = auth::password::hash_now(db::demo::PASSWORD);
         db::demo::seed(&mut conn, &tz, clock.now(), &hash)?;
+        app::documents::seed_demo(&mut conn, &cfg, &tz, clock.now())?;
         tracing::info!("demo data seeded");
     }
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");

@@ -252,18 +252,18 @@ pub fn changed_after(
 
 // ---- the closing job ------------------------------------------------------------------------
 
-/// Contracts with `charge` entries in [start, end).
+/// Contracts with write-offs (`charge`, and `offset` — «Взаимозачеты») in [start, end).
 pub fn contracts_with_charges(c: &Connection, start: i64, end: i64) -> rusqlite::Result<Vec<i64>> {
     let mut s = c.prepare_cached(
         "SELECT DISTINCT contract_id FROM ledger_entries
-         WHERE kind = 'charge' AND amount_kop < 0 AND occurred_at >= ?1 AND occurred_at < ?2
+         WHERE kind IN ('charge', 'offset') AND amount_kop < 0 AND occurred_at >= ?1 AND occurred_at < ?2
          ORDER BY contract_id",
     )?;
     let rows = s.query_map(params![start, end], |r| r.get(0))?;
     rows.collect()
 }
 
-/// The month's `charge` entries of a contract, oldest first: (description, amount).
+/// The month's write-offs (`charge`, `offset`) of a contract, oldest first: (description, amount).
 pub fn charges(
     c: &Connection,
     contract_id: i64,
@@ -272,7 +272,7 @@ pub fn charges(
 ) -> rusqlite::Result<Vec<(String, i64)>> {
     let mut s = c.prepare_cached(
         "SELECT description, amount_kop FROM ledger_entries
-         WHERE contract_id = ?1 AND kind = 'charge' AND occurred_at >= ?2 AND occurred_at < ?3
+         WHERE contract_id = ?1 AND kind IN ('charge', 'offset') AND occurred_at >= ?2 AND occurred_at < ?3
          ORDER BY occurred_at, id",
     )?;
     let rows = s.query_map(params![contract_id, start, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -417,4 +417,14 @@ pub fn outbox_attachment(c: &Connection, outbox_id: i64) -> rusqlite::Result<Opt
         Ok((crate::domain::documents::file_name_ascii(k, &number), r.get(2)?))
     })
     .optional()
+}
+
+/// Links an invoice to the ledger payment that paid it (the demo data; the billing path goes
+/// through the `ledger_pays_invoice` trigger).
+pub fn mark_paid(c: &Connection, id: i64, entry_id: i64, at: i64) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "UPDATE documents SET paid_at = ?3, paid_entry_id = ?2, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, entry_id, at])?;
+    Ok(())
 }

@@ -17,7 +17,10 @@ pub fn card(st: &AppState, k: &ContractSummary, ap: Option<&Autopay>, oob: bool)
         section .card .balance #balance hx-swap-oob=[oob.then_some("true")] {
             div .balance-head {
                 h2 { "Баланс" }
-                button .link-light type="button" hx-get=(paths::HISTORY) hx-target="#modal" { "История баланса" }
+                div .balance-links {
+                    button .link-light type="button" hx-get=(paths::HISTORY) hx-target="#modal" { "История баланса" }
+                    a .link-light href=(paths::DOCUMENTS) hx-get=(paths::DOCUMENTS) hx-target="#modal" { "Документы" }
+                }
             }
             p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
             p .recommended {

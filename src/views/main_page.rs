@@ -23,6 +23,9 @@ pub fn header(st: &AppState, csrf: &str, k: &ContractSummary) -> Markup {
                             a .menu-item .menu-next href=(paths::ACCESS) hx-get=(paths::ACCESS) hx-target="#modal" role="menuitem" {
                                 "Устройства и доступ"
                             }
+                            a .menu-item .menu-next href=(paths::DOCUMENTS) hx-get=(paths::DOCUMENTS) hx-target="#modal" role="menuitem" {
+                                "Документы"
+                            }
                             form method="post" action=(paths::LOGOUT) {
                                 (csrf_input(csrf))
                                 button .menu-item .danger type="submit" role="menuitem" {

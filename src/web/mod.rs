@@ -7,6 +7,7 @@ pub mod balance;
 pub mod chat;
 pub mod contracts;
 pub mod csrf;
+pub mod documents;
 pub mod express;
 pub mod htmx;
 pub mod join;
@@ -114,6 +115,15 @@ pub fn app(state: SharedState) -> impl Endpoint {
             get(balance::autopay_modal).post(balance::autopay_connect),
         )
         .at(paths::AUTOPAY_OFF, post(balance::autopay_off))
+        .at(paths::DOCUMENTS, get(documents::index))
+        .at(paths::DOCUMENTS_LIST, get(documents::list))
+        .at(paths::DOCUMENTS_INVOICE, post(documents::invoice))
+        .at(paths::DOCUMENTS_RECONCILIATION, post(documents::reconciliation))
+        .at(paths::DOCUMENT_PDF, get(documents::pdf))
+        .at(
+            paths::DOCUMENT_EMAIL,
+            get(documents::email_form).post(documents::email_send),
+        )
         .at(paths::LOGOUT, post(login::logout));
     let pages = staff::mount(pages);
     let pages = csrf::csrf_layers(pages, state.csrf_key);

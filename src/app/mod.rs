@@ -1,0 +1,2 @@
+//! Use cases: one function per thing a user does; transactions, business rules, audit rows.
+pub mod documents;

@@ -633,6 +633,13 @@ pub fn seed_demo(c: &mut Connection, cfg: &Config, tz: &TimeZone, now: i64) -> R
         [],
         |r| r.get(0),
     )?;
+    db::documents::set_requisites(
+        c,
+        cid,
+        None,
+        Some("304027400000012"),
+        Some("450077, Республика Башкортостан, г. Уфа, пр-т Октября, д. 4, офис 12"),
+    )?;
     let at = |y, m, d, h| crate::domain::time::local(tz, y, m, d, h, 0, 0);
     let ctx_at = |t: i64| Ctx { cfg, tz, now: t };
     let vat = cfg.documents.vat();

@@ -19,6 +19,7 @@ pub fn spawn(st: SharedState) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             recheck_pending(&st).await;
             autopay_tick(&st).await;
+            super::documents::closing_tick(&st).await;
             mail::flush(&st).await;
         }
     })

@@ -40,6 +40,8 @@ struct Pending {
     to: String,
     subject: String,
     body: String,
+    /// A document's PDF to attach: (file name, bytes).
+    attachment: Option<(String, Vec<u8>)>,
 }
 
 const MAX_ATTEMPTS: i64 = 5;
@@ -62,13 +64,26 @@ fn transport(cfg: &Smtp, host: &str) -> Result<SmtpTransport, lettre::transport:
 
 fn build(from: &Mailbox, m: &Pending) -> Result<Message, String> {
     let to: Mailbox = m.to.parse().map_err(|e| format!("recipient: {e}"))?;
-    Message::builder()
+    let b = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(m.subject.clone())
-        .header(ContentType::TEXT_PLAIN)
-        .body(m.body.clone())
-        .map_err(|e| e.to_string())
+        .subject(m.subject.clone());
+    match &m.attachment {
+        None => b
+            .header(ContentType::TEXT_PLAIN)
+            .body(m.body.clone())
+            .map_err(|e| e.to_string()),
+        Some((name, pdf)) => {
+            use lettre::message::{Attachment, MultiPart, SinglePart};
+            let pdf_type = ContentType::parse("application/pdf").map_err(|e| e.to_string())?;
+            b.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(m.body.clone()))
+                    .singlepart(Attachment::new(name.clone()).body(pdf.clone(), pdf_type)),
+            )
+            .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Delivers pending e-mail (when SMTP is configured). Returns how many were sent.
@@ -90,9 +105,14 @@ pub async fn flush(st: &SharedState) -> usize {
                         to: r.get(1)?,
                         subject: r.get(2)?,
                         body: r.get(3)?,
+                        attachment: None,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut v = v;
+            for m in &mut v {
+                m.attachment = crate::db::documents::outbox_attachment(c, m.id)?;
+            }
             Ok(v)
         })
         .await;

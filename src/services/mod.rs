@@ -1,4 +1,5 @@
 //! Services around the web layer: payment providers, e-mail, SMS, background jobs.
+pub mod documents;
 pub mod jobs;
 pub mod mail;
 pub mod payments;

@@ -22,6 +22,7 @@ mod chat_browser;
 mod chat_limits;
 mod cli;
 mod common;
+mod documents;
 mod foundation;
 mod gateway_stub;
 mod growth;

@@ -150,6 +150,14 @@ struct Issue<'a> {
     render: &'a dyn Fn(&str) -> Vec<u8>,
 }
 
+/// Issuing is serialized in-process: the write transaction holds SQLite's lock while the PDF
+/// renders, and waiting here (rather than in `busy_timeout`) never times out under a burst.
+static ISSUING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn issuing() -> std::sync::MutexGuard<'static, ()> {
+    ISSUING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn store(c: &Connection, ctx: &Ctx, actor: &Actor, i: Issue) -> Result<i64, AppError> {
     let seq = db::documents::next_seq(c, i.kind, i.year)?;
     let number = d::number(i.kind, i.year, seq);
@@ -214,6 +222,7 @@ pub fn issue_invoice(
     amount_kop: i64,
 ) -> Result<Doc, AppError> {
     generating(ctx)?;
+    let _one = issuing();
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let k = company(&tx, contract_id)?;
     let today = ctx.today();
@@ -335,6 +344,7 @@ pub fn issue_reconciliation(
     to: Date,
 ) -> Result<Doc, AppError> {
     generating(ctx)?;
+    let _one = issuing();
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let k = company(&tx, contract_id)?;
     let recon = reconcile(&tx, ctx, contract_id, from, to)?;
@@ -396,6 +406,7 @@ pub fn issue_act(
     given: Option<Vec<d::Line>>,
 ) -> Result<Option<i64>, AppError> {
     let period = format!("{year:04}-{month:02}");
+    let _one = issuing();
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if db::documents::closing_done(&tx, contract_id, &period)? {
         return Ok(None);

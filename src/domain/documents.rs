@@ -746,6 +746,87 @@ pub fn file_name(kind: DocKind, number: &str) -> String {
     format!("{} {clean}.pdf", kind.label())
 }
 
+// ---- documents received from the billing system ---------------------------------------------
+
+/// A document the billing system uploads (checked).
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub external_id: String,
+    pub contract: String,
+    pub kind: DocKind,
+    pub number: String,
+    pub date: Date,
+    pub period: Option<(Date, Date)>,
+    pub amount_kop: i64,
+    pub vat_kop: i64,
+    pub title: String,
+}
+
+/// Checks an upload's fields: (field, message) of the first problem.
+#[allow(clippy::too_many_arguments)]
+pub fn check_received(
+    external_id: &str,
+    contract: &str,
+    kind: &str,
+    number: &str,
+    date: &str,
+    period: Option<(&str, &str)>,
+    amount_kop: i64,
+    vat_kop: i64,
+    title: &str,
+) -> Result<Received, (&'static str, String)> {
+    let text = |s: &str, max: usize| !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control);
+    if !text(external_id, 100) {
+        return Err(("external_id", "external_id: непустая строка до 100 символов".into()));
+    }
+    if !text(contract, 40) {
+        return Err(("contract", "contract: номер договора".into()));
+    }
+    let kind = DocKind::from_code(kind).ok_or((
+        "kind",
+        "kind: act, upd, reconciliation, invoice или other".to_owned(),
+    ))?;
+    if !text(number, 40) {
+        return Err(("number", "number: непустая строка до 40 символов".into()));
+    }
+    let date = date
+        .parse::<Date>()
+        .ok()
+        .filter(|d| d.year() >= 2000)
+        .ok_or(("date", "date: дата ГГГГ-ММ-ДД".to_owned()))?;
+    let period = match period {
+        None => None,
+        Some((f, t)) => {
+            let f = f.parse::<Date>().map_err(|_| ("period_from", "period_from: дата ГГГГ-ММ-ДД".to_owned()))?;
+            let t = t.parse::<Date>().map_err(|_| ("period_to", "period_to: дата ГГГГ-ММ-ДД".to_owned()))?;
+            if t < f {
+                return Err(("period_to", "period_to раньше period_from".into()));
+            }
+            Some((f, t))
+        }
+    };
+    if amount_kop.abs() > 1_000_000_000_000 {
+        return Err(("amount_kop", "amount_kop: слишком большая сумма".into()));
+    }
+    if vat_kop < 0 || vat_kop > amount_kop.abs() {
+        return Err(("vat_kop", "vat_kop: от 0 до суммы документа".into()));
+    }
+    if title.chars().count() > 200 {
+        return Err(("title", "title: до 200 символов".into()));
+    }
+    Ok(Received {
+        external_id: external_id.trim().to_owned(),
+        contract: contract.trim().to_owned(),
+        kind,
+        number: number.trim().to_owned(),
+        date,
+        period,
+        amount_kop,
+        vat_kop,
+        title: title.trim().to_owned(),
+    })
+}
+
 /// A PDF file starts with `%PDF-`.
 pub fn is_pdf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"%PDF-")

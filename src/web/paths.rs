@@ -175,6 +175,8 @@ pub const STAFF_CONTRACT_DOCUMENTS: &str = "/staff/contracts/:number/documents";
 pub const STAFF_DOCUMENT_PDF: &str = "/staff/documents/:id/pdf";
 pub const STAFF_DOCUMENT_VOID: &str = "/staff/documents/:id/void";
 pub const API_DOCUMENTS: &str = "/documents";
+pub const API_DOCUMENT_PDF: &str = "/documents/:id/pdf";
+pub const API_REQUISITES: &str = "/contracts/:number/requisites";
 
 pub fn document_pdf(id: i64) -> String {
     format!("/documents/{id}/pdf")

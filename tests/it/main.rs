@@ -23,6 +23,7 @@ mod chat_limits;
 mod cli;
 mod common;
 mod documents;
+mod documents_api;
 mod foundation;
 mod gateway_stub;
 mod growth;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod chat;
 pub mod contracts;
+pub mod documents;
 pub mod login;
 pub mod requests;
 pub mod stories;
@@ -25,6 +26,17 @@ pub fn mount(r: Route) -> Route {
         .at(paths::STAFF_CONV_CLOSE, post(chat::close))
         .at(paths::STAFF_CONTRACTS, get(contracts::search))
         .at(paths::STAFF_CONTRACT, get(contracts::contract))
+        .at(paths::STAFF_CONTRACT_DOCUMENTS, get(documents::list))
+        .at(
+            format!("{}/invoice", paths::STAFF_CONTRACT_DOCUMENTS),
+            post(documents::invoice),
+        )
+        .at(
+            format!("{}/reconciliation", paths::STAFF_CONTRACT_DOCUMENTS),
+            post(documents::reconciliation),
+        )
+        .at(paths::STAFF_DOCUMENT_PDF, get(documents::pdf))
+        .at(paths::STAFF_DOCUMENT_VOID, post(documents::void))
         .at(paths::STAFF_REQUESTS, get(requests::requests))
         .at(
             paths::STAFF_REQUEST,

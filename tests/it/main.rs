@@ -24,6 +24,7 @@ mod cli;
 mod common;
 mod documents;
 mod documents_api;
+mod documents_browser;
 mod documents_staff;
 mod foundation;
 mod gateway_stub;

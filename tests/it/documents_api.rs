@@ -148,3 +148,25 @@ async fn requisites_set_through_the_api_show_on_the_documents_screen() {
     let r = app.get_hx("/documents").await;
     assert!(r.has_text("304027400000099") && r.has_text("ул. Новая, д. 7"));
 }
+
+#[tokio::test]
+async fn requisites_come_in_with_the_contracts_csv_import() {
+    let app = TestApp::new().await;
+    let csv = "number;address;segment;status;recommended_payment_kop;organization_name;organization_inn;organization_kpp;organization_ogrn;organization_legal_address;documents_email\n\
+               55500011UL;г. Уфа, ул. Мира, д. 1;business;active;150000;ООО «Ромашка»;0274111111;027401002;1020200000011;450000, г. Уфа, ул. Мира, д. 1;buh@romashka.ru\n";
+    let now = app.state.clock.now();
+    let s = kabinet::import::import(&mut app.db(), kabinet::import::Kind::Contracts, csv.as_bytes(), now).expect("imported");
+    assert_eq!(s.created, 1);
+    let (kpp, email): (String, String) = app
+        .db()
+        .query_row(
+            "SELECT o.kpp, c.documents_email FROM contracts c JOIN organizations o ON o.id = c.organization_id WHERE c.number = '55500011UL'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((kpp.as_str(), email.as_str()), ("027401002", "buh@romashka.ru"));
+    let bad = csv.replace("027401002", "12");
+    let e = kabinet::import::import(&mut app.db(), kabinet::import::Kind::Contracts, bad.as_bytes(), now).unwrap_err();
+    assert!(e[0].contains("organization_kpp"), "{e:?}");
+}

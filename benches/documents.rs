@@ -32,7 +32,9 @@ fn seed(st: &kabinet::state::SharedState) -> String {
     let start = kabinet::domain::time::local(&st.tz, 2016, 1, 1, 9, 0, 0);
     let step = 10 * 365 * 86_400 / ENTRIES;
     let mut bal: i64 = tx
-        .query_row("SELECT balance_kop FROM contracts WHERE id = 1", [], |r| r.get(0))
+        .query_row("SELECT balance_kop FROM contracts WHERE id = 1", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     {
         let mut ins = tx
@@ -49,10 +51,12 @@ fn seed(st: &kabinet::state::SharedState) -> String {
                 ("charge", "Абонентская плата", -4_000)
             };
             bal += amt;
-            ins.execute(params![kind, desc, amt, bal, at, format!("bench:{i}")]).unwrap();
+            ins.execute(params![kind, desc, amt, bal, at, format!("bench:{i}")])
+                .unwrap();
         }
     }
-    tx.execute("UPDATE contracts SET balance_kop = ?1 WHERE id = 1", [bal]).unwrap();
+    tx.execute("UPDATE contracts SET balance_kop = ?1 WHERE id = 1", [bal])
+        .unwrap();
     let token = session::new_token();
     let account = db::accounts::contract_account(&tx, 1, 0).unwrap();
     db::sessions::insert(
@@ -72,7 +76,11 @@ fn seed(st: &kabinet::state::SharedState) -> String {
     for y in 2016..2026i16 {
         for m in 1..=12i8 {
             let now = kabinet::domain::time::local(&st.tz, y, m, 28, 12, 0, 0);
-            let ctx = Ctx { cfg: &st.cfg, tz: &st.tz, now };
+            let ctx = Ctx {
+                cfg: &st.cfg,
+                tz: &st.tz,
+                now,
+            };
             docs::issue_closing(&mut c, &ctx, 1, y, m).unwrap();
             docs::issue_invoice(&mut c, &ctx, &Actor::System, 1, 120_000).unwrap();
         }
@@ -80,7 +88,11 @@ fn seed(st: &kabinet::state::SharedState) -> String {
     token
 }
 
-async fn get(sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>, path: &str, cookie: &str) -> usize {
+async fn get(
+    sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+    path: &str,
+    cookie: &str,
+) -> usize {
     let req = hyper::Request::get(path)
         .header("host", "127.0.0.1")
         .header("cookie", cookie)
@@ -93,9 +105,13 @@ async fn get(sender: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
     resp.into_body().collect().await.unwrap().to_bytes().len()
 }
 
-async fn connect(addr: std::net::SocketAddr) -> hyper::client::conn::http1::SendRequest<Empty<Bytes>> {
+async fn connect(
+    addr: std::net::SocketAddr,
+) -> hyper::client::conn::http1::SendRequest<Empty<Bytes>> {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     sender
 }
@@ -119,7 +135,10 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let st = build_state(Config::default(), &dir.path().join("bench.db"), true).unwrap();

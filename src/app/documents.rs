@@ -77,7 +77,14 @@ impl Ctx<'_> {
     }
 }
 
-pub fn audit(c: &Connection, actor: &Actor, action: &str, target: &str, details: &str, now: i64) -> rusqlite::Result<()> {
+pub fn audit(
+    c: &Connection,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    details: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     c.prepare_cached(
         "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -293,7 +300,13 @@ pub fn issue_invoice(
 pub fn invoice_qr_payload(ctx: &Ctx, doc: &Doc) -> String {
     let o = &ctx.cfg.documents.operator;
     let date = doc.issued_on.parse::<Date>().unwrap_or(ctx.today());
-    let purpose = d::invoice_purpose(&doc.contract_number, &doc.number, date, ctx.vat(), doc.vat_kop);
+    let purpose = d::invoice_purpose(
+        &doc.contract_number,
+        &doc.number,
+        date,
+        ctx.vat(),
+        doc.vat_kop,
+    );
     d::qr_payload(&d::QrPayment {
         name: &o.legal_name,
         personal_acc: &o.account,
@@ -310,7 +323,13 @@ pub fn invoice_qr_payload(ctx: &Ctx, doc: &Doc) -> String {
 /// The reconciliation of [from, to] from the ledger, with the rule «История баланса» uses:
 /// the opening balance is the running balance before the first instant of `from`; every entry
 /// up to the end of `to` follows, oldest first.
-pub fn reconcile(c: &Connection, ctx: &Ctx, contract_id: i64, from: Date, to: Date) -> Result<d::Reconciliation, AppError> {
+pub fn reconcile(
+    c: &Connection,
+    ctx: &Ctx,
+    contract_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<d::Reconciliation, AppError> {
     let start = ctx.start_of(from);
     let end = ctx.start_of(to.tomorrow().unwrap_or(to));
     let opening = db::ledger::balance_before(c, contract_id, start)?;
@@ -321,7 +340,10 @@ pub fn reconcile(c: &Connection, ctx: &Ctx, contract_id: i64, from: Date, to: Da
         .map(|e| {
             let z = crate::domain::time::zoned(e.occurred_at, ctx.tz);
             let period = format!("{:04}-{:02}", z.year(), z.month());
-            let doc = match acts.iter().find(|(p, _, _)| e.kind == "charge" && *p == period) {
+            let doc = match acts
+                .iter()
+                .find(|(p, _, _)| e.kind == "charge" && *p == period)
+            {
                 Some((_, n, on)) => {
                     let on = on.parse::<Date>().map(d::ru_date).unwrap_or_default();
                     format!("{} (акт № {n} от {on})", e.description)
@@ -571,7 +593,12 @@ pub fn visible(c: &Connection, contract_id: i64, id: i64) -> Result<Doc, AppErro
 }
 
 /// The PDF of a document for its subscriber; the first download turns «Новый» off.
-pub fn download(c: &Connection, now: i64, contract_id: i64, id: i64) -> Result<(Doc, Vec<u8>), AppError> {
+pub fn download(
+    c: &Connection,
+    now: i64,
+    contract_id: i64,
+    id: i64,
+) -> Result<(Doc, Vec<u8>), AppError> {
     let doc = visible(c, contract_id, id)?;
     let pdf = db::documents::pdf(c, doc.id)?;
     db::documents::mark_downloaded(c, doc.id, now)?;
@@ -579,7 +606,13 @@ pub fn download(c: &Connection, now: i64, contract_id: i64, id: i64) -> Result<(
 }
 
 /// Staff void a document with a reason (audited). The document stays, marked void.
-pub fn void(c: &mut Connection, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<Doc, AppError> {
+pub fn void(
+    c: &mut Connection,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<Doc, AppError> {
     let reason = reason.trim();
     if reason.chars().count() < 3 {
         return Err(AppError::BadRequest("Укажите причину аннулирования".into()));
@@ -616,7 +649,11 @@ pub struct Screen {
 }
 
 /// The list for a contract with a filter: indexed range reads, `PAGE` rows.
-pub fn screen(c: &Connection, contract_id: i64, filter: &db::documents::Filter) -> Result<Screen, AppError> {
+pub fn screen(
+    c: &Connection,
+    contract_id: i64,
+    filter: &db::documents::Filter,
+) -> Result<Screen, AppError> {
     let company = company(c, contract_id)?;
     let mut f = filter.clone();
     f.limit = PAGE + 1;
@@ -638,7 +675,12 @@ pub fn screen(c: &Connection, contract_id: i64, filter: &db::documents::Filter) 
 
 /// The demo contract's documents: the closing documents of November and December 2022, an
 /// invoice paid by the 01.12.2022 top-up and an unpaid one for the recommended amount.
-pub fn seed_demo(c: &mut Connection, cfg: &Config, tz: &TimeZone, now: i64) -> Result<(), AppError> {
+pub fn seed_demo(
+    c: &mut Connection,
+    cfg: &Config,
+    tz: &TimeZone,
+    now: i64,
+) -> Result<(), AppError> {
     let cid: i64 = c.query_row(
         "SELECT id FROM contracts WHERE number = '72845736UL'",
         [],

@@ -4,10 +4,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 use super::documents::{audit, Actor};
-use crate::{
-    db,
-    domain::documents::Received,
-};
+use crate::{db, domain::documents::Received};
 
 /// What happened to an upload.
 #[derive(Debug)]
@@ -86,7 +83,13 @@ pub fn receive(
         actor,
         "document.receive",
         &format!("document:{id}"),
-        &format!("{} {} ({}), {} байт", r.kind.code(), r.number, r.external_id, pdf.len()),
+        &format!(
+            "{} {} ({}), {} байт",
+            r.kind.code(),
+            r.number,
+            r.external_id,
+            pdf.len()
+        ),
         now,
     )?;
     let doc = db::documents::get(&tx, cid, id)?.ok_or(crate::error::AppError::NotFound)?;

@@ -236,11 +236,7 @@ pub fn number_taken(c: &Connection, kind: DocKind, number: &str) -> rusqlite::Re
 }
 
 /// The change feed for the billing API: documents changed after (updated_at, id).
-pub fn changed_after(
-    c: &Connection,
-    after: (i64, i64),
-    limit: i64,
-) -> rusqlite::Result<Vec<Doc>> {
+pub fn changed_after(c: &Connection, after: (i64, i64), limit: i64) -> rusqlite::Result<Vec<Doc>> {
     let sql = format!(
         "SELECT {COLS} FROM documents d JOIN contracts c ON c.id = d.contract_id
          WHERE (d.updated_at, d.id) > (?1, ?2) ORDER BY d.updated_at, d.id LIMIT ?3"
@@ -275,7 +271,9 @@ pub fn charges(
          WHERE contract_id = ?1 AND kind IN ('charge', 'offset') AND occurred_at >= ?2 AND occurred_at < ?3
          ORDER BY occurred_at, id",
     )?;
-    let rows = s.query_map(params![contract_id, start, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = s.query_map(params![contract_id, start, end], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     rows.collect()
 }
 
@@ -405,7 +403,10 @@ pub fn queue_mail(
 }
 
 /// The attachment of an outbox row: (file name, PDF).
-pub fn outbox_attachment(c: &Connection, outbox_id: i64) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
+pub fn outbox_attachment(
+    c: &Connection,
+    outbox_id: i64,
+) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
     c.prepare_cached(
         "SELECT d.kind, d.number, d.pdf FROM outbox o JOIN documents d ON d.id = o.document_id
          WHERE o.id = ?1",
@@ -414,7 +415,10 @@ pub fn outbox_attachment(c: &Connection, outbox_id: i64) -> rusqlite::Result<Opt
         let kind: String = r.get(0)?;
         let number: String = r.get(1)?;
         let k = DocKind::from_code(&kind).unwrap_or(DocKind::Other);
-        Ok((crate::domain::documents::file_name_ascii(k, &number), r.get(2)?))
+        Ok((
+            crate::domain::documents::file_name_ascii(k, &number),
+            r.get(2)?,
+        ))
     })
     .optional()
 }

@@ -85,14 +85,13 @@ pub fn month_before(
 /// The balance just before `at` (unix seconds): the running balance of the last entry dated
 /// earlier — the rule «На начало месяца» uses, for any instant («Акт сверки»).
 pub fn balance_before(c: &Connection, contract_id: i64, at: i64) -> rusqlite::Result<i64> {
-    Ok(c
-        .prepare_cached(
-            "SELECT balance_after_kop FROM ledger_entries WHERE contract_id = ?1 AND occurred_at < ?2
+    Ok(c.prepare_cached(
+        "SELECT balance_after_kop FROM ledger_entries WHERE contract_id = ?1 AND occurred_at < ?2
              ORDER BY occurred_at DESC, id DESC LIMIT 1",
-        )?
-        .query_row(params![contract_id, at], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+    )?
+    .query_row(params![contract_id, at], |r| r.get(0))
+    .optional()?
+    .unwrap_or(0))
 }
 
 /// A ledger entry with its kind, oldest first (for documents).

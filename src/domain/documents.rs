@@ -158,10 +158,7 @@ impl Vat {
         if s.eq_ignore_ascii_case("none") || s.is_empty() {
             return Some(Vat::None);
         }
-        s.parse::<u8>()
-            .ok()
-            .filter(|r| *r <= 30)
-            .map(Vat::Rate)
+        s.parse::<u8>().ok().filter(|r| *r <= 30).map(Vat::Rate)
     }
     pub fn label(self) -> String {
         match self {
@@ -236,10 +233,28 @@ pub fn lines_from_charges(charges: &[(String, i64)], vat: Vat) -> Vec<Line> {
 // ---- amounts in words -------------------------------------------------------------------
 
 const ONES_M: [&str; 10] = [
-    "", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять",
+    "",
+    "один",
+    "два",
+    "три",
+    "четыре",
+    "пять",
+    "шесть",
+    "семь",
+    "восемь",
+    "девять",
 ];
 const ONES_F: [&str; 10] = [
-    "", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять",
+    "",
+    "одна",
+    "две",
+    "три",
+    "четыре",
+    "пять",
+    "шесть",
+    "семь",
+    "восемь",
+    "девять",
 ];
 const TEENS: [&str; 10] = [
     "десять",
@@ -321,7 +336,11 @@ pub fn number_in_words(n: u64) -> String {
             false,
             ["триллион", "триллиона", "триллионов"],
         ),
-        (1_000_000_000, false, ["миллиард", "миллиарда", "миллиардов"]),
+        (
+            1_000_000_000,
+            false,
+            ["миллиард", "миллиарда", "миллиардов"],
+        ),
         (1_000_000, false, ["миллион", "миллиона", "миллионов"]),
         (1_000, true, ["тысяча", "тысячи", "тысяч"]),
     ];
@@ -506,7 +525,8 @@ pub fn check_requisites(
     kpp: Option<&str>,
     ogrn: Option<&str>,
 ) -> Result<(), (&'static str, String)> {
-    let digits = |s: &str, lens: &[usize]| s.chars().all(|c| c.is_ascii_digit()) && lens.contains(&s.len());
+    let digits =
+        |s: &str, lens: &[usize]| s.chars().all(|c| c.is_ascii_digit()) && lens.contains(&s.len());
     if let Some(v) = inn.filter(|v| !v.is_empty()) {
         if !digits(v, &[10, 12]) {
             return Err(("inn", "ИНН — 10 или 12 цифр".into()));
@@ -552,13 +572,22 @@ pub struct Reconciliation {
 impl Reconciliation {
     /// Rows from ledger amounts (negative = debit). The closing balance is the opening plus
     /// the period's entries: the same arithmetic as «История баланса».
-    pub fn build(from: Date, to: Date, opening_kop: i64, entries: Vec<(Date, String, i64)>) -> Self {
+    pub fn build(
+        from: Date,
+        to: Date,
+        opening_kop: i64,
+        entries: Vec<(Date, String, i64)>,
+    ) -> Self {
         let mut debit = 0i64;
         let mut credit = 0i64;
         let rows = entries
             .into_iter()
             .map(|(date, document, amount)| {
-                let (d, c) = if amount < 0 { (-amount, 0) } else { (0, amount) };
+                let (d, c) = if amount < 0 {
+                    (-amount, 0)
+                } else {
+                    (0, amount)
+                };
                 debit += d;
                 credit += c;
                 ReconRow {
@@ -626,14 +655,21 @@ fn perr(field: &'static str, m: &str) -> PeriodError {
 }
 
 /// A reconciliation period: a preset (`year:2022`, `q:2022-4`) or custom dates.
-pub fn period(preset: &str, from: &str, to: &str, today: Date) -> Result<(Date, Date), PeriodError> {
+pub fn period(
+    preset: &str,
+    from: &str,
+    to: &str,
+    today: Date,
+) -> Result<(Date, Date), PeriodError> {
     let preset = preset.trim();
     let (f, t) = if let Some(y) = preset.strip_prefix("year:") {
         let y: i16 = y.parse().map_err(|_| perr("period", "Выберите период"))?;
         let f = Date::new(y, 1, 1).map_err(|_| perr("period", "Выберите период"))?;
         (f, Date::new(y, 12, 31).unwrap_or(f))
     } else if let Some(q) = preset.strip_prefix("q:") {
-        let (y, n) = q.split_once('-').ok_or_else(|| perr("period", "Выберите период"))?;
+        let (y, n) = q
+            .split_once('-')
+            .ok_or_else(|| perr("period", "Выберите период"))?;
         let y: i16 = y.parse().map_err(|_| perr("period", "Выберите период"))?;
         let n: i8 = n
             .parse()
@@ -708,11 +744,35 @@ pub fn translit(s: &str) -> String {
     for ch in s.chars() {
         let lower = ch.to_lowercase().next().unwrap_or(ch);
         let t = match lower {
-            'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d", 'е' | 'ё' | 'э' => "e",
-            'ж' => "zh", 'з' => "z", 'и' | 'й' => "i", 'к' => "k", 'л' => "l", 'м' => "m",
-            'н' => "n", 'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'у' => "u",
-            'ф' => "f", 'х' => "h", 'ц' => "c", 'ч' => "ch", 'ш' => "sh", 'щ' => "sch",
-            'ъ' | 'ь' => "", 'ы' => "y", 'ю' => "yu", 'я' => "ya",
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'ё' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' | 'й' => "i",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'ц' => "c",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "sch",
+            'ъ' | 'ь' => "",
+            'ы' => "y",
+            'ю' => "yu",
+            'я' => "ya",
             c if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' => {
                 out.push(if ch.is_ascii() { ch } else { c });
                 continue;
@@ -741,7 +801,13 @@ pub fn file_name_ascii(kind: DocKind, number: &str) -> String {
 pub fn file_name(kind: DocKind, number: &str) -> String {
     let clean: String = number
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{} {clean}.pdf", kind.label())
 }
@@ -775,9 +841,14 @@ pub fn check_received(
     vat_kop: i64,
     title: &str,
 ) -> Result<Received, (&'static str, String)> {
-    let text = |s: &str, max: usize| !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control);
+    let text = |s: &str, max: usize| {
+        !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+    };
     if !text(external_id, 100) {
-        return Err(("external_id", "external_id: непустая строка до 100 символов".into()));
+        return Err((
+            "external_id",
+            "external_id: непустая строка до 100 символов".into(),
+        ));
     }
     if !text(contract, 40) {
         return Err(("contract", "contract: номер договора".into()));
@@ -797,8 +868,12 @@ pub fn check_received(
     let period = match period {
         None => None,
         Some((f, t)) => {
-            let f = f.parse::<Date>().map_err(|_| ("period_from", "period_from: дата ГГГГ-ММ-ДД".to_owned()))?;
-            let t = t.parse::<Date>().map_err(|_| ("period_to", "period_to: дата ГГГГ-ММ-ДД".to_owned()))?;
+            let f = f
+                .parse::<Date>()
+                .map_err(|_| ("period_from", "period_from: дата ГГГГ-ММ-ДД".to_owned()))?;
+            let t = t
+                .parse::<Date>()
+                .map_err(|_| ("period_to", "period_to: дата ГГГГ-ММ-ДД".to_owned()))?;
             if t < f {
                 return Err(("period_to", "period_to раньше period_from".into()));
             }
@@ -839,7 +914,10 @@ mod tests {
 
     #[test]
     fn amounts_in_words_as_accountants_write_them() {
-        assert_eq!(amount_in_words(120_000), "Одна тысяча двести рублей 00 копеек");
+        assert_eq!(
+            amount_in_words(120_000),
+            "Одна тысяча двести рублей 00 копеек"
+        );
         assert_eq!(amount_in_words(101), "Один рубль 01 копейка");
         assert_eq!(amount_in_words(222), "Два рубля 22 копейки");
         assert_eq!(amount_in_words(0), "Ноль рублей 00 копеек");
@@ -878,7 +956,10 @@ mod tests {
             file_name_ascii(DocKind::Invoice, "С-2026-00012"),
             "schet-S-2026-00012.pdf"
         );
-        assert_eq!(file_name(DocKind::Act, "А-2022-00001"), "Акт оказанных услуг А-2022-00001.pdf");
+        assert_eq!(
+            file_name(DocKind::Act, "А-2022-00001"),
+            "Акт оказанных услуг А-2022-00001.pdf"
+        );
     }
 
     #[test]
@@ -912,7 +993,10 @@ mod tests {
             Vat::Rate(20),
         );
         assert_eq!(l.len(), 2);
-        assert_eq!((l[0].qty, l[0].amount_kop, l[0].vat_kop), (2, 200_000, 33_333));
+        assert_eq!(
+            (l[0].qty, l[0].amount_kop, l[0].vat_kop),
+            (2, 200_000, 33_333)
+        );
     }
 
     #[test]
@@ -926,9 +1010,24 @@ mod tests {
             period("q:2022-4", "", "", today),
             Ok((date(2022, 10, 1), date(2022, 12, 31)))
         );
-        assert_eq!(period("", "01.02.2022", "01.01.2022", today).unwrap_err().field, "to");
-        assert_eq!(period("", "01.01.2000", "01.01.2020", today).unwrap_err().field, "to");
-        assert_eq!(period("", "01.01.2027", "01.02.2027", today).unwrap_err().field, "from");
+        assert_eq!(
+            period("", "01.02.2022", "01.01.2022", today)
+                .unwrap_err()
+                .field,
+            "to"
+        );
+        assert_eq!(
+            period("", "01.01.2000", "01.01.2020", today)
+                .unwrap_err()
+                .field,
+            "to"
+        );
+        assert_eq!(
+            period("", "01.01.2027", "01.02.2027", today)
+                .unwrap_err()
+                .field,
+            "from"
+        );
         assert_eq!(
             period("", "2026-01-01", "2027-01-01", today),
             Ok((date(2026, 1, 1), today))
@@ -946,7 +1045,10 @@ mod tests {
                 (date(2022, 12, 1), "b".into(), 100),
             ],
         );
-        assert_eq!((r.debit_kop, r.credit_kop, r.closing_kop), (1_000, 100, 300));
+        assert_eq!(
+            (r.debit_kop, r.credit_kop, r.closing_kop),
+            (1_000, 100, 300)
+        );
         assert_eq!(saldo(-5), (5, 0));
     }
 }

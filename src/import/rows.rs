@@ -46,7 +46,12 @@ impl Row {
 }
 
 /// The optional documents columns of a contracts row: (kpp, ogrn, legal address, e-mail).
-pub type Requisites = (Option<String>, Option<String>, Option<String>, Option<String>);
+pub type Requisites = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 pub fn requisites_row(r: &Row) -> Result<Requisites, Invalid> {
     let (kpp, ogrn) = (r.opt("organization_kpp"), r.opt("organization_ogrn"));

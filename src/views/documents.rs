@@ -56,7 +56,14 @@ impl FormState {
 }
 
 /// An input with its label and its error tied by `aria-describedby`.
-fn input(form: &str, name: &str, label: &str, kind: &str, f: &FormState, hint: Option<&str>) -> Markup {
+fn input(
+    form: &str,
+    name: &str,
+    label: &str,
+    kind: &str,
+    f: &FormState,
+    hint: Option<&str>,
+) -> Markup {
     let id = format!("{form}-{name}");
     let err = f.error(name);
     let err_id = format!("{id}-error");
@@ -110,7 +117,10 @@ fn presets(today: jiff::civil::Date) -> Vec<(String, String)> {
     let roman = ["I", "II", "III", "IV"];
     let mut v = vec![
         (format!("year:{y}"), format!("{y} год (по сегодня)")),
-        (format!("q:{y}-{q}"), format!("{} квартал {y}", roman[(q - 1) as usize])),
+        (
+            format!("q:{y}-{q}"),
+            format!("{} квартал {y}", roman[(q - 1) as usize]),
+        ),
     ];
     for back in 1..=4 {
         v.push((format!("year:{}", y - back), format!("{} год", y - back)));
@@ -149,7 +159,7 @@ pub fn reconciliation_form(csrf: &str, f: &FormState, today: jiff::civil::Date) 
                 @if let Some(e) = err { p .field-error #recon-period-error { (e) } }
             }
             div .doc-dates {
-                (input("recon", "from", "С", "date", f, None))
+                (input("recon", "from", "С", "date", f, Some("Для «Другой период»")))
                 (input("recon", "to", "По", "date", f, None))
             }
             @if let Some(d) = &f.issued { (issued_note(d)) }
@@ -159,7 +169,11 @@ pub fn reconciliation_form(csrf: &str, f: &FormState, today: jiff::civil::Date) 
 }
 
 fn requisites(k: &Company) -> Markup {
-    let dash = |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into());
+    let dash = |v: &Option<String>| {
+        v.clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "—".into())
+    };
     html! {
         section .doc-company aria-labelledby="doc-company-title" {
             div .doc-company-head {
@@ -218,7 +232,12 @@ fn subtitle(d: &Doc) -> String {
 }
 
 pub fn shown(d: &Doc) -> Shown {
-    Shown::of(d.kind, d.voided_at.is_some(), d.downloaded_at.is_some(), d.paid_at.is_some())
+    Shown::of(
+        d.kind,
+        d.voided_at.is_some(),
+        d.downloaded_at.is_some(),
+        d.paid_at.is_some(),
+    )
 }
 
 fn row(st: &AppState, d: &Doc) -> Markup {
@@ -246,7 +265,13 @@ fn row(st: &AppState, d: &Doc) -> Markup {
 }
 
 /// The month headings and rows of one page of the list, and the loader of the next page.
-pub fn rows(st: &AppState, docs: &[Doc], more: Option<&(String, i64)>, f: &FilterState, prev_month: Option<&str>) -> Markup {
+pub fn rows(
+    st: &AppState,
+    docs: &[Doc],
+    more: Option<&(String, i64)>,
+    f: &FilterState,
+    prev_month: Option<&str>,
+) -> Markup {
     let mut last = prev_month.map(str::to_owned);
     let items: Vec<(Option<String>, &Doc)> = docs
         .iter()

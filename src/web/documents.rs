@@ -43,7 +43,12 @@ pub struct ListQuery {
 impl ListQuery {
     fn filter(&self) -> (Filter, FilterState) {
         let kind = d::DocKind::from_code(self.kind.trim());
-        let year = self.year.trim().parse::<i16>().ok().filter(|y| (2000..=9999).contains(y));
+        let year = self
+            .year
+            .trim()
+            .parse::<i16>()
+            .ok()
+            .filter(|y| (2000..=9999).contains(y));
         let before = match (self.before_on.parse::<jiff::civil::Date>(), self.before_id) {
             (Ok(on), Some(id)) => Some((on.to_string(), id)),
             _ => None,
@@ -170,7 +175,15 @@ async fn issued(
     if !htmx::is_htmx(req) {
         return Ok(htmx::redirect(req, paths::DOCUMENTS));
     }
-    let s = load(st, cur.contract.id, Filter { limit: app::PAGE, ..Default::default() }).await?;
+    let s = load(
+        st,
+        cur.contract.id,
+        Filter {
+            limit: app::PAGE,
+            ..Default::default()
+        },
+    )
+    .await?;
     let fresh = views::documents::list_oob(st, &s, &FilterState::default());
     let text = format!("{} № {} сформирован", doc.kind.label(), doc.number);
     let oob = maud::html! {
@@ -194,11 +207,21 @@ async fn refused(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     }
-    let s = load(st, cur.contract.id, Filter { limit: app::PAGE, ..Default::default() }).await?;
+    let s = load(
+        st,
+        cur.contract.id,
+        Filter {
+            limit: app::PAGE,
+            ..Default::default()
+        },
+    )
+    .await?;
     let body = views::documents::body(st, &s, &FilterState::default(), &forms);
-    Ok(Html(views::contracts::standalone(st, csrf, "Документы", body).into_string())
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .into_response())
+    Ok(
+        Html(views::contracts::standalone(st, csrf, "Документы", body).into_string())
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -365,10 +388,7 @@ pub async fn pdf(
 ) -> poem::Result<Response> {
     let id = doc_id(&id)?;
     let (cid, now) = (cur.contract.id, st.clock.now());
-    let (doc, bytes) = st
-        .db
-        .run(move |c| app::download(c, now, cid, id))
-        .await?;
+    let (doc, bytes) = st.db.run(move |c| app::download(c, now, cid, id)).await?;
     Ok(pdf_response(doc.kind, &doc.number, bytes))
 }
 

@@ -118,7 +118,10 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(paths::DOCUMENTS, get(documents::index))
         .at(paths::DOCUMENTS_LIST, get(documents::list))
         .at(paths::DOCUMENTS_INVOICE, post(documents::invoice))
-        .at(paths::DOCUMENTS_RECONCILIATION, post(documents::reconciliation))
+        .at(
+            paths::DOCUMENTS_RECONCILIATION,
+            post(documents::reconciliation),
+        )
         .at(paths::DOCUMENT_PDF, get(documents::pdf))
         .at(
             paths::DOCUMENT_EMAIL,

@@ -20,9 +20,11 @@ pub fn ctx(app: &TestApp) -> Ctx<'_> {
 
 pub fn contract_id(app: &TestApp, number: &str) -> i64 {
     app.db()
-        .query_row("SELECT id FROM contracts WHERE number = ?1", [number], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT id FROM contracts WHERE number = ?1",
+            [number],
+            |r| r.get(0),
+        )
         .expect("contract")
 }
 
@@ -83,9 +85,30 @@ async fn closing_job_issues_one_act_per_contract_with_charges_run_twice_and_afte
     let t = today(&app);
     let (y, m) = (t.year(), t.month());
     // charges in the current month for two contracts; nothing is due before the month ends
-    entry(&app, k2, "charge", "Интернет «Бизнес 100»", -120_000, month_start(&app, y, m) + 3600);
-    entry(&app, k2, "charge", "Статический IP", -20_000, month_start(&app, y, m) + 7200);
-    entry(&app, k3, "charge", "Интернет «Бизнес 50»", -90_000, month_start(&app, y, m) + 3600);
+    entry(
+        &app,
+        k2,
+        "charge",
+        "Интернет «Бизнес 100»",
+        -120_000,
+        month_start(&app, y, m) + 3600,
+    );
+    entry(
+        &app,
+        k2,
+        "charge",
+        "Статический IP",
+        -20_000,
+        month_start(&app, y, m) + 7200,
+    );
+    entry(
+        &app,
+        k3,
+        "charge",
+        "Интернет «Бизнес 50»",
+        -90_000,
+        month_start(&app, y, m) + 3600,
+    );
     assert_eq!(closing(&app).await, 0, "the month is not over yet");
     // the next month begins: one act each, and a second run issues nothing more
     app.state.clock.advance(40 * 86_400);
@@ -98,8 +121,22 @@ async fn closing_job_issues_one_act_per_contract_with_charges_run_twice_and_afte
     // the server is down for two months with charges in both: both are caught up, once
     let (y1, m1) = d::next_month(y, m);
     let (y2, m2) = d::next_month(y1, m1);
-    entry(&app, k2, "charge", "Интернет «Бизнес 100»", -120_000, month_start(&app, y1, m1) + 86_400 * 20);
-    entry(&app, k2, "charge", "Интернет «Бизнес 100»", -120_000, month_start(&app, y2, m2) + 86_400 * 10);
+    entry(
+        &app,
+        k2,
+        "charge",
+        "Интернет «Бизнес 100»",
+        -120_000,
+        month_start(&app, y1, m1) + 86_400 * 20,
+    );
+    entry(
+        &app,
+        k2,
+        "charge",
+        "Интернет «Бизнес 100»",
+        -120_000,
+        month_start(&app, y2, m2) + 86_400 * 10,
+    );
     app.state.clock.advance(62 * 86_400);
     assert_eq!(closing(&app).await, 2);
     assert_eq!(closing(&app).await, 0);
@@ -139,7 +176,9 @@ async fn invoice_numbers_are_gap_free_under_concurrent_creation() {
     }
     let c = app.db();
     let mut s = c
-        .prepare("SELECT seq, number FROM documents WHERE kind = 'invoice' AND year = ?1 ORDER BY seq")
+        .prepare(
+            "SELECT seq, number FROM documents WHERE kind = 'invoice' AND year = ?1 ORDER BY seq",
+        )
         .unwrap();
     let rows: Vec<(i64, String)> = s
         .query_map([year], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -181,14 +220,27 @@ fn check_years_against_history(app: &TestApp, cid: i64) {
     let years: std::collections::BTreeSet<i16> = h.iter().map(|((y, _), _, _)| *y).collect();
     let balance: i64 = app
         .db()
-        .query_row("SELECT balance_kop FROM contracts WHERE id = ?1", [cid], |r| r.get(0))
+        .query_row(
+            "SELECT balance_kop FROM contracts WHERE id = ?1",
+            [cid],
+            |r| r.get(0),
+        )
         .unwrap();
     let c = app.db();
     for y in years {
         let months: Vec<_> = h.iter().filter(|((yy, _), _, _)| *yy == y).collect();
         let opening = months[0].1;
-        let debit: i64 = months.iter().flat_map(|m| m.2.iter()).filter(|a| **a < 0).map(|a| -a).sum();
-        let credit: i64 = months.iter().flat_map(|m| m.2.iter()).filter(|a| **a > 0).sum();
+        let debit: i64 = months
+            .iter()
+            .flat_map(|m| m.2.iter())
+            .filter(|a| **a < 0)
+            .map(|a| -a)
+            .sum();
+        let credit: i64 = months
+            .iter()
+            .flat_map(|m| m.2.iter())
+            .filter(|a| **a > 0)
+            .sum();
         let next_opening = h
             .iter()
             .find(|((yy, _), _, _)| *yy > y)
@@ -196,9 +248,16 @@ fn check_years_against_history(app: &TestApp, cid: i64) {
             .unwrap_or(balance);
         let r = docs::reconcile(&c, &ctx(app), cid, date(y, 1, 1), date(y, 12, 31)).unwrap();
         assert_eq!(r.opening_kop, opening, "{y}: opening");
-        assert_eq!((r.debit_kop, r.credit_kop), (debit, credit), "{y}: turnovers");
+        assert_eq!(
+            (r.debit_kop, r.credit_kop),
+            (debit, credit),
+            "{y}: turnovers"
+        );
         assert_eq!(r.closing_kop, opening - debit + credit, "{y}: closing");
-        assert_eq!(r.closing_kop, next_opening, "{y}: closing = the next «На начало месяца»");
+        assert_eq!(
+            r.closing_kop, next_opening,
+            "{y}: closing = the next «На начало месяца»"
+        );
     }
 }
 
@@ -207,7 +266,14 @@ async fn reconciliation_agrees_with_balance_history_on_the_demo_contract() {
     let app = TestApp::new().await;
     let cid = contract_id(&app, DEMO_CONTRACT);
     check_years_against_history(&app, cid);
-    let r = docs::reconcile(&app.db(), &ctx(&app), cid, date(2022, 1, 1), date(2022, 12, 31)).unwrap();
+    let r = docs::reconcile(
+        &app.db(),
+        &ctx(&app),
+        cid,
+        date(2022, 1, 1),
+        date(2022, 12, 31),
+    )
+    .unwrap();
     // the main page's balance (0,00 ₽) is where 2022 ends
     assert_eq!(r.closing_kop, 0);
     assert_eq!((r.debit_kop, r.credit_kop), (1_400, 1_400));
@@ -227,13 +293,20 @@ async fn reconciliation_agrees_with_balance_history_on_a_random_ten_thousand_ent
         let mut c = app.db();
         let tx = c.transaction().unwrap();
         let mut bal: i64 = tx
-            .query_row("SELECT balance_kop FROM contracts WHERE id = ?1", [cid], |r| r.get(0))
+            .query_row(
+                "SELECT balance_kop FROM contracts WHERE id = ?1",
+                [cid],
+                |r| r.get(0),
+            )
             .unwrap();
         for (i, at) in times.iter().enumerate() {
             let (kind, amount) = if rng.random_bool(0.3) {
                 ("payment", rng.random_range(1..2_000_000))
             } else {
-                (["charge", "offset", "correction"][i % 3], -rng.random_range(1..700_000))
+                (
+                    ["charge", "offset", "correction"][i % 3],
+                    -rng.random_range(1..700_000),
+                )
             };
             bal += amount;
             tx.execute(
@@ -243,8 +316,11 @@ async fn reconciliation_agrees_with_balance_history_on_a_random_ten_thousand_ent
             )
             .unwrap();
         }
-        tx.execute("UPDATE contracts SET balance_kop = ?2 WHERE id = ?1", rusqlite::params![cid, bal])
-            .unwrap();
+        tx.execute(
+            "UPDATE contracts SET balance_kop = ?2 WHERE id = ?1",
+            rusqlite::params![cid, bal],
+        )
+        .unwrap();
         tx.commit().unwrap();
     }
     check_years_against_history(&app, cid);
@@ -252,9 +328,13 @@ async fn reconciliation_agrees_with_balance_history_on_a_random_ten_thousand_ent
     let (from, to) = (date(2021, 3, 15), date(2022, 8, 20));
     let c = app.db();
     let r = docs::reconcile(&c, &ctx(&app), cid, from, to).unwrap();
-    let (a, b) = (ctx(&app).start_of(from), ctx(&app).start_of(date(2022, 8, 21)));
+    let (a, b) = (
+        ctx(&app).start_of(from),
+        ctx(&app).start_of(date(2022, 8, 21)),
+    );
     let sum = |sql: &str| -> i64 {
-        c.query_row(sql, rusqlite::params![cid, a, b], |r| r.get(0)).unwrap()
+        c.query_row(sql, rusqlite::params![cid, a, b], |r| r.get(0))
+            .unwrap()
     };
     let debit = -sum("SELECT COALESCE(SUM(amount_kop), 0) FROM ledger_entries WHERE contract_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 AND amount_kop < 0");
     let credit = sum("SELECT COALESCE(SUM(amount_kop), 0) FROM ledger_entries WHERE contract_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 AND amount_kop > 0");
@@ -271,7 +351,10 @@ async fn reconciliation_agrees_with_balance_history_on_a_random_ten_thousand_ent
 
 /// Runs a command on a PDF written to a temp file; returns its stdout.
 pub fn tool(app: &TestApp, bin: &str, args: &[&str], pdf: &[u8]) -> String {
-    let path = app.dir.path().join(format!("t-{}.pdf", rand::random::<u32>()));
+    let path = app
+        .dir
+        .path()
+        .join(format!("t-{}.pdf", rand::random::<u32>()));
     std::fs::write(&path, pdf).unwrap();
     let mut cmd = std::process::Command::new(bin);
     cmd.args(args).arg(&path);
@@ -281,7 +364,11 @@ pub fn tool(app: &TestApp, bin: &str, args: &[&str], pdf: &[u8]) -> String {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{bin} (install poppler-utils / qpdf): {e}"));
-    assert!(out.status.success() || bin == "qpdf", "{bin}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() || bin == "qpdf",
+        "{bin}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -289,13 +376,19 @@ pub fn tool(app: &TestApp, bin: &str, args: &[&str], pdf: &[u8]) -> String {
 pub fn check_pdf(app: &TestApp, pdf: &[u8], texts: &[&str]) {
     assert!(pdf.starts_with(b"%PDF-"));
     let q = tool(app, "qpdf", &["--check"], pdf);
-    assert!(q.contains("No syntax or stream encoding errors"), "qpdf: {q}");
+    assert!(
+        q.contains("No syntax or stream encoding errors"),
+        "qpdf: {q}"
+    );
     let fonts = tool(app, "pdffonts", &[], pdf);
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "no fonts: {fonts}");
     for r in rows {
         assert!(r.contains("DejaVuSansCondensed"), "font: {r}");
-        assert!(r.contains(" yes yes yes "), "embedded, subset, unicode: {r}");
+        assert!(
+            r.contains(" yes yes yes "),
+            "embedded, subset, unicode: {r}"
+        );
     }
     let text = normalize(&tool(app, "pdftotext", &["-layout"], pdf));
     for t in texts {
@@ -309,12 +402,24 @@ async fn demo_december_act_downloads_as_a_proper_pdf_with_headers() {
     app.login_demo().await;
     let r = app.get_hx("/documents").await;
     assert_eq!(r.status, StatusCode::OK);
-    for t in ["Документы", "Акт оказанных услуг № А-2022-00002", "Счёт на оплату", "Акт сверки", "Декабрь 2022", "Новый", "Оплачен"] {
+    for t in [
+        "Документы",
+        "Акт оказанных услуг № А-2022-00002",
+        "Счёт на оплату",
+        "Акт сверки",
+        "Декабрь 2022",
+        "Новый",
+        "Оплачен",
+    ] {
         assert!(r.has_text(t), "screen lacks «{t}»");
     }
     let id: i64 = app
         .db()
-        .query_row("SELECT id FROM documents WHERE number = 'А-2022-00002'", [], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM documents WHERE number = 'А-2022-00002'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let resp = app
         .client
@@ -325,19 +430,47 @@ async fn demo_december_act_downloads_as_a_proper_pdf_with_headers() {
     assert_eq!(resp.0.status(), StatusCode::OK);
     let h = resp.0.headers().clone();
     assert_eq!(h.get("content-type").unwrap(), "application/pdf");
-    let cd = h.get("content-disposition").unwrap().to_str().unwrap().to_owned();
-    assert!(cd.starts_with("attachment; filename=\"akt-A-2022-00002.pdf\"; filename*=UTF-8''"), "{cd}");
-    assert!(h.get("cache-control").unwrap().to_str().unwrap().contains("no-store"));
+    let cd = h
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cd.starts_with("attachment; filename=\"akt-A-2022-00002.pdf\"; filename*=UTF-8''"),
+        "{cd}"
+    );
+    assert!(h
+        .get("cache-control")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
     let pdf = resp.0.into_body().into_vec().await.unwrap();
     check_pdf(
         &app,
         &pdf,
-        &["Акт № А-2022-00002 от 31 декабря 2022 г.", "Взаимозачеты", "ИП Служебный для теста госсектора", "Всего оказано услуг на сумму: Четырнадцать рублей 00 копеек", "Страница 1 из 1"],
+        &[
+            "Акт № А-2022-00002 от 31 декабря 2022 г.",
+            "Взаимозачеты",
+            "ИП Служебный для теста госсектора",
+            "Всего оказано услуг на сумму: Четырнадцать рублей 00 копеек",
+            "Страница 1 из 1",
+        ],
     );
     // downloaded once: no longer «Новый»; downloading again gives the same bytes
-    let again = app.client.get(format!("/documents/{id}/pdf")).header("cookie", cookie_header(&app)).send().await;
+    let again = app
+        .client
+        .get(format!("/documents/{id}/pdf"))
+        .header("cookie", cookie_header(&app))
+        .send()
+        .await;
     assert_eq!(again.0.into_body().into_vec().await.unwrap(), pdf);
-    assert!(app.count(&format!("SELECT COUNT(*) FROM documents WHERE id = {id} AND downloaded_at IS NOT NULL")) == 1);
+    assert!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM documents WHERE id = {id} AND downloaded_at IS NOT NULL"
+        )) == 1
+    );
     // the full page works without htmx too
     let page = app.get("/documents").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -362,7 +495,11 @@ async fn another_contracts_or_a_voided_document_is_not_found() {
         .run({
             let st = app.state.clone();
             move |c| {
-                let ctx = Ctx { cfg: &st.cfg, tz: &st.tz, now: st.clock.now() };
+                let ctx = Ctx {
+                    cfg: &st.cfg,
+                    tz: &st.tz,
+                    now: st.clock.now(),
+                };
                 docs::issue_invoice(c, &ctx, &Actor::System, other, 50_000)
             }
         })
@@ -370,32 +507,79 @@ async fn another_contracts_or_a_voided_document_is_not_found() {
         .unwrap();
     app.login_demo().await;
     let f = foreign.id;
-    for path in [format!("/documents/{f}/pdf"), format!("/documents/{f}/email"), "/documents/abc/pdf".into(), "/documents/999999/pdf".into()] {
-        assert_eq!(app.get_hx(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        format!("/documents/{f}/pdf"),
+        format!("/documents/{f}/email"),
+        "/documents/abc/pdf".into(),
+        "/documents/999999/pdf".into(),
+    ] {
+        assert_eq!(
+            app.get_hx(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
-    let r = app.post(&format!("/documents/{f}/email"), &[("email", "buh@example.ru")]).await;
+    let r = app
+        .post(
+            &format!("/documents/{f}/email"),
+            &[("email", "buh@example.ru")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE document_id IS NOT NULL"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE document_id IS NOT NULL"),
+        0
+    );
     // the list shows only this contract's documents
     let list = app.get_hx("/documents/list").await;
     assert!(!list.has_text(&foreign.number) || foreign.number.is_empty());
     assert!(!list.body.contains(&format!("/documents/{f}/pdf")));
     // a voided document of one's own contract is gone too
-    let own: i64 = app.db().query_row("SELECT id FROM documents WHERE number = 'А-2022-00001'", [], |r| r.get(0)).unwrap();
+    let own: i64 = app
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE number = 'А-2022-00001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     {
         let mut c = app.db();
-        docs::void(&mut c, &Actor::Staff { id: 1, ip: "127.0.0.1".into() }, own, "Ошибка в сумме", app.state.clock.now()).unwrap();
+        docs::void(
+            &mut c,
+            &Actor::Staff {
+                id: 1,
+                ip: "127.0.0.1".into(),
+            },
+            own,
+            "Ошибка в сумме",
+            app.state.clock.now(),
+        )
+        .unwrap();
     }
-    assert_eq!(app.get_hx(&format!("/documents/{own}/pdf")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'document.void'"), 1);
+    assert_eq!(
+        app.get_hx(&format!("/documents/{own}/pdf")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'document.void'"),
+        1
+    );
     // and without a session nothing is served
     let anon = TestApp::from_state(tempfile::tempdir().unwrap(), app.state.clone());
-    for path in [format!("/documents/{own}/pdf"), "/documents".into(), "/documents/list".into()] {
+    for path in [
+        format!("/documents/{own}/pdf"),
+        "/documents".into(),
+        "/documents/list".into(),
+    ] {
         let r = anon.get(&path).await;
         assert_ne!(r.status, StatusCode::OK, "{path}");
         assert_ne!(r.header("content-type"), Some("application/pdf"));
         let r = anon.get_hx(&path).await;
-        assert!(r.header("hx-redirect").is_some() || r.status != StatusCode::OK, "{path}");
+        assert!(
+            r.header("hx-redirect").is_some() || r.status != StatusCode::OK,
+            "{path}"
+        );
         assert!(!r.has_text("А-2022"), "{path}");
     }
 }
@@ -404,9 +588,15 @@ async fn another_contracts_or_a_voided_document_is_not_found() {
 async fn issued_documents_cannot_be_changed() {
     let app = TestApp::new().await;
     let c = app.db();
-    let err = c.execute("UPDATE documents SET amount_kop = 1 WHERE number = 'А-2022-00002'", []);
+    let err = c.execute(
+        "UPDATE documents SET amount_kop = 1 WHERE number = 'А-2022-00002'",
+        [],
+    );
     assert!(err.is_err(), "the immutability trigger refused it");
-    let err = c.execute("UPDATE documents SET pdf = x'00' WHERE number = 'А-2022-00002'", []);
+    let err = c.execute(
+        "UPDATE documents SET pdf = x'00' WHERE number = 'А-2022-00002'",
+        [],
+    );
     assert!(err.is_err());
 }
 
@@ -439,29 +629,57 @@ async fn invoice_amount_is_validated_and_its_qr_decodes_to_the_exact_gost_string
     let app = TestApp::new().await;
     app.login_demo().await;
     app.get_hx("/documents").await;
-    for (bad, msg) in [("0", "больше нуля"), ("abc", "числом"), ("1.234", "двух знаков"), ("99999999999", "Максимальная сумма")] {
+    for (bad, msg) in [
+        ("0", "больше нуля"),
+        ("abc", "числом"),
+        ("1.234", "двух знаков"),
+        ("99999999999", "Максимальная сумма"),
+    ] {
         let r = app.post("/documents/invoice", &[("amount", bad)]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert!(r.has_text(msg), "{bad}: {}", r.body);
         assert!(r.body.contains("aria-describedby=\"invoice-amount-error\""));
     }
     let before = app.count("SELECT COUNT(*) FROM documents WHERE kind = 'invoice'");
-    let r = app.post("/documents/invoice", &[("amount", "1 200,00")]).await;
+    let r = app
+        .post("/documents/invoice", &[("amount", "1 200,00")])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.has_text("готов"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM documents WHERE kind = 'invoice'"), before + 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE kind = 'invoice'"),
+        before + 1
+    );
     let (id, number): (i64, String) = app
         .db()
-        .query_row("SELECT id, number FROM documents WHERE kind = 'invoice' ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT id, number FROM documents WHERE kind = 'invoice' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    let resp = app.client.get(format!("/documents/{id}/pdf")).header("cookie", cookie_header(&app)).send().await;
+    let resp = app
+        .client
+        .get(format!("/documents/{id}/pdf"))
+        .header("cookie", cookie_header(&app))
+        .send()
+        .await;
     let pdf = resp.0.into_body().into_vec().await.unwrap();
     let t = today(&app);
     let date_s = d::ru_date(t);
     let expected = format!(
         "ST00012|Name=ООО «Демо-Телеком»|PersonalAcc=40702810900000000001|BankName=ПАО «Демо-Банк», г. Уфа|BIC=048073601|CorrespAcc=30101810300000000601|PayeeINN=0274000000|KPP=027401001|Sum=120000|Purpose=Оплата по договору № 72845736UL по счёту № {number} от {date_s}. Без НДС"
     );
-    check_pdf(&app, &pdf, &[&format!("Счёт на оплату № {number}"), "Одна тысяча двести рублей 00 копеек", "40702810900000000001", "048073601"]);
+    check_pdf(
+        &app,
+        &pdf,
+        &[
+            &format!("Счёт на оплату № {number}"),
+            "Одна тысяча двести рублей 00 копеек",
+            "40702810900000000001",
+            "048073601",
+        ],
+    );
     let path = app.dir.path().join("qr.pdf");
     std::fs::write(&path, &pdf).unwrap();
     let out = std::process::Command::new("pdftoppm")
@@ -476,8 +694,20 @@ async fn invoice_amount_is_validated_and_its_qr_decodes_to_the_exact_gost_string
     assert_eq!(codes, vec![expected.clone()]);
     // a bank payment whose purpose carries the number marks it «Оплачен»
     let cid = contract_id(&app, DEMO_CONTRACT);
-    entry(&app, cid, "payment", &format!("Оплата по счёту № {}", number.replace('С', "C")), 120_000, app.state.clock.now());
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM documents WHERE id = {id} AND paid_at IS NOT NULL")), 1);
+    entry(
+        &app,
+        cid,
+        "payment",
+        &format!("Оплата по счёту № {}", number.replace('С', "C")),
+        120_000,
+        app.state.clock.now(),
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM documents WHERE id = {id} AND paid_at IS NOT NULL"
+        )),
+        1
+    );
     let list = app.get_hx("/documents/list?kind=invoice").await;
     assert!(list.has_text("Оплачен"));
 }
@@ -491,27 +721,58 @@ async fn reconciliation_periods_are_checked_and_2022_is_issued() {
     for (from, to, msg) in [
         ("01.02.2022", "01.01.2022", "раньше даты начала"),
         ("01.01.2000", "31.12.2019", "не длиннее"),
-        (&format!("01.01.{next_year}")[..], &format!("31.01.{next_year}")[..], "в будущем"),
+        (
+            &format!("01.01.{next_year}")[..],
+            &format!("31.01.{next_year}")[..],
+            "в будущем",
+        ),
         ("32.13.2022", "01.01.2023", "дату начала"),
     ] {
-        let r = app.post("/documents/reconciliation", &[("period", "custom"), ("from", from), ("to", to)]).await;
+        let r = app
+            .post(
+                "/documents/reconciliation",
+                &[("period", "custom"), ("from", from), ("to", to)],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{from}–{to}");
         assert!(r.has_text(msg), "{from}–{to}: {}", r.body);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM documents WHERE kind = 'reconciliation'"), 0);
-    let r = app.post("/documents/reconciliation", &[("period", "year:2022")]).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE kind = 'reconciliation'"),
+        0
+    );
+    let r = app
+        .post("/documents/reconciliation", &[("period", "year:2022")])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (id, number): (i64, String) = app
         .db()
-        .query_row("SELECT id, number FROM documents WHERE kind = 'reconciliation'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT id, number FROM documents WHERE kind = 'reconciliation'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert!(r.body.contains(&format!("/documents/{id}/pdf")));
-    let resp = app.client.get(format!("/documents/{id}/pdf")).header("cookie", cookie_header(&app)).send().await;
+    let resp = app
+        .client
+        .get(format!("/documents/{id}/pdf"))
+        .header("cookie", cookie_header(&app))
+        .send()
+        .await;
     let pdf = resp.0.into_body().into_vec().await.unwrap();
     check_pdf(
         &app,
         &pdf,
-        &[&format!("Акт сверки взаимных расчётов № {number}"), "за период: 01.01.2022 — 31.12.2022", "Сальдо начальное", "Обороты за период", "14,00", "Сальдо конечное", "задолженность отсутствует"],
+        &[
+            &format!("Акт сверки взаимных расчётов № {number}"),
+            "за период: 01.01.2022 — 31.12.2022",
+            "Сальдо начальное",
+            "Обороты за период",
+            "14,00",
+            "Сальдо конечное",
+            "задолженность отсутствует",
+        ],
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'document.issue' AND actor_kind = 'account'"), 1);
 }
@@ -521,17 +782,38 @@ async fn send_to_email_queues_the_pdf_in_the_outbox() {
     let app = TestApp::new().await;
     app.login_demo().await;
     app.get_hx("/documents").await;
-    let id: i64 = app.db().query_row("SELECT id FROM documents WHERE number = 'А-2022-00002'", [], |r| r.get(0)).unwrap();
+    let id: i64 = app
+        .db()
+        .query_row(
+            "SELECT id FROM documents WHERE number = 'А-2022-00002'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     let form = app.get_hx(&format!("/documents/{id}/email")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("type=\"email\""));
-    let bad = app.post(&format!("/documents/{id}/email"), &[("email", "не почта")]).await;
+    let bad = app
+        .post(&format!("/documents/{id}/email"), &[("email", "не почта")])
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let ok = app.post(&format!("/documents/{id}/email"), &[("email", "buh@example.ru")]).await;
+    let ok = app
+        .post(
+            &format!("/documents/{id}/email"),
+            &[("email", "buh@example.ru")],
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert!(ok.has_text("Отправлено на b***@example.ru"));
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM outbox WHERE document_id = {id} AND recipient = 'buh@example.ru'")), 1);
-    let att = db::documents::outbox_attachment(&app.db(), app.count("SELECT MAX(id) FROM outbox")).unwrap().unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE document_id = {id} AND recipient = 'buh@example.ru'"
+        )),
+        1
+    );
+    let att = db::documents::outbox_attachment(&app.db(), app.count("SELECT MAX(id) FROM outbox"))
+        .unwrap()
+        .unwrap();
     assert_eq!(att.0, "akt-A-2022-00002.pdf");
     assert!(att.1.starts_with(b"%PDF-"));
 }
@@ -539,19 +821,33 @@ async fn send_to_email_queues_the_pdf_in_the_outbox() {
 #[test]
 fn forms_render_cyrillic_tables_across_pages_with_repeated_headers() {
     let dir = tempfile::tempdir().unwrap();
-    let state = kabinet::build_state(kabinet::config::Config::default(), &dir.path().join("k.db"), false).unwrap();
+    let state = kabinet::build_state(
+        kabinet::config::Config::default(),
+        &dir.path().join("k.db"),
+        false,
+    )
+    .unwrap();
     let app = TestApp::from_state(dir, state);
-    let pdf = kabinet::services::pdf::reconciliation(&kabinet::services::pdf::sample::reconciliation(400));
+    let pdf = kabinet::services::pdf::reconciliation(
+        &kabinet::services::pdf::sample::reconciliation(400),
+    );
     let text = tool(&app, "pdftotext", &[], &pdf);
     let pages = text.split('\u{c}').filter(|p| !p.trim().is_empty()).count();
     assert!(pages > 3, "{pages}");
     // the header row is on every page
     for p in text.split('\u{c}').filter(|p| !p.trim().is_empty()) {
-        assert!(p.contains("Дебет") && p.contains("Кредит"), "page without header:\n{p}");
+        assert!(
+            p.contains("Дебет") && p.contains("Кредит"),
+            "page without header:\n{p}"
+        );
     }
     assert!(text.contains(&format!("Страница {pages} из {pages}")));
     let long = kabinet::services::pdf::act(&kabinet::services::pdf::sample::act(false, 90));
-    check_pdf(&app, &long, &["Наименование работ, услуг", "Всего оказано услуг на сумму"]);
+    check_pdf(
+        &app,
+        &long,
+        &["Наименование работ, услуг", "Всего оказано услуг на сумму"],
+    );
     let upd = kabinet::services::pdf::act(&kabinet::services::pdf::sample::act(true, 3));
     check_pdf(&app, &upd, &["Универсальный передаточный документ", "НДС"]);
 }

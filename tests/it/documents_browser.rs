@@ -14,7 +14,10 @@ async fn fetch(b: &Browser, href: &str) -> (u64, String, String) {
         x.send();
         return [x.status, x.getResponseHeader('content-type'), x.responseText.slice(0, 5)];
     "#;
-    let v = b.c.execute(js, vec![serde_json::json!(href)]).await.unwrap();
+    let v =
+        b.c.execute(js, vec![serde_json::json!(href)])
+            .await
+            .unwrap();
     (
         v[0].as_u64().unwrap_or(0),
         v[1].as_str().unwrap_or("").to_owned(),
@@ -23,13 +26,12 @@ async fn fetch(b: &Browser, href: &str) -> (u64, String, String) {
 }
 
 async fn link_in(b: &Browser, css: &str) -> String {
-    let el = b
-        .c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"));
+    let el =
+        b.c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"));
     el.attr("href").await.unwrap().expect("href")
 }
 
@@ -52,7 +54,10 @@ async fn browser_documents_reconciliation_for_2022_download_and_an_invoice() {
     b.see("Акт сверки № АС-").await;
     let href = link_in(&b, "#doc-recon-form .doc-issued a").await;
     let (status, ctype, head) = fetch(&b, &href).await;
-    assert_eq!((status, ctype.as_str(), head.as_str()), (200, "application/pdf", "%PDF-"));
+    assert_eq!(
+        (status, ctype.as_str(), head.as_str()),
+        (200, "application/pdf", "%PDF-")
+    );
     b.shoot("documents-reconciliation").await;
 
     // an invoice: the wrong amount first, then a good one that lands in the list
@@ -71,11 +76,21 @@ async fn browser_documents_reconciliation_for_2022_download_and_an_invoice() {
     kind.select_by_value("invoice").await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let list = b.c.find(Locator::Id("documents-list")).await.unwrap().text().await.unwrap();
-        if !list.contains("Акт оказанных услуг") && list.contains("Счёт на оплату") {
+        let list =
+            b.c.find(Locator::Id("documents-list"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+        if !list.contains("Акт оказанных услуг") && list.contains("Счёт на оплату")
+        {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "filter did not apply: {list}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "filter did not apply: {list}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     b.shoot("documents-invoices").await;

@@ -1,7 +1,5 @@
 //! The document forms, laid out the way Russian accounting documents look.
-use super::layout::{
-    Align, Col, Doc, Style, BODY, BODY_B, CONTENT_W, MARGIN_X, SMALL, TITLE,
-};
+use super::layout::{Align, Col, Doc, Style, BODY, BODY_B, CONTENT_W, MARGIN_X, SMALL, TITLE};
 use super::{amount, ActData, InvoiceData, Party, ReconciliationData};
 use crate::domain::documents::{amount_in_words, long_date, ru_date, saldo, Vat};
 
@@ -39,8 +37,22 @@ fn totals(doc: &mut Doc, rows: &[(&str, String)]) {
     for (label, value) in rows {
         doc.need(BODY_B.line_h());
         let top = doc.y;
-        doc.text_aligned(MARGIN_X, CONTENT_W - vw - 8.0, top, BODY_B, label, Align::Right);
-        doc.text_aligned(MARGIN_X + CONTENT_W - vw, vw, top, BODY_B, value, Align::Right);
+        doc.text_aligned(
+            MARGIN_X,
+            CONTENT_W - vw - 8.0,
+            top,
+            BODY_B,
+            label,
+            Align::Right,
+        );
+        doc.text_aligned(
+            MARGIN_X + CONTENT_W - vw,
+            vw,
+            top,
+            BODY_B,
+            value,
+            Align::Right,
+        );
         doc.y += BODY_B.line_h();
     }
 }
@@ -99,7 +111,10 @@ pub fn act(a: &ActData) -> Vec<u8> {
         &format!("{} · {kind} № {}", a.executor.name, a.number),
     );
     if a.upd {
-        doc.para(SMALL, "Статус: 2 — передаточный документ (акт). Счёт-фактура не составляется.");
+        doc.para(
+            SMALL,
+            "Статус: 2 — передаточный документ (акт). Счёт-фактура не составляется.",
+        );
         doc.gap(4.0);
     }
     title(
@@ -113,7 +128,12 @@ pub fn act(a: &ActData) -> Vec<u8> {
         None => format!("Договор № {}", a.contract_number),
     };
     labelled(&mut doc, "Основание:", &basis, false);
-    labelled(&mut doc, "Период:", &format!("Услуги связи за {}", a.period), false);
+    labelled(
+        &mut doc,
+        "Период:",
+        &format!("Услуги связи за {}", a.period),
+        false,
+    );
     doc.gap(4.0);
     let total: i64 = a.lines.iter().map(|l| l.amount_kop).sum();
     let vat_total: i64 = a.lines.iter().map(|l| l.vat_kop).sum();
@@ -182,7 +202,14 @@ pub fn act(a: &ActData) -> Vec<u8> {
                 c(14.0, Align::Right),
             ],
             &[],
-            &["№", "Наименование работ, услуг", "Кол-во", "Ед.", "Цена, руб.", "Сумма, руб."],
+            &[
+                "№",
+                "Наименование работ, услуг",
+                "Кол-во",
+                "Ед.",
+                "Цена, руб.",
+                "Сумма, руб.",
+            ],
             &rows,
             &[],
         );
@@ -194,10 +221,7 @@ pub fn act(a: &ActData) -> Vec<u8> {
     let n: i64 = a.lines.len() as i64;
     doc.para(
         BODY,
-        &format!(
-            "Всего наименований {n}, на сумму {} руб.",
-            amount(total)
-        ),
+        &format!("Всего наименований {n}, на сумму {} руб.", amount(total)),
     );
     doc.para(
         BODY_B,
@@ -245,7 +269,7 @@ fn bank_block(doc: &mut Doc, p: &Party) {
     let rh = 13.0;
     let h1 = 2.0 * rh + 12.0; // bank name rows
     let h2 = 2.0 * rh + 16.0; // INN/KPP + payee
-    // outer grid
+                              // outer grid
     doc.hline(x0, x3, top, 0.6);
     doc.hline(x0, x1, top + h1, 0.6);
     doc.hline(x1, x3, top + rh + 2.0, 0.6);
@@ -262,7 +286,12 @@ fn bank_block(doc: &mut Doc, p: &Party) {
     for (i, l) in name_lines.iter().take(2).enumerate() {
         doc.text_at(x0 + pad, top + pad + i as f32 * BODY.line_h(), BODY, l);
     }
-    doc.text_at(x0 + pad, top + h1 - SMALL.line_h() - 1.0, SMALL, "Банк получателя");
+    doc.text_at(
+        x0 + pad,
+        top + h1 - SMALL.line_h() - 1.0,
+        SMALL,
+        "Банк получателя",
+    );
     doc.text_at(x1 + pad, top + pad, BODY, "БИК");
     doc.text_at(x2 + pad, top + pad, BODY, &b.bic);
     doc.text_at(x1 + pad, top + rh + 2.0 + pad, BODY, "Сч. №");
@@ -276,7 +305,12 @@ fn bank_block(doc: &mut Doc, p: &Party) {
     if let Some(l) = payee.first() {
         doc.text_at(x0 + pad, y2 + rh + 2.0 + pad, BODY, l);
     }
-    doc.text_at(x0 + pad, top + h1 + h2 - SMALL.line_h() - 1.0, SMALL, "Получатель");
+    doc.text_at(
+        x0 + pad,
+        top + h1 + h2 - SMALL.line_h() - 1.0,
+        SMALL,
+        "Получатель",
+    );
     doc.y = top + h1 + h2 + 14.0;
 }
 
@@ -298,8 +332,18 @@ pub fn invoice(v: &InvoiceData) -> Vec<u8> {
         &mut doc,
         &format!("Счёт на оплату № {} от {}", v.number, long_date(v.date)),
     );
-    labelled(&mut doc, "Поставщик (исполнитель):", &v.supplier.line(false), true);
-    labelled(&mut doc, "Покупатель (заказчик):", &v.payer.line(false), true);
+    labelled(
+        &mut doc,
+        "Поставщик (исполнитель):",
+        &v.supplier.line(false),
+        true,
+    );
+    labelled(
+        &mut doc,
+        "Покупатель (заказчик):",
+        &v.payer.line(false),
+        true,
+    );
     labelled(
         &mut doc,
         "Основание:",
@@ -318,7 +362,14 @@ pub fn invoice(v: &InvoiceData) -> Vec<u8> {
             c(14.0, Align::Right),
         ],
         &[],
-        &["№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена, руб.", "Сумма, руб."],
+        &[
+            "№",
+            "Товары (работы, услуги)",
+            "Кол-во",
+            "Ед.",
+            "Цена, руб.",
+            "Сумма, руб.",
+        ],
         &[vec![
             "1".into(),
             v.item.clone(),
@@ -380,11 +431,7 @@ pub fn invoice(v: &InvoiceData) -> Vec<u8> {
     let s = &v.supplier;
     signatures(
         &mut doc,
-        (
-            "Руководитель",
-            &s.signatory_title,
-            &s.signatory,
-        ),
+        ("Руководитель", &s.signatory_title, &s.signatory),
         ("Главный бухгалтер", "", &s.accountant),
         true,
     );
@@ -502,7 +549,16 @@ pub fn reconciliation(r: &ReconciliationData) -> Vec<u8> {
     doc.table(
         &cols,
         &[(4, &ours), (4, &theirs)],
-        &["Дата", "Документ", "Дебет", "Кредит", "Дата", "Документ", "Дебет", "Кредит"],
+        &[
+            "Дата",
+            "Документ",
+            "Дебет",
+            "Кредит",
+            "Дата",
+            "Документ",
+            "Дебет",
+            "Кредит",
+        ],
         &rows,
         &[0, turn, turn + 1],
     );
@@ -521,11 +577,7 @@ pub fn reconciliation(r: &ReconciliationData) -> Vec<u8> {
     let o = &r.operator;
     signatures(
         &mut doc,
-        (
-            &format!("От {}", o.name),
-            &o.signatory_title,
-            &o.signatory,
-        ),
+        (&format!("От {}", o.name), &o.signatory_title, &o.signatory),
         (&format!("От {}", r.company.name), "Руководитель", ""),
         true,
     );

@@ -4,6 +4,7 @@
 use std::{collections::HashMap, sync::OnceLock};
 
 use krilla::{
+    color::rgb,
     configure::{Archival, Configuration, ConfigurationBuilder},
     geom::{PathBuilder, Point, Rect},
     metadata::{DateTime, Metadata},
@@ -11,7 +12,6 @@ use krilla::{
     page::PageSettings,
     paint::{Fill, Stroke},
     text::{Font, GlyphId, KrillaGlyph},
-    color::rgb,
     Document, SerializeSettings,
 };
 use skrifa::{instance::LocationRef, prelude::Size, MetadataProvider};
@@ -396,10 +396,7 @@ impl Doc {
             bold: false,
             grey: false,
         };
-        let body_b = Style {
-            bold: true,
-            ..body
-        };
+        let body_b = Style { bold: true, ..body };
         let first = rows
             .first()
             .map(|r| Self::row_height(cols, r, body))
@@ -506,11 +503,7 @@ impl Doc {
                 .language("ru-RU".into())
                 .creator("kabinet".into())
                 .producer("kabinet (krilla)".into())
-                .creation_date(
-                    DateTime::new(y.max(0) as u16)
-                        .month(m as u8)
-                        .day(d as u8),
-                ),
+                .creation_date(DateTime::new(y.max(0) as u16).month(m as u8).day(d as u8)),
         );
         let f = faces();
         for ops in &self.pages {

@@ -162,7 +162,12 @@ pub mod sample {
     pub fn act(upd: bool, lines: usize) -> ActData {
         let vat = if upd { Vat::Rate(20) } else { Vat::None };
         let charges: Vec<(String, i64)> = (0..lines)
-            .map(|i| (format!("Услуга связи «Бизнес-{}», абонентская плата", i % 7), -(100_000 + (i as i64 % 5) * 1_000)))
+            .map(|i| {
+                (
+                    format!("Услуга связи «Бизнес-{}», абонентская плата", i % 7),
+                    -(100_000 + (i as i64 % 5) * 1_000),
+                )
+            })
             .collect();
         ActData {
             upd,
@@ -222,7 +227,11 @@ pub mod sample {
             if i % 3 == 0 {
                 e.push((day, "Оплата (платёжное поручение)".to_owned(), 120_000));
             } else {
-                e.push((day, format!("Абонентская плата, акт № А-2022-{:05}", i), -60_000));
+                e.push((
+                    day,
+                    format!("Абонентская плата, акт № А-2022-{:05}", i),
+                    -60_000,
+                ));
             }
         }
         ReconciliationData {
@@ -247,7 +256,10 @@ mod tests {
             ("act-long", super::act(&super::sample::act(false, 80))),
             ("upd", super::act(&super::sample::act(true, 4))),
             ("invoice", super::invoice(&super::sample::invoice())),
-            ("recon", super::reconciliation(&super::sample::reconciliation(120))),
+            (
+                "recon",
+                super::reconciliation(&super::sample::reconciliation(120)),
+            ),
         ];
         for (name, pdf) in files {
             assert!(pdf.starts_with(b"%PDF-"), "{name}");

@@ -44,7 +44,11 @@ fn doc_json(doc: &db::documents::Doc) -> Value {
 
 /// `POST /api/v1/documents`
 #[handler]
-pub async fn upload(client: ApiClient, Data(st): Data<&SharedState>, body: Body) -> ApiResult<Response> {
+pub async fn upload(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    body: Body,
+) -> ApiResult<Response> {
     let dc = &st.cfg.documents;
     if !dc.mode.receives() {
         return Err(ApiError::new(
@@ -63,7 +67,10 @@ pub async fn upload(client: ApiClient, Data(st): Data<&SharedState>, body: Body)
         _ => ApiError::new(StatusCode::BAD_REQUEST, "Не удалось прочитать тело запроса"),
     })?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, format!("Тело запроса — некорректный JSON: {e}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Тело запроса — некорректный JSON: {e}"),
+        )
     })?;
     let o = Obj::new(&value, "")?;
     let b64 = o.str("pdf_base64")?;
@@ -78,14 +85,22 @@ pub async fn upload(client: ApiClient, Data(st): Data<&SharedState>, body: Body)
         .field("pdf_base64"));
     }
     if !d::is_pdf(&file) {
-        return Err(unprocessable("pdf_base64", "pdf_base64: это не PDF (файл должен начинаться с %PDF-)"));
+        return Err(unprocessable(
+            "pdf_base64",
+            "pdf_base64: это не PDF (файл должен начинаться с %PDF-)",
+        ));
     }
     let period_from = o.str_opt("period_from")?;
     let period_to = o.str_opt("period_to")?;
     let period = match (&period_from, &period_to) {
         (Some(f), Some(t)) => Some((f.as_str(), t.as_str())),
         (None, None) => None,
-        _ => return Err(unprocessable("period_to", "period_from и period_to указываются вместе")),
+        _ => {
+            return Err(unprocessable(
+                "period_to",
+                "period_from и period_to указываются вместе",
+            ))
+        }
     };
     let r = d::check_received(
         &o.str("external_id")?,
@@ -104,7 +119,10 @@ pub async fn upload(client: ApiClient, Data(st): Data<&SharedState>, body: Body)
         token_id: client.token_id,
         ip: client.ip.clone(),
     };
-    let outcome = st.db.run(move |c| receive(c, &actor, &r, &file, now)).await?;
+    let outcome = st
+        .db
+        .run(move |c| receive(c, &actor, &r, &file, now))
+        .await?;
     Ok(match outcome {
         Outcome::Created(doc) => {
             tracing::info!(number = %doc.number, contract = %doc.contract_number, "document received");
@@ -118,7 +136,10 @@ pub async fn upload(client: ApiClient, Data(st): Data<&SharedState>, body: Body)
             Json(v).into_response()
         }
         Outcome::UnknownContract(n) => {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, format!("Договор {n} не найден")).field("contract"))
+            return Err(
+                ApiError::new(StatusCode::NOT_FOUND, format!("Договор {n} не найден"))
+                    .field("contract"),
+            )
         }
         Outcome::Conflict(f, m) => return Err(ApiError::new(StatusCode::CONFLICT, m).field(f)),
     })
@@ -126,13 +147,21 @@ pub async fn upload(client: ApiClient, Data(st): Data<&SharedState>, body: Body)
 
 /// `GET /api/v1/documents`
 #[handler]
-pub async fn list(_client: ApiClient, Data(st): Data<&SharedState>, req: &Request) -> ApiResult<Json<Value>> {
+pub async fn list(
+    _client: ApiClient,
+    Data(st): Data<&SharedState>,
+    req: &Request,
+) -> ApiResult<Json<Value>> {
     export::page(st, req, db::documents::export).await
 }
 
 /// `GET /api/v1/documents/{id}/pdf`
 #[handler]
-pub async fn pdf(_client: ApiClient, Data(st): Data<&SharedState>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn pdf(
+    _client: ApiClient,
+    Data(st): Data<&SharedState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Документ не найден"))?;
@@ -145,8 +174,13 @@ pub async fn pdf(_client: ApiClient, Data(st): Data<&SharedState>, Path(id): Pat
             })
         })
         .await?;
-    let (bytes, doc) = found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Документ не найден"))?;
-    Ok(crate::web::documents::pdf_response(doc.kind, &doc.number, bytes))
+    let (bytes, doc) =
+        found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Документ не найден"))?;
+    Ok(crate::web::documents::pdf_response(
+        doc.kind,
+        &doc.number,
+        bytes,
+    ))
 }
 
 /// `PUT /api/v1/contracts/{number}/requisites`: `{"kpp", "ogrn", "legal_address",
@@ -163,17 +197,25 @@ pub async fn put_requisites(
     let kpp = o.str_opt("kpp")?;
     let ogrn = o.str_opt("ogrn")?;
     let address = o.str_opt("legal_address")?;
-    d::check_requisites(None, kpp.as_deref(), ogrn.as_deref()).map_err(|(f, m)| unprocessable(f, m))?;
+    d::check_requisites(None, kpp.as_deref(), ogrn.as_deref())
+        .map_err(|(f, m)| unprocessable(f, m))?;
     if address.as_deref().is_some_and(|a| a.chars().count() > 300) {
-        return Err(unprocessable("legal_address", "legal_address: до 300 символов"));
+        return Err(unprocessable(
+            "legal_address",
+            "legal_address: до 300 символов",
+        ));
     }
     let email = match value.get("documents_email") {
         None => None,
         Some(Value::Null) => Some(None),
         Some(Value::String(s)) if s.trim().is_empty() => Some(None),
         Some(Value::String(s)) => Some(Some(
-            crate::domain::validate::normalize_email(s)
-                .ok_or_else(|| unprocessable("documents_email", "documents_email: адрес электронной почты"))?,
+            crate::domain::validate::normalize_email(s).ok_or_else(|| {
+                unprocessable(
+                    "documents_email",
+                    "documents_email: адрес электронной почты",
+                )
+            })?,
         )),
         Some(_) => return Err(unprocessable("documents_email", "Ожидается строка")),
     };
@@ -185,11 +227,23 @@ pub async fn put_requisites(
             let Some(cid) = db::billing::contract_id(&tx, &number)? else {
                 return Ok(None);
             };
-            let has_org = db::documents::set_requisites(&tx, cid, kpp.as_deref(), ogrn.as_deref(), address.as_deref())?;
+            let has_org = db::documents::set_requisites(
+                &tx,
+                cid,
+                kpp.as_deref(),
+                ogrn.as_deref(),
+                address.as_deref(),
+            )?;
             if let Some(e) = &email {
                 db::documents::set_documents_email(&tx, cid, e.as_deref())?;
             }
-            client.audit(&tx, "api.requisites", &format!("contract:{number}"), "", now)?;
+            client.audit(
+                &tx,
+                "api.requisites",
+                &format!("contract:{number}"),
+                "",
+                now,
+            )?;
             let k = db::documents::company(&tx, cid)?;
             tx.commit()?;
             Ok(Some((has_org, k)))

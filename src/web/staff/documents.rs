@@ -34,7 +34,10 @@ fn staff(req: &Request, st: &SharedState, me: &CurrentStaff) -> Actor {
     }
 }
 
-async fn contract(st: &SharedState, number: String) -> Result<(i64, String, Vec<app::Doc>), AppError> {
+async fn contract(
+    st: &SharedState,
+    number: String,
+) -> Result<(i64, String, Vec<app::Doc>), AppError> {
     st.db
         .run(move |c| {
             let id = db::billing::contract_id(c, &number)?.ok_or(AppError::NotFound)?;
@@ -77,7 +80,13 @@ async fn render(
 
 /// GET /staff/contracts/:number/documents — the card (loaded into the contract page) or a page.
 #[handler]
-pub async fn list(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, me: CurrentStaff, Path(number): Path<String>) -> poem::Result<Response> {
+pub async fn list(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Path(number): Path<String>,
+) -> poem::Result<Response> {
     render(req, st, &csrf.0, &me, number, None, StatusCode::OK).await
 }
 
@@ -89,17 +98,52 @@ pub struct AmountInput {
 
 /// POST /staff/contracts/:number/documents/invoice
 #[handler]
-pub async fn invoice(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, me: CurrentStaff, Path(number): Path<String>, Form(input): Form<AmountInput>) -> poem::Result<Response> {
+pub async fn invoice(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Path(number): Path<String>,
+    Form(input): Form<AmountInput>,
+) -> poem::Result<Response> {
     let p = &st.cfg.payments;
-    let amount = match payment::amount(&input.amount, p.min_amount_kop, p.max_amount_kop, &st.cfg.branding.currency_symbol) {
+    let amount = match payment::amount(
+        &input.amount,
+        p.min_amount_kop,
+        p.max_amount_kop,
+        &st.cfg.branding.currency_symbol,
+    ) {
         Ok(a) => a,
-        Err(e) => return render(req, st, &csrf.0, &me, number, Some(("err", format!("Счёт не выставлен: {e}"))), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            return render(
+                req,
+                st,
+                &csrf.0,
+                &me,
+                number,
+                Some(("err", format!("Счёт не выставлен: {e}"))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     };
     let (cid, number, _) = contract(st, number).await?;
     let (st2, who) = (st.clone(), staff(req, st, &me));
-    let doc = st.db.run(move |c| app::issue_invoice(c, &ctx(&st2), &who, cid, amount)).await?;
+    let doc = st
+        .db
+        .run(move |c| app::issue_invoice(c, &ctx(&st2), &who, cid, amount))
+        .await?;
     let text = format!("Выставлен счёт № {}", doc.number);
-    render(req, st, &csrf.0, &me, number, Some(("ok", text)), StatusCode::OK).await
+    render(
+        req,
+        st,
+        &csrf.0,
+        &me,
+        number,
+        Some(("ok", text)),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -110,16 +154,46 @@ pub struct PeriodInput {
 
 /// POST /staff/contracts/:number/documents/reconciliation
 #[handler]
-pub async fn reconciliation(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, me: CurrentStaff, Path(number): Path<String>, Form(input): Form<PeriodInput>) -> poem::Result<Response> {
+pub async fn reconciliation(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Path(number): Path<String>,
+    Form(input): Form<PeriodInput>,
+) -> poem::Result<Response> {
     let (from, to) = match d::period(&input.period, "", "", ctx(st).today()) {
         Ok(p) => p,
-        Err(e) => return render(req, st, &csrf.0, &me, number, Some(("err", e.message)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            return render(
+                req,
+                st,
+                &csrf.0,
+                &me,
+                number,
+                Some(("err", e.message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     };
     let (cid, number, _) = contract(st, number).await?;
     let (st2, who) = (st.clone(), staff(req, st, &me));
-    let doc = st.db.run(move |c| app::issue_reconciliation(c, &ctx(&st2), &who, cid, from, to)).await?;
+    let doc = st
+        .db
+        .run(move |c| app::issue_reconciliation(c, &ctx(&st2), &who, cid, from, to))
+        .await?;
     let text = format!("Сформирован акт сверки № {}", doc.number);
-    render(req, st, &csrf.0, &me, number, Some(("ok", text)), StatusCode::OK).await
+    render(
+        req,
+        st,
+        &csrf.0,
+        &me,
+        number,
+        Some(("ok", text)),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -130,7 +204,14 @@ pub struct VoidInput {
 
 /// POST /staff/documents/:id/void
 #[handler]
-pub async fn void(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken, me: CurrentStaff, Path(id): Path<String>, Form(input): Form<VoidInput>) -> poem::Result<Response> {
+pub async fn void(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    me: CurrentStaff,
+    Path(id): Path<String>,
+    Form(input): Form<VoidInput>,
+) -> poem::Result<Response> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let number = st
         .db
@@ -139,26 +220,65 @@ pub async fn void(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken,
         .ok_or(AppError::NotFound)?;
     let (who, now) = (staff(req, st, &me), st.clock.now());
     let reason = input.reason.clone();
-    let r = st.db.run(move |c| app::void(c, &who, id, &reason, now)).await;
+    let r = st
+        .db
+        .run(move |c| app::void(c, &who, id, &reason, now))
+        .await;
     match r {
-        Ok(doc) => render(req, st, &csrf.0, &me, number, Some(("ok", format!("Документ № {} аннулирован", doc.number))), StatusCode::OK).await,
-        Err(AppError::BadRequest(m)) => render(req, st, &csrf.0, &me, number, Some(("err", m)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(doc) => {
+            render(
+                req,
+                st,
+                &csrf.0,
+                &me,
+                number,
+                Some(("ok", format!("Документ № {} аннулирован", doc.number))),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::BadRequest(m)) => {
+            render(
+                req,
+                st,
+                &csrf.0,
+                &me,
+                number,
+                Some(("err", m)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 /// GET /staff/documents/:id/pdf — any document, voided too (audited).
 #[handler]
-pub async fn pdf(req: &Request, Data(st): Data<&SharedState>, me: CurrentStaff, Path(id): Path<String>) -> poem::Result<Response> {
+pub async fn pdf(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    me: CurrentStaff,
+    Path(id): Path<String>,
+) -> poem::Result<Response> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let who = super::actor(req, st, &me);
     let (doc, bytes) = st
         .db
         .run(move |c| {
             let doc = db::documents::get_any(c, id)?.ok_or(AppError::NotFound)?;
-            who.log(c, "staff.document_download", &format!("document:{id}"), &doc.number)?;
+            who.log(
+                c,
+                "staff.document_download",
+                &format!("document:{id}"),
+                &doc.number,
+            )?;
             Ok((doc.clone(), db::documents::pdf(c, id)?))
         })
         .await?;
-    Ok(crate::web::documents::pdf_response(doc.kind, &doc.number, bytes))
+    Ok(crate::web::documents::pdf_response(
+        doc.kind,
+        &doc.number,
+        bytes,
+    ))
 }

@@ -335,24 +335,39 @@ pub fn reconcile(
     let opening = db::ledger::balance_before(c, contract_id, start)?;
     let acts = db::documents::closing_numbers(c, contract_id)?;
     let entries = db::ledger::entries_between(c, contract_id, start, end)?;
-    let rows = entries
-        .into_iter()
-        .map(|e| {
-            let z = crate::domain::time::zoned(e.occurred_at, ctx.tz);
-            let period = format!("{:04}-{:02}", z.year(), z.month());
-            let doc = match acts
-                .iter()
-                .find(|(p, _, _)| e.kind == "charge" && *p == period)
-            {
-                Some((_, n, on)) => {
-                    let on = on.parse::<Date>().map(d::ru_date).unwrap_or_default();
-                    format!("{} (акт № {n} от {on})", e.description)
+    // Write-offs of a month that has its closing act appear as one row under that act (how
+    // accountants reconcile: by primary documents); everything else row by row.
+    let mut rows: Vec<(Date, String, i64)> = Vec::with_capacity(entries.len());
+    let mut by_act: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in entries {
+        let z = crate::domain::time::zoned(e.occurred_at, ctx.tz);
+        let write_off = e.amount_kop < 0 && (e.kind == "charge" || e.kind == "offset");
+        let act = write_off
+            .then(|| {
+                let period = format!("{:04}-{:02}", z.year(), z.month());
+                acts.iter().find(|(p, _, _)| *p == period)
+            })
+            .flatten();
+        match act {
+            Some((period, n, on)) => {
+                if let Some(i) = by_act.get(period) {
+                    rows[*i].2 += e.amount_kop;
+                    continue;
                 }
-                None => e.description,
-            };
-            (z.date(), doc, e.amount_kop)
-        })
-        .collect();
+                let on = on.parse::<Date>().unwrap_or(z.date());
+                let (y, m) = d::parse_month(period).unwrap_or((z.year(), z.month()));
+                let text = format!(
+                    "Акт № {n} от {} (услуги за {})",
+                    d::ru_date(on),
+                    d::month_name(y, m)
+                );
+                by_act.insert(period.clone(), rows.len());
+                rows.push((on.min(to), text, e.amount_kop));
+            }
+            None => rows.push((z.date(), e.description, e.amount_kop)),
+        }
+    }
+    rows.sort_by_key(|r| r.0);
     Ok(d::Reconciliation::build(from, to, opening, rows))
 }
 
@@ -637,7 +652,7 @@ pub fn void(
 }
 
 /// Documents shown per page of the list (older ones load on demand).
-pub const PAGE: i64 = 60;
+pub const PAGE: i64 = 30;
 
 /// What the «Документы» screen shows.
 pub struct Screen {

@@ -26,12 +26,16 @@ pub const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
 const REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansCondensed.ttf");
 const BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansCondensed-Bold.ttf");
 
-/// A font with its character → (glyph, advance per em) table.
+/// A font with its character → (glyph, advance per em) table: a flat array for the Latin,
+/// Cyrillic and punctuation planes documents use, a map beyond.
 pub struct Face {
     pub font: Font,
+    low: Vec<(u32, f32)>,
     map: HashMap<char, (u32, f32)>,
     fallback: (u32, f32),
 }
+
+const LOW: usize = 0x2200;
 
 impl Face {
     fn load(bytes: &'static [u8]) -> Face {
@@ -47,14 +51,26 @@ impl Face {
             }
         }
         let fallback = map.get(&'?').copied().unwrap_or((0, 0.5));
+        let low = (0..LOW as u32)
+            .map(|cp| {
+                char::from_u32(cp)
+                    .and_then(|c| map.get(&c).copied())
+                    .unwrap_or(fallback)
+            })
+            .collect();
         Face {
             font,
+            low,
             map,
             fallback,
         }
     }
 
     fn glyph(&self, ch: char) -> (u32, f32) {
+        let cp = ch as usize;
+        if cp < LOW {
+            return self.low[cp];
+        }
         self.map.get(&ch).copied().unwrap_or(self.fallback)
     }
 
@@ -157,33 +173,43 @@ impl Style {
 
 /// Breaks `text` into lines no wider than `w` (words longer than a line are cut).
 pub fn wrap(text: &str, st: Style, w: f32) -> Vec<String> {
+    let face = st.face();
+    let space = face.width(" ", st.size);
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut cur = String::new();
+        let mut cur_w = 0.0f32;
         for word in para.split(' ').filter(|w| !w.is_empty()) {
-            let cand = if cur.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{cur} {word}")
-            };
-            if st.width(&cand) <= w {
-                cur = cand;
+            let ww = face.width(word, st.size);
+            let add = if cur.is_empty() { ww } else { space + ww };
+            if cur_w + add <= w {
+                if !cur.is_empty() {
+                    cur.push(' ');
+                }
+                cur.push_str(word);
+                cur_w += add;
                 continue;
             }
             if !cur.is_empty() {
                 lines.push(std::mem::take(&mut cur));
             }
-            // a word wider than the line: cut it
-            let mut piece = String::new();
-            for ch in word.chars() {
-                piece.push(ch);
-                if st.width(&piece) > w && piece.chars().count() > 1 {
-                    piece.pop();
-                    lines.push(std::mem::take(&mut piece));
-                    piece.push(ch);
-                }
+            if ww <= w {
+                cur.push_str(word);
+                cur_w = ww;
+                continue;
             }
-            cur = piece;
+            // a word wider than the line: cut it
+            let mut pw = 0.0f32;
+            for ch in word.chars() {
+                let cw = face.glyph(ch).1 * st.size;
+                if pw + cw > w && !cur.is_empty() {
+                    lines.push(std::mem::take(&mut cur));
+                    pw = 0.0;
+                }
+                cur.push(ch);
+                pw += cw;
+            }
+            cur_w = pw;
         }
         lines.push(cur);
     }
@@ -307,24 +333,39 @@ impl Doc {
         self.ops().push(Op::Rect { x, y, w, h, shade });
     }
 
-    /// Draws one table row (cells wrapped, borders) at the cursor; returns its height.
-    fn row(&mut self, cols: &[Col], cells: &[String], st: Style, shade: Option<u8>) -> f32 {
+    /// Wraps a row's cells: (lines per cell, row height).
+    fn layout_row(cols: &[Col], cells: &[String], st: Style) -> (Vec<Vec<String>>, f32) {
         let total: f32 = cols.iter().map(|c| c.width).sum();
-        let widths: Vec<f32> = cols.iter().map(|c| c.width / total * CONTENT_W).collect();
         let wrapped: Vec<Vec<String>> = cells
             .iter()
-            .zip(&widths)
-            .map(|(t, w)| wrap(t, st, w - 2.0 * CELL_PAD))
+            .zip(cols)
+            .map(|(t, c)| wrap(t, st, c.width / total * CONTENT_W - 2.0 * CELL_PAD))
             .collect();
         let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let h = lines as f32 * st.line_h() + 2.0 * CELL_PAD;
+        (wrapped, lines as f32 * st.line_h() + 2.0 * CELL_PAD)
+    }
+
+    /// Draws one laid-out table row (text, borders) at the cursor.
+    fn draw_row(
+        &mut self,
+        cols: &[Col],
+        wrapped: &[Vec<String>],
+        h: f32,
+        st: Style,
+        shade: Option<u8>,
+    ) {
+        let total: f32 = cols.iter().map(|c| c.width).sum();
         let top = self.y;
         if let Some(s) = shade {
             self.rect(MARGIN_X, top, CONTENT_W, h, s);
         }
         let mut x = MARGIN_X;
-        for ((col, w), ls) in cols.iter().zip(&widths).zip(&wrapped) {
+        for (col, ls) in cols.iter().zip(wrapped) {
+            let w = col.width / total * CONTENT_W;
             for (i, l) in ls.iter().enumerate() {
+                if l.is_empty() {
+                    continue;
+                }
                 let ty = top + CELL_PAD + i as f32 * st.line_h();
                 self.text_aligned(x + CELL_PAD, w - 2.0 * CELL_PAD, ty, st, l, col.align);
             }
@@ -335,19 +376,16 @@ impl Doc {
         self.hline(MARGIN_X, MARGIN_X + CONTENT_W, top, 0.5);
         self.hline(MARGIN_X, MARGIN_X + CONTENT_W, top + h, 0.5);
         self.y += h;
+    }
+
+    fn row(&mut self, cols: &[Col], cells: &[String], st: Style, shade: Option<u8>) -> f32 {
+        let (wrapped, h) = Self::layout_row(cols, cells, st);
+        self.draw_row(cols, &wrapped, h, st, shade);
         h
     }
 
     fn row_height(cols: &[Col], cells: &[String], st: Style) -> f32 {
-        let total: f32 = cols.iter().map(|c| c.width).sum();
-        let lines = cells
-            .iter()
-            .zip(cols)
-            .map(|(t, c)| wrap(t, st, c.width / total * CONTENT_W - 2.0 * CELL_PAD).len())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        lines as f32 * st.line_h() + 2.0 * CELL_PAD
+        Self::layout_row(cols, cells, st).1
     }
 
     /// A table: the header row (and the group row above it, when given as (columns spanned,
@@ -411,11 +449,11 @@ impl Doc {
         head(self);
         for (i, r) in rows.iter().enumerate() {
             let st = if bold_rows.contains(&i) { body_b } else { body };
-            let h = Self::row_height(cols, r, st);
+            let (wrapped, h) = Self::layout_row(cols, r, st);
             if self.need(h) {
                 head(self);
             }
-            self.row(cols, r, st, None);
+            self.draw_row(cols, &wrapped, h, st, None);
         }
     }
 

@@ -923,7 +923,7 @@ mod tests {
         assert_eq!(amount_in_words(0), "Ноль рублей 00 копеек");
         assert_eq!(amount_in_words(1_100), "Одиннадцать рублей 00 копеек");
         assert_eq!(
-            amount_in_words(2_145_000_00),
+            amount_in_words(214_500_000),
             "Два миллиона сто сорок пять тысяч рублей 00 копеек"
         );
         assert_eq!(

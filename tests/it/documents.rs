@@ -379,6 +379,12 @@ pub fn tool(app: &TestApp, bin: &str, args: &[&str], pdf: &[u8]) -> String {
 /// The PDF is well-formed, its fonts embedded and subset, and it says `texts`.
 pub fn check_pdf(app: &TestApp, pdf: &[u8], texts: &[&str]) {
     assert!(pdf.starts_with(b"%PDF-"));
+    // PDF/A-2b: krilla's validator passed and wrote the identification into the XMP metadata
+    let xmp = String::from_utf8_lossy(pdf);
+    assert!(
+        xmp.contains("pdfaid:part>2<") && xmp.contains("pdfaid:conformance>B<"),
+        "not PDF/A-2b"
+    );
     let q = tool(app, "qpdf", &["--check"], pdf);
     assert!(
         q.contains("No syntax or stream encoding errors"),

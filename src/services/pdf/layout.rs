@@ -547,69 +547,87 @@ impl Doc {
         for ops in &self.pages {
             let mut page = doc.start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H)?);
             let mut s = page.surface();
+            // Backgrounds and the QR first, then every rule of the page as one path per stroke
+            // width (a long table is thousands of segments), then the text on top.
+            let mut fills: Vec<(u8, PathBuilder)> = Vec::new();
             for op in ops {
-                match op {
-                    Op::Text {
-                        x,
-                        y,
-                        size,
-                        bold,
-                        grey,
-                        text,
-                    } => {
-                        let face = if *bold { &f.bold } else { &f.regular };
-                        let glyphs = glyphs(face, text);
-                        let c = if *grey { 110 } else { 20 };
-                        s.set_fill(Some(Fill {
-                            paint: rgb::Color::new(c, c, c).into(),
-                            opacity: NormalizedF32::ONE,
-                            rule: Default::default(),
-                        }));
-                        s.draw_glyphs(
-                            Point::from_xy(*x, *y),
-                            &glyphs,
-                            face.font.clone(),
-                            text,
-                            *size,
-                            false,
-                        );
-                    }
-                    Op::Line {
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        width,
-                    } => {
-                        let mut pb = PathBuilder::new();
-                        pb.move_to(*x1, *y1);
-                        pb.line_to(*x2, *y2);
-                        if let Some(p) = pb.finish() {
-                            s.set_fill(None);
-                            s.set_stroke(Some(Stroke {
-                                paint: rgb::Color::new(60, 60, 60).into(),
-                                width: *width,
-                                ..Default::default()
-                            }));
-                            s.draw_path(&p);
-                            s.set_stroke(None);
-                        }
-                    }
-                    Op::Rect { x, y, w, h, shade } => {
-                        let mut pb = PathBuilder::new();
-                        if let Some(r) = Rect::from_xywh(*x, *y, *w, *h) {
+                if let Op::Rect { x, y, w, h, shade } = op {
+                    let Some(r) = Rect::from_xywh(*x, *y, *w, *h) else {
+                        continue;
+                    };
+                    match fills.iter_mut().find(|(sh, _)| sh == shade) {
+                        Some((_, pb)) => pb.push_rect(r),
+                        None => {
+                            let mut pb = PathBuilder::new();
                             pb.push_rect(r);
-                        }
-                        if let Some(p) = pb.finish() {
-                            s.set_stroke(None);
-                            s.set_fill(Some(Fill {
-                                paint: rgb::Color::new(*shade, *shade, *shade).into(),
-                                opacity: NormalizedF32::ONE,
-                                rule: Default::default(),
-                            }));
-                            s.draw_path(&p);
+                            fills.push((*shade, pb));
                         }
                     }
+                }
+            }
+            s.set_stroke(None);
+            for (shade, pb) in fills {
+                if let Some(p) = pb.finish() {
+                    s.set_fill(Some(Fill {
+                        paint: rgb::Color::new(shade, shade, shade).into(),
+                        opacity: NormalizedF32::ONE,
+                        rule: Default::default(),
+                    }));
+                    s.draw_path(&p);
+                }
+            }
+            let mut strokes: Vec<(f32, PathBuilder)> = Vec::new();
+            for op in ops {
+                if let Op::Line { x1, y1, x2, y2, width } = op {
+                    let pb = match strokes.iter_mut().position(|(w, _)| w == width) {
+                        Some(i) => &mut strokes[i].1,
+                        None => {
+                            strokes.push((*width, PathBuilder::new()));
+                            &mut strokes.last_mut().expect("pushed").1
+                        }
+                    };
+                    pb.move_to(*x1, *y1);
+                    pb.line_to(*x2, *y2);
+                }
+            }
+            s.set_fill(None);
+            for (width, pb) in strokes {
+                if let Some(p) = pb.finish() {
+                    s.set_stroke(Some(Stroke {
+                        paint: rgb::Color::new(60, 60, 60).into(),
+                        width,
+                        ..Default::default()
+                    }));
+                    s.draw_path(&p);
+                }
+            }
+            s.set_stroke(None);
+            for op in ops {
+                if let Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    grey,
+                    text,
+                } = op
+                {
+                    let face = if *bold { &f.bold } else { &f.regular };
+                    let glyphs = glyphs(face, text);
+                    let c = if *grey { 110 } else { 20 };
+                    s.set_fill(Some(Fill {
+                        paint: rgb::Color::new(c, c, c).into(),
+                        opacity: NormalizedF32::ONE,
+                        rule: Default::default(),
+                    }));
+                    s.draw_glyphs(
+                        Point::from_xy(*x, *y),
+                        &glyphs,
+                        face.font.clone(),
+                        text,
+                        *size,
+                        false,
+                    );
                 }
             }
             s.finish();

@@ -578,7 +578,14 @@ impl Doc {
             }
             let mut strokes: Vec<(f32, PathBuilder)> = Vec::new();
             for op in ops {
-                if let Op::Line { x1, y1, x2, y2, width } = op {
+                if let Op::Line {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width,
+                } = op
+                {
                     let pb = match strokes.iter_mut().position(|(w, _)| w == width) {
                         Some(i) => &mut strokes[i].1,
                         None => {

@@ -159,9 +159,10 @@ pub fn reconciliation_form(csrf: &str, f: &FormState, today: jiff::civil::Date) 
                 @if let Some(e) = err { p .field-error #recon-period-error { (e) } }
             }
             div .doc-dates {
-                (input("recon", "from", "С", "date", f, Some("Для «Другой период»")))
+                (input("recon", "from", "С", "date", f, None))
                 (input("recon", "to", "По", "date", f, None))
             }
+            p .hint .doc-dates-hint { "Даты — для «Другой период»." }
             @if let Some(d) = &f.issued { (issued_note(d)) }
             button .btn .btn-primary type="submit" { "Сформировать" }
         }

@@ -555,6 +555,13 @@ impl Doc {
                     let Some(r) = Rect::from_xywh(*x, *y, *w, *h) else {
                         continue;
                     };
+                    if *shade == 0 {
+                        // QR modules: each its own path (a merged one rendered unreadably)
+                        let mut pb = PathBuilder::new();
+                        pb.push_rect(r);
+                        fills.push((0, pb));
+                        continue;
+                    }
                     match fills.iter_mut().find(|(sh, _)| sh == shade) {
                         Some((_, pb)) => pb.push_rect(r),
                         None => {

@@ -61,6 +61,7 @@ pub fn build_state(
     if opened.created && seed_demo {
         let hash = auth::password::hash_now(db::demo::PASSWORD);
         db::demo::seed(&mut conn, &tz, clock.now(), &hash)?;
+        app::documents::seed_demo(&mut conn, &cfg, &tz, clock.now())?;
         tracing::info!("demo data seeded");
     }
     app::credentials::ensure_unusable_hash(&conn)?;

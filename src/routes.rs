@@ -166,6 +166,36 @@ pub const API_REQUESTS: &str = "/requests";
 pub const API_APPLICATIONS: &str = "/applications";
 pub const API_PAYMENTS: &str = "/payments";
 
+// Issue 13: «Документы».
+pub const DOCUMENTS: &str = "/documents";
+pub const DOCUMENTS_LIST: &str = "/documents/list";
+pub const DOCUMENTS_INVOICE: &str = "/documents/invoice";
+pub const DOCUMENTS_RECONCILIATION: &str = "/documents/reconciliation";
+pub const DOCUMENT_PDF: &str = "/documents/:id/pdf";
+pub const DOCUMENT_EMAIL: &str = "/documents/:id/email";
+pub const STAFF_CONTRACT_DOCUMENTS: &str = "/staff/contracts/:number/documents";
+pub const STAFF_DOCUMENT_PDF: &str = "/staff/documents/:id/pdf";
+pub const STAFF_DOCUMENT_VOID: &str = "/staff/documents/:id/void";
+pub const API_DOCUMENTS: &str = "/documents";
+pub const API_DOCUMENT_PDF: &str = "/documents/:id/pdf";
+pub const API_REQUISITES: &str = "/contracts/:number/requisites";
+
+pub fn document_pdf(id: i64) -> String {
+    format!("/documents/{id}/pdf")
+}
+pub fn document_email(id: i64) -> String {
+    format!("/documents/{id}/email")
+}
+pub fn staff_contract_documents(number: &str) -> String {
+    format!("{}/documents", staff_contract(number))
+}
+pub fn staff_document_pdf(id: i64) -> String {
+    format!("/staff/documents/{id}/pdf")
+}
+pub fn staff_document_void(id: i64) -> String {
+    format!("/staff/documents/{id}/void")
+}
+
 /// DOM ids that the router's responses, the views and `assets/*.js` share: `X` is the id,
 /// `X_SEL` the CSS selector (`#x`) for `hx-target`, `hx-select` and `HX-Retarget`. A test
 /// checks that every `#id` the scripts look up is declared here.

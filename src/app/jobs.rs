@@ -17,6 +17,7 @@ pub fn spawn(st: SharedState) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             recheck_pending(&st).await;
             autopay_tick(&st).await;
+            super::closing::closing_tick(&st).await;
             outbox::flush(&st).await;
         }
     })

@@ -2,7 +2,10 @@
 //! transactions, applies business rules across tables and writes audit rows. Handlers in
 //! `web/` extract and authorize, call one function here, and render what it returns.
 pub mod billing;
+pub mod closing;
 pub mod credentials;
+pub mod documents;
+pub mod documents_api;
 pub mod jobs;
 pub mod outbox;
 pub mod payments;

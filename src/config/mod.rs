@@ -2,9 +2,11 @@
 use serde::Deserialize;
 use std::path::Path;
 
+mod documents;
 mod money;
 mod server;
 mod sms;
+pub use documents::*;
 pub use money::*;
 pub use server::Server;
 pub use sms::*;
@@ -34,6 +36,7 @@ pub struct Config {
     pub support_hours: SupportHours,
     pub cache: Cache,
     pub server: Server,
+    pub documents: Documents,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             support_hours: SupportHours::default(),
             cache: Cache::default(),
             server: Server::default(),
+            documents: Documents::default(),
         }
     }
 }
@@ -411,6 +415,7 @@ impl Config {
         }
         self.chat.validate()?;
         self.support_hours.validate()?;
+        self.documents.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {

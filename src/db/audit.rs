@@ -76,3 +76,29 @@ pub fn system(
     .execute(params![action, target, details, ip, now])?;
     Ok(())
 }
+
+/// What an audit entry says.
+pub struct What<'a> {
+    pub action: &'a str,
+    pub target: &'a str,
+    pub details: &'a str,
+}
+
+/// An entry by any kind of actor (`staff`, `account`, `system`, `api`).
+pub fn by(
+    c: &Connection,
+    kind: &str,
+    actor_id: Option<i64>,
+    w: &What,
+    ip: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        kind, actor_id, w.action, w.target, w.details, ip, now
+    ])?;
+    Ok(())
+}

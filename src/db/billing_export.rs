@@ -32,7 +32,7 @@ pub const SETTLE_SECS: i64 = 2;
 /// One exported row: its (updated_at, id), for the change cursor, and its JSON.
 pub type Item = (i64, i64, Value);
 
-fn page<F>(
+pub(super) fn page<F>(
     c: &Connection,
     select: &str,
     alias: &str,

@@ -63,3 +63,63 @@ pub fn month_before(
         older: opening.map(|_| start),
     }))
 }
+
+/// The balance just before `at` (unix seconds): the running balance of the last entry dated
+/// earlier — the rule «На начало месяца» uses, for any instant («Акт сверки»).
+pub fn balance_before(c: &Connection, contract_id: i64, at: i64) -> rusqlite::Result<i64> {
+    Ok(c.prepare_cached(
+        "SELECT balance_after_kop FROM ledger_entries WHERE contract_id = ?1 AND occurred_at < ?2
+             ORDER BY occurred_at DESC, id DESC LIMIT 1",
+    )?
+    .query_row(params![contract_id, at], |r| r.get(0))
+    .optional()?
+    .unwrap_or(0))
+}
+
+/// A ledger entry with its kind, oldest first (for documents).
+#[derive(Debug, Clone)]
+pub struct KindEntry {
+    pub kind: String,
+    pub description: String,
+    pub amount_kop: i64,
+    pub occurred_at: i64,
+}
+
+/// Entries with `start <= occurred_at < end`, oldest first (the order «История баланса» shows
+/// them in, reversed).
+pub fn entries_between(
+    c: &Connection,
+    contract_id: i64,
+    start: i64,
+    end: i64,
+) -> rusqlite::Result<Vec<KindEntry>> {
+    let mut s = c.prepare_cached(
+        "SELECT kind, description, amount_kop, occurred_at FROM ledger_entries
+         WHERE contract_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
+         ORDER BY occurred_at, id",
+    )?;
+    let rows = s.query_map(params![contract_id, start, end], |r| {
+        Ok(KindEntry {
+            kind: r.get(0)?,
+            description: r.get(1)?,
+            amount_kop: r.get(2)?,
+            occurred_at: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The first entry of this amount on or after `since` (the demo links an invoice to it).
+pub fn first_of_amount(
+    c: &Connection,
+    contract_id: i64,
+    amount_kop: i64,
+    since: i64,
+) -> rusqlite::Result<i64> {
+    c.query_row(
+        "SELECT id FROM ledger_entries WHERE contract_id = ?1 AND amount_kop = ?2
+         AND occurred_at >= ?3 ORDER BY occurred_at, id LIMIT 1",
+        rusqlite::params![contract_id, amount_kop, since],
+        |r| r.get(0),
+    )
+}

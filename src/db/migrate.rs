@@ -82,6 +82,83 @@ CREATE INDEX payments_by_update ON payments(updated_at, id);
 CREATE INDEX outbox_by_channel ON outbox(channel, created_at);
 CREATE INDEX outbox_by_recipient ON outbox(recipient, created_at);
 "#,
+    // 6: documents — closing acts / УПД, «Акт сверки», invoices, documents from the billing
+    // system; the company's requisites; per-contract delivery e-mail; outbox attachments.
+    r#"
+ALTER TABLE organizations ADD COLUMN kpp TEXT;
+ALTER TABLE organizations ADD COLUMN ogrn TEXT;
+ALTER TABLE organizations ADD COLUMN legal_address TEXT;
+ALTER TABLE contracts ADD COLUMN documents_email TEXT;
+CREATE TABLE documents (
+    id            INTEGER PRIMARY KEY,
+    contract_id   INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('act', 'upd', 'reconciliation', 'invoice', 'other')),
+    origin        TEXT NOT NULL CHECK (origin IN ('generated', 'billing')),
+    number        TEXT NOT NULL,
+    -- generated documents: sequence number within (kind, year); gap-free via document_counters
+    seq           INTEGER,
+    year          INTEGER NOT NULL,
+    issued_on     TEXT NOT NULL,
+    period_from   TEXT,
+    period_to     TEXT,
+    amount_kop    INTEGER NOT NULL,
+    vat_kop       INTEGER NOT NULL DEFAULT 0,
+    title         TEXT NOT NULL DEFAULT '',
+    external_id   TEXT UNIQUE,
+    pdf           BLOB NOT NULL,
+    pdf_sha256    TEXT NOT NULL,
+    pdf_size      INTEGER NOT NULL,
+    downloaded_at INTEGER,
+    paid_at       INTEGER,
+    paid_entry_id INTEGER REFERENCES ledger_entries(id) ON DELETE SET NULL,
+    voided_at     INTEGER,
+    void_reason   TEXT,
+    created_by    TEXT NOT NULL DEFAULT 'system',
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (kind, year, seq),
+    UNIQUE (kind, number)
+) STRICT;
+CREATE INDEX documents_by_contract ON documents(contract_id, issued_on DESC, id DESC);
+CREATE INDEX documents_by_update ON documents(updated_at, id);
+CREATE INDEX documents_unpaid ON documents(contract_id) WHERE kind = 'invoice' AND paid_at IS NULL AND voided_at IS NULL;
+-- Issued means immutable: what was issued (number, content, amount, owner) never changes.
+CREATE TRIGGER documents_immutable BEFORE UPDATE OF contract_id, kind, origin, number, seq, year,
+    issued_on, period_from, period_to, amount_kop, vat_kop, title, external_id, pdf, pdf_sha256
+    ON documents BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END;
+CREATE TABLE document_counters (
+    kind TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (kind, year)
+) STRICT, WITHOUT ROWID;
+-- The monthly closing job: one row per contract and month it has issued (never twice).
+CREATE TABLE closing_runs (
+    contract_id INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    period      TEXT NOT NULL,
+    document_id INTEGER REFERENCES documents(id),
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (contract_id, period)
+) STRICT, WITHOUT ROWID;
+-- A payment whose description or source (billing external id) carries an unpaid invoice's
+-- number marks that invoice paid, whichever path stored the payment. A generated number is
+-- matched without its Cyrillic prefix (`2026-00012` of `С-2026-00012`: banks and billing
+-- systems often transliterate it); a received one whole, when long enough to be unambiguous.
+CREATE TRIGGER ledger_pays_invoice AFTER INSERT ON ledger_entries WHEN NEW.amount_kop > 0 BEGIN
+    UPDATE documents SET paid_at = NEW.occurred_at, paid_entry_id = NEW.id, updated_at = NEW.created_at
+    WHERE id = (
+        SELECT d.id FROM documents d
+        WHERE d.contract_id = NEW.contract_id AND d.kind = 'invoice' AND d.paid_at IS NULL
+          AND d.voided_at IS NULL
+          AND ((d.origin = 'generated'
+                AND (instr(NEW.description, substr(d.number, instr(d.number, '-') + 1)) > 0
+                  OR instr(COALESCE(NEW.source, ''), substr(d.number, instr(d.number, '-') + 1)) > 0))
+            OR (d.origin = 'billing' AND length(d.number) >= 5
+                AND (instr(NEW.description, d.number) > 0 OR instr(COALESCE(NEW.source, ''), d.number) > 0)))
+        ORDER BY d.id LIMIT 1);
+END;
+ALTER TABLE outbox ADD COLUMN document_id INTEGER REFERENCES documents(id);
+"#,
 ];
 
 /// The schema version this binary writes.

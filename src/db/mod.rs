@@ -13,6 +13,7 @@ pub mod contracts;
 pub mod demo;
 mod demo_requests;
 mod demo_services;
+pub mod documents;
 pub mod fresh;
 pub mod ledger;
 pub mod migrate;

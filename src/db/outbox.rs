@@ -26,6 +26,8 @@ pub struct PendingEmail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// A document's PDF to attach: (file name, bytes).
+    pub attachment: Option<(String, Vec<u8>)>,
 }
 
 /// The oldest pending e-mails, at most `limit`.
@@ -41,9 +43,14 @@ pub fn pending_emails(c: &Connection, limit: u32) -> rusqlite::Result<Vec<Pendin
                 to: r.get(1)?,
                 subject: r.get(2)?,
                 body: r.get(3)?,
+                attachment: None,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut v = v;
+    for m in &mut v {
+        m.attachment = super::documents::outbox_attachment(c, m.id)?;
+    }
     Ok(v)
 }
 

@@ -9,6 +9,7 @@ pub mod billing_json;
 pub mod chat;
 pub mod contract;
 pub mod demo;
+pub mod documents;
 pub mod ids;
 pub mod ip;
 pub mod ledger;

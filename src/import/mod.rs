@@ -4,7 +4,9 @@
 //!
 //! The first line names the columns (any order; `,` or `;` separated, UTF-8). Columns:
 //! - contracts: number, organization_name, organization_inn, address, segment, status,
-//!   recommended_payment_kop, password (organization_*, password may be empty)
+//!   recommended_payment_kop, password (organization_*, password may be empty); optional
+//!   requisites for documents: organization_kpp, organization_ogrn, organization_legal_address,
+//!   documents_email
 //! - services: contract, kind, name, tariff_name, price_kop, period, status, paid_until,
 //!   speed_mbps, static_ip, equipment, channel_package, channel_count (each contract in the
 //!   file gets exactly the listed services; internet columns only for kind internet, tv ones
@@ -19,7 +21,7 @@ use crate::{
     db::{self, billing},
     domain::billing::ServiceIn,
 };
-use rows::{contract_row, ledger_row, line_error, read_rows, service_row};
+use rows::{contract_row, ledger_row, line_error, read_rows, requisites_row, service_row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -48,7 +50,15 @@ impl Kind {
                     "status",
                     "recommended_payment_kop",
                 ],
-                &["organization_name", "organization_inn", "password"],
+                &[
+                    "organization_name",
+                    "organization_inn",
+                    "password",
+                    "organization_kpp",
+                    "organization_ogrn",
+                    "organization_legal_address",
+                    "documents_email",
+                ],
             ),
             Kind::Services => (
                 &[
@@ -129,26 +139,38 @@ pub fn import(c: &mut db::Conn, kind: Kind, data: &[u8], now: i64) -> Result<Sum
             let mut seen = HashMap::new();
             let mut parsed = Vec::new();
             for r in &rows {
-                match contract_row(r) {
-                    Ok(ci) => {
+                match contract_row(r).and_then(|ci| Ok((ci, requisites_row(r)?))) {
+                    Ok((ci, req)) => {
                         if let Some(first) = seen.insert(ci.number.clone(), r.line) {
                             errors.push(format!(
                                 "строка {}: number: договор {} уже есть в строке {first}",
                                 r.line, ci.number
                             ));
                         }
-                        parsed.push((r.line, ci));
+                        parsed.push((r.line, ci, req));
                     }
                     Err(e) => errors.push(line_error(r.line, &e)),
                 }
             }
             if errors.is_empty() {
-                for (line, ci) in &parsed {
+                for (line, ci, req) in &parsed {
                     let hash = hashes.get(&ci.number).map(String::as_str);
-                    match billing::upsert_contract(&tx, ci, hash, now) {
-                        Ok((_, true)) => summary.created += 1,
-                        Ok((_, false)) => summary.updated += 1,
-                        Err(e) => errors.push(format!("строка {line}: {e}")),
+                    let id = match billing::upsert_contract(&tx, ci, hash, now) {
+                        Ok((id, true)) => {
+                            summary.created += 1;
+                            id
+                        }
+                        Ok((id, false)) => {
+                            summary.updated += 1;
+                            id
+                        }
+                        Err(e) => {
+                            errors.push(format!("строка {line}: {e}"));
+                            continue;
+                        }
+                    };
+                    if let Err(e) = rows::store_requisites(&tx, id, req) {
+                        errors.push(format!("строка {line}: {e}"));
                     }
                 }
             }

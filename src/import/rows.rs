@@ -45,6 +45,54 @@ impl Row {
     }
 }
 
+/// The optional documents columns of a contracts row: (kpp, ogrn, legal address, e-mail).
+pub type Requisites = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+pub fn requisites_row(r: &Row) -> Result<Requisites, Invalid> {
+    let (kpp, ogrn) = (r.opt("organization_kpp"), r.opt("organization_ogrn"));
+    crate::domain::documents::check_requisites(None, kpp.as_deref(), ogrn.as_deref()).map_err(
+        |(f, m)| Invalid {
+            field: format!("organization_{f}"),
+            message: m,
+        },
+    )?;
+    let email = match r.opt("documents_email") {
+        None => None,
+        Some(e) => Some(crate::domain::validate::normalize_email(&e).ok_or(Invalid {
+            field: "documents_email".into(),
+            message: "Адрес электронной почты".into(),
+        })?),
+    };
+    Ok((kpp, ogrn, r.opt("organization_legal_address"), email))
+}
+
+/// Stores a row's requisites (only the columns given).
+pub fn store_requisites(
+    c: &crate::db::Conn,
+    contract_id: i64,
+    r: &Requisites,
+) -> crate::db::SqlResult<()> {
+    let (kpp, ogrn, address, email) = r;
+    if kpp.is_some() || ogrn.is_some() || address.is_some() {
+        crate::db::documents::set_requisites(
+            c,
+            contract_id,
+            kpp.as_deref(),
+            ogrn.as_deref(),
+            address.as_deref(),
+        )?;
+    }
+    if let Some(e) = email {
+        crate::db::documents::set_documents_email(c, contract_id, Some(e))?;
+    }
+    Ok(())
+}
+
 pub fn line_error(line: u64, e: &Invalid) -> String {
     format!("строка {line}: {}: {}", e.field, e.message)
 }

@@ -29,13 +29,26 @@ fn transport(cfg: &Smtp, host: &str) -> Result<SmtpTransport, lettre::transport:
 
 fn build(from: &Mailbox, m: &Pending) -> Result<Message, String> {
     let to: Mailbox = m.to.parse().map_err(|e| format!("recipient: {e}"))?;
-    Message::builder()
+    let b = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(m.subject.clone())
-        .header(ContentType::TEXT_PLAIN)
-        .body(m.body.clone())
-        .map_err(|e| e.to_string())
+        .subject(m.subject.clone());
+    match &m.attachment {
+        None => b
+            .header(ContentType::TEXT_PLAIN)
+            .body(m.body.clone())
+            .map_err(|e| e.to_string()),
+        Some((name, pdf)) => {
+            use lettre::message::{Attachment, MultiPart, SinglePart};
+            let pdf_type = ContentType::parse("application/pdf").map_err(|e| e.to_string())?;
+            b.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(m.body.clone()))
+                    .singlepart(Attachment::new(name.clone()).body(pdf.clone(), pdf_type)),
+            )
+            .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Sends these e-mails over SMTP through `host` (blocking; call on the blocking pool) and

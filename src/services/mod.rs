@@ -1,4 +1,6 @@
 //! Services around the web layer: payment providers, e-mail, SMS, background jobs.
+
 pub mod mail;
 pub mod payments;
+pub mod pdf;
 pub mod sms;

@@ -18,7 +18,10 @@ pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> M
         section .card .balance #balance hx-swap-oob=[oob.then_some("true")] {
             div .balance-head {
                 h2 { "Баланс" }
-                button .link-light type="button" hx-get=(routes::HISTORY) hx-target=(ids::MODAL_SEL) { "История баланса" }
+                div .balance-links {
+                    button .link-light type="button" hx-get=(routes::HISTORY) hx-target=(ids::MODAL_SEL) { "История баланса" }
+                    a .link-light href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) { "Документы" }
+                }
             }
             p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
             p .recommended {

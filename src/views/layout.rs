@@ -30,6 +30,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(asset_url("app.css"));
                 link rel="stylesheet" href=(asset_url("screens.css"));
+                link rel="stylesheet" href=(asset_url("documents.css"));
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }

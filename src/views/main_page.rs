@@ -25,6 +25,9 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
                             a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) role="menuitem" {
                                 "Устройства и доступ"
                             }
+                            a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                                "Документы"
+                            }
                             form method="post" action=(routes::LOGOUT) {
                                 (csrf_input(csrf))
                                 button .menu-item .danger type="submit" role="menuitem" {

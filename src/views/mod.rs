@@ -7,6 +7,7 @@ pub mod balance;
 pub mod chat;
 pub mod components;
 pub mod contracts;
+pub mod documents;
 pub mod error;
 pub mod express;
 pub mod history;

@@ -9,6 +9,7 @@ pub mod chat;
 pub mod chat_socket;
 pub mod contracts;
 pub mod csrf;
+pub mod documents;
 pub mod express;
 pub mod htmx;
 pub mod join;
@@ -154,6 +155,18 @@ pub fn app(state: SharedState) -> impl Endpoint {
             get(balance::autopay_modal).post(balance::autopay_connect),
         )
         .at(routes::AUTOPAY_OFF, post(balance::autopay_off))
+        .at(routes::DOCUMENTS, get(documents::index))
+        .at(routes::DOCUMENTS_LIST, get(documents::list))
+        .at(routes::DOCUMENTS_INVOICE, post(documents::invoice))
+        .at(
+            routes::DOCUMENTS_RECONCILIATION,
+            post(documents::reconciliation),
+        )
+        .at(routes::DOCUMENT_PDF, get(documents::pdf))
+        .at(
+            routes::DOCUMENT_EMAIL,
+            get(documents::email_form).post(documents::email_send),
+        )
         .at(routes::LOGOUT, post(login::logout));
     let pages = staff::mount(pages);
     let pages = csrf::csrf_layers(pages, state.csrf_key);

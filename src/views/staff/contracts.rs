@@ -157,6 +157,12 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                     }
                 }
             }
+            div hx-get=(routes::staff_contract_documents(&s.number)) hx-trigger="load" hx-swap="outerHTML" {
+                section .card {
+                    h2 { "Документы" }
+                    a href=(routes::staff_contract_documents(&s.number)) { "Документы договора" }
+                }
+            }
             section .card {
                 h2 { "Платежи" }
                 @if k.payments.is_empty() { p .muted { "Платежей через кабинет не было." } } @else {

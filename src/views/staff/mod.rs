@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod chat;
 pub mod contracts;
+pub mod documents;
 pub mod layout;
 pub mod login;
 pub mod requests;

@@ -80,7 +80,7 @@ fn cursor(req: &Request, now: i64) -> ApiResult<(q::Cursor, i64)> {
 
 type Query = fn(&crate::db::Conn, q::Cursor, i64) -> crate::db::SqlResult<Vec<q::Item>>;
 
-async fn page(st: &SharedState, req: &Request, query: Query) -> ApiResult<Json<Value>> {
+pub(super) async fn page(st: &SharedState, req: &Request, query: Query) -> ApiResult<Json<Value>> {
     let (cur, limit) = cursor(req, st.clock.now())?;
     let rows = st.db.run(move |c| Ok(query(c, cur, limit)?)).await?;
     let last = rows.last().map(|(at, id, _)| (*at, *id));

@@ -1,6 +1,7 @@
 //! The billing integration API under `/api/v1/`: token-authenticated JSON, no cookies, no CSRF
 //! (mounted outside the page layers). Every error is JSON `{"error": .., "field": ..}`.
 pub mod client;
+pub mod documents;
 pub mod export;
 pub mod writes;
 
@@ -179,5 +180,11 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at(routes::API_REQUESTS, get(export::requests))
         .at(routes::API_APPLICATIONS, get(export::applications))
         .at(routes::API_PAYMENTS, get(export::payments))
+        .at(
+            routes::API_DOCUMENTS,
+            get(documents::list).post(documents::upload),
+        )
+        .at(routes::API_DOCUMENT_PDF, get(documents::pdf))
+        .at(routes::API_REQUISITES, put(documents::put_requisites))
         .catch_all_error(to_json)
 }

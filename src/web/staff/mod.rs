@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod chat;
 pub mod contracts;
+pub mod documents;
 pub mod login;
 pub mod requests;
 pub mod stories;
@@ -25,6 +26,17 @@ pub fn mount(r: Route) -> Route {
         .at(routes::STAFF_CONV_CLOSE, post(chat::close))
         .at(routes::STAFF_CONTRACTS, get(contracts::search))
         .at(routes::STAFF_CONTRACT, get(contracts::contract))
+        .at(routes::STAFF_CONTRACT_DOCUMENTS, get(documents::list))
+        .at(
+            format!("{}/invoice", routes::STAFF_CONTRACT_DOCUMENTS),
+            post(documents::invoice),
+        )
+        .at(
+            format!("{}/reconciliation", routes::STAFF_CONTRACT_DOCUMENTS),
+            post(documents::reconciliation),
+        )
+        .at(routes::STAFF_DOCUMENT_PDF, get(documents::pdf))
+        .at(routes::STAFF_DOCUMENT_VOID, post(documents::void))
         .at(routes::STAFF_REQUESTS, get(requests::requests))
         .at(
             routes::STAFF_REQUEST,

@@ -7,6 +7,7 @@
 mod accounts;
 mod actions;
 mod chat;
+mod documents;
 mod growth;
 mod login;
 mod money;

@@ -1,0 +1,722 @@
+//! Use cases of «Документы»: issue an invoice or an «Акт сверки», the monthly closing job,
+//! list, download, e-mail, void, receive from the billing system. Each write is one
+//! `BEGIN IMMEDIATE` transaction: the number, the PDF, the row and the audit entry commit
+//! together (a failure returns the number, so series have no gaps).
+use crate::db::Conn as Connection;
+use jiff::{civil::Date, tz::TimeZone};
+use sha2::{Digest, Sha256};
+
+pub use crate::db::documents::{Company, Doc, Filter};
+
+pub use crate::domain::documents::Screen;
+use crate::{
+    config::{Config, OperatorRequisites},
+    db,
+    domain::documents::{self as d, DocKind, Vat},
+    error::AppError,
+    services::pdf::{self, Bank, Party},
+};
+
+/// Who acts: written to the audit log and `documents.created_by`.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Account { id: i64, ip: String },
+    Staff { id: i64, ip: String },
+    Api { token_id: i64, ip: String },
+    System,
+}
+
+impl Actor {
+    fn kind(&self) -> &'static str {
+        match self {
+            Actor::Account { .. } => "account",
+            Actor::Staff { .. } => "staff",
+            Actor::Api { .. } => "api",
+            Actor::System => "system",
+        }
+    }
+    fn id(&self) -> Option<i64> {
+        match self {
+            Actor::Account { id, .. } | Actor::Staff { id, .. } => Some(*id),
+            Actor::Api { token_id, .. } => Some(*token_id),
+            Actor::System => None,
+        }
+    }
+    fn ip(&self) -> &str {
+        match self {
+            Actor::Account { ip, .. } | Actor::Staff { ip, .. } | Actor::Api { ip, .. } => ip,
+            Actor::System => "",
+        }
+    }
+    fn created_by(&self) -> String {
+        match self.id() {
+            Some(id) => format!("{}:{id}", self.kind()),
+            None => self.kind().to_owned(),
+        }
+    }
+}
+
+/// What the use cases need from the configuration and the clock.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub tz: &'a TimeZone,
+    pub now: i64,
+}
+
+impl Ctx<'_> {
+    pub fn today(&self) -> Date {
+        crate::domain::time::zoned(self.now, self.tz).date()
+    }
+    fn vat(&self) -> Vat {
+        self.cfg.documents.vat()
+    }
+    /// Unix seconds of the start of a local date.
+    pub fn start_of(&self, day: Date) -> i64 {
+        day.to_zoned(self.tz.clone())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or(0)
+    }
+}
+
+pub fn audit(
+    c: &Connection,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    details: &str,
+    now: i64,
+) -> db::SqlResult<()> {
+    db::audit::by(
+        c,
+        actor.kind(),
+        actor.id(),
+        &db::audit::What {
+            action,
+            target,
+            details,
+        },
+        actor.ip(),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn operator_party(o: &OperatorRequisites) -> Party {
+    Party {
+        name: o.legal_name.clone(),
+        inn: o.inn.clone(),
+        kpp: o.kpp.clone(),
+        ogrn: o.ogrn.clone(),
+        address: o.address.clone(),
+        phone: o.phone.clone(),
+        bank: Some(Bank {
+            name: o.bank.clone(),
+            bic: o.bic.clone(),
+            account: o.account.clone(),
+            corr_account: o.corr_account.clone(),
+        }),
+        signatory_title: o.signatory_title.clone(),
+        signatory: o.signatory.clone(),
+        accountant: o.accountant.clone(),
+    }
+}
+
+pub fn company_party(k: &db::documents::Company) -> Party {
+    Party {
+        name: if k.name.is_empty() {
+            format!("Абонент по договору № {}", k.contract_number)
+        } else {
+            k.name.clone()
+        },
+        inn: k.inn.clone().unwrap_or_default(),
+        kpp: k.kpp.clone().unwrap_or_default(),
+        ogrn: k.ogrn.clone().unwrap_or_default(),
+        address: k.legal_address.clone().unwrap_or_else(|| k.address.clone()),
+        ..Default::default()
+    }
+}
+
+fn company(c: &Connection, contract_id: i64) -> Result<db::documents::Company, AppError> {
+    db::documents::company(c, contract_id)?.ok_or(AppError::NotFound)
+}
+
+fn sha(pdf: &[u8]) -> String {
+    hex::encode(Sha256::digest(pdf))
+}
+
+/// A generated document to store: numbered inside the caller's transaction.
+struct Issue<'a> {
+    contract_id: i64,
+    kind: DocKind,
+    year: i16,
+    issued_on: Date,
+    period: Option<(Date, Date)>,
+    amount_kop: i64,
+    vat_kop: i64,
+    title: String,
+    render: &'a dyn Fn(&str) -> Vec<u8>,
+}
+
+/// Issuing is serialized in-process: the write transaction holds SQLite's lock while the PDF
+/// renders, and waiting here (rather than in `busy_timeout`) never times out under a burst.
+static ISSUING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn issuing() -> std::sync::MutexGuard<'static, ()> {
+    ISSUING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn store(c: &Connection, ctx: &Ctx, actor: &Actor, i: Issue) -> Result<i64, AppError> {
+    let seq = db::documents::next_seq(c, i.kind, i.year)?;
+    let number = d::number(i.kind, i.year, seq);
+    let pdf = (i.render)(&number);
+    if !d::is_pdf(&pdf) {
+        return Err(AppError::Internal("PDF rendering failed".into()));
+    }
+    let (pf, pt) = match i.period {
+        Some((f, t)) => (Some(f.to_string()), Some(t.to_string())),
+        None => (None, None),
+    };
+    let id = db::documents::insert(
+        c,
+        &db::documents::NewDoc {
+            contract_id: i.contract_id,
+            kind: i.kind,
+            origin: "generated",
+            number: &number,
+            seq: Some(seq),
+            year: i.year,
+            issued_on: &i.issued_on.to_string(),
+            period_from: pf.as_deref(),
+            period_to: pt.as_deref(),
+            amount_kop: i.amount_kop,
+            vat_kop: i.vat_kop,
+            title: &i.title,
+            external_id: None,
+            pdf: &pdf,
+            pdf_sha256: &sha(&pdf),
+            created_by: &actor.created_by(),
+            now: ctx.now,
+        },
+    )?;
+    audit(
+        c,
+        actor,
+        "document.issue",
+        &format!("document:{id}"),
+        &format!("{} {number}, {} коп.", i.kind.code(), i.amount_kop),
+        ctx.now,
+    )?;
+    Ok(id)
+}
+
+fn generating(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.cfg.documents.mode.generates() {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(
+            "Документы выставляет бухгалтерия оператора; здесь они появятся, когда будут готовы"
+                .into(),
+        ))
+    }
+}
+
+/// «Счёт на оплату» for `amount_kop` (already validated like a payment amount).
+pub fn issue_invoice(
+    c: &mut Connection,
+    ctx: &Ctx,
+    actor: &Actor,
+    contract_id: i64,
+    amount_kop: i64,
+) -> Result<Doc, AppError> {
+    generating(ctx)?;
+    let _one = issuing();
+    let tx = db::begin_write(c)?;
+    let k = company(&tx, contract_id)?;
+    let today = ctx.today();
+    let vat = ctx.vat();
+    let vat_kop = vat.of_gross(amount_kop);
+    let dc = &ctx.cfg.documents;
+    let supplier = operator_party(&dc.operator);
+    let payer = company_party(&k);
+    let valid_until = today
+        .checked_add(jiff::Span::new().days(i64::from(dc.invoice_valid_days)))
+        .unwrap_or(today);
+    let render = |number: &str| {
+        let purpose = d::invoice_purpose(&k.contract_number, number, today, vat, vat_kop);
+        let o = &dc.operator;
+        let qr = d::qr_payload(&d::QrPayment {
+            name: &o.legal_name,
+            personal_acc: &o.account,
+            bank_name: &o.bank,
+            bic: &o.bic,
+            corresp_acc: &o.corr_account,
+            payee_inn: &o.inn,
+            kpp: &o.kpp,
+            sum_kop: amount_kop,
+            purpose: &purpose,
+        });
+        pdf::invoice(&pdf::InvoiceData {
+            number: number.to_owned(),
+            date: today,
+            valid_until,
+            contract_number: k.contract_number.clone(),
+            item: format!(
+                "Оплата услуг связи по договору № {} (аванс)",
+                k.contract_number
+            ),
+            amount_kop,
+            vat,
+            vat_kop,
+            purpose,
+            qr_payload: qr,
+            unit: dc.unit.clone(),
+            supplier: supplier.clone(),
+            payer: payer.clone(),
+        })
+    };
+    let id = store(
+        &tx,
+        ctx,
+        actor,
+        Issue {
+            contract_id,
+            kind: DocKind::Invoice,
+            year: today.year(),
+            issued_on: today,
+            period: None,
+            amount_kop,
+            vat_kop,
+            title: String::new(),
+            render: &render,
+        },
+    )?;
+    let doc = db::documents::get(&tx, contract_id, id)?.ok_or(AppError::NotFound)?;
+    tx.commit()?;
+    Ok(doc)
+}
+
+/// The ГОСТ payload printed on an invoice (recomputed from what it stores; for tests and the
+/// screen's «QR для оплаты»).
+pub fn invoice_qr_payload(ctx: &Ctx, doc: &Doc) -> String {
+    let o = &ctx.cfg.documents.operator;
+    let date = doc.issued_on.parse::<Date>().unwrap_or(ctx.today());
+    let purpose = d::invoice_purpose(
+        &doc.contract_number,
+        &doc.number,
+        date,
+        ctx.vat(),
+        doc.vat_kop,
+    );
+    d::qr_payload(&d::QrPayment {
+        name: &o.legal_name,
+        personal_acc: &o.account,
+        bank_name: &o.bank,
+        bic: &o.bic,
+        corresp_acc: &o.corr_account,
+        payee_inn: &o.inn,
+        kpp: &o.kpp,
+        sum_kop: doc.amount_kop,
+        purpose: &purpose,
+    })
+}
+
+/// The reconciliation of [from, to] from the ledger, with the rule «История баланса» uses:
+/// the opening balance is the running balance before the first instant of `from`; every entry
+/// up to the end of `to` follows, oldest first.
+pub fn reconcile(
+    c: &Connection,
+    ctx: &Ctx,
+    contract_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<d::Reconciliation, AppError> {
+    let start = ctx.start_of(from);
+    let end = ctx.start_of(to.tomorrow().unwrap_or(to));
+    let opening = db::ledger::balance_before(c, contract_id, start)?;
+    let acts = db::documents::closing_numbers(c, contract_id)?;
+    let entries = db::ledger::entries_between(c, contract_id, start, end)?;
+    // Write-offs of a month that has its closing act appear as one row under that act (how
+    // accountants reconcile: by primary documents); everything else row by row.
+    let mut rows: Vec<(Date, String, i64)> = Vec::with_capacity(entries.len());
+    let mut by_act: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in entries {
+        let z = crate::domain::time::zoned(e.occurred_at, ctx.tz);
+        let write_off = e.amount_kop < 0 && (e.kind == "charge" || e.kind == "offset");
+        let act = write_off
+            .then(|| {
+                let period = format!("{:04}-{:02}", z.year(), z.month());
+                acts.iter().find(|(p, _, _)| *p == period)
+            })
+            .flatten();
+        match act {
+            Some((period, n, on)) => {
+                if let Some(i) = by_act.get(period) {
+                    rows[*i].2 += e.amount_kop;
+                    continue;
+                }
+                let on = on.parse::<Date>().unwrap_or(z.date());
+                let (y, m) = d::parse_month(period).unwrap_or((z.year(), z.month()));
+                let text = format!(
+                    "Акт № {n} от {} (услуги за {})",
+                    d::ru_date(on),
+                    d::month_name(y, m)
+                );
+                by_act.insert(period.clone(), rows.len());
+                rows.push((on.min(to), text, e.amount_kop));
+            }
+            None => rows.push((z.date(), e.description, e.amount_kop)),
+        }
+    }
+    rows.sort_by_key(|r| r.0);
+    Ok(d::Reconciliation::build(from, to, opening, rows))
+}
+
+/// «Акт сверки» for [from, to] (already checked by `domain::documents::period`).
+pub fn issue_reconciliation(
+    c: &mut Connection,
+    ctx: &Ctx,
+    actor: &Actor,
+    contract_id: i64,
+    from: Date,
+    to: Date,
+) -> Result<Doc, AppError> {
+    generating(ctx)?;
+    let _one = issuing();
+    let tx = db::begin_write(c)?;
+    let k = company(&tx, contract_id)?;
+    let recon = reconcile(&tx, ctx, contract_id, from, to)?;
+    let today = ctx.today();
+    let operator = operator_party(&ctx.cfg.documents.operator);
+    let company = company_party(&k);
+    let closing = recon.closing_kop;
+    let render = |number: &str| {
+        pdf::reconciliation(&pdf::ReconciliationData {
+            number: number.to_owned(),
+            date: today,
+            contract_number: k.contract_number.clone(),
+            recon: recon.clone(),
+            operator: operator.clone(),
+            company: company.clone(),
+            currency: ctx.cfg.branding.currency_symbol.clone(),
+        })
+    };
+    let id = store(
+        &tx,
+        ctx,
+        actor,
+        Issue {
+            contract_id,
+            kind: DocKind::Reconciliation,
+            year: today.year(),
+            issued_on: today,
+            period: Some((from, to)),
+            amount_kop: closing,
+            vat_kop: 0,
+            title: format!("за период {} — {}", d::ru_date(from), d::ru_date(to)),
+            render: &render,
+        },
+    )?;
+    let doc = db::documents::get(&tx, contract_id, id)?.ok_or(AppError::NotFound)?;
+    tx.commit()?;
+    Ok(doc)
+}
+
+/// The closing document of one contract and month from its write-offs, unless that month was
+/// closed already. Returns the new document's id.
+pub fn issue_closing(
+    c: &mut Connection,
+    ctx: &Ctx,
+    contract_id: i64,
+    year: i16,
+    month: i8,
+) -> Result<Option<i64>, AppError> {
+    issue_act(c, ctx, contract_id, year, month, None)
+}
+
+/// Like [`issue_closing`], with the lines given (`None`: from the ledger).
+pub fn issue_act(
+    c: &mut Connection,
+    ctx: &Ctx,
+    contract_id: i64,
+    year: i16,
+    month: i8,
+    given: Option<Vec<d::Line>>,
+) -> Result<Option<i64>, AppError> {
+    let period = format!("{year:04}-{month:02}");
+    let _one = issuing();
+    let tx = db::begin_write(c)?;
+    if db::documents::closing_done(&tx, contract_id, &period)? {
+        return Ok(None);
+    }
+    let first = Date::new(year, month, 1).map_err(|e| AppError::Internal(e.to_string()))?;
+    let last = d::last_day(year, month);
+    let vat = ctx.vat();
+    let lines = match given {
+        Some(l) => l,
+        None => {
+            let start = ctx.start_of(first);
+            let end = ctx.start_of(last.tomorrow().unwrap_or(last));
+            let charges = db::documents::charges(&tx, contract_id, start, end)?;
+            d::lines_from_charges(&charges, vat)
+        }
+    };
+    if lines.is_empty() {
+        db::documents::mark_closing(&tx, contract_id, &period, None, ctx.now)?;
+        tx.commit()?;
+        return Ok(None);
+    }
+    let k = company(&tx, contract_id)?;
+    let dc = &ctx.cfg.documents;
+    let kind = dc.closing.kind();
+    let total: i64 = lines.iter().map(|l| l.amount_kop).sum();
+    let vat_total: i64 = lines.iter().map(|l| l.vat_kop).sum();
+    let executor = operator_party(&dc.operator);
+    let customer = company_party(&k);
+    let contract_date = Some(crate::domain::time::zoned(k.contract_created_at, ctx.tz).date());
+    let render = |number: &str| {
+        pdf::act(&pdf::ActData {
+            upd: kind == DocKind::Upd,
+            number: number.to_owned(),
+            date: last,
+            period: d::month_name(year, month),
+            contract_number: k.contract_number.clone(),
+            contract_date,
+            lines: lines.clone(),
+            vat,
+            unit: dc.unit.clone(),
+            executor: executor.clone(),
+            customer: customer.clone(),
+        })
+    };
+    let id = store(
+        &tx,
+        ctx,
+        &Actor::System,
+        Issue {
+            contract_id,
+            kind,
+            year,
+            issued_on: last,
+            period: Some((first, last)),
+            amount_kop: total,
+            vat_kop: vat_total,
+            title: format!("за {}", d::month_name(year, month)),
+            render: &render,
+        },
+    )?;
+    db::documents::mark_closing(&tx, contract_id, &period, Some(id), ctx.now)?;
+    if let Some(to) = k.documents_email.as_deref() {
+        let doc = db::documents::get(&tx, contract_id, id)?.ok_or(AppError::NotFound)?;
+        let (subject, body) = mail_text(ctx, kind, &doc.number, &k.contract_number);
+        db::documents::queue_mail(&tx, to, &subject, &body, id, ctx.now)?;
+    }
+    tx.commit()?;
+    Ok(Some(id))
+}
+
+const CLOSING_LAST: &str = "documents.closing_last";
+
+/// The monthly job: closes every month from the last one it closed (re-checked: late charges
+/// of contracts not closed yet) through the previous calendar month, one document per contract
+/// with charges. Idempotent: `closing_runs` records each (contract, month) once.
+/// Returns how many documents it issued.
+pub fn run_closing(c: &mut Connection, ctx: &Ctx) -> Result<usize, AppError> {
+    if !ctx.cfg.documents.mode.generates() {
+        return Ok(0);
+    }
+    let today = ctx.today();
+    let (py, pm) = if today.month() == 1 {
+        (today.year() - 1, 12)
+    } else {
+        (today.year(), today.month() - 1)
+    };
+    let last = db::setting(c, CLOSING_LAST)?.and_then(|s| d::parse_month(&s));
+    let since = ctx
+        .cfg
+        .documents
+        .closing_since
+        .as_deref()
+        .and_then(d::parse_month);
+    let (mut y, mut m) = match (last, since) {
+        (Some(l), Some(s)) => l.max(s),
+        (Some(l), None) => l,
+        (None, Some(s)) => s,
+        (None, None) => (py, pm),
+    };
+    let mut issued = 0;
+    while (y, m) <= (py, pm) {
+        let first = Date::new(y, m, 1).map_err(|e| AppError::Internal(e.to_string()))?;
+        let start = ctx.start_of(first);
+        let end = ctx.start_of(d::last_day(y, m).tomorrow().unwrap_or(first));
+        for cid in db::documents::contracts_with_charges(c, start, end)? {
+            if issue_closing(c, ctx, cid, y, m)?.is_some() {
+                issued += 1;
+            }
+        }
+        db::set_setting(c, CLOSING_LAST, &format!("{y:04}-{m:02}"))?;
+        (y, m) = d::next_month(y, m);
+    }
+    if issued > 0 {
+        tracing::info!(documents = issued, "closing documents issued");
+    }
+    Ok(issued)
+}
+
+fn mail_text(ctx: &Ctx, kind: DocKind, number: &str, contract: &str) -> (String, String) {
+    let op = &ctx.cfg.documents.operator.legal_name;
+    (
+        format!("{} № {number} по договору № {contract}", kind.label()),
+        format!(
+            "Здравствуйте!\n\nВо вложении — {} № {number} по договору № {contract} (PDF).\n\n\
+             Документ также доступен в личном кабинете, раздел «Документы».\n\n{op}",
+            kind.label().to_lowercase()
+        ),
+    )
+}
+
+/// «Отправить на почту»: queues the PDF to `to` through the outbox.
+pub fn email(
+    c: &mut Connection,
+    ctx: &Ctx,
+    actor: &Actor,
+    contract_id: i64,
+    id: i64,
+    to: &str,
+) -> Result<Doc, AppError> {
+    let tx = db::begin_write(c)?;
+    let doc = visible(&tx, contract_id, id)?;
+    let (subject, body) = mail_text(ctx, doc.kind, &doc.number, &doc.contract_number);
+    db::documents::queue_mail(&tx, to, &subject, &body, doc.id, ctx.now)?;
+    audit(
+        &tx,
+        actor,
+        "document.email",
+        &format!("document:{}", doc.id),
+        &crate::domain::outbox::mask_email(to),
+        ctx.now,
+    )?;
+    tx.commit()?;
+    Ok(doc)
+}
+
+/// A document a subscriber may see: this contract's, not voided.
+pub fn visible(c: &Connection, contract_id: i64, id: i64) -> Result<Doc, AppError> {
+    match db::documents::get(c, contract_id, id)? {
+        Some(doc) if doc.voided_at.is_none() => Ok(doc),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The PDF of a document for its subscriber; the first download turns «Новый» off.
+pub fn download(
+    c: &Connection,
+    now: i64,
+    contract_id: i64,
+    id: i64,
+) -> Result<(Doc, Vec<u8>), AppError> {
+    let doc = visible(c, contract_id, id)?;
+    let pdf = db::documents::pdf(c, doc.id)?;
+    db::documents::mark_downloaded(c, doc.id, now)?;
+    Ok((doc, pdf))
+}
+
+/// Staff void a document with a reason (audited). The document stays, marked void.
+pub fn void(
+    c: &mut Connection,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<Doc, AppError> {
+    let reason = reason.trim();
+    if reason.chars().count() < 3 {
+        return Err(AppError::BadRequest("Укажите причину аннулирования".into()));
+    }
+    let reason: String = reason.chars().take(500).collect();
+    let tx = db::begin_write(c)?;
+    let doc = db::documents::get_any(&tx, id)?.ok_or(AppError::NotFound)?;
+    if !db::documents::void(&tx, id, &reason, now)? {
+        return Err(AppError::BadRequest("Документ уже аннулирован".into()));
+    }
+    audit(
+        &tx,
+        actor,
+        "document.void",
+        &format!("document:{id}"),
+        &format!("{} {}: {reason}", doc.kind.code(), doc.number),
+        now,
+    )?;
+    let doc = db::documents::get_any(&tx, id)?.ok_or(AppError::NotFound)?;
+    tx.commit()?;
+    Ok(doc)
+}
+
+/// Documents shown per page of the list (older ones load on demand).
+pub const PAGE: i64 = 30;
+
+/// The list for a contract with a filter: indexed range reads, `PAGE` rows.
+pub fn screen(
+    c: &Connection,
+    contract_id: i64,
+    filter: &db::documents::Filter,
+) -> Result<Screen, AppError> {
+    let company = company(c, contract_id)?;
+    let mut f = filter.clone();
+    f.limit = PAGE + 1;
+    let mut docs = db::documents::list(c, contract_id, &f)?;
+    let more = if docs.len() as i64 > PAGE {
+        docs.truncate(PAGE as usize);
+        docs.last().map(|d| (d.issued_on.clone(), d.id))
+    } else {
+        None
+    };
+    let years = db::documents::years(c, contract_id)?;
+    Ok(Screen {
+        company,
+        docs,
+        years,
+        more,
+    })
+}
+
+/// The demo contract's documents: the closing documents of November and December 2022, an
+/// invoice paid by the 01.12.2022 top-up and an unpaid one for the recommended amount.
+pub fn seed_demo(
+    c: &mut Connection,
+    cfg: &Config,
+    tz: &TimeZone,
+    now: i64,
+) -> Result<(), AppError> {
+    let cid = db::billing::contract_id(c, db::demo::MAIN_CONTRACT)?
+        .ok_or_else(|| AppError::Internal("demo contract missing".into()))?;
+    db::documents::set_requisites(
+        c,
+        cid,
+        None,
+        Some("304027400000012"),
+        Some("450077, Республика Башкортостан, г. Уфа, пр-т Октября, д. 4, офис 12"),
+    )?;
+    let at = |y, m, d, h| crate::domain::time::local(tz, y, m, d, h, 0, 0);
+    let ctx_at = |t: i64| Ctx { cfg, tz, now: t };
+    let vat = cfg.documents.vat();
+    let nov = vec![d::Line {
+        name: "Услуги связи по договору № 72845736UL (абонентская плата)".into(),
+        qty: 1,
+        price_kop: 1_200,
+        amount_kop: 1_200,
+        vat_kop: vat.of_gross(1_200),
+    }];
+    issue_act(c, &ctx_at(at(2022, 12, 1, 3)), cid, 2022, 11, Some(nov))?;
+    issue_act(c, &ctx_at(at(2023, 1, 1, 3)), cid, 2022, 12, None)?;
+    let manager = Actor::System;
+    let paid = issue_invoice(c, &ctx_at(at(2022, 11, 30, 16)), &manager, cid, 100)?;
+    let entry = db::ledger::first_of_amount(c, cid, 100, at(2022, 12, 1, 0))?;
+    db::documents::mark_paid(c, paid.id, entry, at(2022, 12, 1, 12))?;
+    let rec = db::contracts::summary(c, cid)?.map_or(0, |k| k.recommended_kop);
+    issue_invoice(c, &ctx_at(now), &manager, cid, rec.max(100))?;
+    db::set_setting(c, CLOSING_LAST, &{
+        let t = crate::domain::time::zoned(now, tz).date();
+        format!("{:04}-{:02}", t.year(), t.month())
+    })?;
+    Ok(())
+}

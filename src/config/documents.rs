@@ -1,0 +1,147 @@
+//! `[documents]`: closing documents, «Акт сверки», invoices, the operator's requisites.
+use serde::Deserialize;
+
+use super::ConfigError;
+use crate::domain::documents::{Closing, Vat};
+
+/// Where documents come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentsMode {
+    /// kabinet issues closing documents, «Акт сверки» and invoices itself.
+    Generate,
+    /// Only documents uploaded by the billing system (`POST /api/v1/documents`).
+    Receive,
+    /// Both.
+    #[default]
+    Both,
+}
+
+impl DocumentsMode {
+    pub fn generates(self) -> bool {
+        matches!(self, DocumentsMode::Generate | DocumentsMode::Both)
+    }
+    pub fn receives(self) -> bool {
+        matches!(self, DocumentsMode::Receive | DocumentsMode::Both)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Documents {
+    pub mode: DocumentsMode,
+    /// `"act"` — «Акт оказанных услуг», `"upd"` — УПД.
+    pub closing: Closing,
+    /// `"none"` (Без НДС (УСН)) or a rate in percent, e.g. `"20"`.
+    pub vat: String,
+    /// First month the closing job issues for (`"2026-01"`); default: the month before its
+    /// first run.
+    pub closing_since: Option<String>,
+    /// Seconds between runs of the closing job (it issues only what is due).
+    pub job_interval_secs: u64,
+    /// Largest PDF the billing API accepts, in megabytes.
+    pub max_upload_mb: u32,
+    /// «Счёт действителен в течение … дней».
+    pub invoice_valid_days: u32,
+    /// Unit of a service line («усл.»).
+    pub unit: String,
+    pub operator: OperatorRequisites,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Documents {
+            mode: DocumentsMode::Both,
+            closing: Closing::Act,
+            vat: "none".into(),
+            closing_since: None,
+            job_interval_secs: 3600,
+            max_upload_mb: 10,
+            invoice_valid_days: 5,
+            unit: "усл.".into(),
+            operator: OperatorRequisites::default(),
+        }
+    }
+}
+
+/// The operator as it appears on its documents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OperatorRequisites {
+    pub legal_name: String,
+    pub inn: String,
+    pub kpp: String,
+    pub ogrn: String,
+    pub address: String,
+    pub phone: String,
+    pub bank: String,
+    pub bic: String,
+    /// Расчётный счёт (20 digits).
+    pub account: String,
+    /// Корреспондентский счёт (20 digits).
+    pub corr_account: String,
+    /// «Генеральный директор».
+    pub signatory_title: String,
+    /// «Иванов И. И.»
+    pub signatory: String,
+    pub accountant: String,
+}
+
+impl Default for OperatorRequisites {
+    fn default() -> Self {
+        OperatorRequisites {
+            legal_name: "ООО «Демо-Телеком»".into(),
+            inn: "0274000000".into(),
+            kpp: "027401001".into(),
+            ogrn: "1020200000000".into(),
+            address: "450000, Республика Башкортостан, г. Уфа, ул. Ленина, д. 1".into(),
+            phone: "8 800 000-00-00".into(),
+            bank: "ПАО «Демо-Банк», г. Уфа".into(),
+            bic: "048073601".into(),
+            account: "40702810900000000001".into(),
+            corr_account: "30101810300000000601".into(),
+            signatory_title: "Генеральный директор".into(),
+            signatory: "Петров П. П.".into(),
+            accountant: "Сидорова С. С.".into(),
+        }
+    }
+}
+
+impl Documents {
+    pub fn vat(&self) -> Vat {
+        Vat::parse(&self.vat).unwrap_or(Vat::None)
+    }
+    pub fn max_upload_bytes(&self) -> usize {
+        self.max_upload_mb as usize * 1024 * 1024
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(format!("documents.{m}")));
+        if Vat::parse(&self.vat).is_none() {
+            return bad("vat must be \"none\" or a percent 0..=30, e.g. \"20\"");
+        }
+        if let Some(s) = &self.closing_since {
+            if crate::domain::documents::parse_month(s).is_none() {
+                return bad("closing_since must look like \"2026-01\"");
+            }
+        }
+        if self.job_interval_secs == 0 || !(1..=50).contains(&self.max_upload_mb) {
+            return bad("job_interval_secs must be > 0 and max_upload_mb 1..=50");
+        }
+        let o = &self.operator;
+        let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+        if !(digits(&o.inn, 10) || digits(&o.inn, 12)) {
+            return bad("operator.inn must be 10 or 12 digits");
+        }
+        if !o.kpp.is_empty() && !digits(&o.kpp, 9) {
+            return bad("operator.kpp must be 9 digits");
+        }
+        if !digits(&o.bic, 9) || !digits(&o.account, 20) || !digits(&o.corr_account, 20) {
+            return bad("operator.bic must be 9 digits, account and corr_account 20 digits");
+        }
+        if o.legal_name.trim().is_empty() || o.bank.trim().is_empty() {
+            return bad("operator.legal_name and operator.bank are required");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,262 @@
+//! Documents in the billing API:
+//! - `POST /api/v1/documents` — upload an issued document (JSON with the PDF in base64),
+//!   idempotent by `external_id`: 201 created, 200 the same upload again, 409 other content.
+//! - `GET /api/v1/documents?changed_after=…` — every document by change, like the other exports.
+//! - `GET /api/v1/documents/{id}/pdf` — the file.
+//! - `PUT /api/v1/contracts/{number}/requisites` — the company's KPP, OGRN, legal address and
+//!   the e-mail for monthly delivery.
+use base64::Engine;
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Data, Json, Path},
+    Body, IntoResponse, Request, Response,
+};
+use serde_json::{json, Value};
+
+use super::{export, ApiClient, ApiError, ApiResult};
+use crate::{
+    app::documents::Actor,
+    app::documents_api::{receive, Outcome},
+    db,
+    domain::{billing_json::Obj, documents as d},
+    state::SharedState,
+};
+
+fn unprocessable(field: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg).field(field)
+}
+
+fn doc_json(doc: &db::documents::Doc) -> Value {
+    json!({
+        "id": doc.id,
+        "external_id": doc.external_id,
+        "contract": doc.contract_number,
+        "kind": doc.kind.code(),
+        "number": doc.number,
+        "date": doc.issued_on,
+        "amount_kop": doc.amount_kop,
+        "vat_kop": doc.vat_kop,
+        "sha256": doc.pdf_sha256,
+        "size": doc.pdf_size,
+    })
+}
+
+/// `POST /api/v1/documents`
+#[handler]
+pub async fn upload(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    body: Body,
+) -> ApiResult<Response> {
+    let dc = &st.cfg.documents;
+    if !dc.mode.receives() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Приём документов выключен (documents.mode = \"generate\")",
+        ));
+    }
+    let max = dc.max_upload_bytes();
+    // base64 grows the file by a third; the rest of the JSON is small
+    let limit = max / 3 * 4 + 64 * 1024;
+    let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
+        poem::error::ReadBodyError::PayloadTooLarge => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Файл больше {} МБ", dc.max_upload_mb),
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "Не удалось прочитать тело запроса"),
+    })?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Тело запроса — некорректный JSON: {e}"),
+        )
+    })?;
+    let o = Obj::new(&value, "")?;
+    let b64 = o.str("pdf_base64")?;
+    let file = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| unprocessable("pdf_base64", "pdf_base64: не base64"))?;
+    if file.len() > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Файл больше {} МБ", dc.max_upload_mb),
+        )
+        .field("pdf_base64"));
+    }
+    if !d::is_pdf(&file) {
+        return Err(unprocessable(
+            "pdf_base64",
+            "pdf_base64: это не PDF (файл должен начинаться с %PDF-)",
+        ));
+    }
+    let period_from = o.str_opt("period_from")?;
+    let period_to = o.str_opt("period_to")?;
+    let period = match (&period_from, &period_to) {
+        (Some(f), Some(t)) => Some((f.as_str(), t.as_str())),
+        (None, None) => None,
+        _ => {
+            return Err(unprocessable(
+                "period_to",
+                "period_from и period_to указываются вместе",
+            ))
+        }
+    };
+    let r = d::check_received(
+        &o.str("external_id")?,
+        &o.str("contract")?,
+        &o.str("kind")?,
+        &o.str("number")?,
+        &o.str("date")?,
+        period,
+        o.int("amount_kop")?,
+        o.int_opt("vat_kop")?.unwrap_or(0),
+        &o.str_opt("title")?.unwrap_or_default(),
+    )
+    .map_err(|(f, m)| unprocessable(f, m))?;
+    let now = st.clock.now();
+    let actor = Actor::Api {
+        token_id: client.token_id,
+        ip: client.ip.clone(),
+    };
+    let outcome = st
+        .db
+        .run(move |c| receive(c, &actor, &r, &file, now))
+        .await?;
+    Ok(match outcome {
+        Outcome::Created(doc) => {
+            tracing::info!(number = %doc.number, contract = %doc.contract_number, "document received");
+            let mut v = doc_json(&doc);
+            v["result"] = json!("created");
+            Json(v).with_status(StatusCode::CREATED).into_response()
+        }
+        Outcome::Duplicate(doc) => {
+            let mut v = doc_json(&doc);
+            v["result"] = json!("duplicate");
+            Json(v).into_response()
+        }
+        Outcome::UnknownContract(n) => {
+            return Err(
+                ApiError::new(StatusCode::NOT_FOUND, format!("Договор {n} не найден"))
+                    .field("contract"),
+            )
+        }
+        Outcome::Conflict(f, m) => return Err(ApiError::new(StatusCode::CONFLICT, m).field(f)),
+    })
+}
+
+/// `GET /api/v1/documents`
+#[handler]
+pub async fn list(
+    _client: ApiClient,
+    Data(st): Data<&SharedState>,
+    req: &Request,
+) -> ApiResult<Json<Value>> {
+    export::page(st, req, db::documents::export).await
+}
+
+/// `GET /api/v1/documents/{id}/pdf`
+#[handler]
+pub async fn pdf(
+    _client: ApiClient,
+    Data(st): Data<&SharedState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "Документ не найден"))?;
+    let found = st
+        .db
+        .run(move |c| {
+            Ok(match db::documents::get_any(c, id)? {
+                Some(doc) => Some((db::documents::pdf(c, id)?, doc)),
+                None => None,
+            })
+        })
+        .await?;
+    let (bytes, doc) =
+        found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Документ не найден"))?;
+    Ok(crate::web::documents::pdf_response(
+        doc.kind,
+        &doc.number,
+        bytes,
+    ))
+}
+
+/// `PUT /api/v1/contracts/{number}/requisites`: `{"kpp", "ogrn", "legal_address",
+/// "documents_email"}`; a field left out stays as it is (`documents_email: null` clears it).
+#[handler]
+pub async fn put_requisites(
+    client: ApiClient,
+    Data(st): Data<&SharedState>,
+    Path(number): Path<String>,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let value = super::read_json(body).await?;
+    let o = Obj::new(&value, "")?;
+    let kpp = o.str_opt("kpp")?;
+    let ogrn = o.str_opt("ogrn")?;
+    let address = o.str_opt("legal_address")?;
+    d::check_requisites(None, kpp.as_deref(), ogrn.as_deref())
+        .map_err(|(f, m)| unprocessable(f, m))?;
+    if address.as_deref().is_some_and(|a| a.chars().count() > 300) {
+        return Err(unprocessable(
+            "legal_address",
+            "legal_address: до 300 символов",
+        ));
+    }
+    let email = match value.get("documents_email") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Some(None),
+        Some(Value::String(s)) => Some(Some(
+            crate::domain::validate::normalize_email(s).ok_or_else(|| {
+                unprocessable(
+                    "documents_email",
+                    "documents_email: адрес электронной почты",
+                )
+            })?,
+        )),
+        Some(_) => return Err(unprocessable("documents_email", "Ожидается строка")),
+    };
+    let now = st.clock.now();
+    let out = st
+        .db
+        .run(move |c| {
+            let tx = db::begin_write(c)?;
+            let Some(cid) = db::billing::contract_id(&tx, &number)? else {
+                return Ok(None);
+            };
+            let has_org = db::documents::set_requisites(
+                &tx,
+                cid,
+                kpp.as_deref(),
+                ogrn.as_deref(),
+                address.as_deref(),
+            )?;
+            if let Some(e) = &email {
+                db::documents::set_documents_email(&tx, cid, e.as_deref())?;
+            }
+            client.audit(
+                &tx,
+                "api.requisites",
+                &format!("contract:{number}"),
+                "",
+                now,
+            )?;
+            let k = db::documents::company(&tx, cid)?;
+            tx.commit()?;
+            Ok(Some((has_org, k)))
+        })
+        .await?;
+    let Some((has_org, Some(k))) = out else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "Договор не найден").field("number"));
+    };
+    Ok(Json(json!({
+        "contract": k.contract_number,
+        "organization": has_org.then(|| json!({
+            "name": k.name, "inn": k.inn, "kpp": k.kpp, "ogrn": k.ogrn, "legal_address": k.legal_address,
+        })),
+        "documents_email": k.documents_email,
+    })))
+}

@@ -43,6 +43,10 @@ enum Command {
     },
     /// Write a consistent copy of the database to FILE (safe while the server runs).
     Backup { file: PathBuf },
+    /// Replace the database with the backup FILE (checked first; refused while a server runs).
+    Restore { file: PathBuf },
+    /// Check the database: integrity, foreign keys, schema version, balances against the ledger.
+    Check,
     /// Create a billing API token named NAME; prints it once (only its hash is stored).
     CreateApiToken { name: String },
     /// Revoke the billing API token named NAME (refused at once from then on).
@@ -106,12 +110,25 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Backup { file } => {
-            let state = build_state(cfg, &cli.db, false)?;
-            let c = state.db.get()?;
-            c.execute("VACUUM INTO ?1", [file.display().to_string()])?;
+            db::ops::backup(&cli.db, &file)?;
             println!("backup written to {}", file.display());
             Ok(())
         }
+        Command::Restore { file } => {
+            let report = db::ops::restore(&file, &cli.db)?;
+            println!(
+                "{} restored from {} ({} contracts, {} ledger entries, schema version {}); \
+                 the replaced database is kept as {}",
+                cli.db.display(),
+                file.display(),
+                report.contracts,
+                report.ledger_entries,
+                report.version,
+                db::ops::sibling(&cli.db, ".before-restore").display()
+            );
+            Ok(())
+        }
+        Command::Check => check(&cli.db),
         Command::CreateApiToken { name } => {
             let state = build_state(cfg, &cli.db, false)?;
             let mut c = state.db.get()?;
@@ -183,6 +200,29 @@ fn tune_malloc() {
     }
 }
 
+/// `kabinet check`: prints what was checked; any problem is an error (exit status 1).
+fn check(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let c = db::ops::open_read_only(path)?;
+    let r = db::check::run(&c)?;
+    for note in &r.notes {
+        println!("note: {note}");
+    }
+    for p in &r.problems {
+        println!("problem: {p}");
+    }
+    if !r.ok() {
+        return Err(format!("{}: {} problem(s) found", path.display(), r.problems.len()).into());
+    }
+    println!(
+        "{}: ok (integrity, foreign keys, schema version {}, {} contracts' balances equal their {} ledger entries)",
+        path.display(),
+        r.version,
+        r.contracts,
+        r.ledger_entries
+    );
+    Ok(())
+}
+
 fn serve(
     cfg: Config,
     db_path: PathBuf,
@@ -195,6 +235,8 @@ fn serve(
         .enable_all()
         .max_blocking_threads(32)
         .build()?;
+    // Held while serving: `kabinet restore` refuses to replace the file under a running server.
+    let _lock = db::ops::ServerLock::acquire(&db_path, "")?;
     rt.block_on(async move {
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());

@@ -26,6 +26,7 @@ mod layers;
 mod login;
 mod mail;
 mod metrics;
+mod ops_storage;
 mod payments;
 mod payments_gateway;
 mod phone_limits;

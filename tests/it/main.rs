@@ -26,6 +26,8 @@ mod layers;
 mod login;
 mod mail;
 mod metrics;
+mod ops_cli;
+mod ops_first_start;
 mod ops_storage;
 mod payments;
 mod payments_gateway;

@@ -63,7 +63,17 @@ pub fn build_state(
     let clock = Clock::default();
     if db_path.exists() {
         // A 0-byte or corrupt file is refused, never taken for a new install or migrated.
-        let problems = db::check::quick(&db::ops::open_read_only(db_path)?)?;
+        let corrupt = |e: &rusqlite::Error| error::Storage::of(e) == Some(error::Storage::Corrupt);
+        let problems = match db::ops::open_read_only(db_path) {
+            Err(db::ops::OpsError::Sqlite { source, .. }) if corrupt(&source) => {
+                vec![source.to_string()]
+            }
+            Err(e) => return Err(e.into()),
+            Ok(c) => match db::check::quick(&c) {
+                Err(e) if corrupt(&e) => vec![e.to_string()],
+                r => r?,
+            },
+        };
         if !problems.is_empty() {
             return Err(StartError::Corrupt(
                 db_path.display().to_string(),

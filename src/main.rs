@@ -25,6 +25,9 @@ struct Cli {
     /// Never seed demo data (use in production).
     #[arg(long, env = "KABINET_NO_DEMO", global = true)]
     no_demo: bool,
+    /// Log format on stderr: `text` (default) or `json` (one JSON object a line, for log shippers).
+    #[arg(long, env = "KABINET_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    log_format: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -61,18 +64,8 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     tune_malloc();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KABINET_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_target(false)
-        // Logs on stderr: stdout carries what commands print (the URL and demo logins, a new
-        // API token), so it stays clean for scripts. Colours only on a terminal.
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     let cli = Cli::parse();
+    init_logs(cli.log_format == "json");
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -183,6 +176,27 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KABINET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs on stderr: stdout carries what commands print (the URL and demo logins, a new
+    // API token), so it stays clean for scripts. Colours only on a terminal.
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    if json {
+        fmt.json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
     }
 }
 

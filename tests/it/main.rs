@@ -29,6 +29,7 @@ mod metrics;
 mod ops_cli;
 mod ops_first_start;
 mod ops_storage;
+mod ops_upgrade;
 mod payments;
 mod payments_gateway;
 mod phone_limits;

@@ -250,7 +250,7 @@ fn serve(
         .max_blocking_threads(32)
         .build()?;
     // Held while serving: `kabinet restore` refuses to replace the file under a running server.
-    let _lock = db::ops::ServerLock::acquire(&db_path, "")?;
+    let _lock = db::ops::ServerLock::acquire(&db_path)?;
     rt.block_on(async move {
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());

@@ -153,8 +153,8 @@ impl ServerLock {
         sibling(db, ".lock")
     }
 
-    /// Takes the lock without waiting; `what` names who holds it in the refusal.
-    pub fn acquire(db: &Path, holder: &str) -> Result<ServerLock, OpsError> {
+    /// Takes the lock without waiting.
+    pub fn acquire(db: &Path) -> Result<ServerLock, OpsError> {
         let path = Self::path(db);
         let file = fs::OpenOptions::new()
             .create(true)
@@ -166,7 +166,7 @@ impl ServerLock {
             Ok(()) => Ok(ServerLock { _file: file }),
             Err(fs::TryLockError::WouldBlock) => Err(OpsError::Refused(format!(
                 "database {} is in use ({} is locked by a running kabinet server or a restore); \
-                 stop it first{holder}",
+                 stop it first",
                 db.display(),
                 path.display()
             ))),
@@ -190,7 +190,7 @@ pub fn restore(file: &Path, target: &Path) -> Result<check::Report, OpsError> {
             report.problems.join("\n")
         )));
     }
-    let _lock = ServerLock::acquire(target, "")?;
+    let _lock = ServerLock::acquire(target)?;
     if target.exists() {
         let keep = sibling(target, ".before-restore");
         if let Err(e) = backup(target, &keep) {
@@ -227,7 +227,10 @@ where
     let result = (|| {
         let mut c = Connection::open(&tmp).map_err(sq(&tmp))?;
         build(&mut c)?;
-        // Closing the last connection checkpoints the WAL into the file and removes it.
+        // Leaving WAL mode checkpoints everything into the file itself, so the one file linked
+        // into place is the whole database (the next open turns WAL on again).
+        c.pragma_update(None, "journal_mode", "DELETE")
+            .map_err(sq(&tmp))?;
         c.close().map_err(|(_, e)| sq(&tmp)(e))?;
         fsync_file(&tmp)?;
         // A hard link never replaces: if another process created `path` meanwhile, we lose.

@@ -37,9 +37,62 @@ pub enum AppError {
     TooLarge { status: StatusCode, message: String },
 }
 
+/// A failure of the storage under the database rather than of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// No space left (`SQLITE_FULL`).
+    Full,
+    /// The file or its file system is read-only.
+    ReadOnly,
+    /// The OS refused a read or write (`SQLITE_IOERR`).
+    Io,
+    /// The file is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
+    Corrupt,
+}
+
+impl Storage {
+    pub fn of(e: &rusqlite::Error) -> Option<Storage> {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code()? {
+            C::DiskFull => Some(Storage::Full),
+            C::ReadOnly => Some(Storage::ReadOnly),
+            C::SystemIoFailure => Some(Storage::Io),
+            C::DatabaseCorrupt | C::NotADatabase => Some(Storage::Corrupt),
+            _ => None,
+        }
+    }
+
+    /// For `/readyz` and logs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Storage::Full => "disk full: writes fail",
+            Storage::ReadOnly => "database is read-only: writes fail",
+            Storage::Io => "I/O error on the database file",
+            Storage::Corrupt => "database file is corrupt",
+        }
+    }
+}
+
+/// Shown when a write could not be stored because of the disk.
+pub const DISK_FULL_MESSAGE: &str = "Не удалось сохранить: на сервере закончилось место";
+
 impl AppError {
+    /// The storage failure behind this error, if that is what it is.
+    pub fn storage(&self) -> Option<Storage> {
+        match self {
+            AppError::Db(e) => Storage::of(e),
+            _ => None,
+        }
+    }
+
     /// Text safe to show to the user (never internals).
     pub fn public_message(&self) -> String {
+        if matches!(
+            self.storage(),
+            Some(Storage::Full | Storage::ReadOnly | Storage::Io)
+        ) {
+            return DISK_FULL_MESSAGE.into();
+        }
         match self {
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 "Что-то пошло не так. Мы уже разбираемся, попробуйте позже.".into()
@@ -51,6 +104,12 @@ impl AppError {
 
 impl poem::error::ResponseError for AppError {
     fn status(&self) -> StatusCode {
+        if matches!(
+            self.storage(),
+            Some(Storage::Full | Storage::ReadOnly | Storage::Io)
+        ) {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

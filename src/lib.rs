@@ -36,6 +36,12 @@ pub enum StartError {
     Db(#[from] error::AppError),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Ops(#[from] db::ops::OpsError),
+    #[error(transparent)]
+    Migrate(#[from] db::migrate::MigrateError),
+    #[error("database {0} is damaged ({1}); run `kabinet check`, then `kabinet restore` a backup")]
+    Corrupt(String, String),
     #[error("logo file {0}: {1}")]
     Logo(String, std::io::Error),
 }
@@ -55,15 +61,31 @@ pub fn build_state(
     }
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)
         .map_err(|e| config::ConfigError::Invalid(format!("time_zone: {e}")))?;
-    let (db, opened) = Db::open(db_path)?;
     let clock = Clock::default();
-    let mut conn = db.get()?;
-    if opened.created && seed_demo {
-        let hash = auth::password::hash_now(db::demo::PASSWORD);
-        db::demo::seed(&mut conn, &tz, clock.now(), &hash)?;
-        app::documents::seed_demo(&mut conn, &cfg, &tz, clock.now())?;
-        tracing::info!("demo data seeded");
+    if db_path.exists() {
+        // A 0-byte or corrupt file is refused, never taken for a new install or migrated.
+        let corrupt = |e: &rusqlite::Error| error::Storage::of(e) == Some(error::Storage::Corrupt);
+        let problems = match db::ops::open_read_only(db_path) {
+            Err(db::ops::OpsError::Sqlite { source, .. }) if corrupt(&source) => {
+                vec![source.to_string()]
+            }
+            Err(e) => return Err(e.into()),
+            Ok(c) => match db::check::quick(&c) {
+                Err(e) if corrupt(&e) => vec![e.to_string()],
+                r => r?,
+            },
+        };
+        if !problems.is_empty() {
+            return Err(StartError::Corrupt(
+                db_path.display().to_string(),
+                problems.join("; "),
+            ));
+        }
+    } else {
+        create_database(db_path, &cfg, seed_demo, &tz, clock.now())?;
     }
+    let (db, _) = Db::open(db_path)?;
+    let conn = db.get()?;
     app::credentials::ensure_unusable_hash(&conn)?;
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
     let csrf_key = match &cfg.security.csrf_key {
@@ -113,6 +135,28 @@ pub fn build_state(
         chat_quota: chat::quota::ChatQuota::new(&cfg.chat),
         cfg,
     }))
+}
+
+/// A new database: schema, migrations and (when asked) the demo data, built in a temporary file
+/// and linked into place complete, so a kill during the first start leaves no half database.
+fn create_database(
+    path: &Path,
+    cfg: &Config,
+    seed_demo: bool,
+    tz: &jiff::tz::TimeZone,
+    now: i64,
+) -> Result<(), StartError> {
+    let hash = seed_demo.then(|| auth::password::hash_now(db::demo::PASSWORD));
+    db::ops::create_new(path, |c| -> Result<(), StartError> {
+        db::configure(c)?;
+        db::migrate::run(c)?;
+        if let Some(hash) = &hash {
+            db::demo::seed(c, tz, now, hash)?;
+            app::documents::seed_demo(c, cfg, tz, now)?;
+            tracing::info!("demo data seeded");
+        }
+        Ok(())
+    })
 }
 
 fn key32(hex_key: &str) -> [u8; 32] {

@@ -24,6 +24,9 @@ struct Cli {
     /// Never seed demo data (use in production).
     #[arg(long, env = "KABINET_NO_DEMO", global = true)]
     no_demo: bool,
+    /// Log format on stderr: `text` (default) or `json` (one JSON object a line, for log shippers).
+    #[arg(long, env = "KABINET_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    log_format: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -42,6 +45,10 @@ enum Command {
     },
     /// Write a consistent copy of the database to FILE (safe while the server runs).
     Backup { file: PathBuf },
+    /// Replace the database with the backup FILE (checked first; refused while a server runs).
+    Restore { file: PathBuf },
+    /// Check the database: integrity, foreign keys, schema version, balances against the ledger.
+    Check,
     /// Create a billing API token named NAME; prints it once (only its hash is stored).
     CreateApiToken { name: String },
     /// Revoke the billing API token named NAME (refused at once from then on).
@@ -56,20 +63,8 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     tune_malloc();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KABINET_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_target(false)
-        // Every field value escaped: user text cannot forge a log line or drive a terminal.
-        .fmt_fields(kabinet::net::logsafe::fields())
-        // Logs on stderr: stdout carries what commands print (the URL and demo logins, a new
-        // API token), so it stays clean for scripts. Colours only on a terminal.
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     let cli = Cli::parse();
+    init_logs(cli.log_format == "json");
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -107,12 +102,25 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Backup { file } => {
-            let state = build_state(cfg, &cli.db, false)?;
-            let c = state.db.get()?;
-            c.execute("VACUUM INTO ?1", [file.display().to_string()])?;
+            db::ops::backup(&cli.db, &file)?;
             println!("backup written to {}", file.display());
             Ok(())
         }
+        Command::Restore { file } => {
+            let report = db::ops::restore(&file, &cli.db)?;
+            println!(
+                "{} restored from {} ({} contracts, {} ledger entries, schema version {}); \
+                 the replaced database is kept as {}",
+                cli.db.display(),
+                file.display(),
+                report.contracts,
+                report.ledger_entries,
+                report.version,
+                db::ops::sibling(&cli.db, ".before-restore").display()
+            );
+            Ok(())
+        }
+        Command::Check => check(&cli.db),
         Command::CreateApiToken { name } => {
             let state = build_state(cfg, &cli.db, false)?;
             let mut c = state.db.get()?;
@@ -170,6 +178,29 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KABINET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs on stderr: stdout carries what commands print (the URL and demo logins, a new
+    // API token), so it stays clean for scripts. Colours only on a terminal.
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    if json {
+        fmt.json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        // Every field value escaped: user text cannot forge a log line or drive a terminal.
+        fmt.fmt_fields(kabinet::net::logsafe::fields())
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
+}
+
 /// glibc malloc keeps freed large blocks per thread arena and raises its mmap threshold after
 /// each big free, so argon2's 19 MiB blocks would stay resident. A fixed threshold makes big
 /// blocks plain mmaps that go back to the OS on free.
@@ -182,6 +213,29 @@ fn tune_malloc() {
         // shrink and regrow the heap under load; keep up to 16 MiB of free heap instead.
         libc::mallopt(libc::M_TRIM_THRESHOLD, 16 * 1024 * 1024);
     }
+}
+
+/// `kabinet check`: prints what was checked; any problem is an error (exit status 1).
+fn check(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let c = db::ops::open_read_only(path)?;
+    let r = db::check::run(&c)?;
+    for note in &r.notes {
+        println!("note: {note}");
+    }
+    for p in &r.problems {
+        println!("problem: {p}");
+    }
+    if !r.ok() {
+        return Err(format!("{}: {} problem(s) found", path.display(), r.problems.len()).into());
+    }
+    println!(
+        "{}: ok (integrity, foreign keys, schema version {}, {} contracts' balances equal their {} ledger entries)",
+        path.display(),
+        r.version,
+        r.contracts,
+        r.ledger_entries
+    );
+    Ok(())
 }
 
 fn serve(
@@ -199,6 +253,8 @@ fn serve(
     if !seed_demo {
         cfg.check_production()?;
     }
+    // Held while serving: `kabinet restore` refuses to replace the file under a running server.
+    let _lock = db::ops::ServerLock::acquire(&db_path)?;
     rt.block_on(async move {
         let fd_limit = kabinet::net::rlimit::raise_nofile();
         let opts = kabinet::net::server::Options::from_config(&cfg.server, fd_limit);

@@ -3,6 +3,7 @@ use serde::Deserialize;
 use std::path::Path;
 
 mod documents;
+mod lines;
 mod money;
 mod server;
 mod sms;
@@ -317,6 +318,12 @@ pub enum ConfigError {
     },
     #[error("config: {0}")]
     Invalid(String),
+    #[error("config file {path}, line {line}: {message}")]
+    At {
+        path: String,
+        line: usize,
+        message: String,
+    },
 }
 
 impl Config {
@@ -333,6 +340,17 @@ impl Config {
                         path: p.display().to_string(),
                         source,
                     },
+                    // A bad value: name the line of its key in the file.
+                    ConfigError::Invalid(message) => {
+                        match lines::line_of(&text, lines::key_of(&message)) {
+                            Some(line) => ConfigError::At {
+                                path: p.display().to_string(),
+                                line,
+                                message,
+                            },
+                            None => ConfigError::Invalid(message),
+                        }
+                    }
                     other => other,
                 })?
             }

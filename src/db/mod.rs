@@ -9,14 +9,17 @@ pub mod backoffice;
 pub mod billing;
 pub mod billing_export;
 pub mod chat;
+pub mod check;
 pub mod contracts;
 pub mod demo;
 mod demo_requests;
 mod demo_services;
 pub mod documents;
 pub mod fresh;
+pub mod health;
 pub mod ledger;
 pub mod migrate;
+pub mod ops;
 pub mod outbox;
 pub mod payments;
 pub mod phone_login;
@@ -46,6 +49,7 @@ pub type SqlError = rusqlite::Error;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    health: std::sync::Arc<health::Health>,
 }
 
 /// What opening the database found.
@@ -114,7 +118,13 @@ impl Db {
             // a local file cannot go stale like a network connection
             .test_on_check_out(false)
             .build(manager)?;
-        Ok((Db { pool }, opened))
+        Ok((
+            Db {
+                pool,
+                health: Default::default(),
+            },
+            opened,
+        ))
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.
@@ -130,7 +140,12 @@ impl Db {
         })
         .await
         {
-            Ok(r) => r,
+            Ok(r) => {
+                if let Err(e) = &r {
+                    self.health.note(e);
+                }
+                r
+            }
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(AppError::Internal(format!("blocking task: {e}"))),
         }

@@ -114,6 +114,7 @@ async fn authenticate<T: Send + 'static>(
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
     let commits_before = fresh::commits();
     let web = web(req)?;
+    let st_db = st.db.clone();
     let found = st
         .db
         .run(move |c| {
@@ -130,9 +131,13 @@ async fn authenticate<T: Send + 'static>(
                 return Ok(None);
             }
             let mut last_seen_at = s.last_seen_at;
+            // The last-seen touch is bookkeeping: when it cannot be stored (a full disk, a
+            // read-only file) the read goes on and the touch is tried again next time.
             if now - s.last_seen_at >= TOUCH_EVERY {
-                sessions::touch(c, s.id, now, &ip)?;
-                last_seen_at = now;
+                match sessions::touch(c, s.id, now, &ip) {
+                    Ok(()) => last_seen_at = now,
+                    Err(e) => touch_failed(&st_db, e.into()),
+                }
             }
             let account = CurrentAccount {
                 session_id: s.id,
@@ -165,6 +170,12 @@ async fn authenticate<T: Send + 'static>(
         })
         .await?;
     found.ok_or(AppError::Unauthorized)
+}
+
+/// Logs (and reports to `/readyz`) a session touch that could not be stored.
+pub fn touch_failed(db: &crate::db::Db, e: AppError) {
+    tracing::warn!(error = %e, "session last-seen time not saved");
+    db.note_failure(&e);
 }
 
 struct CurrentContractOpt {

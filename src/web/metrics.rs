@@ -151,6 +151,7 @@ pub async fn metrics(
             )?)
         })
         .await?;
+    let schema = st.db.run(|c| Ok(crate::db::migrate::version(c)?)).await?;
     let h = &web.http;
     let mut out = String::with_capacity(2048);
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
@@ -191,6 +192,19 @@ pub async fn metrics(
         "gauge",
         "Seconds since start.",
         &[("", h.started.elapsed().as_secs() as f64)],
+    );
+    metric(
+        "kabinet_schema_version",
+        "gauge",
+        "Schema version of the database (PRAGMA user_version).",
+        &[("", schema as f64)],
+    );
+    let build = format!("{{version=\"{}\"}}", env!("CARGO_PKG_VERSION"));
+    metric(
+        "kabinet_build_info",
+        "gauge",
+        "The running kabinet version.",
+        &[(build.as_str(), 1.0)],
     );
     if let Some(rss) = rss_bytes() {
         metric(

@@ -54,6 +54,7 @@ impl<'a> FromRequest<'a> for CurrentStaff {
         let hash = token_hash(&token);
         let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
         let now = st.clock.now();
+        let db = st.db.clone();
         let found = st
             .db
             .run(move |c| {
@@ -64,8 +65,11 @@ impl<'a> FromRequest<'a> for CurrentStaff {
                     sessions::delete(c, sid)?;
                     return Ok(None);
                 }
+                // Bookkeeping only: a failed touch (full disk) must not fail the read.
                 if now - seen >= 60 {
-                    sessions::touch(c, sid, now, &ip)?;
+                    if let Err(e) = sessions::touch(c, sid, now, &ip) {
+                        super::auth::touch_failed(&db, e.into());
+                    }
                 }
                 Ok(Some(CurrentStaff {
                     session_id: sid,

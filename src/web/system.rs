@@ -10,16 +10,13 @@ pub fn health() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and is writable, and no write failed lately for lack of
+/// space, a read-only file or corruption (see `db::health`).
 #[handler]
 pub async fn ready(Data(st): Data<&SharedState>) -> Response {
-    match st
-        .db
-        .run(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-        .await
-    {
-        Ok(_) => "ready".into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    match st.db.readiness().await {
+        Ok(()) => "ready".into_response(),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}")).into_response(),
     }
 }
 

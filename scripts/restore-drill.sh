@@ -47,6 +47,10 @@ except Exception: print(0)' "$1")" = 200 ]; then return 0; fi
 mkdir -p "$W/live" "$W/replica" "$W/restored"
 DB=$W/live/kabinet.db
 export KABINET_LOG=warn
+# A production-like server (--no-demo) must name its payment provider; the drill takes no
+# payments, so the test gateway is named explicitly.
+printf '[payments]\nprovider = "sandbox"\n' >"$W/kabinet.toml"
+export KABINET_CONFIG=$W/kabinet.toml
 TOKEN=$("$BIN" --db "$DB" --no-demo create-api-token drill 2>/dev/null)
 PORT=$(free_port)
 "$BIN" --db "$DB" --no-demo --listen "127.0.0.1:$PORT" >"$W/server.log" 2>&1 &

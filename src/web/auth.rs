@@ -56,7 +56,7 @@ fn cached(req: &Request, st: &SharedState, with_contract: bool) -> Option<Curren
 
 /// The current contract without touching the database, when the session's checked state is
 /// cached (see [`SessionCache`]); `None` means: take the [`CurrentContract`] extractor's path.
-pub fn cached_contract(req: &Request) -> Option<CurrentContract> {
+fn cached_contract(req: &Request) -> Option<CurrentContract> {
     let st = state(req).ok()?;
     let r = cached(req, &st, true)?;
     Some(CurrentContract {

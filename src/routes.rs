@@ -159,6 +159,8 @@ pub fn staff_contract(number: &str) -> String {
 pub const API_PREFIX: &str = "/api/v1";
 /// Under [`API_PREFIX`].
 pub const API_CONTRACT: &str = "/contracts/:number";
+/// The API's OpenAPI 3.1 document (no token needed).
+pub const API_OPENAPI: &str = "/openapi.json";
 pub const API_SERVICES: &str = "/contracts/:number/services";
 pub const API_PASSWORD: &str = "/contracts/:number/password";
 pub const API_LEDGER: &str = "/ledger";

@@ -27,9 +27,6 @@ pub struct Limiters {
     clock: DefaultClock,
 }
 
-/// Failed API authentications allowed per IP per minute.
-pub const API_AUTH_FAILURES_PER_MINUTE: u32 = 10;
-
 fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).expect("max(1) is non-zero")
 }
@@ -76,7 +73,7 @@ impl Limiters {
             code_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(sms.per_ip_per_hour))),
             code_daily: DefaultDirectRateLimiter::direct(daily),
             api_auth_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(
-                API_AUTH_FAILURES_PER_MINUTE,
+                cfg.api_auth_failures_per_minute
             ))),
             api_blocked: Default::default(),
             clock: DefaultClock::default(),

@@ -194,6 +194,8 @@ pub struct Limits {
     pub password_workers: usize,
     /// «Стать абонентом» form submissions accepted per IP address per hour (all forms together).
     pub applications_per_ip_per_hour: u32,
+    /// Failed billing-API authentications per IP address per minute before it gets 429.
+    pub api_auth_failures_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -204,6 +206,7 @@ impl Default for Limits {
             login_contract_refill_seconds: 120,
             password_workers: 1,
             applications_per_ip_per_hour: 10,
+            api_auth_failures_per_minute: 10,
         }
     }
 }
@@ -409,6 +412,7 @@ impl Config {
             || self.limits.login_per_ip_per_minute == 0
             || self.limits.login_per_contract_burst == 0
             || self.limits.applications_per_ip_per_hour == 0
+            || self.limits.api_auth_failures_per_minute == 0
         {
             return Err(ConfigError::Invalid("limits must be positive".into()));
         }

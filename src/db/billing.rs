@@ -28,13 +28,13 @@ impl Refused {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgOut {
     pub name: String,
     pub inn: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContractOut {
     pub number: String,
     pub organization: Option<OrgOut>,
@@ -230,10 +230,11 @@ pub fn replace_services(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LedgerOutcome {
     pub external_id: String,
     /// `created` or `duplicate` (already imported earlier: nothing changed).
+    #[schema(pattern = "^(created|duplicate)$")]
     pub result: &'static str,
     pub contract: String,
     pub amount_kop: i64,

@@ -390,39 +390,71 @@ pub fn mark_paid(c: &Connection, id: i64, entry_id: i64, at: i64) -> rusqlite::R
     Ok(())
 }
 
+/// A document in the billing API's feed (`GET /api/v1/documents`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DocumentItem {
+    pub id: i64,
+    pub contract: String,
+    /// act, upd, reconciliation, invoice or other.
+    pub kind: String,
+    /// generated (by kabinet) or received (from the accounting system).
+    pub origin: String,
+    pub number: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub period_from: Option<String>,
+    pub period_to: Option<String>,
+    pub amount_kop: i64,
+    pub vat_kop: i64,
+    pub external_id: Option<String>,
+    pub sha256: String,
+    pub size: i64,
+    /// Unix seconds of the subscriber's first download.
+    pub downloaded_at: Option<i64>,
+    /// Unix seconds when the invoice was paid.
+    pub paid_at: Option<i64>,
+    /// issued or voided.
+    pub status: &'static str,
+    pub voided_at: Option<i64>,
+    pub void_reason: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// The billing API's document feed: `(updated_at, id, JSON)` rows like the other exports.
 pub fn export(
     c: &Connection,
     cur: super::billing_export::Cursor,
     limit: i64,
-) -> rusqlite::Result<Vec<super::billing_export::Item>> {
+) -> rusqlite::Result<Vec<super::billing_export::Item<DocumentItem>>> {
     let select = "SELECT d.id, c.number, d.kind, d.origin, d.number, d.issued_on, d.period_from,
             d.period_to, d.amount_kop, d.vat_kop, d.external_id, d.pdf_sha256, d.pdf_size,
             d.downloaded_at, d.paid_at, d.voided_at, d.void_reason, d.created_at, d.updated_at
          FROM documents d JOIN contracts c ON c.id = d.contract_id";
     super::billing_export::page(c, select, "d", 18, cur, limit, |r| {
         let voided: Option<i64> = r.get(15)?;
-        Ok(serde_json::json!({
-            "id": r.get::<_, i64>(0)?,
-            "contract": r.get::<_, String>(1)?,
-            "kind": r.get::<_, String>(2)?,
-            "origin": r.get::<_, String>(3)?,
-            "number": r.get::<_, String>(4)?,
-            "date": r.get::<_, String>(5)?,
-            "period_from": r.get::<_, Option<String>>(6)?,
-            "period_to": r.get::<_, Option<String>>(7)?,
-            "amount_kop": r.get::<_, i64>(8)?,
-            "vat_kop": r.get::<_, i64>(9)?,
-            "external_id": r.get::<_, Option<String>>(10)?,
-            "sha256": r.get::<_, String>(11)?,
-            "size": r.get::<_, i64>(12)?,
-            "downloaded_at": r.get::<_, Option<i64>>(13)?,
-            "paid_at": r.get::<_, Option<i64>>(14)?,
-            "status": if voided.is_some() { "voided" } else { "issued" },
-            "voided_at": voided,
-            "void_reason": r.get::<_, Option<String>>(16)?,
-            "created_at": r.get::<_, i64>(17)?,
-            "updated_at": r.get::<_, i64>(18)?,
-        }))
+        Ok(DocumentItem {
+            id: r.get::<_, i64>(0)?,
+            contract: r.get::<_, String>(1)?,
+            kind: r.get::<_, String>(2)?,
+            origin: r.get::<_, String>(3)?,
+            number: r.get::<_, String>(4)?,
+            date: r.get::<_, String>(5)?,
+            period_from: r.get::<_, Option<String>>(6)?,
+            period_to: r.get::<_, Option<String>>(7)?,
+            amount_kop: r.get::<_, i64>(8)?,
+            vat_kop: r.get::<_, i64>(9)?,
+            external_id: r.get::<_, Option<String>>(10)?,
+            sha256: r.get::<_, String>(11)?,
+            size: r.get::<_, i64>(12)?,
+            downloaded_at: r.get::<_, Option<i64>>(13)?,
+            paid_at: r.get::<_, Option<i64>>(14)?,
+            status: if voided.is_some() { "voided" } else { "issued" },
+            voided_at: voided,
+            void_reason: r.get::<_, Option<String>>(16)?,
+            created_at: r.get::<_, i64>(17)?,
+            updated_at: r.get::<_, i64>(18)?,
+        })
     })
 }

@@ -12,8 +12,12 @@ use poem::{
     web::{Data, Json, Path},
     Body, IntoResponse, Request, Response,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::schema::{
+    DocumentBody, DocumentItem, DocumentOut, ErrorBody, Page, PageQuery, Requisites,
+    RequisitesBody, RequisitesOut,
+};
 use super::{export, ApiClient, ApiError, ApiResult};
 use crate::{
     app::documents::Actor,
@@ -27,22 +31,39 @@ fn unprocessable(field: &str, msg: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, msg).field(field)
 }
 
-fn doc_json(doc: &db::documents::Doc) -> Value {
-    json!({
-        "id": doc.id,
-        "external_id": doc.external_id,
-        "contract": doc.contract_number,
-        "kind": doc.kind.code(),
-        "number": doc.number,
-        "date": doc.issued_on,
-        "amount_kop": doc.amount_kop,
-        "vat_kop": doc.vat_kop,
-        "sha256": doc.pdf_sha256,
-        "size": doc.pdf_size,
-    })
+fn doc_out(doc: db::documents::Doc, result: &'static str) -> DocumentOut {
+    DocumentOut {
+        id: doc.id,
+        external_id: doc.external_id,
+        contract: doc.contract_number,
+        kind: doc.kind.code().to_owned(),
+        number: doc.number,
+        date: doc.issued_on,
+        amount_kop: doc.amount_kop,
+        vat_kop: doc.vat_kop,
+        sha256: doc.pdf_sha256,
+        size: doc.pdf_size,
+        result,
+    }
 }
 
-/// `POST /api/v1/documents`
+/// Uploads an issued document, idempotent by `external_id`: 201 created, 200 the same upload
+/// again, 409 other content under that id. Nothing is stored on any error.
+#[utoipa::path(post, path = "/documents", tag = "documents",
+    request_body = DocumentBody,
+    responses(
+        (status = 200, description = "The same upload again: nothing changed", body = DocumentOut),
+        (status = 201, description = "Stored", body = DocumentOut),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Receiving documents is switched off (documents.mode)", body = ErrorBody),
+        (status = 404, description = "No such contract", body = ErrorBody),
+        (status = 409, description = "Other content under this external_id or number", body = ErrorBody),
+        (status = 413, description = "The file is over documents.max_upload_mb", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn upload(
     client: ApiClient,
@@ -126,15 +147,11 @@ pub async fn upload(
     Ok(match outcome {
         Outcome::Created(doc) => {
             tracing::info!(number = %doc.number, contract = %doc.contract_number, "document received");
-            let mut v = doc_json(&doc);
-            v["result"] = json!("created");
-            Json(v).with_status(StatusCode::CREATED).into_response()
+            Json(doc_out(doc, "created"))
+                .with_status(StatusCode::CREATED)
+                .into_response()
         }
-        Outcome::Duplicate(doc) => {
-            let mut v = doc_json(&doc);
-            v["result"] = json!("duplicate");
-            Json(v).into_response()
-        }
+        Outcome::Duplicate(doc) => Json(doc_out(doc, "duplicate")).into_response(),
         Outcome::UnknownContract(n) => {
             return Err(
                 ApiError::new(StatusCode::NOT_FOUND, format!("Договор {n} не найден"))
@@ -145,17 +162,32 @@ pub async fn upload(
     })
 }
 
-/// `GET /api/v1/documents`
+/// Every issued document (generated or received), new ones or by change.
+#[utoipa::path(get, path = "/documents", tag = "documents", params(PageQuery),
+    responses(
+        (status = 200, description = "A page of documents", body = Page<DocumentItem>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "A bad cursor or limit", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn list(
     _client: ApiClient,
     Data(st): Data<&SharedState>,
     req: &Request,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<DocumentItem>>> {
     export::page(st, req, db::documents::export).await
 }
 
-/// `GET /api/v1/documents/{id}/pdf`
+/// The document's PDF file.
+#[utoipa::path(get, path = "/documents/{id}/pdf", tag = "documents",
+    params(("id" = i64, Path, minimum = 1, description = "The document's id (`id` in the feed)")),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn pdf(
     _client: ApiClient,
@@ -183,15 +215,28 @@ pub async fn pdf(
     ))
 }
 
-/// `PUT /api/v1/contracts/{number}/requisites`: `{"kpp", "ogrn", "legal_address",
-/// "documents_email"}`; a field left out stays as it is (`documents_email: null` clears it).
+/// The company's KPP, OGRN, legal address and the e-mail for monthly delivery of documents;
+/// a field left out stays as it is (`documents_email: null` clears it).
+#[utoipa::path(put, path = "/contracts/{number}/requisites", tag = "documents",
+    params(("number" = String, Path, pattern = "^[A-Za-z0-9-]{4,20}$", description = "Contract number")),
+    request_body = RequisitesBody,
+    responses(
+        (status = 200, description = "Stored", body = RequisitesOut),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such contract", body = ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
+        (status = 422, description = "A field is wrong: `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn put_requisites(
     client: ApiClient,
     Data(st): Data<&SharedState>,
     Path(number): Path<String>,
     body: Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RequisitesOut>> {
     let value = super::read_json(body).await?;
     let o = Obj::new(&value, "")?;
     let kpp = o.str_opt("kpp")?;
@@ -252,11 +297,15 @@ pub async fn put_requisites(
     let Some((has_org, Some(k))) = out else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "Договор не найден").field("number"));
     };
-    Ok(Json(json!({
-        "contract": k.contract_number,
-        "organization": has_org.then(|| json!({
-            "name": k.name, "inn": k.inn, "kpp": k.kpp, "ogrn": k.ogrn, "legal_address": k.legal_address,
-        })),
-        "documents_email": k.documents_email,
-    })))
+    Ok(Json(RequisitesOut {
+        contract: k.contract_number,
+        organization: has_org.then_some(Requisites {
+            name: k.name,
+            inn: k.inn,
+            kpp: k.kpp,
+            ogrn: k.ogrn,
+            legal_address: k.legal_address,
+        }),
+        documents_email: k.documents_email,
+    }))
 }

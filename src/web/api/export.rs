@@ -13,8 +13,10 @@ use poem::{
     web::{Data, Json},
     Request,
 };
-use serde_json::{json, Value};
 
+use super::schema::{
+    ApplicationItem, ErrorBody, Page, PageQuery, PaymentItem, PaymentsQuery, RequestItem,
+};
 use super::{ApiClient, ApiError, ApiResult};
 use crate::{db::billing_export as q, state::SharedState};
 
@@ -78,55 +80,103 @@ fn cursor(req: &Request, now: i64) -> ApiResult<(q::Cursor, i64)> {
     Ok((cur, limit))
 }
 
-type Query = fn(&crate::db::Conn, q::Cursor, i64) -> crate::db::SqlResult<Vec<q::Item>>;
+type Query<T> = fn(&crate::db::Conn, q::Cursor, i64) -> crate::db::SqlResult<Vec<q::Item<T>>>;
 
-pub(super) async fn page(st: &SharedState, req: &Request, query: Query) -> ApiResult<Json<Value>> {
+pub(super) async fn page<T>(
+    st: &SharedState,
+    req: &Request,
+    query: Query<T>,
+) -> ApiResult<Json<Page<T>>>
+where
+    T: utoipa::ToSchema + Send + 'static,
+{
     let (cur, limit) = cursor(req, st.clock.now())?;
     let rows = st.db.run(move |c| Ok(query(c, cur, limit)?)).await?;
     let last = rows.last().map(|(at, id, _)| (*at, *id));
-    let items: Vec<Value> = rows.into_iter().map(|(_, _, v)| v).collect();
+    let items: Vec<T> = rows.into_iter().map(|(_, _, v)| v).collect();
     Ok(Json(match cur {
-        q::Cursor::AfterId(after) => {
-            json!({"items": items, "next_after_id": last.map_or(after, |(_, id)| id)})
-        }
+        q::Cursor::AfterId(after) => Page {
+            items,
+            next_after_id: Some(last.map_or(after, |(_, id)| id)),
+            next_changed_after: None,
+        },
         q::Cursor::Changed { at, id, .. } => {
             let (at, id) = last.unwrap_or((at, id));
-            json!({"items": items, "next_changed_after": format!("{at}.{id}")})
+            Page {
+                items,
+                next_after_id: None,
+                next_changed_after: Some(format!("{at}.{id}")),
+            }
         }
     }))
 }
 
-/// `GET /api/v1/requests`
+/// New requests, or every change to them.
+#[utoipa::path(get, path = "/requests", tag = "export", params(PageQuery),
+    responses(
+        (status = 200, description = "A page of requests", body = Page<RequestItem>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "A bad cursor or limit", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn requests(
     _client: ApiClient,
     Data(st): Data<&SharedState>,
     req: &Request,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<RequestItem>>> {
     page(st, req, q::requests).await
 }
 
-/// `GET /api/v1/applications`
+/// New connection applications, or every change to them.
+#[utoipa::path(get, path = "/applications", tag = "export", params(PageQuery),
+    responses(
+        (status = 200, description = "A page of applications", body = Page<ApplicationItem>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "A bad cursor or limit", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn applications(
     _client: ApiClient,
     Data(st): Data<&SharedState>,
     req: &Request,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<ApplicationItem>>> {
     page(st, req, q::applications).await
 }
 
-/// `GET /api/v1/payments`: real payments only; `?include_test=true` adds the sandbox's test
-/// payments (each item says `"test": true|false`), which are never real money.
+/// Payments made in the portal: real payments only; `include_test=true` adds the sandbox's
+/// test payments (each item says `test`), which are never real money.
+#[utoipa::path(get, path = "/payments", tag = "export", params(PageQuery, PaymentsQuery),
+    responses(
+        (status = 200, description = "A page of payments", body = Page<PaymentItem>),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "A bad cursor or limit", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn payments(
     _client: ApiClient,
     Data(st): Data<&SharedState>,
     req: &Request,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<PaymentItem>>> {
     let query = req.uri().query().unwrap_or("");
-    let with_test = form_urlencoded::parse(query.as_bytes())
-        .any(|(k, v)| k == "include_test" && matches!(v.as_ref(), "true" | "1"));
+    let mut with_test = false;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if k == "include_test" {
+            with_test = match v.as_ref() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "include_test: true или false",
+                    )
+                    .field("include_test"))
+                }
+            };
+        }
+    }
     if with_test {
         page(st, req, q::payments_with_test).await
     } else {

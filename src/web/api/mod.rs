@@ -3,6 +3,8 @@
 pub mod client;
 pub mod documents;
 pub mod export;
+pub mod openapi;
+pub mod schema;
 pub mod writes;
 
 use poem::{
@@ -10,7 +12,7 @@ use poem::{
     web::Json,
     Body, Endpoint, EndpointExt, IntoResponse, Response, Route,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{db::billing::Refused, domain::billing::Invalid, error::AppError};
 
@@ -53,9 +55,12 @@ impl ApiError {
     }
 
     pub fn response(&self) -> Response {
-        let mut r = Json(json!({"error": self.message, "field": self.field}))
-            .with_status(self.status)
-            .into_response();
+        let mut r = Json(schema::ErrorBody {
+            error: self.message.clone(),
+            field: self.field.clone(),
+        })
+        .with_status(self.status)
+        .into_response();
         let h = r.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
             h.insert("www-authenticate", HeaderValue::from_static("Bearer"));
@@ -169,22 +174,62 @@ async fn to_json(e: poem::Error) -> Response {
     ApiError::new(status, msg).response()
 }
 
+/// A route that answers a method it does not take with 405 and the `Allow` header (RFC 9110).
+fn allow(methods: &'static str, ep: impl Endpoint + 'static) -> impl Endpoint<Output = Response> {
+    ep.around(move |ep, req| async move {
+        match ep.call(req).await {
+            Ok(r) => Ok(r.into_response()),
+            Err(e) if e.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                let mut r = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("Метод HTTP не поддерживается для этого адреса; можно: {methods}"),
+                )
+                .response();
+                r.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(methods));
+                Ok(r)
+            }
+            Err(e) => Err(e),
+        }
+    })
+}
+
 pub fn routes() -> impl Endpoint<Output = Response> {
     use crate::routes;
     use poem::{get, post, put};
+    const GET: &str = "GET, HEAD";
     Route::new()
-        .at(routes::API_CONTRACT, put(writes::put_contract))
-        .at(routes::API_SERVICES, put(writes::put_services))
-        .at(routes::API_PASSWORD, put(writes::put_password))
-        .at(routes::API_LEDGER, post(writes::post_ledger))
-        .at(routes::API_REQUESTS, get(export::requests))
-        .at(routes::API_APPLICATIONS, get(export::applications))
-        .at(routes::API_PAYMENTS, get(export::payments))
+        .at(routes::API_OPENAPI, allow(GET, get(openapi::serve)))
+        .at(
+            routes::API_CONTRACT,
+            allow("PUT", put(writes::put_contract)),
+        )
+        .at(
+            routes::API_SERVICES,
+            allow("PUT", put(writes::put_services)),
+        )
+        .at(
+            routes::API_PASSWORD,
+            allow("PUT", put(writes::put_password)),
+        )
+        .at(routes::API_LEDGER, allow("POST", post(writes::post_ledger)))
+        .at(routes::API_REQUESTS, allow(GET, get(export::requests)))
+        .at(
+            routes::API_APPLICATIONS,
+            allow(GET, get(export::applications)),
+        )
+        .at(routes::API_PAYMENTS, allow(GET, get(export::payments)))
         .at(
             routes::API_DOCUMENTS,
-            get(documents::list).post(documents::upload),
+            allow(
+                "GET, HEAD, POST",
+                get(documents::list).post(documents::upload),
+            ),
         )
-        .at(routes::API_DOCUMENT_PDF, get(documents::pdf))
-        .at(routes::API_REQUISITES, put(documents::put_requisites))
+        .at(routes::API_DOCUMENT_PDF, allow(GET, get(documents::pdf)))
+        .at(
+            routes::API_REQUISITES,
+            allow("PUT", put(documents::put_requisites)),
+        )
         .catch_all_error(to_json)
 }

@@ -1,13 +1,9 @@
 //! API in: contracts, service lists and ledger entries from the billing system. Each request
 //! is one IMMEDIATE transaction with its audit entry: all of it is stored, or nothing.
-use poem::{
-    handler,
-    http::StatusCode,
-    web::{Data, Json, Path},
-    Body, IntoResponse, Response,
+use super::schema::{
+    ContractBody, ContractOut, ErrorBody, LedgerBody, LedgerOut, PasswordBody, PasswordOut,
+    ServicesBody, ServicesOut,
 };
-use serde_json::json;
-
 use super::{read_json, ApiClient, ApiResult};
 use crate::{
     app::billing::{self, Actor},
@@ -18,6 +14,12 @@ use crate::{
     },
     state::SharedState,
 };
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Data, Json, Path},
+    Body, IntoResponse, Response,
+};
 
 fn actor(client: &ApiClient) -> Actor {
     Actor {
@@ -26,7 +28,21 @@ fn actor(client: &ApiClient) -> Actor {
     }
 }
 
-/// `PUT /api/v1/contracts/{number}`: creates (201) or updates (200) a contract.
+/// Creates (201) or updates (200) a contract. Its password is used only on creation.
+#[utoipa::path(put, path = "/contracts/{number}", tag = "contracts",
+    params(("number" = String, Path, pattern = "^[A-Za-z0-9-]{4,20}$",
+        description = "Contract number: 4–20 Latin letters, digits or «-»")),
+    request_body = ContractBody,
+    responses(
+        (status = 200, description = "Updated", body = ContractOut),
+        (status = 201, description = "Created", body = ContractOut),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn put_contract(
     client: ApiClient,
@@ -36,7 +52,8 @@ pub async fn put_contract(
 ) -> ApiResult<Response> {
     let value = read_json(body).await?;
     let input = contract_from_json(&number, &value)?;
-    let (out, created) = billing::put_contract(st, actor(&client), input).await??;
+    let (out, created): (ContractOut, bool) =
+        billing::put_contract(st, actor(&client), input).await??;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -45,55 +62,99 @@ pub async fn put_contract(
     Ok(Json(out).with_status(status).into_response())
 }
 
-/// `PUT /api/v1/contracts/{number}/services`: replaces the contract's whole service list.
+/// Replaces the contract's whole service list.
+#[utoipa::path(put, path = "/contracts/{number}/services", tag = "contracts",
+    params(("number" = String, Path, pattern = "^[A-Za-z0-9-]{4,20}$", description = "Contract number")),
+    request_body = ServicesBody,
+    responses(
+        (status = 200, description = "Stored", body = ServicesOut),
+        (status = 404, description = "No such contract", body = ErrorBody),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn put_services(
     client: ApiClient,
     Data(st): Data<&SharedState>,
     Path(number): Path<String>,
     body: Body,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<ServicesOut>> {
     let value = read_json(body).await?;
     let number = contract_number("number", &number)?;
     let services = services_from_json(&value)?;
     let count = services.len();
     billing::put_services(st, actor(&client), number.clone(), services).await??;
-    Ok(Json(json!({"contract": number, "services": count})).into_response())
+    Ok(Json(ServicesOut {
+        contract: number,
+        services: count,
+    }))
 }
 
-/// `POST /api/v1/ledger`: a batch of ledger entries, idempotent per `external_id`.
+/// A batch of ledger entries, idempotent per `external_id`, all or nothing.
+#[utoipa::path(post, path = "/ledger", tag = "ledger",
+    request_body = LedgerBody,
+    responses(
+        (status = 200, description = "Stored (each entry says created or duplicate)", body = LedgerOut),
+        (status = 404, description = "An entry names a contract that does not exist", body = ErrorBody),
+        (status = 409, description = "An external_id is already used for a different entry", body = ErrorBody),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn post_ledger(
     client: ApiClient,
     Data(st): Data<&SharedState>,
     body: Body,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<LedgerOut>> {
     let value = read_json(body).await?;
     let entries = ledger_from_json(&value, st.clock.now())?;
     let results = billing::post_ledger(st, actor(&client), entries).await??;
     let created = results.iter().filter(|r| r.result == "created").count();
-    Ok(Json(json!({
-        "created": created,
-        "duplicates": results.len() - created,
-        "entries": results,
+    Ok(Json(LedgerOut {
+        created,
+        duplicates: results.len() - created,
+        entries: results,
     }))
-    .into_response())
 }
 
-/// `PUT /api/v1/contracts/{number}/password` `{"password": "…"}`: the operator sets a contract's
+/// The operator sets a contract's
 /// password (a subscriber who lost it called support). As when a subscriber changes it, every
 /// account loses access and every session on the contract's own login ends at once.
+#[utoipa::path(put, path = "/contracts/{number}/password", tag = "contracts",
+    params(("number" = String, Path, pattern = "^[A-Za-z0-9-]{4,20}$", description = "Contract number")),
+    request_body = PasswordBody,
+    responses(
+        (status = 200, description = "Set", body = PasswordOut),
+        (status = 404, description = "No such contract", body = ErrorBody),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+    ))]
 #[handler]
 pub async fn put_password(
     client: ApiClient,
     Data(st): Data<&SharedState>,
     Path(number): Path<String>,
     body: Body,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<PasswordOut>> {
     let value = read_json(body).await?;
     let number = contract_number("number", &number)?;
     let password = Obj::new(&value, "")?.str("password")?;
     billing_rules::password(&password)?;
     let count = billing::put_password(st, actor(&client), number.clone(), password).await??;
-    Ok(Json(json!({"contract": number, "sessions_ended": count})).into_response())
+    Ok(Json(PasswordOut {
+        contract: number,
+        sessions_ended: count,
+    }))
 }

@@ -1,6 +1,6 @@
 //! Support chat: conversations and messages. A message is committed before anyone is told
 //! about it; `client_msg_id` makes a re-sent message (after a reconnect) land only once.
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::contracts::{summary_from_row, SUMMARY_COLS};
 pub use crate::domain::chat::{Conversation, Msg, QueueRow};
@@ -67,7 +67,7 @@ pub fn subscriber_send(
     now: i64,
     auto_reply: Option<String>,
 ) -> Result<Vec<Msg>, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     // The socket was opened for this contract; the link may have gone since (checked in the
     // same transaction as the insert, so nothing slips in after a removal).
     let linked = tx
@@ -136,7 +136,7 @@ pub fn staff_send(
     body: &str,
     now: i64,
 ) -> Result<Option<Msg>, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let found: Option<i64> = tx
         .prepare_cached(
             "SELECT m.id FROM chat_messages m WHERE m.conversation_id = ?1 AND m.client_msg_id = ?2",

@@ -1,6 +1,6 @@
 //! Payments: created before the provider is called (idempotency key stored first), credited
 //! exactly once from a provider-verified status.
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::{
     money,
@@ -64,7 +64,7 @@ pub const REUSE_WINDOW_SECS: i64 = 15 * 60;
 /// Stores the payment (or finds the one this key / a twin tab already made). Runs before any
 /// provider call, so a crash after it leaves a pending row the re-check job can settle.
 pub fn begin(c: &mut Connection, p: &NewPayment) -> rusqlite::Result<PaymentRow> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let found = tx
         .prepare_cached(&format!(
             "SELECT {COLS} FROM payments WHERE idempotency_key = ?1"
@@ -195,7 +195,7 @@ pub fn cancel_never_sent(c: &Connection, before: i64, now: i64) -> rusqlite::Res
 /// The provider refused to create the payment (e.g. a saved card it no longer accepts): the
 /// payment is canceled, and an autopay charge counts as declined.
 pub fn refused(c: &mut Connection, id: i64, ctx: &ApplyCtx) -> rusqlite::Result<bool> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let p = tx
         .prepare_cached(&format!("SELECT {COLS} FROM payments WHERE id = ?1"))?
         .query_row([id], row)
@@ -260,7 +260,7 @@ pub fn apply(
     if r.status == RemoteStatus::Pending {
         return Ok(Applied::StillPending);
     }
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let Some(p) = tx
         .prepare_cached(&format!(
             "SELECT {COLS} FROM payments WHERE provider = ?1 AND provider_payment_id = ?2"

@@ -1,5 +1,5 @@
 //! Requests filed on a contract («Действия с договором»), their status history and scans.
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::{Path, PathBuf};
 
 use super::services;
@@ -130,7 +130,7 @@ pub enum Filed {
 /// Files a request atomically: availability and duplicates are checked inside the write
 /// transaction; the scan is written under a random name and removed again if anything fails.
 pub fn file(c: &mut Connection, n: NewRequest) -> Result<Filed, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     if !n
         .action
         .available(&services::contract_state(&tx, n.contract_id)?)

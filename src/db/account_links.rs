@@ -58,11 +58,14 @@ pub fn set_note(
     contract_id: i64,
     note: &str,
 ) -> rusqlite::Result<bool> {
-    Ok(c.prepare_cached(
-        "UPDATE account_contracts SET note = ?3 WHERE account_id = ?1 AND contract_id = ?2",
-    )?
-    .execute(params![account_id, contract_id, note])?
-        == 1)
+    // A note is the account's own: no other account's cached pages change.
+    super::fresh::scoped(c, &[super::fresh::Scope::Account(account_id)], || {
+        Ok(c.prepare_cached(
+            "UPDATE account_contracts SET note = ?3 WHERE account_id = ?1 AND contract_id = ?2",
+        )?
+        .execute(params![account_id, contract_id, note])?
+            == 1)
+    })
 }
 
 /// Makes a linked contract the current one. False when not linked.

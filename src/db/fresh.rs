@@ -26,7 +26,7 @@ use std::{
     os::raw::c_int,
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        Mutex, RwLock,
+        Arc, Mutex, RwLock, Weak,
     },
     time::{Duration, Instant},
 };
@@ -41,20 +41,19 @@ pub enum Scope {
 }
 
 static COMMITS: AtomicU64 = AtomicU64::new(0);
-/// Publications so far; a stamp is this number before a read.
-static SEQ: AtomicU64 = AtomicU64::new(0);
-/// The publication of the last unscoped write.
-static ALL_AT: AtomicU64 = AtomicU64::new(0);
-/// The publication of the last write per scope.
-static SCOPES: RwLock<Option<HashMap<Scope, u64>>> = RwLock::new(None);
 /// Scopes remembered at most; past it they are forgotten and everything is invalidated once.
 const SCOPES_MAX: usize = 65_536;
 /// Set by the writer's WAL hook when the log wants a checkpoint (run off the writer thread).
 static CHECKPOINT_DUE: AtomicBool = AtomicBool::new(false);
+/// Every live [`Fresh`] of the process, for commits made outside `Db::run` (start-up work,
+/// admin commands, a test's direct write), which invalidate them all.
+static LIVE: Mutex<Vec<Weak<Fresh>>> = Mutex::new(Vec::new());
 
 thread_local! {
     static IS_WRITER: Cell<bool> = const { Cell::new(false) };
     static CLAIMS: RefCell<Claims> = RefCell::new(Claims::default());
+    /// The database whose `Db::run` closure runs on this thread.
+    static CURRENT: RefCell<Option<Arc<Fresh>>> = const { RefCell::new(None) };
 }
 
 /// Number of write transactions committed through this process's connections.
@@ -62,47 +61,74 @@ pub fn commits() -> u64 {
     COMMITS.load(Ordering::Acquire)
 }
 
-/// Take before reading a value to cache; pass to [`ReadCache::put`].
-pub fn stamp() -> u64 {
-    SEQ.load(Ordering::Acquire)
+/// The invalidation state of one database (held by its `Db`, shared with its read caches).
+#[derive(Default)]
+pub struct Fresh {
+    /// Publications so far; a stamp is this number before a read.
+    seq: AtomicU64,
+    /// The publication of the last unscoped write.
+    all_at: AtomicU64,
+    /// The publication of the last write per scope.
+    scopes: RwLock<HashMap<Scope, u64>>,
 }
 
-/// Every cached value is invalid from now on.
-pub fn invalidate_all() {
-    let s = SEQ.fetch_add(1, Ordering::AcqRel) + 1;
-    ALL_AT.fetch_max(s, Ordering::AcqRel);
-}
+impl Fresh {
+    /// A new state, registered for the commits made outside `Db::run`.
+    pub fn new() -> Arc<Fresh> {
+        let f = Arc::new(Fresh::default());
+        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&f));
+        f
+    }
 
-/// Values depending on any of `scopes` are invalid from now on.
-pub fn invalidate(scopes: &[Scope]) {
-    if scopes.is_empty() {
-        return;
+    /// Take before reading a value to cache; pass to [`ReadCache::put`].
+    pub fn stamp(&self) -> u64 {
+        self.seq.load(Ordering::Acquire)
     }
-    let s = SEQ.fetch_add(1, Ordering::AcqRel) + 1;
-    let mut g = SCOPES.write().unwrap_or_else(|p| p.into_inner());
-    let map = g.get_or_insert_with(HashMap::new);
-    if map.len() + scopes.len() > SCOPES_MAX {
-        map.clear();
-        ALL_AT.fetch_max(s, Ordering::AcqRel);
-        return;
-    }
-    for sc in scopes {
-        map.insert(*sc, s);
-    }
-}
 
-/// Whether a value read after `stamp` and depending on `scopes` is still current.
-pub fn valid(stamp: u64, scopes: &[Scope]) -> bool {
-    if ALL_AT.load(Ordering::Acquire) > stamp {
-        return false;
+    /// Every cached value is invalid from now on.
+    pub fn invalidate_all(&self) {
+        let s = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        self.all_at.fetch_max(s, Ordering::AcqRel);
     }
-    let g = SCOPES.read().unwrap_or_else(|p| p.into_inner());
-    match g.as_ref() {
-        None => true,
-        Some(map) => scopes
+
+    /// Values depending on any of `scopes` are invalid from now on.
+    pub fn invalidate(&self, scopes: &[Scope]) {
+        if scopes.is_empty() {
+            return;
+        }
+        let s = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut map = self.scopes.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() + scopes.len() > SCOPES_MAX {
+            map.clear();
+            self.all_at.fetch_max(s, Ordering::AcqRel);
+            return;
+        }
+        for sc in scopes {
+            map.insert(*sc, s);
+        }
+    }
+
+    /// Whether a value read after `stamp` and depending on `scopes` is still current.
+    pub fn valid(&self, stamp: u64, scopes: &[Scope]) -> bool {
+        if self.all_at.load(Ordering::Acquire) > stamp {
+            return false;
+        }
+        let map = self.scopes.read().unwrap_or_else(|p| p.into_inner());
+        scopes
             .iter()
-            .all(|s| map.get(s).is_none_or(|&at| at <= stamp)),
+            .all(|s| map.get(s).is_none_or(|&at| at <= stamp))
     }
+}
+
+/// Runs `body` with `f` as this thread's current database (`Db::run` does), so the commits
+/// it makes invalidate that database's caches only.
+pub(crate) fn within<T>(f: &Arc<Fresh>, body: impl FnOnce() -> T) -> T {
+    let prev = CURRENT.replace(Some(f.clone()));
+    let t = body();
+    CURRENT.set(prev);
+    t
 }
 
 /// Runs `f`, a write confined to `scopes`: when it runs inside the writer's batch, the rows it
@@ -173,11 +199,11 @@ impl Touched {
         }
     }
 
-    pub(crate) fn publish(self) {
+    pub(crate) fn publish(self, f: &Fresh) {
         if self.all {
-            invalidate_all();
+            f.invalidate_all();
         } else {
-            invalidate(&self.scopes);
+            f.invalidate(&self.scopes);
         }
     }
 }
@@ -191,7 +217,15 @@ pub(crate) fn on_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     COMMITS.fetch_add(1, Ordering::AcqRel);
     let writer = IS_WRITER.get();
     if !writer {
-        invalidate_all();
+        match CURRENT.with_borrow(|c| c.clone()) {
+            Some(f) => f.invalidate_all(),
+            None => {
+                let live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+                for f in live.iter().filter_map(Weak::upgrade) {
+                    f.invalidate_all();
+                }
+            }
+        }
     }
     if pages >= CHECKPOINT_PAGES {
         if writer {
@@ -211,6 +245,7 @@ pub struct ReadCache<K, V> {
     map: Mutex<HashMap<K, Entry<V>>>,
     max: usize,
     ttl: Duration,
+    fresh: Arc<Fresh>,
 }
 
 struct Entry<V> {
@@ -221,33 +256,43 @@ struct Entry<V> {
 }
 
 impl<V> Entry<V> {
-    fn live(&self, ttl: Duration) -> bool {
-        let scopes = [self.scopes[0], self.scopes[1]];
-        let scopes: Vec<Scope> = scopes.into_iter().flatten().collect();
-        self.at.elapsed() < ttl && valid(self.stamp, &scopes)
+    fn live(&self, ttl: Duration, f: &Fresh) -> bool {
+        let n = self.scopes.iter().flatten().count();
+        let scopes = [
+            self.scopes[0].unwrap_or(Scope::Account(0)),
+            self.scopes[1].unwrap_or(Scope::Account(0)),
+        ];
+        self.at.elapsed() < ttl && f.valid(self.stamp, &scopes[..n])
     }
 }
 
 impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
-    pub fn new(max: usize, ttl: Duration) -> Self {
+    /// A cache of reads from the database whose state is `fresh` (`Db::fresh`).
+    pub fn new(max: usize, ttl: Duration, fresh: Arc<Fresh>) -> Self {
         ReadCache {
             map: Mutex::new(HashMap::new()),
             max,
             ttl,
+            fresh,
         }
+    }
+
+    /// Take before reading a value to cache; pass to [`ReadCache::put`].
+    pub fn stamp(&self) -> u64 {
+        self.fresh.stamp()
     }
 
     /// The cached value, if nothing it depends on was written since it was read.
     pub fn get(&self, k: &K) -> Option<V> {
         let m = self.map.lock().ok()?;
         let e = m.get(k)?;
-        e.live(self.ttl).then(|| e.value.clone())
+        e.live(self.ttl, &self.fresh).then(|| e.value.clone())
     }
 
-    /// Stores a value read after `stamp` was taken with [`stamp`]; it depends on `scopes`
+    /// Stores a value read after `stamp` was taken with [`ReadCache::stamp`]; it depends on `scopes`
     /// (at most two; more are not kept apart and invalidate with everything).
     pub fn put(&self, k: K, stamp: u64, scopes: &[Scope], value: V) {
-        if !valid(stamp, scopes) {
+        if !self.fresh.valid(stamp, scopes) {
             return; // already stale
         }
         let scopes = match scopes {
@@ -258,8 +303,8 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         };
         if let Ok(mut m) = self.map.lock() {
             if m.len() >= self.max {
-                let ttl = self.ttl;
-                m.retain(|_, e| e.live(ttl));
+                let (ttl, f) = (self.ttl, &self.fresh);
+                m.retain(|_, e| e.live(ttl, f));
                 if m.len() >= self.max {
                     m.clear();
                 }
@@ -309,14 +354,15 @@ mod tests {
 
     #[test]
     fn a_value_read_before_a_commit_is_not_served_after_it() {
-        let cache: ReadCache<u8, &str> = ReadCache::new(4, Duration::from_secs(60));
+        let f = Fresh::new();
+        let cache: ReadCache<u8, &str> = ReadCache::new(4, Duration::from_secs(60), f.clone());
         let dir = tempfile::tempdir().unwrap();
         let c = Connection::open(dir.path().join("t.db")).unwrap();
         crate::db::configure(&c).unwrap();
         c.execute("CREATE TABLE t(x)", []).unwrap();
-        let before = stamp();
+        let before = cache.stamp();
         cache.put(1, before, &[], "old");
-        c.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        within(&f, || c.execute("INSERT INTO t VALUES (1)", []).unwrap());
         assert_eq!(cache.get(&1), None, "a commit invalidates");
         cache.put(2, before, &[], "read before the commit");
         assert_eq!(cache.get(&2), None, "a stale read is not stored");
@@ -324,19 +370,16 @@ mod tests {
 
     #[test]
     fn a_scoped_write_invalidates_only_its_scope() {
-        let cache: ReadCache<u8, &str> = ReadCache::new(8, Duration::from_secs(60));
-        // Scopes far from any other test's ids (they share the process-wide state).
-        let (a, b) = (Scope::Contract(-7001), Scope::Contract(-7002));
-        let s = stamp();
-        cache.put(1, s, &[Scope::Account(-7001), a], "a");
-        cache.put(2, s, &[Scope::Account(-7002), b], "b");
-        invalidate(&[a]);
+        let f = Fresh::new();
+        let cache: ReadCache<u8, &str> = ReadCache::new(8, Duration::from_secs(60), f.clone());
+        let (a, b) = (Scope::Contract(1), Scope::Contract(2));
+        let s = cache.stamp();
+        cache.put(1, s, &[Scope::Account(1), a], "a");
+        cache.put(2, s, &[Scope::Account(2), b], "b");
+        f.invalidate(&[a]);
         assert_eq!(cache.get(&1), None);
-        // Only an unscoped write elsewhere in the process could evict b; none happen here
-        // unless another test commits at the same moment, so check validity directly.
-        assert!(!valid(s, &[a]));
-        if ALL_AT.load(Ordering::Acquire) <= s {
-            assert_eq!(cache.get(&2), Some("b"));
-        }
+        assert_eq!(cache.get(&2), Some("b"));
+        f.invalidate_all();
+        assert_eq!(cache.get(&2), None);
     }
 }

@@ -55,6 +55,8 @@ pub struct Db {
     writer: std::sync::Arc<writer::Writer>,
     /// Keeps this file's write gate registered while the `Db` lives.
     _gate: std::sync::Arc<writer::Gate>,
+    /// What the read caches over this database check (see [`fresh`]).
+    fresh: std::sync::Arc<fresh::Fresh>,
 }
 
 /// What opening the database found.
@@ -128,7 +130,8 @@ impl Db {
             // a local file cannot go stale like a network connection
             .test_on_check_out(false)
             .build(manager)?;
-        let w = writer::Writer::start(writer_conn, gate.clone(), pool.clone())
+        let fresh = fresh::Fresh::new();
+        let w = writer::Writer::start(writer_conn, gate.clone(), pool.clone(), fresh.clone())
             .map_err(OpenError::Writer)?;
         Ok((
             Db {
@@ -136,6 +139,7 @@ impl Db {
                 health: Default::default(),
                 writer: std::sync::Arc::new(w),
                 _gate: gate,
+                fresh,
             },
             opened,
         ))
@@ -148,9 +152,10 @@ impl Db {
         F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let fresh = self.fresh.clone();
         match tokio::task::spawn_blocking(move || {
             let mut c = pool.get()?;
-            f(&mut c)
+            fresh::within(&fresh, || f(&mut c))
         })
         .await
         {
@@ -187,6 +192,11 @@ impl Db {
             self.health.note(e);
         }
         r
+    }
+
+    /// The invalidation state the read caches over this database check.
+    pub fn fresh(&self) -> std::sync::Arc<fresh::Fresh> {
+        self.fresh.clone()
     }
 
     /// Writes waiting in the writer's queue.

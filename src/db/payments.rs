@@ -261,6 +261,22 @@ pub fn apply(
         return Ok(Applied::StillPending);
     }
     let tx = super::begin_write(c)?;
+    let out = apply_in(&tx, provider, r, ctx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// [`apply`] inside the caller's write transaction (the writer's, `Db::write`). Everything it
+/// writes belongs to the payment's contract (see `db::fresh::scoped`).
+pub fn apply_in(
+    tx: &Connection,
+    provider: &str,
+    r: &Remote,
+    ctx: &ApplyCtx,
+) -> rusqlite::Result<Applied> {
+    if r.status == RemoteStatus::Pending {
+        return Ok(Applied::StillPending);
+    }
     let Some(p) = tx
         .prepare_cached(&format!(
             "SELECT {COLS} FROM payments WHERE provider = ?1 AND provider_payment_id = ?2"
@@ -277,48 +293,47 @@ pub fn apply(
         );
         return Ok(Applied::Unknown);
     }
-    let event_id = format!("{}:{}", r.id, r.status.as_str());
-    let fresh = tx
-        .prepare_cached(
-            "INSERT INTO payment_events(provider, event_id, payment_id, kind, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(provider, event_id) DO NOTHING",
-        )?
-        .execute(params![
-            provider,
-            event_id,
-            p.id,
-            format!("payment.{}", r.status.as_str()),
-            ctx.now
-        ])?;
-    if fresh == 0 {
-        return Ok(Applied::Duplicate);
-    }
-    let moved = tx
-        .prepare_cached(
-            "UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
-        )?
-        .execute(params![p.id, r.status.as_str(), ctx.now])?;
-    if moved == 0 {
-        tx.commit()?;
-        return Ok(Applied::Ignored);
-    }
-    let out = match r.status {
-        RemoteStatus::Succeeded => {
-            credit(&tx, &p, r, ctx)?;
-            Applied::Credited {
-                payment_id: p.id,
-                contract_id: p.contract_id,
-            }
+    super::fresh::scoped(tx, &[super::fresh::Scope::Contract(p.contract_id)], || {
+        let event_id = format!("{}:{}", r.id, r.status.as_str());
+        let fresh = tx
+            .prepare_cached(
+                "INSERT INTO payment_events(provider, event_id, payment_id, kind, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(provider, event_id) DO NOTHING",
+            )?
+            .execute(params![
+                provider,
+                event_id,
+                p.id,
+                format!("payment.{}", r.status.as_str()),
+                ctx.now
+            ])?;
+        if fresh == 0 {
+            return Ok(Applied::Duplicate);
         }
-        _ => {
-            if p.purpose == "autopay" {
-                super::autopay::declined(&tx, p.id, p.contract_id, ctx)?;
-            }
-            Applied::Canceled { payment_id: p.id }
+        let moved = tx
+            .prepare_cached(
+                "UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
+            )?
+            .execute(params![p.id, r.status.as_str(), ctx.now])?;
+        if moved == 0 {
+            return Ok(Applied::Ignored);
         }
-    };
-    tx.commit()?;
-    Ok(out)
+        Ok(match r.status {
+            RemoteStatus::Succeeded => {
+                credit(tx, &p, r, ctx)?;
+                Applied::Credited {
+                    payment_id: p.id,
+                    contract_id: p.contract_id,
+                }
+            }
+            _ => {
+                if p.purpose == "autopay" {
+                    super::autopay::declined(tx, p.id, p.contract_id, ctx)?;
+                }
+                Applied::Canceled { payment_id: p.id }
+            }
+        })
+    })
 }
 
 fn credit(tx: &Connection, p: &PaymentRow, r: &Remote, ctx: &ApplyCtx) -> rusqlite::Result<()> {

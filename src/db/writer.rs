@@ -108,7 +108,12 @@ impl Writer {
     /// Starts the writer thread on `conn` (configured, migrated).
     /// Starts the writer thread on `conn` (configured, migrated); the WAL checkpoints its
     /// commits ask for run on a connection of `pool`, on a thread of their own.
-    pub(crate) fn start(conn: Connection, gate: Arc<Gate>, pool: Pool) -> std::io::Result<Writer> {
+    pub(crate) fn start(
+        conn: Connection,
+        gate: Arc<Gate>,
+        pool: Pool,
+        fresh: Arc<fresh::Fresh>,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::sync_channel::<Box<dyn Job>>(QUEUE_MAX);
         let queued = Arc::new(AtomicUsize::new(0));
         let (due, due_rx) = mpsc::sync_channel::<()>(1);
@@ -125,7 +130,7 @@ impl Writer {
         let q = queued.clone();
         std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, rx, gate, q, due))?;
+            .spawn(move || writer_loop(conn, rx, gate, q, due, fresh))?;
         Ok(Writer { tx, queued })
     }
 
@@ -157,6 +162,7 @@ fn writer_loop(
     gate: Arc<Gate>,
     queued: Arc<AtomicUsize>,
     checkpoint: mpsc::SyncSender<()>,
+    fresh: Arc<fresh::Fresh>,
 ) {
     fresh::mark_writer_thread();
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
@@ -170,7 +176,7 @@ fn writer_loop(
         }
         queued.fetch_sub(batch.len(), Ordering::AcqRel);
         match gate.enter() {
-            Ok(_held) => run_batch(&conn, &mut batch),
+            Ok(_held) => run_batch(&conn, &mut batch, &fresh),
             Err(e) => {
                 for job in batch.drain(..) {
                     job.fail(clone_error(&e));
@@ -185,7 +191,7 @@ fn writer_loop(
 
 /// Runs the jobs in as few transactions as possible (one, unless a failure rolled back the
 /// whole transaction), commits, then answers.
-fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
+fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, fresh: &fresh::Fresh) {
     let mut jobs = batch.drain(..);
     'tx: loop {
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
@@ -227,7 +233,7 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
         match conn.execute_batch("COMMIT") {
             Ok(()) => {
                 // Invalidate what the batch touched before anyone hears of it.
-                scopes.publish();
+                scopes.publish(fresh);
                 for r in done {
                     (r.answer)(None);
                 }

@@ -29,8 +29,11 @@ pub struct CachedSession {
 /// have returned the same rows.
 pub type SessionCache = fresh::ReadCache<Vec<u8>, CachedSession>;
 
-pub fn new_session_cache(ttl: std::time::Duration) -> SessionCache {
-    fresh::ReadCache::new(8192, ttl)
+pub fn new_session_cache(
+    ttl: std::time::Duration,
+    f: std::sync::Arc<fresh::Fresh>,
+) -> SessionCache {
+    fresh::ReadCache::new(8192, ttl, f)
 }
 
 /// Seconds between `last_seen_at` updates of a session.
@@ -112,8 +115,8 @@ async fn authenticate<T: Send + 'static>(
     let now = st.clock.now();
     let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
-    let stamp = fresh::stamp();
     let web = web(req)?;
+    let stamp = web.session_cache.stamp();
     let found = st
         .db
         .run(move |c| {
@@ -161,7 +164,11 @@ async fn authenticate<T: Send + 'static>(
                 None
             };
             let extra = then(c, &account, contract.as_ref())?;
-            Ok(Some((CurrentContractOpt { account, contract }, extra, touch)))
+            Ok(Some((
+                CurrentContractOpt { account, contract },
+                extra,
+                touch,
+            )))
         })
         .await?;
     let Some((cur, extra, touch)) = found else {

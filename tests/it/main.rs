@@ -48,4 +48,5 @@ mod staff;
 mod staff_contracts;
 mod storage;
 mod stories;
+mod writer;
 mod yookassa_stub;

@@ -100,19 +100,31 @@ pub fn request(
     b.body(Full::new(Bytes::from(body))).unwrap()
 }
 
-/// Sends one request (reconnecting once when the connection was closed): status and body.
-pub async fn send(
-    s: &mut Sender,
-    addr: &str,
-    req: hyper::Request<Full<Bytes>>,
-) -> Option<(u16, Bytes)> {
+/// An answer: status, where it redirects (`Location` or htmx's `hx-redirect`), body.
+pub struct Answer {
+    pub status: u16,
+    pub redirect: Option<String>,
+    pub body: Bytes,
+}
+
+/// Sends one request (reconnecting once when the connection was closed).
+pub async fn send(s: &mut Sender, addr: &str, req: hyper::Request<Full<Bytes>>) -> Option<Answer> {
     if s.ready().await.is_err() {
         *s = connect(addr).await;
     }
     let resp = s.send_request(req).await.ok()?;
     let status = resp.status().as_u16();
+    let redirect = ["hx-redirect", "location"]
+        .iter()
+        .find_map(|h| resp.headers().get(*h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = resp.into_body().collect().await.ok()?.to_bytes();
-    Some((status, body))
+    Some(Answer {
+        status,
+        redirect,
+        body,
+    })
 }
 
 pub fn cookies_from(resp: &hyper::Response<hyper::body::Incoming>) -> Vec<String> {

@@ -178,14 +178,20 @@ fn seed(contracts: i64) -> PathBuf {
                 conv.execute(params![id, now - 7 * 86_400]).unwrap();
                 for j in 0..6 {
                     let sender = if j % 2 == 0 { "subscriber" } else { "staff" };
-                    msg.execute(params![id, sender, "Здравствуйте! Вопрос по счёту.", now - 7 * 86_400 + j])
-                        .unwrap();
+                    msg.execute(params![
+                        id,
+                        sender,
+                        "Здравствуйте! Вопрос по счёту.",
+                        now - 7 * 86_400 + j
+                    ])
+                    .unwrap();
                 }
             }
         }
         // The ledger in one statement (SQLite generates the rows), its index built afterwards.
         let step = (now - start) / LEDGER_PER_CONTRACT;
-        tx.execute_batch("DROP INDEX ledger_by_contract_time").unwrap();
+        tx.execute_batch("DROP INDEX ledger_by_contract_time")
+            .unwrap();
         tx.execute(
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
              INSERT INTO ledger_entries(contract_id, kind, description, amount_kop, balance_after_kop, occurred_at, created_at)
@@ -229,7 +235,8 @@ fn seed(contracts: i64) -> PathBuf {
         .unwrap();
     }
     tx.commit().unwrap();
-    c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
+    c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")
+        .unwrap();
     drop(c);
     std::fs::rename(&tmp, &path).unwrap();
     let _ = std::fs::remove_file(dir.join("seed.tmp.db-wal"));
@@ -284,7 +291,12 @@ impl Stats {
     fn of(&self, k: Kind) -> (usize, f64, f64, u64) {
         let mut v = self.lat[k as usize].clone();
         v.sort_unstable();
-        (v.len(), pct_ms(&v, 0.5), pct_ms(&v, 0.99), self.errors[k as usize])
+        (
+            v.len(),
+            pct_ms(&v, 0.5),
+            pct_ms(&v, 0.99),
+            self.errors[k as usize],
+        )
     }
     fn rps(&self) -> f64 {
         self.total as f64 / self.secs
@@ -370,8 +382,22 @@ async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, boo
         Kind::Health => request("GET", a, "/healthz", "", &[], String::new()),
         Kind::Main => request("GET", a, "/", &cookie, &[], String::new()),
         Kind::History => request("GET", a, "/balance/history", &cookie, &hx, String::new()),
-        Kind::Service => request("GET", a, &format!("/services/{id}"), &cookie, &hx, String::new()),
-        Kind::Request => request("GET", a, &format!("/requests/{}", 2 * id), &cookie, &hx, String::new()),
+        Kind::Service => request(
+            "GET",
+            a,
+            &format!("/services/{id}"),
+            &cookie,
+            &hx,
+            String::new(),
+        ),
+        Kind::Request => request(
+            "GET",
+            a,
+            &format!("/requests/{}", 2 * id),
+            &cookie,
+            &hx,
+            String::new(),
+        ),
         Kind::PayModal => request("GET", a, "/balance/pay", &cookie, &hx, String::new()),
         Kind::Contracts => request("GET", a, "/contracts", &cookie, &[], String::new()),
         Kind::Note => request(
@@ -380,7 +406,11 @@ async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, boo
             &format!("/contracts/{id}/note"),
             &cookie,
             &[("content-type", form), ("hx-request", "true")],
-            format!("csrf_token={}&note=bench+{}", urlencode(&ctx.csrf_token), *rng % 1000),
+            format!(
+                "csrf_token={}&note=bench+{}",
+                urlencode(&ctx.csrf_token),
+                *rng % 1000
+            ),
         ),
         Kind::Filing => request(
             "POST",
@@ -388,7 +418,10 @@ async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, boo
             "/actions/prolongation",
             &cookie,
             &[("content-type", form), ("hx-request", "true")],
-            format!("csrf_token={}&term=1y&phone=89123456789&email=&comment=", urlencode(&ctx.csrf_token)),
+            format!(
+                "csrf_token={}&term=1y&phone=89123456789&email=&comment=",
+                urlencode(&ctx.csrf_token)
+            ),
         ),
         Kind::Notify => {
             let n = ctx.next_payment.fetch_add(1, Ordering::Relaxed) % PENDING_PAYMENTS as u64;
@@ -398,15 +431,17 @@ async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, boo
                 "/payments/notify/sandbox",
                 "",
                 &[("content-type", "application/json")],
-                format!("{{\"event\":\"payment.succeeded\",\"object\":{{\"id\":\"bench-pay-{n}\"}}}}"),
+                format!(
+                    "{{\"event\":\"payment.succeeded\",\"object\":{{\"id\":\"bench-pay-{n}\"}}}}"
+                ),
             )
         }
         Kind::Staff => {
             let k = *rng % ctx.contracts as u64 + 1;
             let q = match *rng % 4 {
-                0 => format!("{}", 10_000_000 + k), // number (prefix)
-                1 => format!("{:010}", 7700000000 + k), // INN
-                2 => format!("Компания {k}»"),      // organization
+                0 => format!("{}", 10_000_000 + k),           // number (prefix)
+                1 => format!("{:010}", 7700000000 + k),       // INN
+                2 => format!("Компания {k}»"),                // organization
                 _ => format!("д. {}, офис {k}", k % 500 + 1), // address
             };
             let staff = format!("{}; kabinet_staff={}", ctx.csrf_cookie, ctx.staff);
@@ -424,7 +459,8 @@ async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, boo
         // a duplicate «Пролонгация» (the contract has one open) is refused with a message: no error
         Some(r)
             if r.redirect.is_none()
-                && ((200..300).contains(&r.status) || (kind == Kind::Filing && r.status == 422)) =>
+                && ((200..300).contains(&r.status)
+                    || (kind == Kind::Filing && r.status == 422)) =>
         {
             (true, false)
         }
@@ -457,7 +493,8 @@ async fn phase(ctx: &Arc<Ctx>, conns: usize, secs: u64, pick: fn(u32) -> Kind) -
                 errors: vec![0; KINDS.len()],
                 ..Default::default()
             };
-            let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let mut rng =
+                0x9E37_79B9_7F4A_7C15u64 ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
             while !stop.load(Ordering::Relaxed) {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
@@ -511,7 +548,10 @@ fn main() {
     let t = Instant::now();
     std::fs::copy(&seeded, &db).unwrap();
     let (sessions, staff) = sessions(&db, contracts);
-    println!("run: copied the seed and added {SESSIONS} sessions in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "run: copied the seed and added {SESSIONS} sessions in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let cfg = run.path().join("bench.toml");
     std::fs::write(
         &cfg,

@@ -46,7 +46,10 @@ impl Server {
             .expect("start kabinet");
         let t0 = Instant::now();
         while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Server { child, addr }

@@ -59,8 +59,18 @@ pub fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
         String::new()
     };
     let [a, b, d] = variants(q).map(|v| format!("%{}%", like_escape(&v)));
-    let mut st = c.prepare_cached(
-        "SELECT c.number, COALESCE(o.name, ''), c.address, c.balance_kop, c.status
+    let mut st = c.prepare_cached(SEARCH_SQL)?;
+    let rows = st.query_map(
+        params![q, format!("{}%", like_escape(q)), text, a, b, d, phone],
+        row,
+    )?;
+    rows.collect()
+}
+
+/// The lookup of [`search`] for a non-empty query: ?1 the query, ?2 the number prefix pattern,
+/// ?3 the FTS5 phrase ('' when too short), ?4–?6 the LIKE patterns of the fallback, ?7 the
+/// phone. Public for the query-plan test (`tests/it/query_plans.rs`).
+pub const SEARCH_SQL: &str = "SELECT c.number, COALESCE(o.name, ''), c.address, c.balance_kop, c.status
          FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
          WHERE c.id IN (
             SELECT id FROM contracts WHERE number LIKE ?2 ESCAPE '\\'
@@ -78,14 +88,7 @@ pub fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
             SELECT ac.contract_id FROM accounts acc JOIN account_contracts ac ON ac.account_id = acc.id
             WHERE ?7 <> '' AND acc.phone = ?7)
          ORDER BY c.number
-         LIMIT 50",
-    )?;
-    let rows = st.query_map(
-        params![q, format!("{}%", like_escape(q)), text, a, b, d, phone],
-        row,
-    )?;
-    rows.collect()
-}
+         LIMIT 50";
 
 /// Everything the contract page shows, or None for an unknown number.
 pub fn card(c: &Connection, number: &str) -> rusqlite::Result<Option<Card>> {

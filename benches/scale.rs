@@ -32,10 +32,59 @@ use std::{
 use support::*;
 
 /// Bump when the seed's shape changes: a new cached file is built.
-const SEED_VERSION: u32 = 3;
+const SEED_VERSION: u32 = 4;
 const LEDGER_PER_CONTRACT: i64 = 100;
 const SESSIONS: usize = 1000;
 const PENDING_PAYMENTS: i64 = 200_000;
+
+const SYLLABLES: [&str; 30] = [
+    "ка", "ро", "ми", "ла", "ве", "то", "ну", "са", "ди", "ре", "бо", "ги", "за", "пе", "лу", "ны",
+    "ко", "ма", "ти", "со", "ра", "де", "ли", "ва", "мо", "ту", "ба", "ни", "се", "го",
+];
+const TRADES: [&str; 12] = [
+    "Строй", "Трейд", "Сервис", "Групп", "Логистик", "Медиа", "Агро", "Маркет", "Проект", "Техно",
+    "Инвест", "Мед",
+];
+const STREETS: [&str; 60] = [
+    "Ленина", "Октября", "Менделеева", "Комсомольская", "Гагарина", "Мира", "Пушкина",
+    "Чернышевского", "Карла Маркса", "Цюрупы", "Достоевского", "Заки Валиди", "Айская",
+    "Революционная", "Российская", "Кирова", "Свердлова", "Коммунистическая", "Энтузиастов",
+    "Бакалинская", "Рихарда Зорге", "Первомайская", "Победы", "Советская", "Худайбердина",
+    "Сочинская", "Транспортная", "Индустриальное шоссе", "Уфимское шоссе", "Губайдуллина",
+    "Степана Кувыкина", "Лесотехникума", "Мингажева", "Пархоменко", "Ветошникова", "Маршала Жукова",
+    "Шафиева", "Академика Королёва", "Новосибирская", "Кольцевая", "Блюхера", "Интернациональная",
+    "Вологодская", "Дагестанская", "Ферина", "Льва Толстого", "Аксакова", "Гоголя", "Социалистическая",
+    "Краснодонская", "Рабкоров", "Зенцова", "Бессонова", "Кремлёвская", "Юрия Гагарина", "Орджоникидзе",
+    "Мустая Карима", "Салавата Юлаева", "Нежинская", "Владивостокская",
+];
+
+/// A scrambled index (neighbouring contracts get unrelated names and addresses).
+fn mix(id: i64) -> u64 {
+    (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29)
+}
+
+/// The organization's distinctive word, e.g. «Ромиса» (27 000 of them).
+fn org_word(id: i64) -> String {
+    let h = mix(id);
+    let w: String = (0..3).map(|i| SYLLABLES[((h >> (i * 8)) % 30) as usize]).collect();
+    let mut c = w.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn org_name(id: i64) -> String {
+    format!("ООО «{}{}»", org_word(id), TRADES[((mix(id) >> 32) % 12) as usize].to_lowercase())
+}
+
+/// (street, house) of the contract's address.
+fn street_house(id: i64) -> (&'static str, u64) {
+    let h = mix(id) >> 40;
+    (STREETS[(h % 60) as usize], (h / 60) % 200 + 1)
+}
+
+fn address(id: i64) -> String {
+    let (street, house) = street_house(id);
+    format!("г. Уфа, ул. {street}, д. {house}, офис {}", id % 40 + 1)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -151,18 +200,14 @@ fn seed(contracts: i64) -> PathBuf {
             .prepare("INSERT INTO chat_messages(conversation_id, sender, body, created_at) VALUES (?1, ?2, ?3, ?4)")
             .unwrap();
         for id in 1..=contracts {
-            org.execute(params![
-                id,
-                format!("ООО «Компания {id}»"),
-                format!("{:010}", 7700000000 + id)
-            ])
+            org.execute(params![id, org_name(id), format!("{:010}", 7700000000 + id)])
             .unwrap();
             let amount = |i: i64| if i % 2 == 0 { 160_000 } else { -150_000 };
             let final_balance: i64 = (0..LEDGER_PER_CONTRACT).map(amount).sum();
             k.execute(params![
                 id,
                 format!("{:08}UL", 10_000_000 + id),
-                format!("г. Уфа, ул. Ленина, д. {}, офис {}", id % 500 + 1, id),
+                address(id),
                 final_balance,
                 format!("R{id:07}"),
                 start

@@ -40,7 +40,10 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_kabinet"))
             .args(["--db", &db.display().to_string(), "--listen", &addr])
             .args(["--config", &cfg.display().to_string()])
-            .env("KABINET_LOG", "warn")
+            .env(
+                "KABINET_LOG",
+                std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .spawn()
             .expect("start kabinet");

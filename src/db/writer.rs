@@ -175,6 +175,7 @@ fn writer_loop(
             }
         }
         queued.fetch_sub(batch.len(), Ordering::AcqRel);
+        let (n, t0) = (batch.len(), Instant::now());
         match gate.enter() {
             Ok(_held) => run_batch(&conn, &mut batch, &fresh),
             Err(e) => {
@@ -183,6 +184,7 @@ fn writer_loop(
                 }
             }
         }
+        tracing::debug!(writes = n, ms = t0.elapsed().as_secs_f64() * 1e3, "write batch");
         if fresh::checkpoint_due() {
             let _ = checkpoint.try_send(());
         }

@@ -184,7 +184,11 @@ fn writer_loop(
                 }
             }
         }
-        tracing::debug!(writes = n, ms = t0.elapsed().as_secs_f64() * 1e3, "write batch");
+        tracing::debug!(
+            writes = n,
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "write batch"
+        );
         if fresh::checkpoint_due() {
             let _ = checkpoint.try_send(());
         }

@@ -15,6 +15,9 @@ fn plan(app: &TestApp, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Vec<String
         .unwrap()
 }
 
+/// (name, SQL, parameters, plan lines allowed to scan)
+type Case<'a> = (&'a str, String, Vec<&'a dyn rusqlite::ToSql>, &'a [&'a str]);
+
 /// Tables whose size grows with the customer base.
 const BIG: &[&str] = &[
     "contracts",
@@ -53,7 +56,7 @@ async fn hot_paths_use_indexes_not_full_scans() {
     let app = TestApp::new().await;
     // No ANALYZE: the demo tables are tiny, and the planner without statistics assumes large ones.
     const TOKEN: [u8; 32] = [7; 32];
-    let cases: Vec<(&str, String, Vec<&dyn rusqlite::ToSql>, &[&str])> = vec![
+    let cases: Vec<Case> = vec![
         (
             // db::sessions::with_current_contract — every subscriber request
             "session lookup",

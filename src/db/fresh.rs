@@ -45,15 +45,16 @@ static COMMITS: AtomicU64 = AtomicU64::new(0);
 const SCOPES_MAX: usize = 65_536;
 /// Set by the writer's WAL hook when the log wants a checkpoint (run off the writer thread).
 static CHECKPOINT_DUE: AtomicBool = AtomicBool::new(false);
-/// Every live [`Fresh`] of the process, for commits made outside `Db::run` (start-up work,
-/// admin commands, a test's direct write), which invalidate them all.
+/// Every live [`Fresh`] of the process, for commits on connections not made by `Db::open`
+/// (none in the server), which invalidate them all.
 static LIVE: Mutex<Vec<Weak<Fresh>>> = Mutex::new(Vec::new());
 
 thread_local! {
     static IS_WRITER: Cell<bool> = const { Cell::new(false) };
     static CLAIMS: RefCell<Claims> = RefCell::new(Claims::default());
-    /// The database whose `Db::run` closure runs on this thread.
-    static CURRENT: RefCell<Option<Arc<Fresh>>> = const { RefCell::new(None) };
+    /// The database whose commit is under way on this thread: set by the commit hook (just
+    /// before the commit), taken by the WAL hook (just after it).
+    static COMMITTING: RefCell<Option<Arc<Fresh>>> = const { RefCell::new(None) };
 }
 
 /// Number of write transactions committed through this process's connections.
@@ -122,13 +123,14 @@ impl Fresh {
     }
 }
 
-/// Runs `body` with `f` as this thread's current database (`Db::run` does), so the commits
-/// it makes invalidate that database's caches only.
-pub(crate) fn within<T>(f: &Arc<Fresh>, body: impl FnOnce() -> T) -> T {
-    let prev = CURRENT.replace(Some(f.clone()));
-    let t = body();
-    CURRENT.set(prev);
-    t
+/// Ties a connection's commits to `f`, the state of the database it belongs to (`Db::open`
+/// does this for every connection it makes), so they invalidate that database's caches only.
+pub(crate) fn attach(c: &Connection, f: Arc<Fresh>) {
+    c.commit_hook(Some(move || {
+        COMMITTING.set(Some(f.clone()));
+        false // let the commit go on
+    }))
+    .ok();
 }
 
 /// Runs `f`, a write confined to `scopes`: when it runs inside the writer's batch, the rows it
@@ -216,8 +218,9 @@ const CHECKPOINT_PAGES: c_int = 1000;
 pub(crate) fn on_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     COMMITS.fetch_add(1, Ordering::AcqRel);
     let writer = IS_WRITER.get();
+    let committing = COMMITTING.take();
     if !writer {
-        match CURRENT.with_borrow(|c| c.clone()) {
+        match committing {
             Some(f) => f.invalidate_all(),
             None => {
                 let live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
@@ -362,7 +365,8 @@ mod tests {
         c.execute("CREATE TABLE t(x)", []).unwrap();
         let before = cache.stamp();
         cache.put(1, before, &[], "old");
-        within(&f, || c.execute("INSERT INTO t VALUES (1)", []).unwrap());
+        attach(&c, f.clone());
+        c.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(cache.get(&1), None, "a commit invalidates");
         cache.put(2, before, &[], "read before the commit");
         assert_eq!(cache.get(&2), None, "a stale read is not stored");

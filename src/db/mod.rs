@@ -123,14 +123,20 @@ impl Db {
         };
         // The migrating connection becomes the writer's.
         let gate = writer::gate_for_path(writer_conn.path().unwrap_or_default());
-        let manager = SqliteConnectionManager::file(path).with_init(|c| configure(c));
+        let fresh = fresh::Fresh::new();
+        fresh::attach(&writer_conn, fresh.clone());
+        let f = fresh.clone();
+        let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+            configure(c)?;
+            fresh::attach(c, f.clone());
+            Ok(())
+        });
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .min_idle(Some(2))
             // a local file cannot go stale like a network connection
             .test_on_check_out(false)
             .build(manager)?;
-        let fresh = fresh::Fresh::new();
         let w = writer::Writer::start(writer_conn, gate.clone(), pool.clone(), fresh.clone())
             .map_err(OpenError::Writer)?;
         Ok((
@@ -152,10 +158,9 @@ impl Db {
         F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let fresh = self.fresh.clone();
         match tokio::task::spawn_blocking(move || {
             let mut c = pool.get()?;
-            fresh::within(&fresh, || f(&mut c))
+            f(&mut c)
         })
         .await
         {

@@ -133,6 +133,30 @@ async fn hot_paths_use_indexes_not_full_scans() {
             vec![&"2026-12-01"],
             &["SCAN a"],
         ),
+        (
+            // db::backoffice::requests — the staff requests list (open ones by default); the
+            // status index bounds it by the open requests, then sorts those.
+            "staff requests list",
+            "SELECT r.id, k.id, k.number, COALESCE(o.name, ''), r.title, r.status, r.created_at
+             FROM requests r JOIN contracts k ON k.id = r.contract_id
+             LEFT JOIN organizations o ON o.id = k.organization_id
+             WHERE r.status IN (?1, ?2, ?3, ?4)
+               AND (k.number LIKE ?5 ESCAPE '\\' OR o.name LIKE ?5 ESCAPE '\\' OR r.title LIKE ?5 ESCAPE '\\')
+             ORDER BY r.created_at, r.id LIMIT 300"
+                .into(),
+            vec![&"new", &"in_progress", &"", &"", &"%%"],
+            &[],
+        ),
+        (
+            // db::billing_export::page — the change feed's cursor (requests; payments and
+            // applications have the same index)
+            "export cursor",
+            "SELECT r.id FROM requests r WHERE (r.updated_at, r.id) > (?1, ?2) AND r.updated_at <= ?3
+             ORDER BY r.updated_at, r.id LIMIT 500"
+                .into(),
+            vec![&0i64, &0i64, &2_000_000_000i64],
+            &[],
+        ),
     ];
     for (name, sql, params, allowed) in cases {
         let lines = plan(&app, &sql, &params);

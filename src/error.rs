@@ -48,6 +48,9 @@ pub enum Storage {
     Io,
     /// The file is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
     Corrupt,
+    /// Another writer kept the file locked past the wait (`SQLITE_BUSY`, `SQLITE_LOCKED`):
+    /// a moment's overload, answered 503 with `Retry-After`, never a 500.
+    Busy,
 }
 
 impl Storage {
@@ -58,6 +61,7 @@ impl Storage {
             C::ReadOnly => Some(Storage::ReadOnly),
             C::SystemIoFailure => Some(Storage::Io),
             C::DatabaseCorrupt | C::NotADatabase => Some(Storage::Corrupt),
+            C::DatabaseBusy | C::DatabaseLocked => Some(Storage::Busy),
             _ => None,
         }
     }
@@ -69,6 +73,7 @@ impl Storage {
             Storage::ReadOnly => "database is read-only: writes fail",
             Storage::Io => "I/O error on the database file",
             Storage::Corrupt => "database file is corrupt",
+            Storage::Busy => "database busy: a write waited too long for the lock",
         }
     }
 }
@@ -93,6 +98,9 @@ impl AppError {
         ) {
             return DISK_FULL_MESSAGE.into();
         }
+        if self.storage() == Some(Storage::Busy) {
+            return AppError::Busy.to_string();
+        }
         match self {
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 "Что-то пошло не так. Мы уже разбираемся, попробуйте позже.".into()
@@ -106,7 +114,7 @@ impl poem::error::ResponseError for AppError {
     fn status(&self) -> StatusCode {
         if matches!(
             self.storage(),
-            Some(Storage::Full | Storage::ReadOnly | Storage::Io)
+            Some(Storage::Full | Storage::ReadOnly | Storage::Io | Storage::Busy)
         ) {
             return StatusCode::SERVICE_UNAVAILABLE;
         }

@@ -106,16 +106,17 @@ pub async fn settle(st: &SharedState, remote: Remote) -> Result<Applied, AppErro
     let currency = st.cfg.branding.currency_symbol.clone();
     let max_declines = st.cfg.payments.autopay_max_declines;
     let now = st.clock.now();
+    // On the writer: concurrent notifications share one commit.
     let applied = st
         .db
-        .run(move |c| {
+        .write(move |c| {
             let ctx = ApplyCtx {
                 tz: &tz,
                 currency: &currency,
                 max_declines,
                 now,
             };
-            let a = db::payments::apply(c, name, &remote, &ctx)?;
+            let a = db::payments::apply_in(c, name, &remote, &ctx)?;
             if a == Applied::StillPending {
                 db::payments::touch(c, name, &remote.id, now)?;
             }

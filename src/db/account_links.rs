@@ -1,6 +1,6 @@
 //! «Список договоров» and «Устройства и доступ»: an account's linked contracts, notes,
 //! switching, adding and removing, who else holds a contract, and ending sessions.
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::accounts;
 pub use crate::domain::account::{Device, Holder, Linked};
@@ -58,11 +58,14 @@ pub fn set_note(
     contract_id: i64,
     note: &str,
 ) -> rusqlite::Result<bool> {
-    Ok(c.prepare_cached(
-        "UPDATE account_contracts SET note = ?3 WHERE account_id = ?1 AND contract_id = ?2",
-    )?
-    .execute(params![account_id, contract_id, note])?
-        == 1)
+    // A note is the account's own: no other account's cached pages change.
+    super::fresh::scoped(c, &[super::fresh::Scope::Account(account_id)], || {
+        Ok(c.prepare_cached(
+            "UPDATE account_contracts SET note = ?3 WHERE account_id = ?1 AND contract_id = ?2",
+        )?
+        .execute(params![account_id, contract_id, note])?
+            == 1)
+    })
 }
 
 /// Makes a linked contract the current one. False when not linked.
@@ -82,7 +85,7 @@ pub enum Removed {
 }
 
 pub fn remove(c: &mut Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Removed> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let Some(l) = get(&tx, account_id, contract_id)? else {
         return Ok(Removed::NotLinked);
     };
@@ -191,7 +194,7 @@ pub fn revoke(
     ContractId(contract_id): ContractId,
     AccountId(target): AccountId,
 ) -> rusqlite::Result<Option<Vec<i64>>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     if !accounts::is_linked(&tx, account_id, contract_id)?
         || !holders(&tx, account_id, contract_id)?
             .iter()
@@ -216,7 +219,7 @@ pub fn change_password(
     now: i64,
     keep_session: i64,
 ) -> rusqlite::Result<Option<Vec<i64>>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     if !accounts::is_linked(&tx, account_id, contract_id)? {
         return Ok(None);
     }
@@ -299,7 +302,7 @@ pub fn end_other_sessions(
     account_id: i64,
     keep: i64,
 ) -> rusqlite::Result<Vec<i64>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let ids: Vec<i64> = session_ids(&tx, account_id)?
         .into_iter()
         .filter(|id| *id != keep)

@@ -35,7 +35,7 @@ pub fn create(
     now: i64,
 ) -> Result<String, TokenError> {
     check_name(name)?;
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let exists: bool = tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL)",
         [name],
@@ -59,7 +59,7 @@ pub fn create(
 
 /// Revokes the active token(s) of that name; refused at once on every later request.
 pub fn revoke(c: &mut Connection, name: &str, now: i64) -> Result<usize, TokenError> {
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let n = tx.execute(
         "UPDATE api_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
         params![name, now],

@@ -172,7 +172,7 @@ pub fn save(
     sales_email: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<Saved> {
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let pending: Vec<Pending> = tx
         .prepare_cached(
             "SELECT id, kind, address, name, email, details_json FROM applications

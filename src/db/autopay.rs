@@ -1,5 +1,5 @@
 //! Autopay: the saved card per contract and every charge attempt per service period.
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::payments::{self, ApplyCtx, NewPayment, PaymentRow};
 pub use crate::domain::autopay::Autopay;
@@ -191,7 +191,7 @@ pub fn start_attempt(
     now: i64,
     retry_secs: i64,
 ) -> rusqlite::Result<Option<PaymentRow>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let (live, tries, last): (i64, i64, Option<i64>) = tx.query_row(
         "SELECT COUNT(*) FILTER (WHERE status IN ('pending', 'succeeded')), COUNT(*), MAX(created_at)
          FROM autopay_attempts WHERE contract_id = ?1 AND period = ?2",

@@ -1,5 +1,5 @@
 //! Staff work lists: contract requests and «Стать абонентом» applications, with status changes.
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::domain::backoffice::{Application, Filter, RequestItem};
 use crate::{
@@ -88,7 +88,7 @@ pub fn set_request_status(
     staff_id: i64,
     now: i64,
 ) -> Result<Result<WorkStatus, Refused>, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let from: Option<WorkStatus> = tx
         .prepare_cached("SELECT status FROM requests WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -158,7 +158,7 @@ pub fn set_application_status(
     comment: &str,
     now: i64,
 ) -> Result<Result<WorkStatus, Refused>, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let from: Option<WorkStatus> = tx
         .prepare_cached("SELECT status FROM applications WHERE id = ?1")?
         .query_row([id], |r| r.get(0))

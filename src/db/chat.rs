@@ -1,6 +1,6 @@
 //! Support chat: conversations and messages. A message is committed before anyone is told
 //! about it; `client_msg_id` makes a re-sent message (after a reconnect) land only once.
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::contracts::{summary_from_row, SUMMARY_COLS};
 pub use crate::domain::chat::{Conversation, Msg, QueueRow};
@@ -67,7 +67,37 @@ pub fn subscriber_send(
     now: i64,
     auto_reply: Option<String>,
 ) -> Result<Vec<Msg>, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
+    let out = subscriber_send_rows(&tx, account_id, contract_id, cid, body, now, auto_reply)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// [`subscriber_send`] inside the caller's write transaction (the writer's, `Db::write`). It
+/// writes only the account's chat (see `db::fresh::scoped`).
+pub fn subscriber_send_in(
+    tx: &Connection,
+    account_id: i64,
+    contract_id: i64,
+    cid: &str,
+    body: &str,
+    now: i64,
+    auto_reply: Option<String>,
+) -> Result<Vec<Msg>, AppError> {
+    super::fresh::scoped(tx, &[super::fresh::Scope::Account(account_id)], || {
+        subscriber_send_rows(tx, account_id, contract_id, cid, body, now, auto_reply)
+    })
+}
+
+fn subscriber_send_rows(
+    tx: &Connection,
+    account_id: i64,
+    contract_id: i64,
+    cid: &str,
+    body: &str,
+    now: i64,
+    auto_reply: Option<String>,
+) -> Result<Vec<Msg>, AppError> {
     // The socket was opened for this contract; the link may have gone since (checked in the
     // same transaction as the insert, so nothing slips in after a removal).
     let linked = tx
@@ -78,7 +108,7 @@ pub fn subscriber_send(
     if !linked {
         return Err(AppError::NoContract);
     }
-    if let Some(m) = existing(&tx, account_id, cid)? {
+    if let Some(m) = existing(tx, account_id, cid)? {
         return Ok(vec![m]);
     }
     let open: Option<i64> = tx
@@ -99,7 +129,7 @@ pub fn subscriber_send(
             tx.last_insert_rowid()
         }
     };
-    let id = insert(&tx, conv, "subscriber", None, body, Some(cid), now)?;
+    let id = insert(tx, conv, "subscriber", None, body, Some(cid), now)?;
     tx.prepare_cached(
         "UPDATE chat_conversations SET waiting_since = COALESCE(waiting_since, ?2),
          last_message_at = ?2, contract_id = ?3 WHERE id = ?1",
@@ -115,14 +145,13 @@ pub fn subscriber_send(
             .query_row([conv], |r| r.get(0))
             .optional()?;
         if last.as_deref() != Some("system") {
-            ids.push(insert(&tx, conv, "system", None, &text, None, now)?);
+            ids.push(insert(tx, conv, "system", None, &text, None, now)?);
         }
     }
     let out = ids
         .into_iter()
-        .map(|i| by_id(&tx, i))
+        .map(|i| by_id(tx, i))
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    tx.commit()?;
     Ok(out)
 }
 
@@ -136,7 +165,7 @@ pub fn staff_send(
     body: &str,
     now: i64,
 ) -> Result<Option<Msg>, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let found: Option<i64> = tx
         .prepare_cached(
             "SELECT m.id FROM chat_messages m WHERE m.conversation_id = ?1 AND m.client_msg_id = ?2",

@@ -27,7 +27,7 @@ pub fn seed(
     now: i64,
     password_hash: &str,
 ) -> rusqlite::Result<()> {
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let t = |y, mo, d, h, mi| local(tz, y, mo, d, h, mi, 0);
 
     tx.execute("INSERT INTO organizations(id, name, inn) VALUES (1, 'ИП Служебный для теста госсектора', '027400000001')", [])?;

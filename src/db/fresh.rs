@@ -1,29 +1,213 @@
-//! Read caches that are never stale for the app's own writes.
+//! Read caches that are never stale for the app's own writes, invalidated by what a write
+//! touched.
 //!
-//! Every pooled connection registers a WAL hook, which SQLite calls right after each commit of
-//! a write transaction; the hook bumps a process-wide commit counter. A value read from the
-//! database is cached together with the counter as it was *before* the read, and is served only
-//! while the counter is unchanged. So once any write has committed (and before its HTTP request
-//! has answered), every cached read is invalid; hits happen only between writes. Writes by
-//! another process (an import run against the file) are not seen by the hook; they show once
-//! an entry's short time-to-live (`cache.ttl_ms`) has passed.
-use rusqlite::hooks::Wal;
+//! Every cached value is stored with a *stamp* ([`stamp`], taken before its read) and the
+//! [`Scope`]s it depends on (the account and contract it shows). It is served while no write
+//! that touched one of those scopes — nor any unscoped write — has been published after the
+//! stamp, and for at most the cache's time-to-live.
+//!
+//! Writes publish what they touched in two ways:
+//! - through the writer (`Db::write`, see `db::writer`): a db function that changes only one
+//!   account's or contract's data says so with [`scoped`]; after the batch commits (and before
+//!   any caller hears of it) the batch publishes those scopes. A job that changed rows outside
+//!   [`scoped`] (counted with SQLite's change counter) publishes "everything".
+//! - any other commit through the app's connections (a transaction on a pooled connection, an
+//!   admin command, a test's direct write): the WAL hook, which SQLite calls right after each
+//!   commit, publishes "everything" — the conservative default.
+//!
+//! So a subscriber's note, chat message or request leaves everyone else's cached pages valid.
+//! Writes by another process (an import run against the file) are not seen by the hook; they
+//! show once an entry's short time-to-live (`cache.ttl_ms`) has passed.
+use rusqlite::{hooks::Wal, Connection};
 use std::{
+    cell::{Cell, RefCell},
     collections::HashMap,
     hash::Hash,
     os::raw::c_int,
     sync::{
-        atomic::{AtomicU64, Ordering},
-        Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, RwLock, Weak,
     },
     time::{Duration, Instant},
 };
 
+/// What a cached value depends on, and what a write touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// A contract's own rows: balance, status, services, requests, payments, autopay.
+    Contract(i64),
+    /// An account's rows: its sessions, links and notes, current contract, chat, story views.
+    Account(i64),
+}
+
 static COMMITS: AtomicU64 = AtomicU64::new(0);
+/// Scopes remembered at most; past it they are forgotten and everything is invalidated once.
+const SCOPES_MAX: usize = 65_536;
+/// Set by the writer's WAL hook when the log wants a checkpoint (run off the writer thread).
+static CHECKPOINT_DUE: AtomicBool = AtomicBool::new(false);
+/// Every live [`Fresh`] of the process, for commits on connections not made by `Db::open`
+/// (none in the server), which invalidate them all.
+static LIVE: Mutex<Vec<Weak<Fresh>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    static IS_WRITER: Cell<bool> = const { Cell::new(false) };
+    static CLAIMS: RefCell<Claims> = RefCell::new(Claims::default());
+    /// The database whose commit is under way on this thread: set by the commit hook (just
+    /// before the commit), taken by the WAL hook (just after it).
+    static COMMITTING: RefCell<Option<Arc<Fresh>>> = const { RefCell::new(None) };
+}
 
 /// Number of write transactions committed through this process's connections.
 pub fn commits() -> u64 {
     COMMITS.load(Ordering::Acquire)
+}
+
+/// The invalidation state of one database (held by its `Db`, shared with its read caches).
+#[derive(Default)]
+pub struct Fresh {
+    /// Publications so far; a stamp is this number before a read.
+    seq: AtomicU64,
+    /// The publication of the last unscoped write.
+    all_at: AtomicU64,
+    /// The publication of the last write per scope.
+    scopes: RwLock<HashMap<Scope, u64>>,
+}
+
+impl Fresh {
+    /// A new state, registered for the commits made outside `Db::run`.
+    pub fn new() -> Arc<Fresh> {
+        let f = Arc::new(Fresh::default());
+        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|w| w.strong_count() > 0);
+        live.push(Arc::downgrade(&f));
+        f
+    }
+
+    /// Take before reading a value to cache; pass to [`ReadCache::put`].
+    pub fn stamp(&self) -> u64 {
+        self.seq.load(Ordering::Acquire)
+    }
+
+    /// Every cached value is invalid from now on.
+    pub fn invalidate_all(&self) {
+        let s = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        self.all_at.fetch_max(s, Ordering::AcqRel);
+    }
+
+    /// Values depending on any of `scopes` are invalid from now on.
+    pub fn invalidate(&self, scopes: &[Scope]) {
+        if scopes.is_empty() {
+            return;
+        }
+        let s = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut map = self.scopes.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() + scopes.len() > SCOPES_MAX {
+            map.clear();
+            self.all_at.fetch_max(s, Ordering::AcqRel);
+            return;
+        }
+        for sc in scopes {
+            map.insert(*sc, s);
+        }
+    }
+
+    /// Whether a value read after `stamp` and depending on `scopes` is still current.
+    pub fn valid(&self, stamp: u64, scopes: &[Scope]) -> bool {
+        if self.all_at.load(Ordering::Acquire) > stamp {
+            return false;
+        }
+        let map = self.scopes.read().unwrap_or_else(|p| p.into_inner());
+        scopes
+            .iter()
+            .all(|s| map.get(s).is_none_or(|&at| at <= stamp))
+    }
+}
+
+/// Ties a connection's commits to `f`, the state of the database it belongs to (`Db::open`
+/// does this for every connection it makes), so they invalidate that database's caches only.
+pub(crate) fn attach(c: &Connection, f: Arc<Fresh>) {
+    c.commit_hook(Some(move || {
+        COMMITTING.set(Some(f.clone()));
+        false // let the commit go on
+    }))
+    .ok();
+}
+
+/// Runs `f`, a write confined to `scopes`: when it runs inside the writer's batch, the rows it
+/// changes invalidate only the cached values of those scopes (see the module notes).
+pub fn scoped<T>(c: &Connection, scopes: &[Scope], f: impl FnOnce() -> T) -> T {
+    if !IS_WRITER.get() {
+        return f(); // committed by a pooled connection: the WAL hook invalidates everything
+    }
+    let outer = CLAIMS.with_borrow_mut(|cl| {
+        cl.depth += 1;
+        cl.depth == 1
+    });
+    let before = c.total_changes();
+    let t = f();
+    let changed = c.total_changes() - before;
+    CLAIMS.with_borrow_mut(|cl| {
+        cl.depth -= 1;
+        if outer {
+            cl.changes += changed;
+            cl.scopes.extend_from_slice(scopes);
+        }
+    });
+    t
+}
+
+/// The scoped changes of the job running on this (writer) thread.
+#[derive(Default)]
+pub(crate) struct Claims {
+    depth: u32,
+    changes: u64,
+    scopes: Vec<Scope>,
+}
+
+pub(crate) fn mark_writer_thread() {
+    IS_WRITER.set(true);
+}
+
+pub(crate) fn claims_reset() {
+    CLAIMS.with_borrow_mut(|cl| *cl = Claims::default());
+}
+
+pub(crate) fn claims_take() -> Claims {
+    CLAIMS.with_borrow_mut(std::mem::take)
+}
+
+/// Whether the writer's commits asked for a checkpoint since the last call.
+pub(crate) fn checkpoint_due() -> bool {
+    CHECKPOINT_DUE.swap(false, Ordering::AcqRel)
+}
+
+/// What one batch of the writer touched.
+#[derive(Default)]
+pub(crate) struct Touched {
+    all: bool,
+    scopes: Vec<Scope>,
+}
+
+impl Touched {
+    /// A job that changed `changes` rows, `claims` of them inside [`scoped`].
+    pub(crate) fn add_job(&mut self, changes: u64, claims: Claims) {
+        if changes == 0 {
+            return;
+        }
+        if claims.changes < changes {
+            self.all = true;
+        } else {
+            self.scopes.extend(claims.scopes);
+        }
+    }
+
+    pub(crate) fn publish(self, f: &Fresh) {
+        if self.all {
+            f.invalidate_all();
+        } else {
+            f.invalidate(&self.scopes);
+        }
+    }
 }
 
 /// WAL frames after which a commit runs a passive checkpoint (SQLite's default auto-checkpoint,
@@ -33,53 +217,97 @@ const CHECKPOINT_PAGES: c_int = 1000;
 /// The WAL hook (installed by `db::configure`).
 pub(crate) fn on_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     COMMITS.fetch_add(1, Ordering::AcqRel);
+    let writer = IS_WRITER.get();
+    let committing = COMMITTING.take();
+    if !writer {
+        match committing {
+            Some(f) => f.invalidate_all(),
+            None => {
+                let live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+                for f in live.iter().filter_map(Weak::upgrade) {
+                    f.invalidate_all();
+                }
+            }
+        }
+    }
     if pages >= CHECKPOINT_PAGES {
-        // Like SQLite's default hook: a busy checkpoint is simply retried on a later commit.
-        let _ = wal.checkpoint();
+        if writer {
+            // The writer holds the write gate: its checkpoint runs on another thread.
+            CHECKPOINT_DUE.store(true, Ordering::Release);
+        } else {
+            // Like SQLite's default hook: a busy checkpoint is simply retried on a later commit.
+            let _ = wal.checkpoint();
+        }
     }
     Ok(())
 }
 
-/// A bounded map of values read from the database, each valid while no write has committed
-/// since it was read and for at most `ttl`.
+/// A bounded map of values read from the database, each valid while no write touching its
+/// scopes was published since it was read, and for at most `ttl`.
 pub struct ReadCache<K, V> {
     map: Mutex<HashMap<K, Entry<V>>>,
     max: usize,
     ttl: Duration,
+    fresh: Arc<Fresh>,
 }
 
 struct Entry<V> {
-    commits: u64,
+    stamp: u64,
+    scopes: [Option<Scope>; 2],
     at: Instant,
     value: V,
 }
 
+impl<V> Entry<V> {
+    fn live(&self, ttl: Duration, f: &Fresh) -> bool {
+        let n = self.scopes.iter().flatten().count();
+        let scopes = [
+            self.scopes[0].unwrap_or(Scope::Account(0)),
+            self.scopes[1].unwrap_or(Scope::Account(0)),
+        ];
+        self.at.elapsed() < ttl && f.valid(self.stamp, &scopes[..n])
+    }
+}
+
 impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
-    pub fn new(max: usize, ttl: Duration) -> Self {
+    /// A cache of reads from the database whose state is `fresh` (`Db::fresh`).
+    pub fn new(max: usize, ttl: Duration, fresh: Arc<Fresh>) -> Self {
         ReadCache {
             map: Mutex::new(HashMap::new()),
             max,
             ttl,
+            fresh,
         }
     }
 
-    /// The cached value, if nothing was written since it was read.
+    /// Take before reading a value to cache; pass to [`ReadCache::put`].
+    pub fn stamp(&self) -> u64 {
+        self.fresh.stamp()
+    }
+
+    /// The cached value, if nothing it depends on was written since it was read.
     pub fn get(&self, k: &K) -> Option<V> {
-        let now = commits();
         let m = self.map.lock().ok()?;
         let e = m.get(k)?;
-        (e.commits == now && e.at.elapsed() < self.ttl).then(|| e.value.clone())
+        e.live(self.ttl, &self.fresh).then(|| e.value.clone())
     }
 
-    /// Stores a value read after `commits_before` was taken with [`commits`].
-    pub fn put(&self, k: K, commits_before: u64, value: V) {
-        if commits_before != commits() {
+    /// Stores a value read after `stamp` was taken with [`ReadCache::stamp`]; it depends on `scopes`
+    /// (at most two; more are not kept apart and invalidate with everything).
+    pub fn put(&self, k: K, stamp: u64, scopes: &[Scope], value: V) {
+        if !self.fresh.valid(stamp, scopes) {
             return; // already stale
         }
+        let scopes = match scopes {
+            [] => [None, None],
+            [a] => [Some(*a), None],
+            [a, b] => [Some(*a), Some(*b)],
+            _ => return,
+        };
         if let Ok(mut m) = self.map.lock() {
             if m.len() >= self.max {
-                let now = commits();
-                m.retain(|_, e| e.commits == now);
+                let (ttl, f) = (self.ttl, &self.fresh);
+                m.retain(|_, e| e.live(ttl, f));
                 if m.len() >= self.max {
                     m.clear();
                 }
@@ -87,7 +315,8 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
             m.insert(
                 k,
                 Entry {
-                    commits: commits_before,
+                    stamp,
+                    scopes,
                     at: Instant::now(),
                     value,
                 },
@@ -128,19 +357,33 @@ mod tests {
 
     #[test]
     fn a_value_read_before_a_commit_is_not_served_after_it() {
-        let cache: ReadCache<u8, &str> = ReadCache::new(4, Duration::from_secs(60));
+        let f = Fresh::new();
+        let cache: ReadCache<u8, &str> = ReadCache::new(4, Duration::from_secs(60), f.clone());
         let dir = tempfile::tempdir().unwrap();
         let c = Connection::open(dir.path().join("t.db")).unwrap();
         crate::db::configure(&c).unwrap();
         c.execute("CREATE TABLE t(x)", []).unwrap();
-        let before = commits();
-        cache.put(1, before, "old");
-        if commits() == before {
-            assert_eq!(cache.get(&1), Some("old"));
-        }
+        let before = cache.stamp();
+        cache.put(1, before, &[], "old");
+        attach(&c, f.clone());
         c.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(cache.get(&1), None, "a commit invalidates");
-        cache.put(2, before, "read before the commit");
+        cache.put(2, before, &[], "read before the commit");
         assert_eq!(cache.get(&2), None, "a stale read is not stored");
+    }
+
+    #[test]
+    fn a_scoped_write_invalidates_only_its_scope() {
+        let f = Fresh::new();
+        let cache: ReadCache<u8, &str> = ReadCache::new(8, Duration::from_secs(60), f.clone());
+        let (a, b) = (Scope::Contract(1), Scope::Contract(2));
+        let s = cache.stamp();
+        cache.put(1, s, &[Scope::Account(1), a], "a");
+        cache.put(2, s, &[Scope::Account(2), b], "b");
+        f.invalidate(&[a]);
+        assert_eq!(cache.get(&1), None);
+        assert_eq!(cache.get(&2), Some("b"));
+        f.invalidate_all();
+        assert_eq!(cache.get(&2), None);
     }
 }

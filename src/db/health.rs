@@ -19,7 +19,7 @@ pub struct Health {
 
 impl Health {
     pub fn note(&self, e: &AppError) {
-        if let Some(s) = e.storage() {
+        if let Some(s) = e.storage().filter(|s| *s != Storage::Busy) {
             tracing::error!(problem = s.describe(), error = %e, "storage failure");
             let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
             if !matches!(*last, Some((_, Storage::Corrupt))) {

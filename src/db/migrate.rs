@@ -159,6 +159,32 @@ CREATE TRIGGER ledger_pays_invoice AFTER INSERT ON ledger_entries WHEN NEW.amoun
 END;
 ALTER TABLE outbox ADD COLUMN document_id INTEGER REFERENCES documents(id);
 "#,
+    // 7 (issue 17, scale): the staff lookup without full scans at 100 000 contracts — a
+    // trigram index over each contract's organization name and address (substring search,
+    // Unicode case folded), kept by triggers; INN and organization lookups by index.
+    r#"
+CREATE INDEX organizations_by_inn ON organizations(inn);
+CREATE INDEX contracts_by_organization ON contracts(organization_id);
+CREATE VIRTUAL TABLE contract_search USING fts5(org, address, tokenize = 'trigram');
+INSERT INTO contract_search(rowid, org, address)
+    SELECT c.id, COALESCE(o.name, ''), c.address FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id;
+CREATE TRIGGER contract_search_ins AFTER INSERT ON contracts BEGIN
+    INSERT INTO contract_search(rowid, org, address)
+    VALUES (NEW.id, COALESCE((SELECT name FROM organizations WHERE id = NEW.organization_id), ''), NEW.address);
+END;
+CREATE TRIGGER contract_search_upd AFTER UPDATE OF address, organization_id ON contracts BEGIN
+    DELETE FROM contract_search WHERE rowid = OLD.id;
+    INSERT INTO contract_search(rowid, org, address)
+    VALUES (NEW.id, COALESCE((SELECT name FROM organizations WHERE id = NEW.organization_id), ''), NEW.address);
+END;
+CREATE TRIGGER contract_search_del AFTER DELETE ON contracts BEGIN
+    DELETE FROM contract_search WHERE rowid = OLD.id;
+END;
+CREATE TRIGGER contract_search_org AFTER UPDATE OF name ON organizations BEGIN
+    UPDATE contract_search SET org = NEW.name
+    WHERE rowid IN (SELECT id FROM contracts WHERE organization_id = NEW.id);
+END;
+"#,
 ];
 
 /// The schema version this binary writes.

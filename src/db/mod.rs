@@ -33,6 +33,7 @@ pub mod staff_contracts;
 pub mod states;
 pub mod stories;
 pub mod stories_admin;
+pub mod writer;
 
 use crate::error::AppError;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -50,6 +51,12 @@ pub type SqlError = rusqlite::Error;
 pub struct Db {
     pool: Pool,
     health: std::sync::Arc<health::Health>,
+    /// The one writer connection and its queue (see [`writer`]).
+    writer: std::sync::Arc<writer::Writer>,
+    /// Keeps this file's write gate registered while the `Db` lives.
+    _gate: std::sync::Arc<writer::Gate>,
+    /// What the read caches over this database check (see [`fresh`]).
+    fresh: std::sync::Arc<fresh::Fresh>,
 }
 
 /// What opening the database found.
@@ -77,6 +84,8 @@ pub enum OpenError {
     },
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("database writer thread: {0}")]
+    Writer(std::io::Error),
 }
 
 /// PRAGMAs every connection gets.
@@ -99,29 +108,44 @@ impl Db {
             path: p.clone(),
             source,
         };
-        let opened = {
+        let (opened, writer_conn) = {
             let mut c = Connection::open(path).map_err(sq)?;
             configure(&c).map_err(sq)?;
-            migrate::run(&mut c).map_err(|e| match e {
+            let opened = migrate::run(&mut c).map_err(|e| match e {
                 migrate::MigrateError::TooNew { found, known } => OpenError::TooNew {
                     path: p.clone(),
                     found,
                     known,
                 },
                 migrate::MigrateError::Sqlite(e) => sq(e),
-            })?
+            })?;
+            (opened, c)
         };
-        let manager = SqliteConnectionManager::file(path).with_init(|c| configure(c));
+        // The migrating connection becomes the writer's.
+        let gate = writer::gate_for_path(writer_conn.path().unwrap_or_default());
+        let fresh = fresh::Fresh::new();
+        fresh::attach(&writer_conn, fresh.clone());
+        let f = fresh.clone();
+        let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+            configure(c)?;
+            fresh::attach(c, f.clone());
+            Ok(())
+        });
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .min_idle(Some(2))
             // a local file cannot go stale like a network connection
             .test_on_check_out(false)
             .build(manager)?;
+        let w = writer::Writer::start(writer_conn, gate.clone(), pool.clone(), fresh.clone())
+            .map_err(OpenError::Writer)?;
         Ok((
             Db {
                 pool,
                 health: Default::default(),
+                writer: std::sync::Arc::new(w),
+                _gate: gate,
+                fresh,
             },
             opened,
         ))
@@ -151,20 +175,38 @@ impl Db {
         }
     }
 
-    /// Runs `f` inside one `BEGIN IMMEDIATE` write transaction on the blocking pool; commits
-    /// when `f` returns `Ok`, rolls back otherwise.
+    /// Runs `f` inside the writer's transaction (see [`writer`]): queued behind the writes
+    /// already waiting, committed with them in one transaction under its own savepoint (an
+    /// error from `f` rolls back only `f`'s changes), and answered after the commit's fsync.
+    /// A full queue answers [`AppError::Busy`] (503) at once. Keep `f` short: it holds every
+    /// other write up while it runs (no network, no password hashing).
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
     {
-        self.run(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let t = f(&tx)?;
-            tx.commit()?;
-            Ok(t)
-        })
-        .await
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .submit(Box::new(writer::WriteJob { f, reply }))?;
+        let r = match rx.await {
+            Ok(writer::Reply::Done(r)) => r,
+            Ok(writer::Reply::Panicked(p)) => std::panic::resume_unwind(p),
+            Err(_) => Err(AppError::Internal("database writer stopped".into())),
+        };
+        if let Err(e) = &r {
+            self.health.note(e);
+        }
+        r
+    }
+
+    /// The invalidation state the read caches over this database check.
+    pub fn fresh(&self) -> std::sync::Arc<fresh::Fresh> {
+        self.fresh.clone()
+    }
+
+    /// Writes waiting in the writer's queue.
+    pub fn writes_queued(&self) -> usize {
+        self.writer.queued()
     }
 
     /// Synchronous access for start-up work and admin commands.
@@ -197,7 +239,8 @@ pub fn set_setting(c: &Connection, key: &str, value: &str) -> rusqlite::Result<(
     Ok(())
 }
 
-/// Runs `f` inside one `BEGIN IMMEDIATE` transaction on a connection the caller holds.
+/// Runs `f` inside one `BEGIN IMMEDIATE` transaction on a connection the caller holds (after
+/// the process's write gate, see [`writer`]).
 pub fn in_write<T, E>(
     c: &mut Connection,
     f: impl FnOnce(&Connection) -> Result<T, E>,
@@ -205,16 +248,50 @@ pub fn in_write<T, E>(
 where
     E: From<rusqlite::Error>,
 {
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = begin_write(c)?;
     let t = f(&tx)?;
     tx.commit()?;
     Ok(t)
 }
 
-/// An open write transaction (commit it, or drop it to roll back).
-pub type WriteTx<'a> = rusqlite::Transaction<'a>;
+/// An open write transaction (commit it, or drop it to roll back). While it is open it holds
+/// the write gate of its file, so it never races the writer's batches in SQLite's busy handler.
+pub struct WriteTx<'a> {
+    // Dropped in this order: the transaction rolls back (unless committed), then the gate opens.
+    tx: rusqlite::Transaction<'a>,
+    _gate: Option<writer::Held>,
+}
 
-/// Starts a `BEGIN IMMEDIATE` transaction on a connection the caller holds.
+impl WriteTx<'_> {
+    pub fn commit(self) -> rusqlite::Result<()> {
+        self.tx.commit()
+    }
+
+    pub fn rollback(self) -> rusqlite::Result<()> {
+        self.tx.rollback()
+    }
+}
+
+impl<'a> std::ops::Deref for WriteTx<'a> {
+    type Target = rusqlite::Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// Starts a `BEGIN IMMEDIATE` transaction on a connection the caller holds, after taking the
+/// write gate of its file (when a `Db` of this process has the file open).
 pub fn begin_write(c: &mut Connection) -> rusqlite::Result<WriteTx<'_>> {
-    c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    let gate = match writer::gate_of(c) {
+        Some(g) => Some(g.enter()?),
+        None => None,
+    };
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    Ok(WriteTx { tx, _gate: gate })
 }

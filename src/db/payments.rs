@@ -1,6 +1,6 @@
 //! Payments: created before the provider is called (idempotency key stored first), credited
 //! exactly once from a provider-verified status.
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::{
     money,
@@ -64,7 +64,7 @@ pub const REUSE_WINDOW_SECS: i64 = 15 * 60;
 /// Stores the payment (or finds the one this key / a twin tab already made). Runs before any
 /// provider call, so a crash after it leaves a pending row the re-check job can settle.
 pub fn begin(c: &mut Connection, p: &NewPayment) -> rusqlite::Result<PaymentRow> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let found = tx
         .prepare_cached(&format!(
             "SELECT {COLS} FROM payments WHERE idempotency_key = ?1"
@@ -195,7 +195,7 @@ pub fn cancel_never_sent(c: &Connection, before: i64, now: i64) -> rusqlite::Res
 /// The provider refused to create the payment (e.g. a saved card it no longer accepts): the
 /// payment is canceled, and an autopay charge counts as declined.
 pub fn refused(c: &mut Connection, id: i64, ctx: &ApplyCtx) -> rusqlite::Result<bool> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let p = tx
         .prepare_cached(&format!("SELECT {COLS} FROM payments WHERE id = ?1"))?
         .query_row([id], row)
@@ -260,7 +260,23 @@ pub fn apply(
     if r.status == RemoteStatus::Pending {
         return Ok(Applied::StillPending);
     }
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
+    let out = apply_in(&tx, provider, r, ctx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// [`apply`] inside the caller's write transaction (the writer's, `Db::write`). Everything it
+/// writes belongs to the payment's contract (see `db::fresh::scoped`).
+pub fn apply_in(
+    tx: &Connection,
+    provider: &str,
+    r: &Remote,
+    ctx: &ApplyCtx,
+) -> rusqlite::Result<Applied> {
+    if r.status == RemoteStatus::Pending {
+        return Ok(Applied::StillPending);
+    }
     let Some(p) = tx
         .prepare_cached(&format!(
             "SELECT {COLS} FROM payments WHERE provider = ?1 AND provider_payment_id = ?2"
@@ -277,48 +293,47 @@ pub fn apply(
         );
         return Ok(Applied::Unknown);
     }
-    let event_id = format!("{}:{}", r.id, r.status.as_str());
-    let fresh = tx
-        .prepare_cached(
-            "INSERT INTO payment_events(provider, event_id, payment_id, kind, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(provider, event_id) DO NOTHING",
-        )?
-        .execute(params![
-            provider,
-            event_id,
-            p.id,
-            format!("payment.{}", r.status.as_str()),
-            ctx.now
-        ])?;
-    if fresh == 0 {
-        return Ok(Applied::Duplicate);
-    }
-    let moved = tx
-        .prepare_cached(
-            "UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
-        )?
-        .execute(params![p.id, r.status.as_str(), ctx.now])?;
-    if moved == 0 {
-        tx.commit()?;
-        return Ok(Applied::Ignored);
-    }
-    let out = match r.status {
-        RemoteStatus::Succeeded => {
-            credit(&tx, &p, r, ctx)?;
-            Applied::Credited {
-                payment_id: p.id,
-                contract_id: p.contract_id,
-            }
+    super::fresh::scoped(tx, &[super::fresh::Scope::Contract(p.contract_id)], || {
+        let event_id = format!("{}:{}", r.id, r.status.as_str());
+        let fresh = tx
+            .prepare_cached(
+                "INSERT INTO payment_events(provider, event_id, payment_id, kind, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(provider, event_id) DO NOTHING",
+            )?
+            .execute(params![
+                provider,
+                event_id,
+                p.id,
+                format!("payment.{}", r.status.as_str()),
+                ctx.now
+            ])?;
+        if fresh == 0 {
+            return Ok(Applied::Duplicate);
         }
-        _ => {
-            if p.purpose == "autopay" {
-                super::autopay::declined(&tx, p.id, p.contract_id, ctx)?;
-            }
-            Applied::Canceled { payment_id: p.id }
+        let moved = tx
+            .prepare_cached(
+                "UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
+            )?
+            .execute(params![p.id, r.status.as_str(), ctx.now])?;
+        if moved == 0 {
+            return Ok(Applied::Ignored);
         }
-    };
-    tx.commit()?;
-    Ok(out)
+        Ok(match r.status {
+            RemoteStatus::Succeeded => {
+                credit(tx, &p, r, ctx)?;
+                Applied::Credited {
+                    payment_id: p.id,
+                    contract_id: p.contract_id,
+                }
+            }
+            _ => {
+                if p.purpose == "autopay" {
+                    super::autopay::declined(tx, p.id, p.contract_id, ctx)?;
+                }
+                Applied::Canceled { payment_id: p.id }
+            }
+        })
+    })
 }
 
 fn credit(tx: &Connection, p: &PaymentRow, r: &Remote, ctx: &ApplyCtx) -> rusqlite::Result<()> {

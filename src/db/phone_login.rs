@@ -1,6 +1,6 @@
 //! One-time SMS login codes (stored hashed), the SMS outbox rows that carry them, and
 //! phone accounts.
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use super::sessions::{self, NewSession};
@@ -91,7 +91,7 @@ pub fn issue(
     now: i64,
     caps: SendCaps,
 ) -> rusqlite::Result<Issued> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let (to_phone, oldest) = sent_since(&tx, Some(phone), now - caps.phone_window)?;
     if to_phone >= caps.per_phone {
         return Ok(Issued::Throttled {
@@ -157,7 +157,7 @@ pub fn verify(
     session: &NewSession,
 ) -> rusqlite::Result<Verified> {
     let now = session.now;
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let Some(a) = active(&tx, phone, now)? else {
         return Ok(Verified::NoCode);
     };

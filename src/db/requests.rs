@@ -1,5 +1,5 @@
 //! Requests filed on a contract («Действия с договором»), their status history and scans.
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::{Path, PathBuf};
 
 use super::services;
@@ -130,32 +130,11 @@ pub enum Filed {
 /// Files a request atomically: availability and duplicates are checked inside the write
 /// transaction; the scan is written under a random name and removed again if anything fails.
 pub fn file(c: &mut Connection, n: NewRequest) -> Result<Filed, AppError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if !n
-        .action
-        .available(&services::contract_state(&tx, n.contract_id)?)
-    {
-        return Ok(Filed::Unavailable);
-    }
-    if let Some((id, at)) = open_of_kind(&tx, n.contract_id, n.action.code)? {
-        return Ok(Filed::Duplicate(id, at));
-    }
-    let json = serde_json::to_string(n.values).map_err(|e| AppError::Internal(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO requests(contract_id, account_id, kind, title, status, fields_json, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?6)",
-        params![n.contract_id, n.account_id, n.action.code, n.action.title, json, n.now],
-    )?;
-    let id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO request_events(request_id, status, comment, created_at) VALUES (?1, 'new', '', ?2)",
-        params![id, n.now],
-    )?;
-    tx.execute(
-        "INSERT INTO audit_log(actor_kind, actor_id, action, target, ip, created_at)
-         VALUES ('account', ?1, 'request.create', ?2, ?3, ?4)",
-        params![n.account_id, format!("request:{id}"), n.ip, n.now],
-    )?;
+    let tx = super::begin_write(c)?;
+    let id = match file_rows(&tx, &n)? {
+        Filed::Created(id) => id,
+        other => return Ok(other),
+    };
     let mut written: Option<PathBuf> = None;
     if let Some(f) = n.file {
         let stored = random_name();
@@ -175,6 +154,41 @@ pub fn file(c: &mut Connection, n: NewRequest) -> Result<Filed, AppError> {
         return Err(e.into());
     }
     Ok(Filed::Created(id))
+}
+
+/// The rows of a request without a scan, inside the caller's write transaction (the writer's,
+/// `Db::write`): availability and duplicates checked, the request, its first event and the
+/// audit entry inserted. Touches only the contract's data (see `db::fresh::scoped`).
+pub fn file_rows(tx: &Connection, n: &NewRequest) -> Result<Filed, AppError> {
+    super::fresh::scoped(tx, &[super::fresh::Scope::Contract(n.contract_id)], || {
+        if !n
+            .action
+            .available(&services::contract_state(tx, n.contract_id)?)
+        {
+            return Ok(Filed::Unavailable);
+        }
+        if let Some((id, at)) = open_of_kind(tx, n.contract_id, n.action.code)? {
+            return Ok(Filed::Duplicate(id, at));
+        }
+        let json =
+            serde_json::to_string(n.values).map_err(|e| AppError::Internal(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO requests(contract_id, account_id, kind, title, status, fields_json, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?6)",
+            params![n.contract_id, n.account_id, n.action.code, n.action.title, json, n.now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO request_events(request_id, status, comment, created_at) VALUES (?1, 'new', '', ?2)",
+            params![id, n.now],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_log(actor_kind, actor_id, action, target, ip, created_at)
+             VALUES ('account', ?1, 'request.create', ?2, ?3, ?4)",
+            params![n.account_id, format!("request:{id}"), n.ip, n.now],
+        )?;
+        Ok(Filed::Created(id))
+    })
 }
 
 fn random_name() -> String {

@@ -78,7 +78,7 @@ pub fn create(
 
 /// Blocks or unblocks an account; blocking ends its sessions. Returns the ended session ids.
 pub fn set_active(c: &mut Connection, id: i64, active: bool) -> rusqlite::Result<Vec<i64>> {
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     tx.execute(
         "UPDATE staff SET active = ?2 WHERE id = ?1",
         params![id, active as i64],

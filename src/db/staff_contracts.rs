@@ -25,39 +25,70 @@ fn variants(q: &str) -> [String; 3] {
 
 /// Contracts matching `q`: by number (prefix), organization name, INN, address (substring), or
 /// the phone of an account that holds it. An empty query lists the first contracts by number.
+///
+/// Each way is an indexed lookup (the number's unique index, `organizations_by_inn`, the
+/// `contract_search` trigram index, the accounts' phone index), so the lookup stays fast at
+/// 100 000 contracts; a query of one or two letters (too short for trigrams) falls back to
+/// scanning names and addresses.
 pub fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
     let q = q.trim();
     let phone = crate::domain::outbox::normalize_phone(q).unwrap_or_default();
-    let [a, b, d] = variants(q).map(|v| format!("%{}%", like_escape(&v)));
-    let mut st = c.prepare_cached(
-        "SELECT c.number, COALESCE(o.name, ''), c.address, c.balance_kop, c.status
-         FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
-         WHERE ?1 = ''
-            OR c.number LIKE ?2 ESCAPE '\\'
-            OR o.inn = ?1
-            OR o.name LIKE ?3 ESCAPE '\\' OR o.name LIKE ?4 ESCAPE '\\' OR o.name LIKE ?5 ESCAPE '\\'
-            OR c.address LIKE ?3 ESCAPE '\\' OR c.address LIKE ?4 ESCAPE '\\' OR c.address LIKE ?5 ESCAPE '\\'
-            OR (?6 <> '' AND c.id IN (SELECT ac.contract_id FROM account_contracts ac
-                                      JOIN accounts acc ON acc.id = ac.account_id
-                                      WHERE acc.phone = ?6))
-         ORDER BY c.number
-         LIMIT 50",
-    )?;
+    let row = |r: &rusqlite::Row| {
+        Ok(Found {
+            number: r.get(0)?,
+            org_name: r.get(1)?,
+            address: r.get(2)?,
+            balance_kop: r.get(3)?,
+            status: r.get(4)?,
+        })
+    };
     debug_assert_eq!(SEARCH_LIMIT, 50);
+    if q.is_empty() {
+        let mut st = c.prepare_cached(
+            "SELECT c.number, COALESCE(o.name, ''), c.address, c.balance_kop, c.status
+             FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
+             ORDER BY c.number LIMIT 50",
+        )?;
+        let rows = st.query_map([], row)?;
+        return rows.collect();
+    }
+    let text = if q.chars().count() >= 3 {
+        // An FTS5 phrase: the query as a substring, quotes doubled.
+        format!("\"{}\"", q.replace('"', "\"\""))
+    } else {
+        String::new()
+    };
+    let [a, b, d] = variants(q).map(|v| format!("%{}%", like_escape(&v)));
+    let mut st = c.prepare_cached(SEARCH_SQL)?;
     let rows = st.query_map(
-        params![q, format!("{}%", like_escape(q)), a, b, d, phone],
-        |r| {
-            Ok(Found {
-                number: r.get(0)?,
-                org_name: r.get(1)?,
-                address: r.get(2)?,
-                balance_kop: r.get(3)?,
-                status: r.get(4)?,
-            })
-        },
+        params![q, format!("{}%", like_escape(q)), text, a, b, d, phone],
+        row,
     )?;
     rows.collect()
 }
+
+/// The lookup of [`search`] for a non-empty query: ?1 the query, ?2 the number prefix pattern,
+/// ?3 the FTS5 phrase ('' when too short), ?4–?6 the LIKE patterns of the fallback, ?7 the
+/// phone. Public for the query-plan test (`tests/it/query_plans.rs`).
+pub const SEARCH_SQL: &str = "SELECT c.number, COALESCE(o.name, ''), c.address, c.balance_kop, c.status
+         FROM contracts c LEFT JOIN organizations o ON o.id = c.organization_id
+         WHERE c.id IN (
+            SELECT id FROM contracts WHERE number LIKE ?2 ESCAPE '\\'
+            UNION ALL
+            SELECT c2.id FROM organizations o2 JOIN contracts c2 ON c2.organization_id = o2.id
+            WHERE o2.inn = ?1
+            UNION ALL
+            SELECT rowid FROM contract_search WHERE ?3 <> '' AND contract_search MATCH ?3
+            UNION ALL
+            SELECT c3.id FROM contracts c3 LEFT JOIN organizations o3 ON o3.id = c3.organization_id
+            WHERE ?3 = '' AND (o3.name LIKE ?4 ESCAPE '\\' OR o3.name LIKE ?5 ESCAPE '\\'
+                OR o3.name LIKE ?6 ESCAPE '\\' OR c3.address LIKE ?4 ESCAPE '\\'
+                OR c3.address LIKE ?5 ESCAPE '\\' OR c3.address LIKE ?6 ESCAPE '\\')
+            UNION ALL
+            SELECT ac.contract_id FROM accounts acc JOIN account_contracts ac ON ac.account_id = acc.id
+            WHERE ?7 <> '' AND acc.phone = ?7)
+         ORDER BY c.number
+         LIMIT 50";
 
 /// Everything the contract page shows, or None for an unknown number.
 pub fn card(c: &Connection, number: &str) -> rusqlite::Result<Option<Card>> {

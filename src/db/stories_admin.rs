@@ -2,7 +2,7 @@
 //! (`stories/speed.svg`, the demo set) or, for uploaded images, the public URL
 //! `/story-images/<random>.png` of a file kept in `<uploads dir>/stories/`.
 pub use crate::domain::story_admin::Story;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 const COLS: &str =
     "id, title, body, image_path, sort_order, published, publish_from, publish_until FROM stories";
@@ -79,7 +79,7 @@ pub fn set_published(c: &Connection, id: i64, on: bool, now: i64) -> rusqlite::R
 
 /// Moves a story one place up (`-1`) or down (`1`) in the order, renumbering all.
 pub fn shift(c: &mut Connection, id: i64, dir: i64) -> rusqlite::Result<bool> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     let mut ids: Vec<i64> = {
         let mut st = tx.prepare("SELECT id FROM stories ORDER BY sort_order, id")?;
         let v = st

@@ -256,29 +256,53 @@ pub async fn submit(
     let now = st.clock.now();
     let dir = st.cfg.uploads.dir();
     let stored = values.clone();
-    let (filed, rows) = st
-        .db
-        .run(move |c| {
-            let filed = requests::file(
-                c,
-                NewRequest {
+    // Without a scan the request is a few rows: the writer's group commit takes it. A scan
+    // is written to disk inside its own transaction (removed again if the commit fails).
+    let (filed, rows) = if file.is_none() {
+        st.db
+            .write(move |c| {
+                let n = NewRequest {
                     contract_id: cid,
                     account_id,
                     action: def,
                     values: &stored,
-                    file,
+                    file: None,
                     uploads_dir: &dir,
                     ip: &ip,
                     now,
-                },
-            )?;
-            let rows = match filed {
-                Filed::Created(_) => requests::list(c, cid)?,
-                _ => Vec::new(),
-            };
-            Ok((filed, rows))
-        })
-        .await?;
+                };
+                let filed = requests::file_rows(c, &n)?;
+                let rows = match filed {
+                    Filed::Created(_) => requests::list(c, cid)?,
+                    _ => Vec::new(),
+                };
+                Ok((filed, rows))
+            })
+            .await?
+    } else {
+        st.db
+            .run(move |c| {
+                let filed = requests::file(
+                    c,
+                    NewRequest {
+                        contract_id: cid,
+                        account_id,
+                        action: def,
+                        values: &stored,
+                        file,
+                        uploads_dir: &dir,
+                        ip: &ip,
+                        now,
+                    },
+                )?;
+                let rows = match filed {
+                    Filed::Created(_) => requests::list(c, cid)?,
+                    _ => Vec::new(),
+                };
+                Ok((filed, rows))
+            })
+            .await?
+    };
     match filed {
         Filed::Created(id) => {
             tracing::info!(

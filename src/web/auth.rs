@@ -29,8 +29,11 @@ pub struct CachedSession {
 /// have returned the same rows.
 pub type SessionCache = fresh::ReadCache<Vec<u8>, CachedSession>;
 
-pub fn new_session_cache(ttl: std::time::Duration) -> SessionCache {
-    fresh::ReadCache::new(8192, ttl)
+pub fn new_session_cache(
+    ttl: std::time::Duration,
+    f: std::sync::Arc<fresh::Fresh>,
+) -> SessionCache {
+    fresh::ReadCache::new(8192, ttl, f)
 }
 
 /// Seconds between `last_seen_at` updates of a session.
@@ -112,9 +115,8 @@ async fn authenticate<T: Send + 'static>(
     let now = st.clock.now();
     let idle = i64::from(st.cfg.sessions.idle_timeout_days) * 86_400;
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
-    let commits_before = fresh::commits();
     let web = web(req)?;
-    let st_db = st.db.clone();
+    let stamp = web.session_cache.stamp();
     let found = st
         .db
         .run(move |c| {
@@ -130,26 +132,22 @@ async fn authenticate<T: Send + 'static>(
                 sessions::delete(c, s.id)?;
                 return Ok(None);
             }
-            let mut last_seen_at = s.last_seen_at;
-            // The last-seen touch is bookkeeping: when it cannot be stored (a full disk, a
-            // read-only file) the read goes on and the touch is tried again next time.
-            if now - s.last_seen_at >= TOUCH_EVERY {
-                match sessions::touch(c, s.id, now, &ip) {
-                    Ok(()) => last_seen_at = now,
-                    Err(e) => touch_failed(&st_db, e.into()),
-                }
-            }
+            // The last-seen touch is queued to the writer after this read (see below).
+            let touch = now - s.last_seen_at >= TOUCH_EVERY;
             let account = CurrentAccount {
                 session_id: s.id,
                 account_id,
             };
+            let mut scopes = vec![fresh::Scope::Account(account_id)];
+            scopes.extend(linked.as_ref().map(|k| fresh::Scope::Contract(k.id)));
             web.session_cache.put(
                 hash,
-                commits_before,
+                stamp,
+                &scopes,
                 CachedSession {
                     account: account.clone(),
                     created_at: s.created_at,
-                    last_seen_at,
+                    last_seen_at: if touch { now } else { s.last_seen_at },
                     contract: linked.clone(),
                 },
             );
@@ -166,10 +164,30 @@ async fn authenticate<T: Send + 'static>(
                 None
             };
             let extra = then(c, &account, contract.as_ref())?;
-            Ok(Some((CurrentContractOpt { account, contract }, extra)))
+            Ok(Some((
+                CurrentContractOpt { account, contract },
+                extra,
+                touch,
+            )))
         })
         .await?;
-    found.ok_or(AppError::Unauthorized)
+    let Some((cur, extra, touch)) = found else {
+        return Err(AppError::Unauthorized);
+    };
+    if touch {
+        // Bookkeeping: when it cannot be stored (a full disk, a read-only file, a full write
+        // queue) the request goes on and the touch is tried again next time. It changes
+        // nothing a cached page shows, so it invalidates nothing.
+        let sid = cur.account.session_id;
+        let r = st
+            .db
+            .write(move |c| Ok(fresh::scoped(c, &[], || sessions::touch(c, sid, now, &ip))?))
+            .await;
+        if let Err(e) = r {
+            touch_failed(&st.db, e);
+        }
+    }
+    Ok((cur, extra))
 }
 
 /// Logs (and reports to `/readyz`) a session touch that could not be stored.

@@ -276,8 +276,8 @@ async fn handle(
                     let _order = st.chat.write_order.lock().await;
                     let r = st
                         .db
-                        .run(move |c| {
-                            db::chat::subscriber_send(
+                        .write(move |c| {
+                            db::chat::subscriber_send_in(
                                 c,
                                 account_id,
                                 contract_id,

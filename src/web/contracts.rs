@@ -118,7 +118,7 @@ pub async fn note_save(
     let n = note.clone();
     let saved = st
         .db
-        .run(move |c| Ok(account_links::set_note(c, aid, id, &n)?))
+        .write(move |c| Ok(account_links::set_note(c, aid, id, &n)?))
         .await?;
     if !saved {
         return Err(AppError::NotFound.into());

@@ -23,8 +23,8 @@ use crate::{
 /// commit (see `db::fresh`): repeated views of an unchanged contract make no database trip.
 pub type DashboardCache = fresh::ReadCache<(i64, i64, String), Dashboard>;
 
-pub fn new_dashboard_cache(ttl: std::time::Duration) -> DashboardCache {
-    fresh::ReadCache::new(1024, ttl)
+pub fn new_dashboard_cache(ttl: std::time::Duration, f: Arc<fresh::Fresh>) -> DashboardCache {
+    fresh::ReadCache::new(4096, ttl, f)
 }
 
 /// Everything on the main page beyond the contract summary, rendered.
@@ -88,7 +88,7 @@ pub async fn index(
     }
     // Otherwise one trip for the dashboard; the services and actions blocks come from the
     // cache while the contract's data is unchanged.
-    let commits_before = fresh::commits();
+    let stamp = web.dashboard_cache.stamp();
     let st2 = st.clone();
     let web2 = web.clone();
     let now = st.clock.now();
@@ -117,7 +117,15 @@ pub async fn index(
                 stories: views::stories::strip(&strip, false).into_string().into(),
                 referral: referral::card_html(&st2, c, k.id, &base)?.into(),
             };
-            web2.dashboard_cache.put(key, commits_before, d.clone());
+            web2.dashboard_cache.put(
+                key,
+                stamp,
+                &[
+                    fresh::Scope::Account(account_id),
+                    fresh::Scope::Contract(k.id),
+                ],
+                d.clone(),
+            );
             Ok(d)
         })
         .await?;

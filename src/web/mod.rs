@@ -57,11 +57,15 @@ pub struct WebState {
 pub type SharedWeb = std::sync::Arc<WebState>;
 
 impl WebState {
-    /// `ttl`: the longest a cached read is served (`cache.ttl_ms`).
-    pub fn new(ttl: std::time::Duration) -> WebState {
+    /// `ttl`: the longest a cached read is served (`cache.ttl_ms`); `fresh`: the database's
+    /// invalidation state (`Db::fresh`).
+    pub fn new(
+        ttl: std::time::Duration,
+        fresh: std::sync::Arc<crate::db::fresh::Fresh>,
+    ) -> WebState {
         WebState {
-            session_cache: auth::new_session_cache(ttl),
-            dashboard_cache: main_page::new_dashboard_cache(ttl),
+            session_cache: auth::new_session_cache(ttl, fresh.clone()),
+            dashboard_cache: main_page::new_dashboard_cache(ttl, fresh),
             blocks_cache: Default::default(),
             http: Default::default(),
         }
@@ -71,6 +75,7 @@ impl WebState {
 /// The one application factory, used by `main`, the tests and the benchmark.
 pub fn app(state: SharedState) -> impl Endpoint {
     let ttl = state.cfg.cache.ttl();
+    let fresh = state.db.fresh();
     // Pages and forms: behind CSRF (token cookie + verification of every unsafe request).
     let pages = Route::new()
         .at(routes::HOME, get(main_page::index))
@@ -210,5 +215,5 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .with(limits::BodyLimitLayer)
         .with(mw::OuterLayer)
         .data(state)
-        .data(SharedWeb::new(WebState::new(ttl)))
+        .data(SharedWeb::new(WebState::new(ttl, fresh)))
 }

@@ -65,6 +65,11 @@ impl<E: Endpoint> Endpoint for Outer<E> {
             tracing::debug!(rid = %rid, %method, %path, status = status.as_u16(), ms, "request");
         }
         let h = resp.headers_mut();
+        // A 503 is a moment's overload (a full write queue, a busy database) or a storage
+        // problem: clients and proxies are told when to try again.
+        if status == StatusCode::SERVICE_UNAVAILABLE && !h.contains_key(header::RETRY_AFTER) {
+            h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         h.insert(
             "x-request-id",
             HeaderValue::from_str(&rid).unwrap_or(HeaderValue::from_static("-")),

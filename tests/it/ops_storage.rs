@@ -8,16 +8,23 @@ use crate::common::TestApp;
 
 const FULL: &str = "Не удалось сохранить: на сервере закончилось место";
 
-/// Runs `sql` on every connection of the app's pool (all 16 held at once, so each gets it).
-fn on_every_connection(app: &TestApp, sql: &str) {
+/// Runs `sql` on every connection of the app's pool (all 16 held at once, so each gets it)
+/// and on the writer's connection.
+async fn on_every_connection(app: &TestApp, sql: &str) {
     let held: Vec<_> = (0..16).map(|_| app.state.db.get().unwrap()).collect();
     for c in &held {
         c.execute_batch(sql).unwrap();
     }
+    let sql = sql.to_owned();
+    app.state
+        .db
+        .write(move |c| Ok(c.execute_batch(&sql)?))
+        .await
+        .unwrap();
 }
 
 /// Simulates a full disk: the database may not grow by a single page.
-fn fill_disk(app: &TestApp) {
+async fn fill_disk(app: &TestApp) {
     let c = app.db();
     let free: i64 = c
         .query_row("PRAGMA freelist_count", [], |r| r.get(0))
@@ -25,14 +32,14 @@ fn fill_disk(app: &TestApp) {
     assert_eq!(free, 0, "no free pages to write into");
     let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
     drop(c);
-    on_every_connection(app, &format!("PRAGMA max_page_count = {pages}"));
+    on_every_connection(app, &format!("PRAGMA max_page_count = {pages}")).await;
 }
 
 #[tokio::test]
 async fn a_full_disk_fails_writes_with_a_clear_503_and_keeps_logged_in_reads_working() {
     let app = logged_in().await;
     let before = requests(&app);
-    fill_disk(&app);
+    fill_disk(&app).await;
     // The session's last-seen touch is due on the next request.
     app.state.clock.advance(120);
     assert_eq!(app.get("/").await.status, StatusCode::OK);
@@ -61,7 +68,7 @@ async fn a_read_only_database_keeps_subscriber_and_staff_reads_working() {
     let app = logged_in().await;
     crate::staff::staff_login(&app, "operator").await;
     assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
-    on_every_connection(&app, "PRAGMA query_only = ON");
+    on_every_connection(&app, "PRAGMA query_only = ON").await;
     app.state.clock.advance(120);
     let home = app.get("/").await;
     assert_eq!(home.status, StatusCode::OK, "{}", home.body);

@@ -32,6 +32,8 @@ pub struct AppState {
     pub throttles: crate::auth::throttle::Throttles,
     /// Chat sockets per session and messages per account (see `chat::quota`).
     pub chat_quota: crate::chat::quota::ChatQuota,
+    /// Web Push: the VAPID key and the HTTP agent (see `app::notify`).
+    pub push: crate::app::notify::PushState,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -25,6 +25,9 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
                             a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) role="menuitem" {
                                 "Устройства и доступ"
                             }
+                            a .menu-item .menu-next href=(routes::NOTIFICATIONS) hx-get=(routes::NOTIFICATIONS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                                "Уведомления"
+                            }
                             a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) role="menuitem" {
                                 "Документы"
                             }

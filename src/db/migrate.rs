@@ -158,6 +158,7 @@ CREATE TRIGGER ledger_pays_invoice AFTER INSERT ON ledger_entries WHEN NEW.amoun
         ORDER BY d.id LIMIT 1);
 END;
 ALTER TABLE outbox ADD COLUMN document_id INTEGER REFERENCES documents(id);
+"#,
     // 7: notifications (issue 16) — events recorded by triggers inside the transaction that
     // made them (exactly once per source row), the notices fanned out from them per channel and
     // address, per-account settings and contacts, Web Push subscriptions, staff broadcasts.

@@ -33,7 +33,7 @@ pub struct AppState {
     /// Chat sockets per session and messages per account (see `chat::quota`).
     pub chat_quota: crate::chat::quota::ChatQuota,
     /// Web Push: the VAPID key and the HTTP agent (see `app::notify`).
-    pub push: crate::app::notify::PushState,
+    pub push: crate::services::push::PushState,
 }
 
 pub type SharedState = Arc<AppState>;

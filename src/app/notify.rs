@@ -23,17 +23,11 @@ use crate::{
     error::AppError,
     routes,
     services::{
-        push::{self, Outcome, Vapid},
+        push::{self, Outcome, PushState, Vapid},
         sms,
     },
     state::SharedState,
 };
-
-/// Web Push state kept for the process: the VAPID key and the HTTP agent.
-pub struct PushState {
-    pub vapid: Vapid,
-    pub agent: ureq::Agent,
-}
 
 /// The VAPID key from the config, else the one kept in the database (made at first start).
 pub fn load_push(c: &Conn, cfg: &crate::config::Config) -> Result<PushState, AppError> {

@@ -9,6 +9,12 @@ use p256::{
     elliptic_curve::sec1::ToEncodedPoint,
 };
 
+/// Web Push state kept for the process: the VAPID key and the HTTP agent.
+pub struct PushState {
+    pub vapid: Vapid,
+    pub agent: ureq::Agent,
+}
+
 /// The application server's key pair and contact.
 pub struct Vapid {
     key: SigningKey,

@@ -13,6 +13,7 @@ fn shell() -> Vec<String> {
         "app.css",
         "screens.css",
         "documents.css",
+        "notify.css",
         "favicon.svg",
         "vendor/htmx-2.0.11.min.js",
         "app.js",

@@ -89,6 +89,8 @@ pub fn build_state(
     app::credentials::ensure_unusable_hash(&conn)?;
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
     let push = app::notify::load_push(&conn, &cfg)?;
+    let banners = domain::notify::Banners::default();
+    banners.replace(app::notify::load_banners(&conn, clock.now())?);
     let csrf_key = match &cfg.security.csrf_key {
         Some(k) => key32(k),
         None => match db::setting(&conn, "csrf_key")? {
@@ -135,6 +137,7 @@ pub fn build_state(
         throttles: Default::default(),
         chat_quota: chat::quota::ChatQuota::new(&cfg.chat),
         push,
+        banners,
         cfg,
     }))
 }

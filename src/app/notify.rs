@@ -166,7 +166,11 @@ fn one_event(
         && q::announced_since(c, e.contract_id, now - 86_400)?
             >= i64::from(cfg.daily_cap_per_contract)
     {
-        tracing::info!(contract_id = e.contract_id, kind = kind.code(), "notice over the daily cap");
+        tracing::info!(
+            contract_id = e.contract_id,
+            kind = kind.code(),
+            "notice over the daily cap"
+        );
         return Ok("capped");
     }
     let Some((facts, url)) = facts(c, kind, e, cur)? else {
@@ -179,6 +183,10 @@ fn one_event(
         now + cfg.quiet_hours().wait_secs(minute, z.second() as u32)
     };
     for r in q::recipients(c, e.contract_id)? {
+        // A chat reply is for the account that wrote, not every holder of the contract.
+        if kind == Kind::ChatReply && e.ref_id != Some(r.account_id) {
+            continue;
+        }
         let prefs = q::prefs(c, r.account_id)?;
         let queue = |ch: Channel, target: &str, next_at: i64| {
             q::insert_notice(
@@ -380,14 +388,19 @@ pub async fn unsubscribe(
 async fn deliver_sms(st: &SharedState) -> usize {
     let now = st.clock.now();
     let batch = st.cfg.notify.batch;
-    let Ok(due) = st.db.run(move |c| Ok(q::due(c, Channel::Sms, now, batch)?)).await else {
+    let Ok(due) = st
+        .db
+        .run(move |c| Ok(q::due(c, Channel::Sms, now, batch)?))
+        .await
+    else {
         return 0;
     };
     let z = time::zoned(now, &st.tz);
-    let wait = st.cfg.notify.quiet_hours().wait_secs(
-        z.hour() as u32 * 60 + z.minute() as u32,
-        z.second() as u32,
-    );
+    let wait = st
+        .cfg
+        .notify
+        .quiet_hours()
+        .wait_secs(z.hour() as u32 * 60 + z.minute() as u32, z.second() as u32);
     let mut sent = 0;
     for n in due {
         let id = n.id;
@@ -403,7 +416,9 @@ async fn deliver_sms(st: &SharedState) -> usize {
         let (phone, text) = (n.target.clone(), n.body.clone());
         let outcome = tokio::task::spawn_blocking(move || sender.send(&phone, &text))
             .await
-            .unwrap_or_else(|e| crate::domain::outbox::Delivery::Failed(format!("sender crashed: {e}")));
+            .unwrap_or_else(|e| {
+                crate::domain::outbox::Delivery::Failed(format!("sender crashed: {e}"))
+            });
         let attempts = n.attempts;
         let r = st
             .db
@@ -535,7 +550,15 @@ pub async fn low_balance_scan(st: &SharedState) -> Result<usize, AppError> {
             let mut n = 0;
             for (cid, date, short) in q::short_before_charge(&tx, &today, &horizon)? {
                 let key = format!("low_balance:{cid}:{date}");
-                if q::record_event(&tx, &key, Kind::LowBalance, cid, None, &format!("{date}|{short}"), now)? {
+                if q::record_event(
+                    &tx,
+                    &key,
+                    Kind::LowBalance,
+                    cid,
+                    None,
+                    &format!("{date}|{short}"),
+                    now,
+                )? {
                     n += 1;
                 }
             }
@@ -624,7 +647,15 @@ pub async fn subscribe(
     let ua: String = user_agent.chars().take(300).collect();
     st.db
         .run(move |c| {
-            q::add_push_sub(c, account, &s.endpoint, &s.keys.p256dh, &s.keys.auth, &ua, now)?;
+            q::add_push_sub(
+                c,
+                account,
+                &s.endpoint,
+                &s.keys.p256dh,
+                &s.keys.auth,
+                &ua,
+                now,
+            )?;
             Ok(Ok(()))
         })
         .await
@@ -643,4 +674,154 @@ pub async fn unsubscribe_device(
 /// For /metrics: pending notices per channel, events not yet fanned out.
 pub async fn backlog(st: &SharedState) -> Result<(Vec<(String, i64)>, i64), AppError> {
     st.db.run(|c| Ok(q::backlog(c)?)).await
+}
+
+/// The live broadcasts for the in-memory banners (at start and after each new one).
+pub fn load_banners(c: &Conn, now: i64) -> Result<Vec<rules::Banner>, AppError> {
+    Ok(q::live_broadcasts(c, now)?)
+}
+
+/// Who publishes a broadcast (for the audit log).
+pub struct Publisher {
+    pub staff_id: i64,
+    pub ip: String,
+}
+
+/// A staff broadcast: stored, one event per contract (the job delivers them through each
+/// user's channels), audited, and shown as a banner on those contracts' main page until the
+/// end of `until`. Returns (id, contracts).
+pub async fn broadcast(
+    st: &SharedState,
+    who: Publisher,
+    form: BroadcastForm,
+) -> Result<Result<(i64, usize), rules::BroadcastErrors>, AppError> {
+    let now = st.clock.now();
+    let today = time::zoned(now, &st.tz).date();
+    let draft = match rules::parse_broadcast(
+        &form.title,
+        &form.body,
+        form.to_all,
+        &form.contracts,
+        &form.until,
+        today,
+    ) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    let ends_at = draft
+        .until
+        .checked_add(jiff::Span::new().days(1))
+        .ok()
+        .and_then(|d| d.to_zoned(st.tz.clone()).ok())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(now + 86_400);
+    let r = st
+        .db
+        .run(move |c| {
+            let tx = db::begin_write(c)?;
+            let (ids, missing) = q::contracts_by_number(&tx, &draft.numbers)?;
+            if !missing.is_empty() {
+                let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+                return Ok(Err(rules::BroadcastErrors {
+                    contracts: Some(format!("Нет таких договоров: {}", shown.join(", "))),
+                    ..Default::default()
+                }));
+            }
+            let (id, n) = q::insert_broadcast(
+                &tx,
+                &q::NewBroadcast {
+                    title: &draft.title,
+                    body: &draft.body,
+                    to_all: draft.to_all,
+                    contracts: &ids,
+                    ends_at,
+                    staff_id: who.staff_id,
+                    now,
+                },
+            )?;
+            db::audit::staff(
+                &tx,
+                &db::audit::Entry {
+                    staff_id: who.staff_id,
+                    action: "broadcast.create",
+                    target: &format!("broadcast:{id}"),
+                    details: &format!(
+                        "{}: {n} договоров до {}: {}",
+                        if draft.to_all {
+                            "всем"
+                        } else {
+                            "выбранным"
+                        },
+                        draft.until,
+                        draft.title
+                    ),
+                    ip: &who.ip,
+                    now,
+                },
+            )?;
+            tx.commit()?;
+            Ok(Ok((id, n, q::live_broadcasts(c, now)?)))
+        })
+        .await?;
+    Ok(r.map(|(id, n, live)| {
+        st.banners.replace(live);
+        tracing::info!(broadcast = id, contracts = n, "broadcast queued");
+        (id, n)
+    }))
+}
+
+/// The broadcast form as submitted.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BroadcastForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub to_all: bool,
+    #[serde(default)]
+    pub contracts: String,
+    #[serde(default)]
+    pub until: String,
+}
+
+fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let s: String = serde::Deserialize::deserialize(d)?;
+    Ok(!s.is_empty())
+}
+
+pub async fn broadcasts(st: &SharedState) -> Result<Vec<q::BroadcastRow>, AppError> {
+    st.db.run(|c| Ok(q::broadcasts(c, 50)?)).await
+}
+
+/// The banners a contract's main page shows now.
+pub fn banners_for(st: &SharedState, contract_id: i64) -> Vec<(String, String)> {
+    st.banners.for_contract(contract_id, st.clock.now())
+}
+
+/// A staff reply reached no open chat of the subscriber: tell them (once per message).
+pub async fn chat_reply(st: &SharedState, m: &crate::domain::chat::Msg) {
+    let (id, conv, account) = (m.id, m.conversation_id, m.account_id);
+    let text: String = m.body.chars().take(200).collect();
+    let now = st.clock.now();
+    let r = st
+        .db
+        .run(move |c| {
+            if let Some(cid) = q::conversation_contract(c, conv)? {
+                q::record_event(
+                    c,
+                    &format!("chat:{id}"),
+                    Kind::ChatReply,
+                    cid,
+                    Some(account),
+                    &text,
+                    now,
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "notify: chat reply event not stored");
+    }
 }

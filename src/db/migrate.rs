@@ -176,6 +176,7 @@ CREATE TABLE notice_events (
 ) STRICT;
 CREATE INDEX notice_events_new ON notice_events(id) WHERE state = 'new';
 CREATE INDEX notice_events_by_contract ON notice_events(contract_id, processed_at);
+CREATE INDEX notice_events_by_ref ON notice_events(kind, ref_id);
 CREATE TABLE notices (
     id          INTEGER PRIMARY KEY,
     event_id    INTEGER NOT NULL REFERENCES notice_events(id) ON DELETE CASCADE,

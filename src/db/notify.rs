@@ -103,9 +103,8 @@ pub fn recipients(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<Reci
 }
 
 pub fn prefs(c: &Connection, account_id: i64) -> rusqlite::Result<Prefs> {
-    let mut s = c.prepare_cached(
-        "SELECT kind, channel, enabled FROM notice_prefs WHERE account_id = ?1",
-    )?;
+    let mut s =
+        c.prepare_cached("SELECT kind, channel, enabled FROM notice_prefs WHERE account_id = ?1")?;
     let rows: Vec<(String, String, bool)> = s
         .query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -119,10 +118,12 @@ pub fn contacts(
     c: &Connection,
     account_id: i64,
 ) -> rusqlite::Result<(Option<String>, Option<String>)> {
-    Ok(c.prepare_cached("SELECT email, phone FROM notice_contacts WHERE account_id = ?1")?
-        .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or((None, None)))
+    Ok(
+        c.prepare_cached("SELECT email, phone FROM notice_contacts WHERE account_id = ?1")?
+            .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((None, None)),
+    )
 }
 
 pub fn save_prefs(
@@ -318,12 +319,7 @@ pub struct NoticeRow {
     pub attempts: i64,
 }
 
-pub fn due(
-    c: &Connection,
-    ch: Channel,
-    now: i64,
-    limit: u32,
-) -> rusqlite::Result<Vec<NoticeRow>> {
+pub fn due(c: &Connection, ch: Channel, now: i64, limit: u32) -> rusqlite::Result<Vec<NoticeRow>> {
     let mut s = c.prepare_cached(
         "SELECT id, account_id, kind, target, subject, body, url, attempts FROM notices
          WHERE status = 'pending' AND channel = ?1 AND next_at <= ?2 ORDER BY next_at, id LIMIT ?3",
@@ -478,4 +474,154 @@ pub fn broadcast_text(c: &Connection, id: i64) -> rusqlite::Result<Option<(Strin
     c.prepare_cached("SELECT title, body FROM broadcasts WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
+}
+
+/// Contract ids of these numbers; the numbers not found are returned second.
+pub fn contracts_by_number(
+    c: &Connection,
+    numbers: &[String],
+) -> rusqlite::Result<(Vec<i64>, Vec<String>)> {
+    let mut s = c.prepare_cached("SELECT id FROM contracts WHERE number = ?1")?;
+    let (mut ids, mut missing) = (Vec::new(), Vec::new());
+    for n in numbers {
+        match s.query_row([n], |r| r.get::<_, i64>(0)).optional()? {
+            Some(id) => ids.push(id),
+            None => missing.push(n.clone()),
+        }
+    }
+    Ok((ids, missing))
+}
+
+pub struct NewBroadcast<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub to_all: bool,
+    pub contracts: &'a [i64],
+    pub ends_at: i64,
+    pub staff_id: i64,
+    pub now: i64,
+}
+
+/// Stores a broadcast and records one event per contract it goes to (one statement for all
+/// contracts). Returns (id, contracts).
+pub fn insert_broadcast(c: &Connection, b: &NewBroadcast) -> rusqlite::Result<(i64, usize)> {
+    let id: i64 = c.query_row(
+        "INSERT INTO broadcasts(title, body, to_all, contracts, starts_at, ends_at, staff_id, created_at)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?4) RETURNING id",
+        params![b.title, b.body, b.to_all, b.now, b.ends_at, b.staff_id],
+        |r| r.get(0),
+    )?;
+    let n = if b.to_all {
+        c.execute(
+            "INSERT INTO notice_events(key, kind, contract_id, ref_id, occurred_at)
+             SELECT 'broadcast:' || ?1 || ':' || id, 'broadcast', id, ?1, ?2 FROM contracts
+             WHERE status <> 'closed' ON CONFLICT(key) DO NOTHING",
+            params![id, b.now],
+        )?
+    } else {
+        let mut add = c.prepare_cached(
+            "INSERT INTO broadcast_contracts(contract_id, broadcast_id) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
+        )?;
+        let mut ev = c.prepare_cached(
+            "INSERT INTO notice_events(key, kind, contract_id, ref_id, occurred_at)
+             VALUES ('broadcast:' || ?1 || ':' || ?2, 'broadcast', ?2, ?1, ?3)
+             ON CONFLICT(key) DO NOTHING",
+        )?;
+        let mut n = 0;
+        for cid in b.contracts {
+            add.execute(params![cid, id])?;
+            n += ev.execute(params![id, cid, b.now])?;
+        }
+        n
+    };
+    c.execute(
+        "UPDATE broadcasts SET contracts = ?2 WHERE id = ?1",
+        params![id, n as i64],
+    )?;
+    Ok((id, n))
+}
+
+/// Broadcasts still showing, with their contracts (for the in-memory banners).
+pub fn live_broadcasts(
+    c: &Connection,
+    now: i64,
+) -> rusqlite::Result<Vec<crate::domain::notify::Banner>> {
+    let mut s = c.prepare_cached(
+        "SELECT id, title, body, ends_at, to_all FROM broadcasts WHERE ends_at > ?1 ORDER BY id",
+    )?;
+    let mut v: Vec<crate::domain::notify::Banner> = s
+        .query_map([now], |r| {
+            Ok(crate::domain::notify::Banner {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                body: r.get(2)?,
+                ends_at: r.get(3)?,
+                to_all: r.get(4)?,
+                contracts: Default::default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut k =
+        c.prepare_cached("SELECT contract_id FROM broadcast_contracts WHERE broadcast_id = ?1")?;
+    for b in v.iter_mut().filter(|b| !b.to_all) {
+        b.contracts = k
+            .query_map([b.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(v)
+}
+
+/// A broadcast in the staff list, with how far its delivery got.
+#[derive(Debug, Clone)]
+pub struct BroadcastRow {
+    pub id: i64,
+    pub title: String,
+    pub to_all: bool,
+    pub contracts: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub staff: Option<String>,
+    pub sent: i64,
+    pub pending: i64,
+}
+
+pub fn broadcasts(c: &Connection, limit: u32) -> rusqlite::Result<Vec<BroadcastRow>> {
+    let mut s = c.prepare_cached(
+        "SELECT b.id, b.title, b.to_all, b.contracts, b.ends_at, b.created_at, s.name,
+            (SELECT COUNT(*) FROM notices n JOIN notice_events e ON e.id = n.event_id
+              WHERE e.kind = 'broadcast' AND e.ref_id = b.id AND n.status = 'sent'),
+            (SELECT COUNT(*) FROM notice_events e WHERE e.kind = 'broadcast' AND e.ref_id = b.id AND e.state = 'new')
+         FROM broadcasts b LEFT JOIN staff s ON s.id = b.staff_id ORDER BY b.id DESC LIMIT ?1",
+    )?;
+    let v = s
+        .query_map([limit], |r| {
+            Ok(BroadcastRow {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                to_all: r.get(2)?,
+                contracts: r.get(3)?,
+                ends_at: r.get(4)?,
+                created_at: r.get(5)?,
+                staff: r.get(6)?,
+                sent: r.get(7)?,
+                pending: r.get(8)?,
+            })
+        })?
+        .collect();
+    v
+}
+
+/// The contract a chat conversation is about (or the account's current one).
+pub fn conversation_contract(
+    c: &Connection,
+    conversation_id: i64,
+) -> rusqlite::Result<Option<i64>> {
+    Ok(c.prepare_cached(
+        "SELECT COALESCE(cv.contract_id, a.current_contract_id, a.contract_id)
+         FROM chat_conversations cv JOIN accounts a ON a.id = cv.account_id WHERE cv.id = ?1",
+    )?
+    .query_row([conversation_id], |r| r.get(0))
+    .optional()?
+    .flatten())
 }

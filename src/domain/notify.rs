@@ -484,3 +484,122 @@ mod tests {
         assert_eq!(backoff_secs(30), 6 * 3600);
     }
 }
+
+/// A staff broadcast as submitted: planned works or an outage, to chosen contracts or all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BroadcastDraft {
+    pub title: String,
+    pub body: String,
+    pub to_all: bool,
+    /// Contract numbers as typed (deduplicated), when not to all.
+    pub numbers: Vec<String>,
+    /// The last local day the banner shows.
+    pub until: jiff::civil::Date,
+}
+
+/// What is wrong with a broadcast form, per field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BroadcastErrors {
+    pub title: Option<&'static str>,
+    pub body: Option<&'static str>,
+    pub contracts: Option<String>,
+    pub until: Option<&'static str>,
+}
+
+impl BroadcastErrors {
+    pub fn any(&self) -> bool {
+        self.title.is_some()
+            || self.body.is_some()
+            || self.contracts.is_some()
+            || self.until.is_some()
+    }
+}
+
+/// Longest banner show period.
+pub const MAX_BROADCAST_DAYS: i64 = 90;
+
+pub fn parse_broadcast(
+    title: &str,
+    body: &str,
+    to_all: bool,
+    numbers: &str,
+    until: &str,
+    today: jiff::civil::Date,
+) -> Result<BroadcastDraft, BroadcastErrors> {
+    let mut e = BroadcastErrors::default();
+    let (title, body) = (title.trim(), body.trim());
+    if title.is_empty() || title.chars().count() > 120 {
+        e.title = Some("Заголовок: от 1 до 120 символов");
+    }
+    if body.is_empty() || body.chars().count() > 1000 {
+        e.body = Some("Текст: от 1 до 1000 символов");
+    }
+    let mut list: Vec<String> = Vec::new();
+    for n in numbers.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+        let n = n.trim();
+        if !n.is_empty() && !list.iter().any(|x| x.eq_ignore_ascii_case(n)) {
+            list.push(n.to_owned());
+        }
+    }
+    if !to_all && list.is_empty() {
+        e.contracts = Some("Укажите номера договоров или выберите «Всем абонентам»".into());
+    } else if list.len() > 10_000 {
+        e.contracts = Some("Не больше 10 000 договоров; для всех выберите «Всем абонентам»".into());
+    }
+    let until = super::validate::parse_date(until);
+    match until {
+        None => e.until = Some("Укажите дату, например 31.12.2026"),
+        Some(d) if d < today => e.until = Some("Дата уже прошла"),
+        Some(d) if (d - today).get_days() as i64 > MAX_BROADCAST_DAYS => {
+            e.until = Some("Не дольше 90 дней")
+        }
+        _ => {}
+    }
+    if e.any() {
+        return Err(e);
+    }
+    Ok(BroadcastDraft {
+        title: title.to_owned(),
+        body: body.to_owned(),
+        to_all,
+        numbers: if to_all { Vec::new() } else { list },
+        until: until.unwrap_or(today),
+    })
+}
+
+/// A broadcast shown as a banner on the main page until it ends.
+#[derive(Debug, Clone)]
+pub struct Banner {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub ends_at: i64,
+    pub to_all: bool,
+    pub contracts: std::collections::HashSet<i64>,
+}
+
+/// The live broadcasts, kept in memory so the main page shows them without a database trip
+/// (replaced whole when staff publish one).
+#[derive(Default)]
+pub struct Banners(std::sync::RwLock<std::sync::Arc<Vec<Banner>>>);
+
+impl Banners {
+    pub fn replace(&self, v: Vec<Banner>) {
+        if let Ok(mut g) = self.0.write() {
+            *g = std::sync::Arc::new(v);
+        }
+    }
+
+    /// (title, text) of the banners this contract sees now, newest first.
+    pub fn for_contract(&self, contract_id: i64, now: i64) -> Vec<(String, String)> {
+        let all = match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(_) => return Vec::new(),
+        };
+        all.iter()
+            .rev()
+            .filter(|b| b.ends_at > now && (b.to_all || b.contracts.contains(&contract_id)))
+            .map(|b| (b.title.clone(), b.body.clone()))
+            .collect()
+    }
+}

@@ -65,6 +65,8 @@ pub struct Parts<'a> {
     pub stories: &'a str,
     /// The referral section (empty when the programme is off).
     pub referral: &'a str,
+    /// Staff broadcasts for this contract: (title, text).
+    pub banners: &'a [(String, String)],
 }
 
 pub fn main_page(
@@ -78,6 +80,7 @@ pub fn main_page(
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            (super::notify::banners(parts.banners))
             (PreEscaped(parts.stories))
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))

@@ -169,10 +169,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
             routes::DOCUMENT_EMAIL,
             get(documents::email_form).post(documents::email_send),
         )
-        .at(
-            routes::NOTIFICATIONS,
-            get(notify::page).post(notify::save),
-        )
+        .at(routes::NOTIFICATIONS, get(notify::page).post(notify::save))
         .at(routes::NOTIFICATIONS_PUSH, post(notify::subscribe))
         .at(
             routes::NOTIFICATIONS_PUSH_OFF,

@@ -58,9 +58,11 @@ pub async fn page(
     acc: CurrentAccount,
 ) -> poem::Result<Markup> {
     let form = render_form(st, &csrf.0, acc.account_id, &FormErrors::default(), None).await?;
-    Ok(htmx::page_or_partial(req, view::settings_modal(form.clone()), |_| {
-        standalone(&crate::web::ctx(st), &csrf.0, "Уведомления", form)
-    }))
+    Ok(htmx::page_or_partial(
+        req,
+        view::settings_modal(form.clone()),
+        |_| standalone(&crate::web::ctx(st), &csrf.0, "Уведомления", form),
+    ))
 }
 
 /// POST /notifications — saves the switches and contacts; unknown fields → 422.
@@ -123,11 +125,7 @@ pub async fn save(
 }
 
 fn json_error(status: StatusCode, msg: &str) -> Response {
-    (
-        status,
-        Json(serde_json::json!({ "error": msg })),
-    )
-        .into_response()
+    (status, Json(serde_json::json!({ "error": msg }))).into_response()
 }
 
 /// POST /notifications/push — `{endpoint, keys: {p256dh, auth}}` from `PushManager.subscribe`.
@@ -139,7 +137,10 @@ pub async fn subscribe(
     body: poem::Body,
 ) -> poem::Result<Response> {
     let Ok(bytes) = body.into_bytes_limit(4096).await else {
-        return Ok(json_error(StatusCode::PAYLOAD_TOO_LARGE, "subscription too large"));
+        return Ok(json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "subscription too large",
+        ));
     };
     let Ok(sub) = serde_json::from_slice::<Subscription>(&bytes) else {
         return Ok(json_error(
@@ -177,7 +178,10 @@ pub async fn unsubscribe_device(
         return Ok(json_error(StatusCode::PAYLOAD_TOO_LARGE, "too large"));
     };
     let Ok(e) = serde_json::from_slice::<Endpoint>(&bytes) else {
-        return Ok(json_error(StatusCode::UNPROCESSABLE_ENTITY, "expected {endpoint}"));
+        return Ok(json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expected {endpoint}",
+        ));
     };
     uc::unsubscribe_device(st, acc.account_id, e.endpoint).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -213,4 +217,3 @@ async fn link(st: &SharedState, csrf: &str, token: &str, on: bool) -> poem::Resu
             .into_response()),
     }
 }
-

@@ -82,10 +82,7 @@ async fn staff_status_change_reaches_push_and_email_once() {
     let title = got[0].1["title"].as_str().unwrap();
     assert!(title.contains("в работе"), "{title}");
     assert_eq!(got[0].1["url"], format!("/requests/{id}"));
-    assert_eq!(
-        emails_to(&app, notify::DEMO_EMAIL, "Заявка «%в работе"),
-        1
-    );
+    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "Заявка «%в работе"), 1);
     // The body links the request and a one-click unsubscribe.
     let body: String = app
         .db()
@@ -95,8 +92,14 @@ async fn staff_status_change_reaches_push_and_email_once() {
             |r| r.get(0),
         )
         .unwrap();
-    assert!(body.contains(&format!("https://lk.example.ru/requests/{id}")), "{body}");
-    assert!(body.contains("https://lk.example.ru/notifications/unsubscribe/"), "{body}");
+    assert!(
+        body.contains(&format!("https://lk.example.ru/requests/{id}")),
+        "{body}"
+    );
+    assert!(
+        body.contains("https://lk.example.ru/notifications/unsubscribe/"),
+        "{body}"
+    );
     // Running again (the job's next tick) sends nothing more.
     let again = run(&app.state).await;
     assert_eq!(again, notify::Run::default());
@@ -149,7 +152,10 @@ async fn settings_choose_the_channels() {
     let form = app.get_hx("/notifications").await;
     assert_eq!(form.status, 200);
     assert!(form.has_text("Статус заявки изменился"));
-    assert!(form.has_text(notify::DEMO_EMAIL), "the current e-mail is shown");
+    assert!(
+        form.has_text(notify::DEMO_EMAIL),
+        "the current e-mail is shown"
+    );
     // Requests: push only; a phone for SMS.
     let r = app
         .post(
@@ -228,7 +234,10 @@ async fn push_subscriptions_must_be_https_on_a_push_service() {
     assert!(r.0.status().is_client_error());
     let r = post(r#"{"endpoint":"https://fcm.googleapis.com/fcm/send/x","keys":{"p256dh":"AAAA","auth":"x"}}"#.into()).await;
     r.assert_status(poem::http::StatusCode::UNPROCESSABLE_ENTITY);
-    let r = post(format!(r#"{{"endpoint":"https://fcm.googleapis.com/fcm/send/ok",{keys}}}"#)).await;
+    let r = post(format!(
+        r#"{{"endpoint":"https://fcm.googleapis.com/fcm/send/ok",{keys}}}"#
+    ))
+    .await;
     r.assert_status(poem::http::StatusCode::CREATED);
     assert_eq!(app.count("SELECT COUNT(*) FROM push_subscriptions"), 1);
 }
@@ -274,9 +283,15 @@ async fn payments_are_announced_once_and_capped_per_day() {
     cfg.notify.daily_cap_per_contract = 3;
     let app = TestApp::with_config(cfg).await;
     assert!(billing_payment(&app, "bank:1", 120_000));
-    assert!(!billing_payment(&app, "bank:1", 120_000), "a repeated entry");
+    assert!(
+        !billing_payment(&app, "bank:1", 120_000),
+        "a repeated entry"
+    );
     run(&app.state).await;
-    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "Платеж зачислен: 1%200,00%"), 1);
+    assert_eq!(
+        emails_to(&app, notify::DEMO_EMAIL, "Платеж зачислен: 1%200,00%"),
+        1
+    );
     for i in 2..=6 {
         assert!(billing_payment(&app, &format!("bank:{i}"), 100 * i));
     }
@@ -398,5 +413,112 @@ async fn a_push_service_that_is_down_leaves_the_notice_queued_in_metrics() {
     assert_eq!(
         app.count("SELECT attempts FROM notices WHERE channel = 'push' AND status = 'pending'"),
         1
+    );
+}
+
+#[tokio::test]
+async fn a_staff_broadcast_is_audited_delivered_and_shown_until_it_ends() {
+    let app = TestApp::new().await;
+    staff_login(&app, "admin").await;
+    let page = app.get("/staff/broadcasts").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.has_text("Новое объявление"));
+    let today = jiff::Timestamp::now()
+        .to_zoned(app.state.tz.clone())
+        .date()
+        .to_string();
+    // An unknown contract number: nothing is sent.
+    let r = app
+        .post(
+            "/staff/broadcasts",
+            &[
+                ("title", "Плановые работы"),
+                (
+                    "body",
+                    "3 декабря с 02:00 до 04:00 возможны перерывы связи.",
+                ),
+                ("contracts", "72845736UL, NOPE-1"),
+                ("until", &today),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.has_text("Нет таких договоров: NOPE-1"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM broadcasts"), 0);
+    let r = app
+        .post(
+            "/staff/broadcasts",
+            &[
+                ("title", "Плановые работы"),
+                (
+                    "body",
+                    "3 декабря с 02:00 до 04:00 возможны перерывы связи.",
+                ),
+                ("contracts", "72845736UL"),
+                ("until", &today),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.has_text("Объявление отправлено: договоров 1"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'broadcast.create'"),
+        1
+    );
+    run(&app.state).await;
+    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "Плановые работы"), 1);
+    // The subscriber sees the banner on the main page; another contract does not.
+    let sub = TestApp::from_state(crate::common::tempdir(), app.state.clone());
+    sub.login_demo().await;
+    let main = sub.get("/").await;
+    assert!(main.has_text("возможны перерывы связи"), "{}", main.body);
+    let other = app.count("SELECT id FROM contracts WHERE number = '78101424UL'");
+    assert!(app
+        .state
+        .banners
+        .for_contract(other, app.state.clock.now())
+        .is_empty());
+    // To all: one event per contract that is not closed.
+    let r = app
+        .post(
+            "/staff/broadcasts",
+            &[
+                ("title", "Авария"),
+                ("body", "Устраняем."),
+                ("to_all", "on"),
+                (
+                    "until",
+                    &jiff::Timestamp::now()
+                        .to_zoned(app.state.tz.clone())
+                        .date()
+                        .checked_add(jiff::Span::new().days(3))
+                        .unwrap()
+                        .to_string(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let keys: Vec<String> = app
+        .db()
+        .prepare("SELECT key || ' ' || state FROM notice_events WHERE kind = 'broadcast'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notice_events WHERE kind = 'broadcast' AND key LIKE 'broadcast:2:%'"),
+        app.count("SELECT COUNT(*) FROM contracts WHERE status <> 'closed'"),
+        "{keys:?}"
+    );
+    // After its last day it is gone.
+    app.state.clock.advance(2 * 86_400);
+    sub.login_demo().await;
+    let later = sub.get("/").await;
+    assert!(!later.has_text("возможны перерывы связи"));
+    assert!(
+        later.has_text("Устраняем."),
+        "the broadcast to all still shows"
     );
 }

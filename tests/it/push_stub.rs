@@ -128,7 +128,8 @@ fn check_vapid(req: &Request, origin: &str, expect_key: Option<&str>) -> Result<
         return Err("JWT is not three parts".into());
     };
     let header: serde_json::Value =
-        serde_json::from_slice(&B64.decode(h64).map_err(|_| "header b64")?).map_err(|_| "header json")?;
+        serde_json::from_slice(&B64.decode(h64).map_err(|_| "header b64")?)
+            .map_err(|_| "header json")?;
     if header["alg"] != "ES256" {
         return Err(format!("alg {}", header["alg"]));
     }
@@ -137,7 +138,8 @@ fn check_vapid(req: &Request, origin: &str, expect_key: Option<&str>) -> Result<
     vk.verify(format!("{h64}.{c64}").as_bytes(), &sig)
         .map_err(|_| "bad ES256 signature")?;
     let claims: serde_json::Value =
-        serde_json::from_slice(&B64.decode(c64).map_err(|_| "claims b64")?).map_err(|_| "claims json")?;
+        serde_json::from_slice(&B64.decode(c64).map_err(|_| "claims b64")?)
+            .map_err(|_| "claims json")?;
     if claims["aud"] != origin {
         return Err(format!("aud {} is not {origin}", claims["aud"]));
     }
@@ -220,7 +222,11 @@ async fn push(
     if req.header("content-encoding") != Some("aes128gcm") {
         return refuse(&mut log, "content-encoding".into());
     }
-    if req.header("ttl").and_then(|t| t.parse::<u32>().ok()).is_none() {
+    if req
+        .header("ttl")
+        .and_then(|t| t.parse::<u32>().ok())
+        .is_none()
+    {
         return refuse(&mut log, "no TTL".into());
     }
     if let Err(e) = check_vapid(req, &origin, log.expect_key.as_deref()) {

@@ -7,7 +7,10 @@ impl Browser {
     /// A DevTools protocol command through chromedriver (`goog/cdp/execute`).
     async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
         let sid = self.c.session_id().await.unwrap().expect("a session");
-        let url = format!("http://127.0.0.1:{}/session/{sid}/goog/cdp/execute", self.port);
+        let url = format!(
+            "http://127.0.0.1:{}/session/{sid}/goog/cdp/execute",
+            self.port
+        );
         let body = serde_json::json!({ "cmd": cmd, "params": params }).to_string();
         tokio::task::spawn_blocking(move || {
             let mut r = ureq::post(&url)
@@ -38,7 +41,14 @@ impl Browser {
 }
 
 /// The app on a server this test can stop (connections closed too).
-async fn stoppable(cfg: Config) -> (String, tokio::sync::oneshot::Sender<()>, tempfile::TempDir, SharedState) {
+async fn stoppable(
+    cfg: Config,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tempfile::TempDir,
+    SharedState,
+) {
     let dir = crate::common::tempdir();
     let path = crate::common::demo_db(dir.path(), &cfg);
     let state = build_state(cfg, &path, true).unwrap();
@@ -68,14 +78,20 @@ async fn browser_app_is_installable_and_opens_offline_without_the_server() {
     let Some(b) = browser().await else { return };
     let (base, stop, _dir, state) = stoppable(Config::default()).await;
     b.goto(&format!("{base}/login")).await;
-    b.see("Установите приложение и управляйте услугами прямо с телефона").await;
+    b.see("Установите приложение и управляйте услугами прямо с телефона")
+        .await;
     b.see("Как установить на iPhone или iPad").await;
     b.wait_service_worker().await;
     let manifest = b.cdp("Page.getAppManifest", serde_json::json!({})).await;
     assert_eq!(manifest["errors"], serde_json::json!([]), "{manifest}");
-    assert!(manifest["url"].as_str().unwrap().ends_with("/manifest.webmanifest"));
+    assert!(manifest["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/manifest.webmanifest"));
     let errors = eventually(WAIT, "Chromium to report the page installable", || async {
-        let v = b.cdp("Page.getInstallabilityErrors", serde_json::json!({})).await;
+        let v = b
+            .cdp("Page.getInstallabilityErrors", serde_json::json!({}))
+            .await;
         let errs = v["installabilityErrors"].clone();
         if errs == serde_json::json!([]) {
             Ok(errs)
@@ -111,11 +127,10 @@ async fn browser_notification_settings_save() {
     b.see("Статус заявки изменился").await;
     b.see("E-mail для уведомлений").await;
     b.shoot("notifications").await;
-    let sms = b
-        .c
-        .find(Locator::Css("input[name='request_status.sms']"))
-        .await
-        .unwrap();
+    let sms =
+        b.c.find(Locator::Css("input[name='request_status.sms']"))
+            .await
+            .unwrap();
     assert!(sms.prop("checked").await.unwrap().as_deref() != Some("true"));
     sms.click().await.unwrap();
     b.click("Сохранить").await;
@@ -132,11 +147,10 @@ async fn browser_notification_settings_save() {
     // Opened again, the switch stays on.
     b.goto(&format!("{}/notifications", s.base)).await;
     b.see("Уведомления").await;
-    let sms = b
-        .c
-        .find(Locator::Css("input[name='request_status.sms']"))
-        .await
-        .unwrap();
+    let sms =
+        b.c.find(Locator::Css("input[name='request_status.sms']"))
+            .await
+            .unwrap();
     assert_eq!(sms.prop("checked").await.unwrap().as_deref(), Some("true"));
     assert_no_csp_violations(&s).await;
 }

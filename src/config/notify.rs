@@ -35,7 +35,7 @@ impl Default for Notify {
             daily_cap_per_contract: 10,
             low_balance_days: 3,
             job_interval_secs: 5,
-            batch: 200,
+            batch: 500,
             push: Push::default(),
         }
     }

@@ -84,10 +84,11 @@ pub fn recipients(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<Reci
     let mut s = c.prepare_cached(
         "SELECT a.id, COALESCE(n.email, CASE WHEN a.contract_id = ?1 THEN k.documents_email END),
                 COALESCE(n.phone, a.phone)
-         FROM accounts a JOIN contracts k ON k.id = ?1
+         FROM (SELECT id FROM accounts WHERE contract_id = ?1
+               UNION SELECT account_id FROM account_contracts WHERE contract_id = ?1) h
+         JOIN accounts a ON a.id = h.id
+         JOIN contracts k ON k.id = ?1
          LEFT JOIN notice_contacts n ON n.account_id = a.id
-         WHERE a.contract_id = ?1
-            OR a.id IN (SELECT account_id FROM account_contracts WHERE contract_id = ?1)
          ORDER BY a.id",
     )?;
     let v = s

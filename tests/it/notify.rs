@@ -522,3 +522,136 @@ async fn a_staff_broadcast_is_audited_delivered_and_shown_until_it_ends() {
         "the broadcast to all still shows"
     );
 }
+
+fn demo_contract_id(app: &TestApp) -> i64 {
+    app.count(&format!(
+        "SELECT id FROM contracts WHERE number = '{DEMO_CONTRACT}'"
+    ))
+}
+
+#[tokio::test]
+async fn a_low_balance_before_the_next_charge_is_announced_once() {
+    let app = TestApp::new().await;
+    let cid = demo_contract_id(&app);
+    let soon = jiff::Timestamp::now()
+        .to_zoned(app.state.tz.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(2))
+        .unwrap()
+        .to_string();
+    app.db()
+        .execute(
+            "UPDATE services SET status = 'active', period = 'month', paid_until = ?2 WHERE contract_id = ?1",
+            rusqlite::params![cid, soon],
+        )
+        .unwrap();
+    app.db()
+        .execute(
+            "UPDATE contracts SET balance_kop = 100 WHERE id = ?1",
+            [cid],
+        )
+        .unwrap();
+    assert_eq!(notify::low_balance_scan(&app.state).await.unwrap(), 1);
+    assert_eq!(
+        notify::low_balance_scan(&app.state).await.unwrap(),
+        0,
+        "once per charge date"
+    );
+    run(&app.state).await;
+    assert_eq!(
+        emails_to(
+            &app,
+            notify::DEMO_EMAIL,
+            "Пополните баланс по договору № 72845736UL"
+        ),
+        1
+    );
+    // Enough money: nothing to say.
+    app.db()
+        .execute(
+            "UPDATE contracts SET balance_kop = 100000000 WHERE id = ?1",
+            [cid],
+        )
+        .unwrap();
+    app.db().execute("DELETE FROM notice_events", []).unwrap();
+    assert_eq!(notify::low_balance_scan(&app.state).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn service_suspension_and_restoration_are_two_events() {
+    let app = TestApp::new().await;
+    let cid = demo_contract_id(&app);
+    let sid = app.count(&format!(
+        "SELECT id FROM services WHERE contract_id = {cid} AND status = 'active' ORDER BY id LIMIT 1"
+    ));
+    app.db()
+        .execute(
+            "UPDATE services SET status = 'suspended' WHERE id = ?1",
+            [sid],
+        )
+        .unwrap();
+    run(&app.state).await;
+    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "%: приостановлена"), 1);
+    // The billing API replaces the whole list: the same service back as active is a restoration.
+    app.db()
+        .execute_batch(&format!(
+            "CREATE TEMP TABLE s AS SELECT * FROM services WHERE contract_id = {cid};
+             DELETE FROM services WHERE contract_id = {cid};
+             UPDATE s SET status = 'active' WHERE id = {sid};
+             INSERT INTO services SELECT * FROM s;"
+        ))
+        .unwrap();
+    run(&app.state).await;
+    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "%: активна"), 1);
+    // Replacing it again unchanged says nothing.
+    app.db()
+        .execute_batch(&format!(
+            "DELETE FROM s; INSERT INTO s SELECT * FROM services WHERE contract_id = {cid};
+             DELETE FROM services WHERE contract_id = {cid}; INSERT INTO services SELECT * FROM s;"
+        ))
+        .unwrap();
+    run(&app.state).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notice_events WHERE kind = 'service_status'"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn autopay_results_are_announced_and_the_charge_is_not_also_a_payment() {
+    let app = TestApp::new().await;
+    let cid = demo_contract_id(&app);
+    let now = app.state.clock.now();
+    let c = app.db();
+    c.execute(
+        "INSERT INTO payments(contract_id, purpose, amount_kop, provider, idempotency_key, status, created_at, updated_at)
+         VALUES (?1, 'autopay', 120000, 'sandbox', 'k-auto-1', 'succeeded', ?2, ?2)",
+        rusqlite::params![cid, now],
+    )
+    .unwrap();
+    let pid = c.last_insert_rowid();
+    c.execute(
+        "INSERT INTO autopay_attempts(contract_id, period, attempt, payment_id, amount_kop, created_at, updated_at)
+         VALUES (?1, '2026-12', 1, ?2, 120000, ?3, ?3)",
+        rusqlite::params![cid, pid, now],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE autopay_attempts SET status = 'succeeded', updated_at = ?2 WHERE payment_id = ?1",
+        rusqlite::params![pid, now],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO ledger_entries(contract_id, kind, description, amount_kop, balance_after_kop, occurred_at, source, created_at)
+         VALUES (?1, 'payment', 'Автоплатеж', 120000, 120000, ?2, ?3, ?2)",
+        rusqlite::params![cid, now, format!("payment:{pid}")],
+    )
+    .unwrap();
+    drop(c);
+    run(&app.state).await;
+    assert_eq!(
+        emails_to(&app, notify::DEMO_EMAIL, "Автоплатеж: списано 1%200,00%"),
+        1
+    );
+    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "Платеж зачислен%"), 0);
+}

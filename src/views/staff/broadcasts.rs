@@ -74,15 +74,17 @@ pub fn list(st: &Ctx, rows: &[BroadcastRow]) -> Markup {
                 p .muted { "Объявлений еще не было." }
             } @else {
                 table .staff-table {
-                    thead { tr { th { "Заголовок" } th { "Кому" } th { "Доставлено" } th { "До" } th { "Автор" } } }
+                    thead { tr { th { "Объявление" } th { "Договоров" } th { "Доставлено" } th { "До" } } }
                     tbody {
                         @for r in rows {
                             tr {
-                                td { (r.title) }
-                                td { @if r.to_all { "всем (" (r.contracts) ")" } @else { (r.contracts) " договоров" } }
-                                td { (r.sent) @if r.pending > 0 { " · в очереди: " (r.pending) } }
+                                td {
+                                    (r.title) br;
+                                    span .muted { (r.staff.as_deref().unwrap_or("—")) ", " (time::datetime(r.created_at, st.tz)) }
+                                }
+                                td { (r.contracts) @if r.to_all { " (всем)" } }
+                                td { (r.sent) @if r.pending > 0 { br; span .muted { "в очереди: " (r.pending) } } }
                                 td { (time::date(r.ends_at - 1, st.tz)) }
-                                td { (r.staff.as_deref().unwrap_or("—")) br; span .muted { (time::datetime(r.created_at, st.tz)) } }
                             }
                         }
                     }

@@ -154,3 +154,44 @@ async fn browser_notification_settings_save() {
     assert_eq!(sms.prop("checked").await.unwrap().as_deref(), Some("true"));
     assert_no_csp_violations(&s).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_staff_broadcast_shows_as_a_banner_on_the_main_page() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    b.goto(&format!("{}/staff/login", s.base)).await;
+    b.fill("Логин", "admin").await;
+    b.fill("Пароль", "kabinet-demo").await;
+    b.click("Войти").await;
+    b.wait_path("/staff/chat").await;
+    b.click("Объявления").await;
+    b.wait_path("/staff/broadcasts").await;
+    b.fill("Заголовок", "Плановые работы").await;
+    b.fill(
+        "Текст",
+        "4 декабря с 02:00 до 04:00 возможны перерывы связи.",
+    )
+    .await;
+    b.fill("Номера договоров", "72845736UL").await;
+    let until = jiff::Timestamp::now()
+        .to_zoned(s.state.tz.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(1))
+        .unwrap();
+    // The date picker's typing order depends on the locale: set its value as a picker does.
+    b.input("Показывать до").await;
+    b.c.execute(
+        "document.getElementById('b-until').value = arguments[0];",
+        vec![serde_json::Value::String(until.to_string())],
+    )
+    .await
+    .unwrap();
+    b.click("Отправить объявление").await;
+    b.see("Объявление отправлено: договоров 1").await;
+    b.shoot("staff-broadcasts").await;
+    b.login_demo(&s.base).await;
+    b.see("4 декабря с 02:00 до 04:00 возможны перерывы связи.")
+        .await;
+    b.shoot("main-broadcast").await;
+    assert_no_csp_violations(&s).await;
+}

@@ -817,7 +817,7 @@ fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(!s.is_empty())
 }
 
-pub async fn broadcasts(st: &SharedState) -> Result<Vec<q::BroadcastRow>, AppError> {
+pub async fn broadcasts(st: &SharedState) -> Result<Vec<rules::BroadcastRow>, AppError> {
     st.db.run(|c| Ok(q::broadcasts(c, 50)?)).await
 }
 

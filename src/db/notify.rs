@@ -2,7 +2,7 @@
 //! and address, settings, contacts, push subscriptions. The rules are in `app::notify`.
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::domain::notify::{Channel, Kind, Prefs};
+use crate::domain::notify::{BroadcastRow, Channel, Kind, Prefs};
 
 /// An event waiting to be fanned out.
 #[derive(Debug, Clone)]
@@ -571,20 +571,6 @@ pub fn live_broadcasts(
             .collect::<rusqlite::Result<_>>()?;
     }
     Ok(v)
-}
-
-/// A broadcast in the staff list, with how far its delivery got.
-#[derive(Debug, Clone)]
-pub struct BroadcastRow {
-    pub id: i64,
-    pub title: String,
-    pub to_all: bool,
-    pub contracts: i64,
-    pub ends_at: i64,
-    pub created_at: i64,
-    pub staff: Option<String>,
-    pub sent: i64,
-    pub pending: i64,
 }
 
 pub fn broadcasts(c: &Connection, limit: u32) -> rusqlite::Result<Vec<BroadcastRow>> {

@@ -567,6 +567,20 @@ pub fn parse_broadcast(
     })
 }
 
+/// A broadcast in the staff list, with how far its delivery got.
+#[derive(Debug, Clone)]
+pub struct BroadcastRow {
+    pub id: i64,
+    pub title: String,
+    pub to_all: bool,
+    pub contracts: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub staff: Option<String>,
+    pub sent: i64,
+    pub pending: i64,
+}
+
 /// A broadcast shown as a banner on the main page until it ends.
 #[derive(Debug, Clone)]
 pub struct Banner {

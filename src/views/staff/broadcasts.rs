@@ -3,8 +3,10 @@
 use maud::{html, Markup};
 
 use crate::{
-    db::notify::BroadcastRow,
-    domain::{notify::BroadcastErrors, time},
+    domain::{
+        notify::{BroadcastErrors, BroadcastRow},
+        time,
+    },
     routes,
     views::{components::csrf_input, Ctx},
 };

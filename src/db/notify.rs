@@ -216,6 +216,9 @@ pub fn push_sub(c: &Connection, id: i64) -> rusqlite::Result<Option<PushSub>> {
         .optional()
 }
 
+/// Devices kept per account; a new one beyond this replaces the oldest.
+pub const MAX_PUSH_DEVICES: i64 = 20;
+
 /// Stores a browser's subscription (the same endpoint again moves it to this account).
 pub fn add_push_sub(
     c: &Connection,
@@ -233,6 +236,11 @@ pub fn add_push_sub(
              p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent",
     )?
     .execute(params![account_id, endpoint, p256dh, auth, user_agent, now])?;
+    c.prepare_cached(
+        "DELETE FROM push_subscriptions WHERE account_id = ?1 AND id NOT IN
+           (SELECT id FROM push_subscriptions WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
+    )?
+    .execute(params![account_id, MAX_PUSH_DEVICES])?;
     Ok(())
 }
 

@@ -655,3 +655,20 @@ async fn autopay_results_are_announced_and_the_charge_is_not_also_a_payment() {
     );
     assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "Платеж зачислен%"), 0);
 }
+
+#[tokio::test]
+async fn an_account_keeps_at_most_twenty_push_devices() {
+    let stub = PushStub::start().await;
+    let app = TestApp::with_config(push_config()).await;
+    app.login_demo().await;
+    app.get("/").await;
+    for i in 0..25 {
+        subscribe(&app, &stub, &format!("d{i}")).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM push_subscriptions"), 20);
+    // The newest stay.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint LIKE '%/push/d24'"),
+        1
+    );
+}

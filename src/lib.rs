@@ -88,6 +88,9 @@ pub fn build_state(
     let conn = db.get()?;
     app::credentials::ensure_unusable_hash(&conn)?;
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
+    let push = app::notify::load_push(&conn, &cfg)?;
+    let banners = domain::notify::Banners::default();
+    banners.replace(app::notify::load_banners(&conn, clock.now())?);
     let csrf_key = match &cfg.security.csrf_key {
         Some(k) => key32(k),
         None => match db::setting(&conn, "csrf_key")? {
@@ -133,6 +136,8 @@ pub fn build_state(
         sms: services::sms::from_config(&cfg.sms),
         throttles: Default::default(),
         chat_quota: chat::quota::ChatQuota::new(&cfg.chat),
+        push,
+        banners,
         cfg,
     }))
 }
@@ -153,6 +158,7 @@ fn create_database(
         if let Some(hash) = &hash {
             db::demo::seed(c, tz, now, hash)?;
             app::documents::seed_demo(c, cfg, tz, now)?;
+            app::notify::seed_demo(c, now)?;
             tracing::info!("demo data seeded");
         }
         Ok(())

@@ -182,6 +182,21 @@ pub const API_DOCUMENTS: &str = "/documents";
 pub const API_DOCUMENT_PDF: &str = "/documents/:id/pdf";
 pub const API_REQUISITES: &str = "/contracts/:number/requisites";
 
+// Issue 16: notifications, Web Push, the installable app.
+pub const NOTIFICATIONS: &str = "/notifications";
+pub const NOTIFICATIONS_PUSH: &str = "/notifications/push";
+pub const NOTIFICATIONS_PUSH_OFF: &str = "/notifications/push/off";
+pub const NOTIFY_UNSUBSCRIBE: &str = "/notifications/unsubscribe/:token";
+pub const MANIFEST: &str = "/manifest.webmanifest";
+pub const SERVICE_WORKER: &str = "/sw.js";
+pub const OFFLINE: &str = "/offline";
+pub const APP_ICON: &str = "/app-icon.svg";
+pub const STAFF_BROADCASTS: &str = "/staff/broadcasts";
+
+pub fn notify_unsubscribe(token: &str) -> String {
+    format!("/notifications/unsubscribe/{token}")
+}
+
 pub fn document_pdf(id: i64) -> String {
     format!("/documents/{id}/pdf")
 }
@@ -227,5 +242,9 @@ pub mod ids {
         QUEUE, QUEUE_SEL = "queue";
         CHAT, CHAT_SEL = "chat";
         STAFF_CHAT, STAFF_CHAT_SEL = "staff-chat";
+        NOTIFY_FORM, NOTIFY_FORM_SEL = "notify-form";
+        PUSH_ENABLE, PUSH_ENABLE_SEL = "push-enable";
+        PUSH_STATE, PUSH_STATE_SEL = "push-state";
+        INSTALL_APP, INSTALL_APP_SEL = "install-app";
     }
 }

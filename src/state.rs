@@ -32,6 +32,10 @@ pub struct AppState {
     pub throttles: crate::auth::throttle::Throttles,
     /// Chat sockets per session and messages per account (see `chat::quota`).
     pub chat_quota: crate::chat::quota::ChatQuota,
+    /// Web Push: the VAPID key and the HTTP agent (see `app::notify`).
+    pub push: crate::services::push::PushState,
+    /// Staff broadcasts shown as banners on the main page (see `app::notify::broadcast`).
+    pub banners: crate::domain::notify::Banners,
 }
 
 pub type SharedState = Arc<AppState>;

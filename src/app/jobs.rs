@@ -10,6 +10,7 @@ use crate::{
 };
 
 pub fn spawn(st: SharedState) -> tokio::task::JoinHandle<()> {
+    super::notify::spawn(st.clone());
     tokio::spawn(async move {
         let mut tick =
             tokio::time::interval(Duration::from_secs(st.cfg.payments.job_interval_secs));

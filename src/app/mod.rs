@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod documents;
 pub mod documents_api;
 pub mod jobs;
+pub mod notify;
 pub mod outbox;
 pub mod payments;
 pub mod sessions;

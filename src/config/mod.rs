@@ -5,10 +5,12 @@ use std::path::Path;
 mod documents;
 mod lines;
 mod money;
+mod notify;
 mod server;
 mod sms;
 pub use documents::*;
 pub use money::*;
+pub use notify::{Notify, Push};
 pub use server::Server;
 pub use sms::*;
 
@@ -38,6 +40,7 @@ pub struct Config {
     pub cache: Cache,
     pub server: Server,
     pub documents: Documents,
+    pub notify: Notify,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             cache: Cache::default(),
             server: Server::default(),
             documents: Documents::default(),
+            notify: Notify::default(),
         }
     }
 }
@@ -438,6 +442,7 @@ impl Config {
         self.chat.validate()?;
         self.support_hours.validate()?;
         self.documents.validate()?;
+        self.notify.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {

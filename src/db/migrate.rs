@@ -185,6 +185,157 @@ CREATE TRIGGER contract_search_org AFTER UPDATE OF name ON organizations BEGIN
     WHERE rowid IN (SELECT id FROM contracts WHERE organization_id = NEW.id);
 END;
 "#,
+    // 8: notifications (issue 16) — events recorded by triggers inside the transaction that
+    // made them (exactly once per source row), the notices fanned out from them per channel and
+    // address, per-account settings and contacts, Web Push subscriptions, staff broadcasts.
+    r#"
+CREATE TABLE notice_events (
+    id           INTEGER PRIMARY KEY,
+    key          TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL,
+    contract_id  INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    ref_id       INTEGER,
+    detail       TEXT NOT NULL DEFAULT '',
+    occurred_at  INTEGER NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'done', 'capped', 'stale')),
+    processed_at INTEGER
+) STRICT;
+CREATE INDEX notice_events_new ON notice_events(id) WHERE state = 'new';
+CREATE INDEX notice_events_by_contract ON notice_events(contract_id, processed_at);
+CREATE INDEX notice_events_by_ref ON notice_events(kind, ref_id);
+CREATE TABLE notices (
+    id          INTEGER PRIMARY KEY,
+    event_id    INTEGER NOT NULL REFERENCES notice_events(id) ON DELETE CASCADE,
+    account_id  INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    contract_id INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    channel     TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'push')),
+    target      TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    url         TEXT NOT NULL DEFAULT '/',
+    status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    last_error  TEXT,
+    created_at  INTEGER NOT NULL,
+    sent_at     INTEGER,
+    UNIQUE (event_id, channel, target)
+) STRICT;
+CREATE INDEX notices_due ON notices(channel, next_at) WHERE status = 'pending';
+CREATE TABLE notice_prefs (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    enabled    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, kind, channel)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE notice_contacts (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    email      TEXT,
+    phone      TEXT,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE push_subscriptions (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    endpoint   TEXT NOT NULL UNIQUE,
+    p256dh     TEXT NOT NULL,
+    auth       TEXT NOT NULL,
+    user_agent TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    last_ok_at INTEGER
+) STRICT;
+CREATE INDEX push_subscriptions_by_account ON push_subscriptions(account_id);
+CREATE TABLE broadcasts (
+    id         INTEGER PRIMARY KEY,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    to_all     INTEGER NOT NULL,
+    contracts  INTEGER NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    staff_id   INTEGER REFERENCES staff(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE broadcast_contracts (
+    contract_id  INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+    PRIMARY KEY (contract_id, broadcast_id)
+) STRICT, WITHOUT ROWID;
+-- The last status each service was seen with (the billing API replaces a contract's services
+-- as a whole, so a change is found by kind and name).
+CREATE TABLE notice_service_state (
+    contract_id INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    changes     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (contract_id, kind, name)
+) STRICT, WITHOUT ROWID;
+INSERT INTO notice_service_state(contract_id, kind, name, status)
+    SELECT contract_id, kind, name, status FROM services WHERE true
+    ON CONFLICT DO NOTHING;
+-- A status change, not a comment within the same status.
+CREATE TRIGGER notice_request_status AFTER INSERT ON request_events
+WHEN NEW.status <> COALESCE((SELECT e.status FROM request_events e
+        WHERE e.request_id = NEW.request_id AND e.id < NEW.id ORDER BY e.id DESC LIMIT 1), 'new')
+BEGIN
+    INSERT INTO notice_events(key, kind, contract_id, ref_id, detail, occurred_at)
+    SELECT 'request:' || NEW.id, 'request_status', r.contract_id, NEW.request_id, NEW.status, NEW.created_at
+    FROM requests r WHERE r.id = NEW.request_id
+    ON CONFLICT(key) DO NOTHING;
+END;
+CREATE TRIGGER notice_payment AFTER INSERT ON ledger_entries
+WHEN NEW.kind = 'payment' AND NEW.amount_kop > 0
+ AND (COALESCE(NEW.source, '') NOT LIKE 'payment:%'
+      OR COALESCE((SELECT purpose FROM payments WHERE id = CAST(substr(NEW.source, 9) AS INTEGER)), '') <> 'autopay')
+BEGIN
+    INSERT INTO notice_events(key, kind, contract_id, ref_id, detail, occurred_at)
+    VALUES ('ledger:' || NEW.id, 'payment', NEW.contract_id, NEW.id, NEW.amount_kop, NEW.occurred_at)
+    ON CONFLICT(key) DO NOTHING;
+END;
+CREATE TRIGGER notice_autopay AFTER UPDATE OF status ON autopay_attempts
+WHEN NEW.status IN ('succeeded', 'declined') AND OLD.status <> NEW.status BEGIN
+    INSERT INTO notice_events(key, kind, contract_id, ref_id, detail, occurred_at)
+    VALUES ('autopay:' || NEW.id || ':' || NEW.status,
+            CASE NEW.status WHEN 'succeeded' THEN 'autopay_ok' ELSE 'autopay_declined' END,
+            NEW.contract_id, NEW.id, NEW.amount_kop, NEW.updated_at)
+    ON CONFLICT(key) DO NOTHING;
+END;
+CREATE TRIGGER notice_document AFTER INSERT ON documents WHEN NEW.kind IN ('act', 'upd') BEGIN
+    INSERT INTO notice_events(key, kind, contract_id, ref_id, detail, occurred_at)
+    VALUES ('document:' || NEW.id, 'document', NEW.contract_id, NEW.id, NEW.number, NEW.created_at)
+    ON CONFLICT(key) DO NOTHING;
+END;
+CREATE TRIGGER notice_service AFTER INSERT ON services BEGIN
+    INSERT INTO notice_events(key, kind, contract_id, ref_id, detail, occurred_at)
+    SELECT 'service:' || NEW.contract_id || ':' || NEW.kind || ':' || NEW.name || ':' || (s.changes + 1),
+           'service_status', NEW.contract_id, NEW.id, NEW.status || ':' || NEW.name, unixepoch()
+    FROM notice_service_state s
+    WHERE s.contract_id = NEW.contract_id AND s.kind = NEW.kind AND s.name = NEW.name
+      AND s.status <> NEW.status
+      AND (NEW.status IN ('suspended', 'blocked_debt') OR s.status IN ('suspended', 'blocked_debt'))
+    ON CONFLICT(key) DO NOTHING;
+    INSERT INTO notice_service_state(contract_id, kind, name, status)
+    VALUES (NEW.contract_id, NEW.kind, NEW.name, NEW.status)
+    ON CONFLICT DO UPDATE SET status = excluded.status,
+        changes = changes + (notice_service_state.status <> excluded.status);
+END;
+CREATE TRIGGER notice_service_update AFTER UPDATE OF status ON services WHEN OLD.status <> NEW.status BEGIN
+    INSERT INTO notice_events(key, kind, contract_id, ref_id, detail, occurred_at)
+    SELECT 'service:' || NEW.contract_id || ':' || NEW.kind || ':' || NEW.name || ':' || (s.changes + 1),
+           'service_status', NEW.contract_id, NEW.id, NEW.status || ':' || NEW.name, unixepoch()
+    FROM notice_service_state s
+    WHERE s.contract_id = NEW.contract_id AND s.kind = NEW.kind AND s.name = NEW.name
+      AND (NEW.status IN ('suspended', 'blocked_debt') OR OLD.status IN ('suspended', 'blocked_debt'))
+    ON CONFLICT(key) DO NOTHING;
+    INSERT INTO notice_service_state(contract_id, kind, name, status)
+    VALUES (NEW.contract_id, NEW.kind, NEW.name, NEW.status)
+    ON CONFLICT DO UPDATE SET status = excluded.status,
+        changes = changes + (notice_service_state.status <> excluded.status);
+END;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -19,6 +19,7 @@ pub mod fresh;
 pub mod health;
 pub mod ledger;
 pub mod migrate;
+pub mod notify;
 pub mod ops;
 pub mod outbox;
 pub mod payments;

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod ip;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 pub mod outbox;
 pub mod payment;
 pub mod qr;

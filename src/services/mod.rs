@@ -3,4 +3,5 @@
 pub mod mail;
 pub mod payments;
 pub mod pdf;
+pub mod push;
 pub mod sms;

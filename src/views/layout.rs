@@ -28,15 +28,20 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 meta name="color-scheme" content="light";
                 title { (p.title) " — " (brand) }
                 link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
+                link rel="manifest" href=(routes::MANIFEST);
+                meta name="theme-color" content=(p.st.cfg.branding.primary_color);
+                link rel="apple-touch-icon" href=(routes::APP_ICON);
                 link rel="stylesheet" href=(asset_url("app.css"));
                 link rel="stylesheet" href=(asset_url("screens.css"));
                 link rel="stylesheet" href=(asset_url("documents.css"));
+                link rel="stylesheet" href=(asset_url("notify.css"));
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }
                 link rel="stylesheet" href=(routes::BRANDING_CSS);
                 script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                 script src=(asset_url("app.js")) defer {}
+                script src=(asset_url("pwa.js")) defer {}
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
                 (content)

@@ -52,6 +52,9 @@ pub fn contract_form(csrf: &str, f: &LoginForm) -> Markup {
 fn app_banner(st: &Ctx) -> Markup {
     let a = &st.cfg.apps;
     html! {
+        @if a.google_play.is_none() && a.app_store.is_none() {
+            (super::notify::install_banner())
+        }
         @if a.google_play.is_some() || a.app_store.is_some() {
             aside .app-banner {
                 p { "Установите приложение и управляйте услугами прямо с телефона" }

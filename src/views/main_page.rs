@@ -25,6 +25,9 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
                             a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) role="menuitem" {
                                 "Устройства и доступ"
                             }
+                            a .menu-item .menu-next href=(routes::NOTIFICATIONS) hx-get=(routes::NOTIFICATIONS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                                "Уведомления"
+                            }
                             a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) role="menuitem" {
                                 "Документы"
                             }
@@ -62,6 +65,8 @@ pub struct Parts<'a> {
     pub stories: &'a str,
     /// The referral section (empty when the programme is off).
     pub referral: &'a str,
+    /// Staff broadcasts for this contract: (title, text).
+    pub banners: &'a [(String, String)],
 }
 
 pub fn main_page(
@@ -75,6 +80,7 @@ pub fn main_page(
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            (super::notify::banners(parts.banners))
             (PreEscaped(parts.stories))
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))

@@ -340,6 +340,9 @@ async fn handle(
                             let e = msg_event(&x, &st.tz);
                             st.chat.publish(Topic::Account(x.account_id), e.clone());
                             st.chat.publish(Topic::Staff, e);
+                            if st.chat.listeners(Topic::Account(x.account_id)) == 0 {
+                                crate::app::notify::chat_reply(st, &x).await;
+                            }
                             None
                         }
                         Ok(None) => err(&m.cid, "Диалог закрыт"),

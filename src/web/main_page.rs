@@ -133,6 +133,7 @@ pub async fn index(
 }
 
 fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> Markup {
+    let banners = crate::app::notify::banners_for(st, k.id);
     views::main_page::main_page(
         &crate::web::ctx(st),
         csrf,
@@ -142,6 +143,7 @@ fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> M
             blocks: &d.blocks,
             stories: &d.stories,
             referral: &d.referral,
+            banners: &banners,
         },
     )
 }

@@ -152,6 +152,7 @@ pub async fn metrics(
         })
         .await?;
     let schema = st.db.run(|c| Ok(crate::db::migrate::version(c)?)).await?;
+    let (notices, events) = crate::app::notify::backlog(st).await?;
     let h = &web.http;
     let mut out = String::with_capacity(2048);
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
@@ -290,6 +291,28 @@ pub async fn metrics(
         "gauge",
         "E-mail and SMS not yet delivered.",
         &[("", g.outbox_pending as f64)],
+    );
+    let pending = |ch: &str| {
+        notices
+            .iter()
+            .find(|(c, _)| c == ch)
+            .map_or(0.0, |(_, n)| *n as f64)
+    };
+    metric(
+        "kabinet_notices_pending",
+        "gauge",
+        "Notices waiting for delivery (a channel that is down keeps them here).",
+        &[
+            ("{channel=\"email\"}", pending("email")),
+            ("{channel=\"sms\"}", pending("sms")),
+            ("{channel=\"push\"}", pending("push")),
+        ],
+    );
+    metric(
+        "kabinet_notice_events_pending",
+        "gauge",
+        "Events not yet turned into notices.",
+        &[("", events as f64)],
     );
     metric(
         "kabinet_csp_violations_total",

@@ -19,6 +19,8 @@ pub mod login;
 pub mod main_page;
 pub mod metrics;
 pub mod mw;
+pub mod notify;
+pub mod pwa;
 
 pub mod payments;
 pub mod phone_login;
@@ -172,6 +174,16 @@ pub fn app(state: SharedState) -> impl Endpoint {
             routes::DOCUMENT_EMAIL,
             get(documents::email_form).post(documents::email_send),
         )
+        .at(routes::NOTIFICATIONS, get(notify::page).post(notify::save))
+        .at(routes::NOTIFICATIONS_PUSH, post(notify::subscribe))
+        .at(
+            routes::NOTIFICATIONS_PUSH_OFF,
+            post(notify::unsubscribe_device),
+        )
+        .at(
+            routes::NOTIFY_UNSUBSCRIBE,
+            get(notify::unsubscribe).post(notify::resubscribe),
+        )
         .at(routes::LOGOUT, post(login::logout));
     let pages = staff::mount(pages);
     let pages = csrf::csrf_layers(pages, state.csrf_key);
@@ -180,6 +192,10 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(format!("{}/*path", routes::ASSETS), get(assets::asset))
         .at(routes::BRANDING_CSS, get(assets::branding_css))
         .at(routes::BRANDING_LOGO, get(assets::branding_logo))
+        .at(routes::MANIFEST, get(pwa::manifest))
+        .at(routes::SERVICE_WORKER, get(pwa::service_worker))
+        .at(routes::OFFLINE, get(pwa::offline))
+        .at(routes::APP_ICON, get(pwa::icon))
         .at(routes::HEALTH, get(system::health))
         .at(routes::READY, get(system::ready))
         .at(routes::METRICS, get(metrics::metrics))

@@ -160,14 +160,19 @@ async fn empty_and_hostile_input_get_a_clear_message_and_are_escaped() {
 
 #[tokio::test]
 async fn app_banner_shows_only_configured_store_links() {
+    // Without store apps the banner offers the web app itself (issue 16), no store badges.
     let app = TestApp::new().await;
-    assert!(!app.get("/login").await.has_text("Установите приложение"));
+    let r = app.get("/login").await;
+    assert!(r.has_text("Установите приложение"));
+    assert!(r.has_text("Установить") && r.has_text("Как установить на iPhone или iPad"));
+    assert!(!r.has_text("Google Play") && !r.has_text("App Store"));
     let mut cfg = Config::default();
     cfg.apps.google_play = Some("https://play.google.com/store/apps/details?id=example".into());
     let app = TestApp::with_config(cfg).await;
     let r = app.get("/login").await;
     assert!(r.has_text("Установите приложение и управляйте услугами прямо с телефона"));
     assert!(r.has_text("Google Play") && !r.has_text("App Store"));
+    assert!(!r.has_text("Как установить на iPhone или iPad"));
 }
 
 #[tokio::test]

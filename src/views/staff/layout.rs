@@ -20,6 +20,7 @@ pub enum Section {
     Stories,
     Accounts,
     Audit,
+    Broadcasts,
 }
 
 pub fn staff_page(
@@ -48,6 +49,7 @@ pub fn staff_page(
     if me.is_admin() {
         items.push((Section::Accounts, "Сотрудники", routes::STAFF_ACCOUNTS));
         items.push((Section::Audit, "Журнал", routes::STAFF_AUDIT));
+        items.push((Section::Broadcasts, "Объявления", routes::STAFF_BROADCASTS));
     }
     let body = html! {
         header .topbar .staff-top {

@@ -1,5 +1,6 @@
 //! The staff console («Консоль поддержки»): layout and one file per screen.
 pub mod accounts;
+pub mod broadcasts;
 pub mod chat;
 pub mod contracts;
 pub mod documents;

@@ -1,6 +1,7 @@
 //! The staff console under `/staff`: its own login, roles (`operator`, `admin`), every
 //! action written to the audit log.
 pub mod accounts;
+pub mod broadcasts;
 pub mod chat;
 pub mod contracts;
 pub mod documents;
@@ -68,6 +69,10 @@ pub fn mount(r: Route) -> Route {
         )
         .at(routes::STAFF_ACCOUNT_ACTIVE, post(accounts::set_active))
         .at(routes::STAFF_AUDIT, get(accounts::audit_log))
+        .at(
+            routes::STAFF_BROADCASTS,
+            get(broadcasts::list).post(broadcasts::create),
+        )
 }
 
 /// What the audit log needs about the request: who and from where.

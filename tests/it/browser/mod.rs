@@ -11,6 +11,7 @@ mod documents;
 mod growth;
 mod login;
 mod money;
+mod pwa;
 mod staff;
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
@@ -72,6 +73,8 @@ pub async fn serve_state(dir: tempfile::TempDir, state: SharedState) -> Served {
 
 pub struct Browser {
     pub c: Client,
+    /// chromedriver's port (for its Chromium-only endpoints, e.g. `goog/cdp/execute`).
+    pub port: u16,
     driver: Child,
     _profile: tempfile::TempDir,
     shots: Option<std::path::PathBuf>,
@@ -149,6 +152,7 @@ pub async fn browser() -> Option<Browser> {
     }
     Some(Browser {
         c,
+        port,
         driver,
         _profile: profile,
         shots,

@@ -34,6 +34,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }
+                link rel="stylesheet" href=(asset_url("a11y.css"));
                 link rel="stylesheet" href=(routes::BRANDING_CSS);
                 script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                 script src=(asset_url("app.js")) defer {}

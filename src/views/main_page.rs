@@ -62,6 +62,8 @@ pub struct Parts<'a> {
     pub stories: &'a str,
     /// The referral section (empty when the programme is off).
     pub referral: &'a str,
+    /// The result of the payment the checkout just returned from.
+    pub notice: Option<Markup>,
 }
 
 pub fn main_page(
@@ -75,6 +77,7 @@ pub fn main_page(
         (header(st, csrf, k))
         main .container {
             (contract_head(k))
+            @if let Some(n) = &parts.notice { (n) }
             (PreEscaped(parts.stories))
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))

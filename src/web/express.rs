@@ -105,7 +105,7 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
 
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
-    views::express::page(&crate::web::ctx(st), &csrf.0, "business", "")
+    views::express::page(&crate::web::ctx(st), &csrf.0, "business", "", None)
 }
 
 #[derive(Deserialize)]
@@ -122,8 +122,22 @@ const NOT_FOUND: &str = "Договор не найден. Проверьте н
 pub async fn find(
     req: &Request,
     Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
     Form(input): Form<FindInput>,
 ) -> poem::Result<Response> {
+    // Without JavaScript the answer comes inside the whole page, the form keeping its values.
+    let ctx = crate::web::ctx(st);
+    let typed: String = input.contract.chars().take(64).collect();
+    let seg = if input.segment == "home" {
+        "home"
+    } else {
+        "business"
+    };
+    let wrap = |m: Markup| {
+        htmx::page_or_partial(req, m, |m| {
+            views::express::page(&ctx, &csrf.0, seg, &typed, Some(m))
+        })
+    };
     let started = Instant::now();
     let ip = client_ip(req, &st.cfg);
     let limited = st
@@ -139,11 +153,9 @@ pub async fn find(
     if let Some(wait) = limited {
         tracing::warn!(%ip, "express lookup throttled");
         let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(
-            views::express::result(&crate::web::ctx(st), None, Some(&msg))
-                .with_status(StatusCode::TOO_MANY_REQUESTS)
-                .into_response(),
-        );
+        return Ok(wrap(views::express::result(&ctx, None, Some(&msg)))
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response());
     }
     let segment = if input.segment == "home" {
         "home"
@@ -179,7 +191,7 @@ pub async fn find(
     if let Some(rest) = LOOKUP_TIME.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
     }
-    Ok(markup.into_response())
+    Ok(wrap(markup).into_response())
 }
 
 #[derive(Deserialize)]

@@ -134,6 +134,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
             routes::EXPRESS_PAY,
             get(express::pay_modal).post(express::pay_submit),
         )
+        .at(routes::PAYMENT_STATUS, get(payments::payment_status))
         .at(
             format!("{}/:token", routes::PAYMENT_RETURN),
             get(payments::payment_return),

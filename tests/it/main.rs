@@ -41,6 +41,7 @@ mod payments;
 mod payments_gateway;
 mod phone_limits;
 mod phone_login;
+mod polish;
 mod referral;
 mod security;
 mod sessions;

@@ -41,6 +41,12 @@ pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
     }
 }
 
+/// htmx 2 swaps table rows out of band only inside `<template>`: a bare `<tr>` after other
+/// content is dropped by the HTML parser, leaving the list row stale.
+pub fn oob_row(row: Markup) -> Markup {
+    html! { template { (row) } }
+}
+
 pub fn request_row(st: &Ctx, r: &RequestItem, oob: bool) -> Markup {
     html! {
         tr #(format!("req-{}", r.id)) hx-swap-oob=[oob.then_some("true")] {

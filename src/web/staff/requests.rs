@@ -177,7 +177,7 @@ pub async fn request_status(
         Ok(_) => Ok(html! {
             (close_modal_oob())
             (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
-            @if let Some(r) = row { (view::request_row(&crate::web::ctx(st), &r, true)) }
+            @if let Some(r) = row { (view::oob_row(view::request_row(&crate::web::ctx(st), &r, true))) }
         }
         .into_response()),
     }
@@ -272,7 +272,7 @@ pub async fn application_status(
         (Ok(_), row) => Ok(html! {
             (close_modal_oob())
             (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
-            @if let Some(r) = row { (view::application_row(&crate::web::ctx(st), &r, true)) }
+            @if let Some(r) = row { (view::oob_row(view::application_row(&crate::web::ctx(st), &r, true))) }
         }
         .into_response()),
     }

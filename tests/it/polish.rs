@@ -1,0 +1,144 @@
+//! Issue 14: the word after a payment, the express lookup without JavaScript, out-of-band
+//! table rows, and full pages for partial URLs opened directly.
+use crate::common::*;
+use crate::payments::{between, pay, sandbox_pay};
+use poem::http::StatusCode;
+
+/// The main page after the checkout sent us back to `to` (the return path).
+async fn back_home(app: &TestApp, to: &str) -> Resp {
+    let r = app.get(to).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let home = r.header("location").unwrap().to_owned();
+    assert!(home.starts_with("/?payment="), "{home}");
+    app.get(&home).await
+}
+
+#[tokio::test]
+async fn a_paid_payment_says_so_on_the_main_page() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let (r, _) = pay(&app, "1500.50", "buh@example.ru").await;
+    let checkout = r.header("hx-redirect").unwrap().to_owned();
+    let to = sandbox_pay(&app, &checkout, "pay").await;
+    let home = back_home(&app, &to).await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.has_text("Платёж на 1 500,50 ₽ зачислен"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test]
+async fn a_refused_payment_says_so_on_the_main_page() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let (r, _) = pay(&app, "250", "buh@example.ru").await;
+    let checkout = r.header("hx-redirect").unwrap().to_owned();
+    let to = sandbox_pay(&app, &checkout, "cancel").await;
+    let home = back_home(&app, &to).await;
+    assert!(home.has_text("Платёж отменён"), "{}", home.body);
+    assert!(!home.has_text("зачислен"), "{}", home.body);
+}
+
+#[tokio::test]
+async fn a_pending_payment_says_it_is_processing_then_updates_when_it_settles() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let (r, _) = pay(&app, "250", "buh@example.ru").await;
+    let checkout = r.header("hx-redirect").unwrap().to_owned();
+    let page = app.get(&checkout).await;
+    // Back from the checkout before deciding: still pending.
+    let token = app
+        .db()
+        .query_row(
+            "SELECT return_token FROM payments ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap();
+    let home = back_home(&app, &format!("/payments/return/{token}")).await;
+    assert!(home.has_text("Платёж обрабатывается…"), "{}", home.body);
+    let poll = format!("/payments/status/{token}");
+    assert!(home.body.contains(&poll), "{}", home.body);
+    let still = app.get_hx(&poll).await;
+    assert!(still.has_text("Платёж обрабатывается…"), "{}", still.body);
+    // Paid on the checkout page: the next poll says so and redraws the balance block.
+    assert!(page.has_text("Оплатить"));
+    sandbox_pay(&app, &checkout, "pay").await;
+    let done = app.get_hx(&poll).await;
+    assert!(
+        done.has_text("Платёж на 250,00 ₽ зачислен"),
+        "{}",
+        done.body
+    );
+    assert!(done.body.contains("id=\"balance\""), "{}", done.body);
+}
+
+#[tokio::test]
+async fn another_contracts_payment_token_shows_nothing() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let (r, _) = pay(&app, "250", "buh@example.ru").await;
+    let checkout = r.header("hx-redirect").unwrap().to_owned();
+    sandbox_pay(&app, &checkout, "pay").await;
+    let token: String = app
+        .db()
+        .query_row(
+            "SELECT return_token FROM payments ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let other = TestApp::new().await;
+    other.login("76095454RK", DEMO_PASSWORD).await;
+    let home = other.get(&format!("/?payment={token}")).await;
+    assert_eq!(home.status, 200);
+    assert!(!home.has_text("Платёж"), "{}", home.body);
+    let poll = other.get_hx(&format!("/payments/status/{token}")).await;
+    assert_eq!(poll.status, 404);
+}
+
+/// The express form works as a plain form post: its own CSRF field, and a whole page back.
+#[tokio::test]
+async fn express_lookup_works_without_javascript() {
+    let app = TestApp::new().await;
+    let page = app.get("/pay").await;
+    let form = between(&page.body, "id=\"express-form\"", "</form>").unwrap();
+    let token = between(form, "name=\"csrf_token\" value=\"", "\"")
+        .expect("the express form carries a hidden CSRF field")
+        .to_owned();
+    let r = app
+        .post_no_csrf(
+            "/pay/find",
+            &[
+                ("csrf_token", &token),
+                ("segment", "business"),
+                ("contract", DEMO_CONTRACT),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.starts_with("<!DOCTYPE html>"), "{}", r.body);
+    assert!(r.has_text("Рекомендуемая сумма к оплате"), "{}", r.body);
+    assert!(r.has_text("Экспресс-оплата"));
+}
+
+/// htmx 2 drops an out-of-band `<tr>` unless it is wrapped in `<template>`.
+#[tokio::test]
+async fn staff_status_change_sends_the_row_inside_a_template() {
+    let app = TestApp::new().await;
+    let id = app.count(
+        "SELECT id FROM requests WHERE kind = 'call_details' AND status = 'new' AND contract_id = (SELECT id FROM contracts WHERE number = '72845736UL')",
+    );
+    crate::staff::staff_login(&app, "operator").await;
+    let r = app
+        .post(
+            &format!("/staff/requests/{id}"),
+            &[("status", "in_progress"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let row = format!("<template><tr id=\"req-{id}\" hx-swap-oob=\"true\">");
+    assert!(r.body.contains(&row), "{}", r.body);
+}

@@ -188,6 +188,10 @@
     }
     toggle.addEventListener("click", function () { setOpen(!isOpen()); });
     root.querySelector(".chat-close").addEventListener("click", function () { setOpen(false); toggle.focus(); });
+    // Escape closes the open chat and gives focus back to its button.
+    root.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && isOpen()) { e.preventDefault(); setOpen(false); toggle.focus(); }
+    });
     document.addEventListener("visibilitychange", markRead);
     input.value = store(DRAFT) || "";
     input.addEventListener("input", function () { store(DRAFT, input.value || null); });

@@ -235,5 +235,6 @@ pub mod ids {
         CHAT, CHAT_SEL = "chat";
         STAFF_CHAT, STAFF_CHAT_SEL = "staff-chat";
         PAYMENT_NOTICE, PAYMENT_NOTICE_SEL = "payment-notice";
+        MAIN, MAIN_SEL = "main";
     }
 }

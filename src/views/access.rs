@@ -25,9 +25,10 @@ fn tabs(active: Tab) -> Markup {
         (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
     ];
     html! {
-        div .tabs .modal-tabs role="tablist" {
+        // Links (a page each without JavaScript) that htmx swaps in place: no tab roles.
+        nav .tabs .modal-tabs aria-label="Разделы" {
             @for (t, label, href) in items {
-                button .tab .active[t == active] type="button" role="tab" aria-selected=(if t == active { "true" } else { "false" })
+                a .tab .active[t == active] href=(href) aria-current=[(t == active).then_some("page")]
                     hx-get=(href) hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { (label) }
             }
         }

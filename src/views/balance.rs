@@ -71,10 +71,10 @@ pub fn consent_box(checked: bool, error: Option<&str>) -> Markup {
         div .check-field .has-error[error.is_some()] {
             label .check {
                 input type="checkbox" name="consent" value="1" checked[checked]
-                    aria-invalid=[error.map(|_| "true")];
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "consent-error")];
                 span { (CONSENT_TEXT) }
             }
-            @if let Some(e) = error { p .field-error { (e) } }
+            @if let Some(e) = error { p .field-error #consent-error { (e) } }
         }
     }
 }

@@ -25,7 +25,7 @@ pub fn widget(st: &Ctx) -> Markup {
                     }
                     button .chat-close type="button" aria-label="Свернуть чат" { "×" }
                 }
-                ol .chat-log aria-live="polite" {
+                ol .chat-log aria-live="polite" tabindex="0" aria-label="Сообщения" {
                     li .chat-empty { "Напишите нам — специалист " (st.cfg.branding.name) " ответит здесь." }
                 }
                 form .chat-form {

@@ -58,7 +58,7 @@ fn pick(l: &Linked) -> Markup {
             }
         } @else {
             button .ci-pick type="button" hx-post=(routes::contract_switch(l.id))
-                title="Переключиться на этот договор" aria-label=(format!("Выбрать договор {}", l.number)) {
+                title="Переключиться на этот договор" {
                 (inner)
             }
         }
@@ -99,8 +99,9 @@ pub fn note_form(l: &Linked, value: &str, error: Option<&str>) -> Markup {
                 div .field .has-error[error.is_some()] {
                     label for=(input_id) { "Заметка к договору " (l.number) }
                     input id=(input_id) name="note" type="text" value=(value) maxlength=(NOTE_MAX)
-                        autocomplete="off" aria-invalid=[error.map(|_| "true")];
-                    @if let Some(e) = error { p .field-error { (e) } }
+                        autocomplete="off" aria-invalid=[error.map(|_| "true")]
+                        aria-describedby=[error.map(|_| format!("{input_id}-error"))];
+                    @if let Some(e) = error { p .field-error id=(format!("{input_id}-error")) { (e) } }
                 }
                 div .note-actions {
                     button .btn .btn-primary type="submit" { "Сохранить" }
@@ -167,7 +168,7 @@ pub fn standalone(st: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                 }
             }
         }
-        main .container .narrow {
+        main #main .container .narrow tabindex="-1" {
             section .card .standalone {
                 h1 { (title) }
                 (body)

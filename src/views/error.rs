@@ -6,7 +6,7 @@ use crate::{routes, views::Ctx};
 
 pub fn page(st: &Ctx, status: u16, message: &str, rid: &str) -> Markup {
     let content = html! {
-        main .auth-shell {
+        main #main .auth-shell tabindex="-1" {
             div .auth-brand { (brand(st, true)) }
             section .auth-card .error-card {
                 p .error-code { (status) }

@@ -20,17 +20,17 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
                     span .contract-chip title="Текущий договор" { "№ " (k.number) }
                     details .menu .gear {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
-                        div .menu-panel role="menu" {
+                        div .menu-panel {
                             div .menu-org { (k.org_name) }
-                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) {
                                 "Устройства и доступ"
                             }
-                            a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                            a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) {
                                 "Документы"
                             }
                             form method="post" action=(routes::LOGOUT) {
                                 (csrf_input(csrf))
-                                button .menu-item .danger type="submit" role="menuitem" {
+                                button .menu-item .danger type="submit" {
                                     (PreEscaped(LOGOUT_SVG)) span { "Выйти из личного кабинета" }
                                 }
                             }
@@ -75,7 +75,7 @@ pub fn main_page(
 ) -> Markup {
     let content = html! {
         (header(st, csrf, k))
-        main .container {
+        main #main .container tabindex="-1" {
             (contract_head(k))
             @if let Some(n) = &parts.notice { (n) }
             (PreEscaped(parts.stories))

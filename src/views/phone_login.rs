@@ -56,8 +56,9 @@ pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
             div .field .has-error[f.error.is_some()] {
                 label for="f-code" { "Код из SMS" }
                 input #f-code name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                    maxlength="6" pattern="[0-9]{6}" required aria-invalid=[f.error.map(|_| "true")];
-                @if let Some(e) = f.error { p .field-error role="alert" { (e) } }
+                    maxlength="6" pattern="[0-9]{6}" required aria-invalid=[f.error.map(|_| "true")]
+                    aria-describedby=[f.error.map(|_| "f-code-error")];
+                @if let Some(e) = f.error { p .field-error #f-code-error role="alert" { (e) } }
             }
             @if let Some(i) = f.info { p .small .muted role="status" { (i) } }
             button .btn .btn-primary .btn-block type="submit" { "Войти" }

@@ -14,8 +14,8 @@ use crate::{
 pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
     html! {
         div id=(ids::ACCOUNTS) .staff-list {
-            table .staff-table {
-                thead { tr { th { "Логин" } th { "Имя" } th { "Роль" } th { "Создан" } th { "Доступ" } th {} } }
+            div .table-scroll tabindex="0" role="region" aria-label="Сотрудники" { table .staff-table {
+                thead { tr { th { "Логин" } th { "Имя" } th { "Роль" } th { "Создан" } th { "Доступ" } th { span .sr-only { "Действия" } } } }
                 tbody {
                     @for s in rows {
                         tr {
@@ -36,7 +36,7 @@ pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }
@@ -74,13 +74,13 @@ pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) 
 
 pub fn audit_table(st: &Ctx, rows: &[audit::Row]) -> Markup {
     html! {
-        table .staff-table {
+        div .table-scroll tabindex="0" role="region" aria-label="Журнал действий" { table .staff-table {
             thead { tr { th { "Когда" } th { "Кто" } th { "Действие" } th { "Объект" } th { "Подробности" } th { "IP" } } }
             tbody {
                 @for r in rows {
                     tr { td { (time::datetime(r.at, st.tz)) } td { (r.who) } td { code { (r.action) } } td { (r.target) } td { (r.details) } td { (r.ip) } }
                 }
             }
-        }
+        } }
     }
 }

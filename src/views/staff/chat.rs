@@ -91,7 +91,7 @@ pub fn conversation(st: &Ctx, cv: &Conversation, msgs: &[Msg]) -> Markup {
                         span .badge .err { "Закрыт" }
                     }
                 }
-                ol .chat-log aria-live="polite" {
+                ol .chat-log aria-live="polite" tabindex="0" aria-label="Сообщения" {
                     @for m in msgs { (message(m, st.tz)) }
                 }
                 @if cv.status == "open" {

@@ -69,7 +69,7 @@ pub fn staff_page(
                 }
             }
         }
-        main .staff-main {
+        main #main .staff-main tabindex="-1" {
             h1 .staff-title { (title) }
             (content)
         }

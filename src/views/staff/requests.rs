@@ -65,10 +65,10 @@ pub fn requests_list(st: &Ctx, rows: &[RequestItem]) -> Markup {
         div id=(ids::LIST) .staff-list {
             @if rows.is_empty() { p .muted { "Заявок не найдено." } }
             @else {
-                table .staff-table {
-                    thead { tr { th { "№" } th { "Создана" } th { "Договор" } th { "Заявка" } th { "Статус" } th {} } }
+                div .table-scroll tabindex="0" role="region" aria-label="Заявки по договорам" { table .staff-table {
+                    thead { tr { th { "№" } th { "Создана" } th { "Договор" } th { "Заявка" } th { "Статус" } th { span .sr-only { "Действия" } } } }
                     tbody { @for r in rows { (request_row(st, r, false)) } }
-                }
+                } }
             }
         }
     }
@@ -105,8 +105,9 @@ pub fn status_form(
                 }
                 div .field .has-error[error.is_some()] {
                     label for="f-comment" { (label) }
-                    textarea #f-comment name="comment" rows="3" maxlength="1000" { (comment) }
-                    @if let Some(e) = error { p .field-error role="alert" { (e) } }
+                    textarea #f-comment name="comment" rows="3" maxlength="1000"
+                        aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "f-comment-error")] { (comment) }
+                    @if let Some(e) = error { p .field-error #f-comment-error role="alert" { (e) } }
                 }
                 button .btn .btn-primary type="submit" { "Сохранить" }
             }
@@ -165,10 +166,10 @@ pub fn applications_list(st: &Ctx, rows: &[Application]) -> Markup {
         div id=(ids::LIST) .staff-list {
             @if rows.is_empty() { p .muted { "Заявок на подключение не найдено." } }
             @else {
-                table .staff-table {
-                    thead { tr { th { "№" } th { "Поступила" } th { "Имя и телефон" } th { "Адрес" } th { "Способ" } th { "Статус" } th {} } }
+                div .table-scroll tabindex="0" role="region" aria-label="Заявки на подключение" { table .staff-table {
+                    thead { tr { th { "№" } th { "Поступила" } th { "Имя и телефон" } th { "Адрес" } th { "Способ" } th { "Статус" } th { span .sr-only { "Действия" } } } }
                     tbody { @for a in rows { (application_row(st, a, false)) } }
-                }
+                } }
             }
         }
     }

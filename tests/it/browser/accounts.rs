@@ -85,7 +85,15 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     b.see("78101424UL").await;
 
     // Switch with one click: the whole page shows the other contract.
-    b.click("Выбрать договор 78101424UL").await;
+    // (its name is what it shows: the number and the address)
+    b.c.find(Locator::XPath(
+        "//button[contains(@class,'ci-pick')][.//span[normalize-space()='78101424UL']]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     contract_on_page(&b, "78101424UL").await;
     b.see("ООО «Уфимский хлебозавод №3»").await;
     b.see("3 100,00 ₽").await;

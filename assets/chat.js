@@ -95,6 +95,7 @@
 
   // ---- Subscriber widget -------------------------------------------------------------
   function subscriber(root) {
+    root.hidden = false;
     var toggle = root.querySelector(".chat-toggle");
     var panel = root.querySelector(".chat-panel");
     var log = root.querySelector(".chat-log");

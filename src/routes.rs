@@ -75,6 +75,8 @@ pub const CHAT_WS: &str = "/chat/ws";
 /// socket is refused).
 pub const CHAT_ALIVE: &str = "/chat/alive";
 pub const STAFF: &str = "/staff";
+/// Every staff console path starts so.
+pub const STAFF_PREFIX: &str = "/staff";
 pub const STAFF_LOGIN: &str = "/staff/login";
 pub const STAFF_LOGOUT: &str = "/staff/logout";
 pub const STAFF_WS: &str = "/staff/ws";

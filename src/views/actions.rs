@@ -34,7 +34,7 @@ pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
                     ul .row-list {
                         @for a in actions::offered(&d.state) {
                             li {
-                                button .row-item .action type="button" hx-get=(routes::action(a.code))
+                                a .row-item .action href=(routes::action(a.code)) hx-get=(routes::action(a.code))
                                     hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                     span .row-main { span .row-title { (a.title) } }
                                     span .chev { (PreEscaped(CHEVRON_SVG)) }
@@ -60,7 +60,7 @@ pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: boo
                     @for r in rows {
                         @let (label, cls) = (r.status.label(), r.status.tone().class());
                         li .fresh[fresh == Some(r.id)] {
-                            button .row-item .request type="button" hx-get=(routes::request(r.id))
+                            a .row-item .request href=(routes::request(r.id)) hx-get=(routes::request(r.id))
                                 hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                 span .row-main {
                                     span .row-title { (r.title) }

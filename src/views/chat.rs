@@ -1,5 +1,6 @@
 //! The subscriber's chat widget (bottom-right on every logged-in page). Driven by
-//! assets/chat.js over the WebSocket at `routes::CHAT_WS`.
+//! assets/chat.js over the WebSocket at `routes::CHAT_WS`. Hidden until the script shows it:
+//! without JavaScript it could not work.
 use crate::routes::ids;
 use maud::{html, Markup, PreEscaped};
 
@@ -11,11 +12,11 @@ pub fn widget(st: &Ctx) -> Markup {
     html! {
         div .chat id=(ids::CHAT) data-chat-ws=(routes::CHAT_WS) data-alive=(routes::CHAT_ALIVE)
             data-login=(routes::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
-            data-requests=(routes::REQUESTS_ACTIVE) {
+            data-requests=(routes::REQUESTS_ACTIVE) hidden {
             button .chat-toggle type="button" aria-expanded="false" aria-controls="chat-panel"
                 aria-label="Чат с поддержкой" {
                 (PreEscaped(CHAT_SVG))
-                span .chat-badge hidden aria-label="Непрочитанные сообщения" {}
+                span .chat-badge hidden {}
             }
             section .chat-panel #chat-panel hidden aria-label="Чат с поддержкой" {
                 header .chat-head {

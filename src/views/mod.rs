@@ -16,6 +16,7 @@ pub mod join_wizard;
 pub mod layout;
 pub mod login;
 pub mod main_page;
+pub mod partial_page;
 pub mod payment_result;
 pub mod phone_login;
 pub mod referral;

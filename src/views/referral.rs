@@ -59,9 +59,9 @@ pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
                 figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
             }
             nav .referral-more aria-label="Реферальная программа" {
-                button .link-btn type="button" hx-get=(routes::REFERRAL_INVITATIONS) hx-target=(ids::MODAL_SEL) { "Мои приглашения" }
-                button .link-btn type="button" hx-get=(routes::REFERRAL_HISTORY) hx-target=(ids::MODAL_SEL) { "История" }
-                button .link-btn type="button" hx-get=(routes::REFERRAL_TERMS) hx-target=(ids::MODAL_SEL) { "Подробнее об акции" }
+                a .link-btn href=(routes::REFERRAL_INVITATIONS) hx-get=(routes::REFERRAL_INVITATIONS) hx-target=(ids::MODAL_SEL) { "Мои приглашения" }
+                a .link-btn href=(routes::REFERRAL_HISTORY) hx-get=(routes::REFERRAL_HISTORY) hx-target=(ids::MODAL_SEL) { "История" }
+                a .link-btn href=(routes::REFERRAL_TERMS) hx-get=(routes::REFERRAL_TERMS) hx-target=(ids::MODAL_SEL) { "Подробнее об акции" }
             }
             }
         }

@@ -204,13 +204,9 @@ const EXPIRED: &str = "Данные поиска устарели. Найдит�
 
 #[handler]
 pub async fn pay_modal(
-    req: &Request,
     Data(st): Data<&SharedState>,
     Query(q): Query<TokenQuery>,
 ) -> poem::Result<Response> {
-    if let Some(elsewhere) = htmx::fragment_only(req, routes::EXPRESS) {
-        return Ok(elsewhere);
-    }
     let Some(cid) = verify(&st.csrf_key, &q.t, st.clock.now()) else {
         return Err(crate::error::AppError::BadRequest(EXPIRED.into()).into());
     };

@@ -181,10 +181,7 @@ pub async fn last_email(st: &SharedState, contract_id: i64) -> String {
 }
 
 #[handler]
-pub async fn modal(req: &Request, cur: CurrentContract) -> poem::Result<Response> {
-    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
-        return Ok(elsewhere);
-    }
+pub async fn modal(cur: CurrentContract) -> poem::Result<Response> {
     // One database round trip (the session check) and no more: this partial is on the hot path.
     let email = "";
     let amount = amount_input(cur.contract.recommended_kop);

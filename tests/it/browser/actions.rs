@@ -37,7 +37,7 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
 
     // Service details.
     b.c.find(Locator::XPath(
-        "//button[.//span[normalize-space()='Телевидение']]",
+        "//a[.//span[normalize-space()='Телевидение']]",
     ))
     .await
     .unwrap()

@@ -79,6 +79,8 @@ pub struct Browser {
     driver: Child,
     _profile: tempfile::TempDir,
     shots: Option<std::path::PathBuf>,
+    /// JavaScript on: axe-core needs it (its promise never settles in a page without scripts).
+    js: bool,
 }
 
 impl Drop for Browser {
@@ -103,6 +105,16 @@ fn free_port() -> u16 {
 
 /// Starts chromedriver + headless Chromium, or returns None (test skipped) when not installed.
 pub async fn browser() -> Option<Browser> {
+    browser_with(true).await
+}
+
+/// The same browser with JavaScript switched off (the page's scripts never run; WebDriver's
+/// own commands still work).
+pub async fn browser_without_js() -> Option<Browser> {
+    browser_with(false).await
+}
+
+async fn browser_with(js: bool) -> Option<Browser> {
     let required = std::env::var("KABINET_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         assert!(
@@ -133,7 +145,8 @@ pub async fn browser() -> Option<Browser> {
                 "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=ru-RU",
                 "--disable-crash-reporter", "--disable-breakpad",
                 format!("--user-data-dir={}", profile.path().display()),
-            ]
+            ],
+            "prefs": { "profile.managed_default_content_settings.javascript": if js { 1 } else { 2 } }
         }
     }))
     .unwrap();
@@ -156,6 +169,7 @@ pub async fn browser() -> Option<Browser> {
         driver,
         _profile: profile,
         shots,
+        js,
     })
 }
 
@@ -291,6 +305,9 @@ impl Browser {
     /// Runs axe-core on the current page (and the open modal, which is in the document) and
     /// panics with a readable list of WCAG 2.0–2.2 A/AA violations, if any.
     pub async fn assert_accessible(&self, screen: &str) {
+        if !self.js {
+            return;
+        }
         let v = self.axe_violations().await;
         // KABINET_AXE_LOG=FILE: list violations there and go on (for a survey of all screens).
         if let Some(log) = std::env::var_os("KABINET_AXE_LOG") {

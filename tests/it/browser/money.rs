@@ -13,7 +13,8 @@ async fn wait_path_prefix(b: &crate::browser::Browser, prefix: &str) {
 
 /// Clicks a button of the balance block (a story card may carry the same words).
 async fn click_in_balance(b: &crate::browser::Browser, text: &str) {
-    let xp = format!("//section[@id='balance']//button[normalize-space()='{text}']");
+    let xp =
+        format!("//section[@id='balance']//*[self::button or self::a][normalize-space()='{text}']");
     let el =
         b.c.wait()
             .at_most(Duration::from_secs(10))

@@ -55,3 +55,143 @@ async fn browser_staff_status_change_updates_the_list_row() {
     .await;
     assert_no_csp_violations(&s).await;
 }
+
+/// The page is a whole document with the layout (a fragment would have no title).
+async fn full_page(b: &super::Browser, what: &str) {
+    let title = b.c.title().await.unwrap();
+    assert!(
+        title.contains(" — "),
+        "«{what}» is not a whole page (title «{title}»)"
+    );
+}
+
+/// Clicks the element found by XPath (waiting for it).
+async fn click_xp(b: &super::Browser, xp: &str) {
+    b.c.wait()
+        .for_element(Locator::XPath(xp))
+        .await
+        .unwrap_or_else(|_| panic!("nothing at {xp}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_without_javascript_login_pay_history_request_contracts_logout() {
+    let Some(b) = super::browser_without_js().await else {
+        return;
+    };
+    let s = serve(Config::default()).await;
+    b.login_demo(&s.base).await;
+    b.see("Баланс").await;
+    full_page(&b, "main page without JS").await;
+    // No chat button: it cannot work without JavaScript.
+    let chat = b.c.find(Locator::Css(".chat")).await.unwrap();
+    assert!(!chat.is_displayed().await.unwrap());
+
+    // «История баланса» is a page of its own.
+    click_xp(
+        &b,
+        "//section[@id='balance']//a[normalize-space()='История баланса']",
+    )
+    .await;
+    b.wait_path("/balance/history").await;
+    b.see("На начало месяца").await;
+    full_page(&b, "history page").await;
+    b.click("На главную").await;
+    b.wait_path("/").await;
+
+    // «Пополнить»: the form posts the plain way, the checkout returns with the word.
+    click_xp(
+        &b,
+        "//section[@id='balance']//a[normalize-space()='Пополнить']",
+    )
+    .await;
+    b.wait_path("/balance/pay").await;
+    full_page(&b, "payment page").await;
+    b.fill("Сумма", "1,005").await;
+    b.click("Продолжить").await;
+    b.see("Не больше двух знаков после запятой").await;
+    full_page(&b, "payment page with errors").await;
+    b.fill("Сумма", "1500.50").await;
+    b.fill("Получить чек по электронной почте", "buh@example.ru")
+        .await;
+    click_xp(&b, "//input[@name='consent']").await;
+    b.click("Продолжить").await;
+    b.wait_path_where("/sandbox/checkout/…", |p| {
+        p.starts_with("/sandbox/checkout/")
+    })
+    .await;
+    b.click("Оплатить").await;
+    b.wait_path("/").await;
+    b.see("Платёж на 1 500,50 ₽ зачислен").await;
+    b.shoot("payment-paid-notice").await;
+
+    // A request: «Пролонгация» filed from its own page, then opened from «Активные заявки».
+    b.click("Пролонгация").await;
+    b.wait_path("/actions/prolongation").await;
+    full_page(&b, "action page").await;
+    b.input("Срок продления*")
+        .await
+        .select_by_value("1y")
+        .await
+        .unwrap();
+    b.fill("Контактный телефон*", "+7 927 123-42-49").await;
+    b.click("Оставить заявку").await;
+    b.wait_path("/").await;
+    click_xp(
+        &b,
+        "//*[@id='active-requests']//a[.//*[normalize-space()='Пролонгация']]",
+    )
+    .await;
+    b.wait_path_where("/requests/…", |p| p.starts_with("/requests/"))
+        .await;
+    b.see("Пролонгация").await;
+    full_page(&b, "request page").await;
+    b.click("На главную").await;
+
+    // «Список договоров»: a page; choosing a contract switches to it.
+    b.click("список договоров").await;
+    b.wait_path("/contracts").await;
+    full_page(&b, "contract list page").await;
+    click_xp(
+        &b,
+        "//button[contains(@class,'ci-pick')][.//span[normalize-space()='78101424UL']]",
+    )
+    .await;
+    b.wait_path("/").await;
+    b.see("78101424UL").await;
+
+    // Logout from the gear menu (a <details> disclosure needs no script).
+    b.click("Настройки").await;
+    b.click("Выйти из личного кабинета").await;
+    b.wait_path("/login").await;
+    full_page(&b, "login page after logout").await;
+    assert_no_csp_violations(&s).await;
+}
+
+/// The pages a partial URL opens without htmx pass axe-core too (checked with JavaScript on:
+/// opening the URL directly gives the same page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_partial_urls_open_as_accessible_pages() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    b.login_demo(&s.base).await;
+    for (path, see) in [
+        ("/balance/history", "На начало месяца"),
+        ("/balance/pay", "Оплата услуг"),
+        ("/balance/autopay", "Автоплатеж"),
+        ("/services/1", "Интернет"),
+        ("/actions/prolongation", "Пролонгация"),
+        ("/contracts", "Список договоров"),
+        ("/access", "Устройства и доступ"),
+        ("/stories/1", "из"),
+        ("/referral/terms", "Подробнее"),
+    ] {
+        b.goto(&format!("{}{path}", s.base)).await;
+        b.see(see).await;
+        full_page(&b, path).await;
+        b.shoot(&format!("page{}", path.replace('/', "-"))).await;
+    }
+    assert_no_csp_violations(&s).await;
+}

@@ -195,3 +195,62 @@ async fn browser_partial_urls_open_as_accessible_pages() {
     }
     assert_no_csp_violations(&s).await;
 }
+
+/// Focus: the first invalid field after a 422, back to the opener after the modal closes;
+/// the skip link is the first stop of the keyboard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_focus_after_errors_and_after_a_modal_closes() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    b.login_demo(&s.base).await;
+    let active = || async {
+        b.c.execute(
+            "var a = document.activeElement; return (a.id || '') + '|' + (a.textContent || '').trim();",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    };
+    b.c.execute("document.activeElement.blur();", vec![])
+        .await
+        .unwrap();
+    b.c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{E004}")
+        .await
+        .unwrap();
+    assert_eq!(active().await, "|Перейти к содержимому");
+
+    b.c.find(Locator::XPath(
+        "//section[@id='balance']//a[normalize-space()='Пополнить']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.see("Оплата услуг").await;
+    b.fill("Сумма", "1,005").await;
+    b.click("Продолжить").await;
+    b.see("Не больше двух знаков после запятой").await;
+    crate::common::eventually(crate::common::WAIT, "focus on «Сумма»", || async {
+        let a = active().await;
+        a.starts_with("f-amount|").then_some(()).ok_or(a)
+    })
+    .await;
+    b.click("Закрыть").await;
+    b.wait_modal_closed().await;
+    crate::common::eventually(
+        crate::common::WAIT,
+        "focus back on «Пополнить»",
+        || async {
+            let a = active().await;
+            (a == "|Пополнить").then_some(()).ok_or(a)
+        },
+    )
+    .await;
+}

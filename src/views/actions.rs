@@ -95,34 +95,49 @@ fn size_label(bytes: i64) -> String {
     }
 }
 
-pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
+/// A request's fields as the guide labels and formats them (dates, phones, choices, the
+/// tariff's name, files), shared by the subscriber's and the staff's request details.
+/// `download`: files link to the subscriber's download route (staff see their names).
+pub fn fields_list(r: &RequestDetail, download: bool) -> Markup {
     let def = actions::find(&r.row.kind);
+    html! {
+    dl .kv {
+        @if let Some(def) = def {
+            @for f in def.fields {
+                @if f.kind == Kind::File {
+                    @if !r.uploads.is_empty() {
+                        (kv(f.label, html! {
+                            @for u in &r.uploads {
+                                @if download {
+                                    a .kv-line href=(routes::upload(u.id)) download {
+                                        (u.original_name)
+                                    }
+                                } @else {
+                                    span .kv-line { (u.original_name) }
+                                }
+                                span .kv-note { (size_label(u.size_bytes)) }
+                            }
+                        }))
+                    }
+                } @else if let Some(v) = r.fields.get(f.name) {
+                    (kv(f.label, field_value(f.kind, v, r)))
+                }
+            }
+        } @else {
+            @for (k, v) in &r.fields { (kv(k, html! { (v) })) }
+        }
+    }
+    }
+}
+
+pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
     let (label, cls) = (r.row.status.label(), r.row.status.tone().class());
     let body = html! {
         p .modal-status {
             span .badge .(cls) { (label) }
             span .muted { "Заявка № " (r.row.id) " · создана " (time::date(r.row.created_at, st.tz)) }
         }
-        dl .kv {
-            @if let Some(def) = def {
-                @for f in def.fields {
-                    @if f.kind == Kind::File {
-                        @if !r.uploads.is_empty() {
-                            (kv(f.label, html! {
-                                @for u in &r.uploads {
-                                    a .kv-line href=(routes::upload(u.id)) download {
-                                        (u.original_name)
-                                    }
-                                    span .kv-note { (size_label(u.size_bytes)) }
-                                }
-                            }))
-                        }
-                    } @else if let Some(v) = r.fields.get(f.name) {
-                        (kv(f.label, field_value(f.kind, v, r)))
-                    }
-                }
-            }
-        }
+        (fields_list(r, true))
         section .history {
             h3 { "История заявки" }
             ol .timeline {

@@ -133,7 +133,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                     td { (time::datetime(r.created_at, st.tz)) }
                                     td { (r.title) }
                                     td { (status_badge(&r.status)) }
-                                    td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
+                                    td { a .btn .btn-secondary href=(routes::staff_request(r.id)) hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
                                 }
                             }
                         }
@@ -173,7 +173,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                 tr {
                                     td { (p.id) }
                                     td { (time::datetime(p.created_at, st.tz)) }
-                                    td { (p.purpose.label()) " · " (p.provider) }
+                                    td { (p.purpose.label()) " · " (crate::domain::payment::provider_label(&p.provider)) }
                                     td .num { (money::format(p.amount_kop, sym)) }
                                     td {
                                         span .badge .(p.status.tone().class()) { (p.status.label()) }

@@ -174,6 +174,9 @@ pub async fn request_status(
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
+        Ok(_) if !crate::web::htmx::is_htmx(req) => {
+            Ok(crate::web::htmx::redirect(req, routes::STAFF_REQUESTS))
+        }
         Ok(_) => Ok(html! {
             (close_modal_oob())
             (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
@@ -269,6 +272,9 @@ pub async fn application_status(
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
+        (Ok(_), _) if !crate::web::htmx::is_htmx(req) => {
+            Ok(crate::web::htmx::redirect(req, routes::STAFF_APPLICATIONS))
+        }
         (Ok(_), row) => Ok(html! {
             (close_modal_oob())
             (toast_oob("ok", &format!("Статус заявки: {}", status.label())))

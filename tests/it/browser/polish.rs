@@ -254,3 +254,46 @@ async fn browser_focus_after_errors_and_after_a_modal_closes() {
     )
     .await;
 }
+
+async fn staff_login(b: &super::Browser, base: &str, login: &str) {
+    b.goto(&format!("{base}/staff/login")).await;
+    b.fill("Логин", login).await;
+    b.fill("Пароль", "kabinet-demo").await;
+    b.click("Войти").await;
+    b.wait_path("/staff/chat").await;
+}
+
+/// The admin's screens look finished: one-line top bar at 1366 px, words instead of codes
+/// in the audit log, and an operator opening an admin page gets the console's 403 page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_staff_admin_screens_and_the_operators_403() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    staff_login(&b, &s.base, "admin").await;
+    b.shoot("staff-admin-chat").await;
+    // The top bar holds on one line at 1366 px.
+    let h =
+        b.c.find(Locator::Css(".topbar"))
+            .await
+            .unwrap()
+            .rectangle()
+            .await
+            .unwrap()
+            .3;
+    assert!(h < 80.0, "the admin top bar wraps: {h}px high");
+    b.click("Сотрудники").await;
+    b.see("Активен").await;
+    b.shoot("staff-accounts").await;
+    b.click("Журнал").await;
+    b.see("Вход в консоль").await;
+    let body = b.body_text().await;
+    assert!(!body.contains("staff.login"), "{body}");
+    b.shoot("staff-audit").await;
+    b.click("Выйти").await;
+    staff_login(&b, &s.base, "operator").await;
+    b.goto(&format!("{}/staff/accounts", s.base)).await;
+    b.see("Этот раздел доступен только администратору").await;
+    b.see("Консоль поддержки").await;
+    b.shoot("staff-403").await;
+    assert_no_csp_violations(&s).await;
+}

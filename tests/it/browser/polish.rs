@@ -253,6 +253,31 @@ async fn browser_focus_after_errors_and_after_a_modal_closes() {
         },
     )
     .await;
+    // The ring on the purple balance card, reached by the keyboard: solid and visible.
+    let docs =
+        b.c.find(Locator::Css("#balance .balance-links a:last-child"))
+            .await
+            .unwrap();
+    b.c.execute(
+        "arguments[0].focus(); arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&docs).unwrap()],
+    )
+    .await
+    .unwrap();
+    docs.send_keys("\u{E004}").await.unwrap();
+    let ring = b
+        .c
+        .execute(
+            "var s = getComputedStyle(document.activeElement); return document.activeElement.textContent.trim() + '|' + s.outlineStyle + '|' + s.outlineColor + '|' + s.outlineWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ring.as_str(),
+        Some("Пополнить|solid|rgb(255, 255, 255)|3px")
+    );
+    b.shoot("focus-ring-balance").await;
 }
 
 async fn staff_login(b: &super::Browser, base: &str, login: &str) {

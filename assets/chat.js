@@ -152,7 +152,7 @@
       markRead();
     }
     var live = new Live(function () { return path + "?after=" + lastId; }, {
-      open: function () { status.textContent = "В сети"; root.classList.remove("offline"); },
+      open: function () { status.textContent = root.dataset.closed || "В сети"; root.classList.remove("offline"); },
       message: function (m) {
         if (m.t === "hello") { lastRead = Math.max(lastRead, m.last_read || 0); flushPending(); setBadge(); }
         else if (m.t === "msg") onMsg(m);
@@ -211,7 +211,7 @@
       }
       if (status.dataset.note) {
         delete status.dataset.note;
-        status.textContent = live.ws && live.ws.readyState === 1 ? "В сети" : "Нет соединения, переподключаемся…";
+        status.textContent = live.ws && live.ws.readyState === 1 ? (root.dataset.closed || "В сети") : "Нет соединения, переподключаемся…";
       }
       // Kept until the server confirms it stored the message (survives reloads and outages).
       store(PENDING, pendings().concat([p]));

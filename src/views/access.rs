@@ -92,7 +92,8 @@ pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
             }
             div .reset-box {
                 button .btn .btn-secondary .danger-btn type="button" hx-post=(routes::ACCESS_RESET)
-                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0] { "Сбросить все устройства" }
+                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0]
+                    hx-confirm="Выйти на всех других устройствах? Там потребуется войти заново." { "Сбросить все устройства" }
                 p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
             }
         }

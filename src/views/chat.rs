@@ -8,11 +8,13 @@ use crate::{routes, views::Ctx};
 
 const CHAT_SVG: &str = r#"<svg viewBox="0 0 24 24" width="26" height="26" focusable="false" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>"#;
 
-pub fn widget(st: &Ctx) -> Markup {
+/// `closed`: when support answers, if it does not work now (the header says so, not «В сети»).
+pub fn widget(st: &Ctx, closed: Option<&str>) -> Markup {
     html! {
         div .chat id=(ids::CHAT) data-chat-ws=(routes::CHAT_WS) data-alive=(routes::CHAT_ALIVE)
             data-login=(routes::LOGIN) data-max-bytes=(st.cfg.chat.max_message_bytes)
-            data-requests=(routes::REQUESTS_ACTIVE) hidden {
+            data-requests=(routes::REQUESTS_ACTIVE)
+            data-closed=[closed.map(|w| format!("Поддержка ответит {w}"))] hidden {
             button .chat-toggle type="button" aria-expanded="false" aria-controls="chat-panel"
                 aria-label="Чат с поддержкой" {
                 (PreEscaped(CHAT_SVG))

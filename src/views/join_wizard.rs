@@ -134,7 +134,7 @@ pub fn tariffs(
                                     span .choice-name { (t.name) }
                                     span .choice-desc .muted { (t.description) }
                                 }
-                                span .choice-price { (money::format(t.price_kop, sym)) "/мес" }
+                                span .choice-price { (money::format(t.price_kop, sym)) "\u{2060}/мес" }
                             }
                         }
                         @if single {
@@ -243,7 +243,7 @@ pub fn summary(st: &Ctx, csrf: &str, w: &WizardInput, s: &Summary, error: Option
                 dd {
                     ul .summary-list role="list" {
                         @for t in s.tariffs {
-                            li { span { (t.name) } span .muted { (money::format(t.price_kop, sym)) "/мес" } }
+                            li { span { (t.name) } span .muted { (money::format(t.price_kop, sym)) "\u{2060}/мес" } }
                         }
                     }
                 }

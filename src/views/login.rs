@@ -86,7 +86,7 @@ pub fn auth_page(st: &Ctx, csrf: &str, title: &str, tab: Tab, body: Markup) -> M
                 }
             }
             (app_banner(st))
-            @if st.demo {
+            @if st.demo && tab == Tab::Contract {
                 aside .demo-hint {
                     strong { "Демо-режим. " }
                     "Договор " code { "72845736UL" } ", пароль " code { "kabinet-demo" }

@@ -17,7 +17,7 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
             div .topbar-inner {
                 (brand(st, false))
                 div .topbar-right {
-                    span .contract-chip title="Текущий договор" { "№ " (k.number) }
+                    span .contract-chip title="Текущий договор" { "№\u{a0}" (k.number) }
                     details .menu .gear {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
                         div .menu-panel {
@@ -64,6 +64,8 @@ pub struct Parts<'a> {
     pub referral: &'a str,
     /// The result of the payment the checkout just returned from.
     pub notice: Option<Markup>,
+    /// Support is closed now: when it answers («завтра с 9:00»), for the chat's header.
+    pub support_closed: Option<String>,
 }
 
 pub fn main_page(
@@ -86,7 +88,7 @@ pub fn main_page(
             }
         }
         (footer(st))
-        (super::chat::widget(st))
+        (super::chat::widget(st, parts.support_closed.as_deref()))
     };
     page(
         &Page {

@@ -36,7 +36,7 @@ fn period_label(period: &str) -> &'static str {
 
 fn period_short(period: &str) -> &'static str {
     match period {
-        "month" => "/мес",
+        "month" => "\u{2060}/мес",
         "year" => "/год",
         _ => "",
     }

@@ -40,24 +40,26 @@ pub fn mask_address(a: &str) -> String {
     format!("{}, …", parts[..keep].join(", "))
 }
 
-/// `ИП Служебный для теста госсектора` → `ИП С******* д** т**** г*********`.
+/// `ИП Служебный для теста госсектора` → `ИП Служебный д. т. г.`: the legal form and the
+/// first word, then initials — enough for the payer to recognise, not the whole name.
 pub fn mask_org(o: &str) -> String {
     const FORMS: [&str; 8] = ["ИП", "ООО", "АО", "ПАО", "ЗАО", "ОАО", "НКО", "ГУП"];
-    o.split_whitespace()
-        .enumerate()
-        .map(|(i, w)| {
-            if i == 0 && FORMS.contains(&w) {
-                return w.to_owned();
-            }
-            let mut cs = w.chars();
-            let first = cs.next().map(String::from).unwrap_or_default();
-            let rest: String = cs
-                .map(|c| if c.is_alphanumeric() { '*' } else { c })
-                .collect();
-            first + &rest
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut words = o.split_whitespace().peekable();
+    let mut out = Vec::new();
+    if let Some(w) = words.peek().copied().filter(|w| FORMS.contains(w)) {
+        out.push(w.to_owned());
+        words.next();
+    }
+    if let Some(w) = words.next() {
+        out.push(w.to_owned());
+    }
+    for w in words {
+        // Words without letters (numbers, «№3») say nothing to the payer: left out.
+        if let Some(c) = w.chars().find(|c| c.is_alphabetic()) {
+            out.push(format!("{c}."));
+        }
+    }
+    out.join(" ")
 }
 
 fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
@@ -269,9 +271,9 @@ mod tests {
         assert_eq!(mask_address("Уфа"), "Уфа, …");
         assert_eq!(
             mask_org("ИП Служебный для теста госсектора"),
-            "ИП С******** д** т**** г*********"
+            "ИП Служебный д. т. г."
         );
-        assert_eq!(mask_org("ООО «Ромашка»"), "ООО «*******»");
+        assert_eq!(mask_org("ООО «Уфимский хлебозавод №3»"), "ООО «Уфимский х.");
     }
 
     #[test]

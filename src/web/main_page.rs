@@ -158,6 +158,12 @@ fn render(
             stories: &d.stories,
             referral: &d.referral,
             notice,
+            support_closed: {
+                let sh = &st.cfg.support_hours;
+                sh.auto_reply
+                    .then(|| crate::chat::hours::closed_until(sh, &st.tz, st.clock.now()))
+                    .flatten()
+            },
         },
     )
 }

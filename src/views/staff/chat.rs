@@ -43,7 +43,7 @@ pub fn queue(st: &Ctx, rows: &[QueueRow], now: i64) -> Markup {
                         a .queue-item .waiting[r.waiting_since.is_some()] href=(routes::staff_conv(r.id))
                             hx-get=(routes::staff_conv(r.id)) hx-target=(ids::CONV_HOST_SEL) hx-push-url="false" {
                             span .q-head {
-                                strong { "№ " (r.contract_number) }
+                                strong { "№\u{a0}" (r.contract_number) }
                                 @match r.waiting_since {
                                     Some(w) => span .badge .warn { (waited(now, w)) },
                                     None => span .badge .ok { "отвечен" },

@@ -191,7 +191,7 @@ fn detail(st: &Ctx, key: &str, v: &serde_json::Value) -> Option<(String, String)
                 .iter()
                 .map(|t| match t["price_kop"].as_i64() {
                     Some(p) => format!(
-                        "{} — {}/мес",
+                        "{} — {}\u{2060}/мес",
                         text(&t["name"]),
                         crate::domain::money::format(p, sym)
                     ),

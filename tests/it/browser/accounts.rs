@@ -134,6 +134,11 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     b.shoot("access-contracts").await;
     b.click("Устройства").await;
     b.click("Сбросить все устройства").await;
+    // Asks first, like removing a contract.
+    eventually(Duration::from_secs(5), "a confirm dialog", || async {
+        b.c.accept_alert().await.is_ok()
+    })
+    .await;
     b.see("Авторизация сброшена на других устройствах: 1").await;
     let left: i64 = s
         .state

@@ -124,7 +124,7 @@ async fn browser_express_payment_from_the_login_page() {
     b.see("Перейти к авторизации").await;
     b.fill("Номер договора", "72845736UL").await;
     b.click("Найти").await;
-    b.see("ИП С******** д** т**** г*********").await;
+    b.see("ИП Служебный д. т. г.").await;
     b.see("1 200,00 ₽").await;
     b.shoot("express-found").await;
     b.click("Оплатить").await;

@@ -64,7 +64,7 @@ pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: boo
                                 hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                 span .row-main {
                                     span .row-title { (r.title) }
-                                    span .row-sub { "Заявка создана: " span .nowrap { (time::date(r.created_at, st.tz)) } }
+                                    span .row-sub .nowrap { "Заявка создана: " (time::date(r.created_at, st.tz)) }
                                 }
                                 span .badge .(cls) { (label) }
                                 span .chev { (PreEscaped(CHEVRON_SVG)) }

@@ -296,8 +296,8 @@ async fn every_missing_required_field_gets_its_message_and_nothing_is_stored() {
                 f.name
             );
             assert_eq!(
-                field_error(&r, f.name).as_deref(),
-                Some("Заполните это поле"),
+                field_error(&r, f.name),
+                Some(kabinet::domain::validate::required_message(f)),
                 "{} without {}",
                 def.code,
                 f.name
@@ -376,7 +376,7 @@ async fn bad_phone_email_past_date_and_reversed_range_are_refused_inline() {
         .await;
     assert_eq!(
         field_error(&r, "address").as_deref(),
-        Some("Заполните это поле")
+        Some("Укажите адрес доставки")
     );
     assert_eq!(requests(&app), before);
 }

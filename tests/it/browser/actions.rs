@@ -55,7 +55,7 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
         .await;
     b.see("* Обязательные поля").await;
     b.click("Оставить заявку").await;
-    b.see("Заполните это поле").await;
+    b.see("Выберите новый тариф").await;
     let errors =
         b.c.find_all(Locator::Css("#action-form .field-error"))
             .await

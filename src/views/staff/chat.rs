@@ -68,7 +68,7 @@ fn message(m: &Msg, tz: &jiff::tz::TimeZone) -> Markup {
         _ => "Абонент · ".to_owned(),
     };
     html! {
-        li .msg .mine[mine] .theirs[!mine] class=(format!("from-{}", m.sender)) data-id=(m.id)
+        li class=(format!("msg {} from-{}", if mine { "mine" } else { "theirs" }, m.sender)) data-id=(m.id)
             data-cid=[m.client_msg_id.as_deref()] {
             div .msg-body { (m.body) }
             div .msg-meta { (who) (time::zoned(m.created_at, tz).strftime("%d.%m.%y, %H:%M").to_string()) }

@@ -70,3 +70,13 @@
   document.addEventListener("htmx:oobAfterSwap", function () { setTimeout(moveToasts, 0); });
   document.addEventListener("htmx:afterSettle", function () { setTimeout(moveToasts, 0); });
 })();
+
+// Controls that need a script are rendered hidden and shown here.
+(function () {
+  "use strict";
+  function show() {
+    document.querySelectorAll("[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", show); else show();
+  document.addEventListener("htmx:afterSwap", show);
+})();

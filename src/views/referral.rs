@@ -50,7 +50,8 @@ pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
                 label for="referral-url" { "Персональная ссылка" }
                 div .copy-row {
                     input #referral-url type="text" readonly value=(r.link);
-                    button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" { "Скопировать" }
+                    // Shown by app.js: copying needs a script (without one the link is selectable text).
+                    button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" hidden { "Скопировать" }
                 }
                 p .copy-status .muted role="status" aria-live="polite" {}
             }

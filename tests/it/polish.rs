@@ -142,3 +142,65 @@ async fn staff_status_change_sends_the_row_inside_a_template() {
     let row = format!("<template><tr id=\"req-{id}\" hx-swap-oob=\"true\">");
     assert!(r.body.contains(&row), "{}", r.body);
 }
+
+/// Partial URLs opened without htmx are whole pages; with htmx they stay fragments.
+#[tokio::test]
+async fn partial_urls_are_whole_pages_without_htmx() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    for path in [
+        "/stories/1",
+        "/actions/tariff_change",
+        "/services/1",
+        "/balance/pay",
+        "/balance/history",
+        "/balance/autopay",
+        "/contracts",
+        "/referral/terms",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(
+            page.body.starts_with("<!DOCTYPE html>"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(page.has_text("На главную"), "{path}");
+        let part = app.get_hx(path).await;
+        assert!(!part.body.starts_with("<!DOCTYPE html>"), "{path} via htmx");
+    }
+    // Their post forms carry the CSRF field htmx would send as a header.
+    let pay = app.get("/balance/pay").await;
+    let form = between(&pay.body, "id=\"pay-form\"", "</form>").unwrap();
+    assert!(form.contains("name=\"csrf_token\""), "{form}");
+}
+
+#[tokio::test]
+async fn staff_request_opens_and_changes_status_without_htmx() {
+    let app = TestApp::new().await;
+    let id = app.count(
+        "SELECT id FROM requests WHERE kind = 'call_details' AND status = 'new' AND contract_id = (SELECT id FROM contracts WHERE number = '72845736UL')",
+    );
+    crate::staff::staff_login(&app, "operator").await;
+    let page = app.get(&format!("/staff/requests/{id}")).await;
+    assert!(page.body.starts_with("<!DOCTYPE html>"), "{}", page.body);
+    assert!(page.has_text("В консоль") && page.has_text("Новый статус"));
+    let form = between(&page.body, "id=\"status-form\"", "</form>").unwrap();
+    let token = between(form, "name=\"csrf_token\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post_no_csrf(
+            &format!("/staff/requests/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("status", "in_progress"),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/staff/requests"));
+    let list = app.get("/staff/requests").await;
+    assert!(list.has_text("В работе"));
+}

@@ -322,3 +322,30 @@ async fn browser_staff_admin_screens_and_the_operators_403() {
     b.shoot("staff-403").await;
     assert_no_csp_violations(&s).await;
 }
+
+/// A toast shown while a modal is open sits inside the dialog (above its backdrop, not inert).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_toast_while_a_modal_is_open_is_inside_it() {
+    let Some(b) = browser().await else { return };
+    let s = serve(Config::default()).await;
+    b.login_demo(&s.base).await;
+    b.click("список договоров").await;
+    b.see("Список договоров").await;
+    b.click("Изменить заметку к договору 72845736UL").await;
+    b.fill("Заметка к договору 72845736UL", "главный офис")
+        .await;
+    b.click("Сохранить").await;
+    b.see("Заметка сохранена").await;
+    crate::common::eventually(
+        crate::common::WAIT,
+        "the toast inside the open dialog",
+        || async {
+            b.c.find(Locator::Css("dialog[open] .toasts.in-dialog .toast"))
+                .await
+                .is_ok()
+        },
+    )
+    .await;
+    b.shoot("toast-in-modal").await;
+    assert_no_csp_violations(&s).await;
+}

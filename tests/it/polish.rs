@@ -204,3 +204,34 @@ async fn staff_request_opens_and_changes_status_without_htmx() {
     let list = app.get("/staff/requests").await;
     assert!(list.has_text("В работе"));
 }
+
+/// Every control of the main page works without JavaScript: links have an address, buttons
+/// sit in a form with a method (or are shown only by a script).
+#[tokio::test]
+async fn main_page_controls_are_links_or_forms() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let home = app.get("/").await;
+    // The chat widget is hidden until its script runs (it cannot work without one).
+    let body = home.body.split("<div class=\"chat\"").next().unwrap();
+    let chat = between(&home.body, "<div class=\"chat\"", ">").unwrap();
+    assert!(chat.ends_with(" hidden"), "{chat}");
+    let mut bad = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("<button") {
+        let tag_end = rest[i..].find('>').map_or(rest.len(), |e| i + e);
+        let tag = &rest[i..tag_end];
+        let before = &body[..body.len() - rest.len() + i];
+        let in_form = before.rfind("<form").is_some_and(|f| {
+            before.rfind("</form>").is_none_or(|c| c < f) && before[f..].contains("method=")
+        });
+        let script_only = tag.contains(" hidden");
+        let summary_like = tag.contains("modal-close");
+        if !in_form && !script_only && !summary_like {
+            bad.push(tag.to_owned());
+        }
+        rest = &rest[tag_end..];
+    }
+    assert!(bad.is_empty(), "buttons that need JavaScript: {bad:#?}");
+    assert!(!body.contains("<a hx-get") && !body.contains("<a class=\"btn\" hx-get"));
+}

@@ -12,7 +12,12 @@
   // Focus goes back where the modal was opened from, or to the page's main content.
   function restore() {
     if (openDialog() || !lost()) return;
-    var to = opener && opener.isConnected ? opener : document.getElementById("main");
+    var to = opener && opener.isConnected ? opener : null;
+    // The opener was redrawn (a story strip reorders after a view): its new copy.
+    if (!to && opener && opener.dataset && opener.dataset.storyId) {
+      to = document.querySelector('[data-story-id="' + opener.dataset.storyId + '"]');
+    }
+    if (!to) to = document.getElementById("main");
     if (to) to.focus();
   }
 

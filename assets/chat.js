@@ -95,6 +95,7 @@
 
   // ---- Subscriber widget -------------------------------------------------------------
   function subscriber(root) {
+    root.hidden = false;
     var toggle = root.querySelector(".chat-toggle");
     var panel = root.querySelector(".chat-panel");
     var log = root.querySelector(".chat-log");
@@ -151,7 +152,7 @@
       markRead();
     }
     var live = new Live(function () { return path + "?after=" + lastId; }, {
-      open: function () { status.textContent = "В сети"; root.classList.remove("offline"); },
+      open: function () { status.textContent = root.dataset.closed || "В сети"; root.classList.remove("offline"); },
       message: function (m) {
         if (m.t === "hello") { lastRead = Math.max(lastRead, m.last_read || 0); flushPending(); setBadge(); }
         else if (m.t === "msg") onMsg(m);
@@ -188,6 +189,10 @@
     }
     toggle.addEventListener("click", function () { setOpen(!isOpen()); });
     root.querySelector(".chat-close").addEventListener("click", function () { setOpen(false); toggle.focus(); });
+    // Escape closes the open chat and gives focus back to its button.
+    root.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && isOpen()) { e.preventDefault(); setOpen(false); toggle.focus(); }
+    });
     document.addEventListener("visibilitychange", markRead);
     input.value = store(DRAFT) || "";
     input.addEventListener("input", function () { store(DRAFT, input.value || null); });
@@ -206,7 +211,7 @@
       }
       if (status.dataset.note) {
         delete status.dataset.note;
-        status.textContent = live.ws && live.ws.readyState === 1 ? "В сети" : "Нет соединения, переподключаемся…";
+        status.textContent = live.ws && live.ws.readyState === 1 ? (root.dataset.closed || "В сети") : "Нет соединения, переподключаемся…";
       }
       // Kept until the server confirms it stored the message (survives reloads and outages).
       store(PENDING, pendings().concat([p]));

@@ -18,6 +18,8 @@ pub const EXPRESS_FIND: &str = "/pay/find";
 pub const EXPRESS_PAY: &str = "/pay/form";
 pub const PAYMENT: &str = "/balance/pay";
 pub const PAYMENT_RETURN: &str = "/payments/return";
+/// The main page's payment notice, polled while the payment is pending: `/payments/status/{token}`.
+pub const PAYMENT_STATUS: &str = "/payments/status/:token";
 /// Gateway notifications: `/payments/notify/{provider}` (outside the CSRF guard).
 pub const PAYMENT_NOTIFY: &str = "/payments/notify";
 pub const SANDBOX_CHECKOUT: &str = "/sandbox/checkout";
@@ -48,6 +50,13 @@ pub const REQUEST: &str = "/requests/:id";
 pub const REQUESTS_ACTIVE: &str = "/requests/active";
 pub const UPLOAD: &str = "/uploads/:id";
 
+pub fn payment_status(token: &str) -> String {
+    format!("/payments/status/{token}")
+}
+/// The main page with the result of the payment the checkout returned from.
+pub fn home_after_payment(token: &str) -> String {
+    format!("/?payment={token}")
+}
 pub fn service(id: i64) -> String {
     format!("/services/{id}")
 }
@@ -66,6 +75,8 @@ pub const CHAT_WS: &str = "/chat/ws";
 /// socket is refused).
 pub const CHAT_ALIVE: &str = "/chat/alive";
 pub const STAFF: &str = "/staff";
+/// Every staff console path starts so.
+pub const STAFF_PREFIX: &str = "/staff";
 pub const STAFF_LOGIN: &str = "/staff/login";
 pub const STAFF_LOGOUT: &str = "/staff/logout";
 pub const STAFF_WS: &str = "/staff/ws";
@@ -246,5 +257,7 @@ pub mod ids {
         PUSH_ENABLE, PUSH_ENABLE_SEL = "push-enable";
         PUSH_STATE, PUSH_STATE_SEL = "push-state";
         INSTALL_APP, INSTALL_APP_SEL = "install-app";
+        PAYMENT_NOTICE, PAYMENT_NOTICE_SEL = "payment-notice";
+        MAIN, MAIN_SEL = "main";
     }
 }

@@ -81,7 +81,7 @@ const MONTHS: [&str; 12] = [
 pub fn day_label(d: Date) -> String {
     let wd = WEEKDAYS[(d.weekday().to_monday_zero_offset()) as usize];
     let m = MONTHS[(d.month() - 1) as usize];
-    format!("{wd}, {} {m}", d.day())
+    format!("{wd}, {}\u{a0}{m}", d.day())
 }
 
 /// «15180 рублей», «1 рубль», «22 рубля» — whole roubles; kopecks shown only when present.
@@ -261,7 +261,7 @@ mod tests {
         let days = connection_days(jiff::civil::date(2026, 11, 27), 1);
         assert_eq!(days.first().copied(), Some(jiff::civil::date(2026, 11, 30)));
         assert_eq!(days.len(), 5);
-        assert_eq!(day_label(days[0]), "пн, 30 ноября");
+        assert_eq!(day_label(days[0]), "пн, 30\u{a0}ноября");
     }
 
     #[test]

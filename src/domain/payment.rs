@@ -10,6 +10,15 @@ pub fn is_test(provider: &str) -> bool {
     provider == TEST_PROVIDER
 }
 
+/// How staff read a provider's code.
+pub fn provider_label(provider: &str) -> &str {
+    match provider {
+        TEST_PROVIDER => "тестовый шлюз",
+        "yookassa" => "ЮKassa",
+        other => other,
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FormErrors {
     pub amount: Option<String>,

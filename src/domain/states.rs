@@ -150,8 +150,8 @@ state! {
 state! {
     /// A staff member's role.
     StaffRole {
-        Operator = "operator", "оператор", Info;
-        Admin = "admin", "администратор", Warn;
+        Operator = "operator", "Оператор", Info;
+        Admin = "admin", "Администратор", Warn;
     }
 }
 

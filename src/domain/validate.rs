@@ -32,7 +32,31 @@ pub struct Ctx<'a> {
     pub max_file_bytes: u64,
 }
 
+/// The last resort for an empty required field: [`required_message`] names what is missing.
 pub const MSG_REQUIRED: &str = "Заполните это поле";
+
+/// What an empty required field says: what is missing, as the payment form does
+/// («Укажите электронную почту»), not «Заполните это поле» everywhere.
+pub fn required_message(fd: &crate::domain::actions::FieldDef) -> String {
+    let known = match fd.name {
+        "phone" => "Укажите контактный телефон",
+        "email" => "Укажите электронную почту",
+        "tariff" => "Выберите новый тариф",
+        "term" => "Выберите срок продления",
+        "delivery" => "Выберите способ получения",
+        "address" => "Укажите адрес доставки",
+        "requisites" => "Укажите новые реквизиты",
+        "scan" => "Приложите скан документа",
+        "inn" => "Укажите ИНН",
+        "from_date" => "Укажите, с какого числа",
+        "to_date" => "Укажите, по какое число",
+        "call_date" => "Укажите дату звонка",
+        "period_from" => "Укажите начало периода",
+        "period_to" => "Укажите конец периода",
+        _ => return format!("Заполните поле «{}»", fd.label),
+    };
+    known.to_owned()
+}
 pub const MSG_PHONE: &str = "Введите номер телефона, например +7 912 345-67-89";
 pub const MSG_EMAIL: &str = "Введите адрес электронной почты, например name@company.ru";
 pub const MSG_DATE: &str = "Введите дату, например 01.12.2026";
@@ -81,7 +105,7 @@ pub fn check(
         let v = raw.get(fd.name).map(|s| s.trim()).unwrap_or("");
         if v.is_empty() {
             if fd.required {
-                errors.insert(fd.name, MSG_REQUIRED.into());
+                errors.insert(fd.name, required_message(fd));
             }
             continue;
         }
@@ -113,7 +137,12 @@ pub fn check(
                     && !out.contains_key(*field)
                     && !errors.contains_key(field)
                 {
-                    errors.insert(field, MSG_REQUIRED.into());
+                    let msg = def
+                        .fields
+                        .iter()
+                        .find(|f| f.name == *field)
+                        .map_or_else(|| MSG_REQUIRED.to_owned(), required_message);
+                    errors.insert(field, msg);
                 }
             }
         }

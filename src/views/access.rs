@@ -25,9 +25,10 @@ fn tabs(active: Tab) -> Markup {
         (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
     ];
     html! {
-        div .tabs .modal-tabs role="tablist" {
+        // Links (a page each without JavaScript) that htmx swaps in place: no tab roles.
+        nav .tabs .modal-tabs aria-label="Разделы" {
             @for (t, label, href) in items {
-                button .tab .active[t == active] type="button" role="tab" aria-selected=(if t == active { "true" } else { "false" })
+                a .tab .active[t == active] href=(href) aria-current=[(t == active).then_some("page")]
                     hx-get=(href) hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { (label) }
             }
         }
@@ -91,7 +92,8 @@ pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
             }
             div .reset-box {
                 button .btn .btn-secondary .danger-btn type="button" hx-post=(routes::ACCESS_RESET)
-                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0] { "Сбросить все устройства" }
+                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0]
+                    hx-confirm="Выйти на всех других устройствах? Там потребуется войти заново." { "Сбросить все устройства" }
                 p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
             }
         }

@@ -103,7 +103,7 @@ fn field(f: &FieldDef, ctx: &FormCtx, state: &FormState) -> Markup {
                                     @for t in list {
                                         @let v = t.id.to_string();
                                         option value=(v) selected[raw == v] {
-                                            (t.name) " — " (money::format(t.price_kop, ctx.currency)) "/мес"
+                                            (t.name) " — " (money::format(t.price_kop, ctx.currency)) "\u{2060}/мес"
                                         }
                                     }
                                 }
@@ -132,11 +132,19 @@ fn field(f: &FieldDef, ctx: &FormCtx, state: &FormState) -> Markup {
                         required[f.required] aria-invalid=[invalid] aria-describedby=[described.as_deref()];
                 }
             }
-            @if !hint.is_empty() { p .field-hint id=(hint_id) { (hint) } }
+            @if !hint.is_empty() { p .field-hint id=(hint_id) { (keep_phone_whole(&hint)) } }
             @if f.kind == Kind::File && error.is_none() && state.errors.is_some_and(|e| !e.is_empty()) {
                 p .field-hint .attention { "Браузер не сохраняет выбранный файл — приложите его ещё раз" }
             }
-            @if let Some(e) = error { p .field-error id=(err_id) { (e) } }
+            @if let Some(e) = error { p .field-error id=(err_id) { (keep_phone_whole(e)) } }
         }
+    }
+}
+
+/// «Например, +7 912 345-67-89»: the example phone never breaks across lines.
+pub fn keep_phone_whole(text: &str) -> Markup {
+    match text.find("+7") {
+        Some(i) => html! { (text[..i]) span .nowrap { (text[i..]) } },
+        None => html! { (text) },
     }
 }

@@ -34,7 +34,7 @@ pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
                     ul .row-list {
                         @for a in actions::offered(&d.state) {
                             li {
-                                button .row-item .action type="button" hx-get=(routes::action(a.code))
+                                a .row-item .action href=(routes::action(a.code)) hx-get=(routes::action(a.code))
                                     hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                     span .row-main { span .row-title { (a.title) } }
                                     span .chev { (PreEscaped(CHEVRON_SVG)) }
@@ -60,11 +60,11 @@ pub fn requests_list(st: &Ctx, rows: &[RequestRow], fresh: Option<i64>, oob: boo
                     @for r in rows {
                         @let (label, cls) = (r.status.label(), r.status.tone().class());
                         li .fresh[fresh == Some(r.id)] {
-                            button .row-item .request type="button" hx-get=(routes::request(r.id))
+                            a .row-item .request href=(routes::request(r.id)) hx-get=(routes::request(r.id))
                                 hx-target=(ids::MODAL_SEL) aria-haspopup="dialog" {
                                 span .row-main {
                                     span .row-title { (r.title) }
-                                    span .row-sub { "Заявка создана: " (time::date(r.created_at, st.tz)) }
+                                    span .row-sub .nowrap { "Заявка создана: " (time::date(r.created_at, st.tz)) }
                                 }
                                 span .badge .(cls) { (label) }
                                 span .chev { (PreEscaped(CHEVRON_SVG)) }
@@ -95,34 +95,49 @@ fn size_label(bytes: i64) -> String {
     }
 }
 
-pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
+/// A request's fields as the guide labels and formats them (dates, phones, choices, the
+/// tariff's name, files), shared by the subscriber's and the staff's request details.
+/// `download`: files link to the subscriber's download route (staff see their names).
+pub fn fields_list(r: &RequestDetail, download: bool) -> Markup {
     let def = actions::find(&r.row.kind);
+    html! {
+    dl .kv {
+        @if let Some(def) = def {
+            @for f in def.fields {
+                @if f.kind == Kind::File {
+                    @if !r.uploads.is_empty() {
+                        (kv(f.label, html! {
+                            @for u in &r.uploads {
+                                @if download {
+                                    a .kv-line href=(routes::upload(u.id)) download {
+                                        (u.original_name)
+                                    }
+                                } @else {
+                                    span .kv-line { (u.original_name) }
+                                }
+                                span .kv-note { (size_label(u.size_bytes)) }
+                            }
+                        }))
+                    }
+                } @else if let Some(v) = r.fields.get(f.name) {
+                    (kv(f.label, field_value(f.kind, v, r)))
+                }
+            }
+        } @else {
+            @for (k, v) in &r.fields { (kv(k, html! { (v) })) }
+        }
+    }
+    }
+}
+
+pub fn request_modal(st: &Ctx, r: &RequestDetail) -> Markup {
     let (label, cls) = (r.row.status.label(), r.row.status.tone().class());
     let body = html! {
         p .modal-status {
             span .badge .(cls) { (label) }
             span .muted { "Заявка № " (r.row.id) " · создана " (time::date(r.row.created_at, st.tz)) }
         }
-        dl .kv {
-            @if let Some(def) = def {
-                @for f in def.fields {
-                    @if f.kind == Kind::File {
-                        @if !r.uploads.is_empty() {
-                            (kv(f.label, html! {
-                                @for u in &r.uploads {
-                                    a .kv-line href=(routes::upload(u.id)) download {
-                                        (u.original_name)
-                                    }
-                                    span .kv-note { (size_label(u.size_bytes)) }
-                                }
-                            }))
-                        }
-                    } @else if let Some(v) = r.fields.get(f.name) {
-                        (kv(f.label, field_value(f.kind, v, r)))
-                    }
-                }
-            }
-        }
+        (fields_list(r, true))
         section .history {
             h3 { "История заявки" }
             ol .timeline {

@@ -19,7 +19,7 @@ pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> M
             div .balance-head {
                 h2 { "Баланс" }
                 div .balance-links {
-                    button .link-light type="button" hx-get=(routes::HISTORY) hx-target=(ids::MODAL_SEL) { "История баланса" }
+                    a .link-light href=(routes::HISTORY) hx-get=(routes::HISTORY) hx-target=(ids::MODAL_SEL) { "История баланса" }
                     a .link-light href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) { "Документы" }
                 }
             }
@@ -29,13 +29,14 @@ pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> M
                 strong { (money::format(k.recommended_kop, sym)) }
             }
             div .balance-actions {
-                button .btn .btn-light type="button" hx-get=(routes::PAYMENT) hx-target=(ids::MODAL_SEL) { "Пополнить" }
-                button .btn .btn-outline-light type="button" hx-get=(routes::AUTOPAY) hx-target=(ids::MODAL_SEL) { "Автоплатеж" }
+                a .btn .btn-light href=(routes::PAYMENT) hx-get=(routes::PAYMENT) hx-target=(ids::MODAL_SEL) { "Пополнить" }
+                a .btn .btn-outline-light href=(routes::AUTOPAY) hx-get=(routes::AUTOPAY) hx-target=(ids::MODAL_SEL) { "Автоплатеж" }
             }
             @if let Some(a) = on {
                 div .autopay-on {
                     span { "Автоплатеж подключен" @if let Some(m) = &a.card_mask { ": " strong { (m) } } }
-                    button .link-light type="button" hx-post=(routes::AUTOPAY_OFF) hx-swap="none"
+                    // Without JavaScript: the «Автоплатеж» page, with its «Отключить» form.
+                    a .link-light href=(routes::AUTOPAY) hx-post=(routes::AUTOPAY_OFF) hx-swap="none"
                         hx-confirm="Отключить автоплатеж?" { "Отключить" }
                 }
             }
@@ -71,10 +72,10 @@ pub fn consent_box(checked: bool, error: Option<&str>) -> Markup {
         div .check-field .has-error[error.is_some()] {
             label .check {
                 input type="checkbox" name="consent" value="1" checked[checked]
-                    aria-invalid=[error.map(|_| "true")];
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "consent-error")];
                 span { (CONSENT_TEXT) }
             }
-            @if let Some(e) = error { p .field-error { (e) } }
+            @if let Some(e) = error { p .field-error #consent-error { (e) } }
         }
     }
 }
@@ -150,7 +151,9 @@ pub fn autopay_modal(st: &Ctx, ap: Option<&Autopay>, f: &AutopayForm) -> Markup 
             }
             div .modal-actions {
                 (cancel_button())
-                button .btn .btn-danger type="button" hx-post=(routes::AUTOPAY_OFF) hx-swap="none" { "Отключить" }
+                form method="post" action=(routes::AUTOPAY_OFF) hx-post=(routes::AUTOPAY_OFF) hx-swap="none" {
+                    button .btn .btn-danger type="submit" { "Отключить" }
+                }
             }
         },
         None => autopay_form(st, f),

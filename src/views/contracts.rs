@@ -21,7 +21,7 @@ pub fn list_body(rows: &[Linked]) -> Markup {
                 hx-target=(ids::CONTRACT_LIST_SEL) hx-swap="outerHTML";
         }
         (contract_list(rows, ""))
-        button .btn .btn-secondary .btn-block type="button" hx-get=(routes::CONTRACT_ADD) hx-target=(ids::MODAL_SEL) {
+        a .btn .btn-secondary .btn-block href=(routes::CONTRACT_ADD) hx-get=(routes::CONTRACT_ADD) hx-target=(ids::MODAL_SEL) {
             "+ добавить новый договор"
         }
     }
@@ -57,9 +57,10 @@ fn pick(l: &Linked) -> Markup {
                 (inner)
             }
         } @else {
-            button .ci-pick type="button" hx-post=(routes::contract_switch(l.id))
-                title="Переключиться на этот договор" aria-label=(format!("Выбрать договор {}", l.number)) {
-                (inner)
+            form .ci-pick-form method="post" action=(routes::contract_switch(l.id)) hx-post=(routes::contract_switch(l.id)) {
+                button .ci-pick type="submit" title="Переключиться на этот договор" {
+                    (inner)
+                }
             }
         }
     }
@@ -75,13 +76,15 @@ pub fn row(l: &Linked) -> Markup {
             }
             div .ci-note {
                 @if l.note.is_empty() { span .muted { "Без заметки" } } @else { span .note-text { (l.note) } }
-                button .link-btn type="button" hx-get=(routes::contract_note(l.id)) hx-target=(format!("#{}", row_id(l.id)))
+                a .link-btn href=(routes::contract_note(l.id)) hx-get=(routes::contract_note(l.id)) hx-target=(format!("#{}", row_id(l.id)))
                     hx-swap="outerHTML" aria-label=(format!("Изменить заметку к договору {}", l.number)) { "Изменить заметку" }
                 @if !l.own {
-                    button .link-btn .danger type="button" hx-post=(routes::contract_remove(l.id))
+                    form .inline-form method="post" action=(routes::contract_remove(l.id)) hx-post=(routes::contract_remove(l.id))
                         hx-target=(format!("#{}", row_id(l.id))) hx-swap="outerHTML"
-                        hx-confirm=(format!("Удалить договор {} из списка?", l.number))
-                        aria-label=(format!("Удалить договор {}", l.number)) { "Удалить" }
+                        hx-confirm=(format!("Удалить договор {} из списка?", l.number)) {
+                        button .link-btn .danger type="submit"
+                            aria-label=(format!("Удалить договор {}", l.number)) { "Удалить" }
+                    }
                 }
             }
         }
@@ -95,16 +98,17 @@ pub fn note_form(l: &Linked, value: &str, error: Option<&str>) -> Markup {
     html! {
         li .contract-item .current[l.current] #(row_id(l.id)) {
             div .ci-top { (pick(l)) @if l.current { span .badge .ok { "Выбран" } } }
-            form .note-form hx-post=(routes::contract_note(l.id)) hx-target=(target) hx-swap="outerHTML" {
+            form .note-form method="post" action=(routes::contract_note(l.id)) hx-post=(routes::contract_note(l.id)) hx-target=(target) hx-swap="outerHTML" {
                 div .field .has-error[error.is_some()] {
                     label for=(input_id) { "Заметка к договору " (l.number) }
                     input id=(input_id) name="note" type="text" value=(value) maxlength=(NOTE_MAX)
-                        autocomplete="off" aria-invalid=[error.map(|_| "true")];
-                    @if let Some(e) = error { p .field-error { (e) } }
+                        autocomplete="off" aria-invalid=[error.map(|_| "true")]
+                        aria-describedby=[error.map(|_| format!("{input_id}-error"))];
+                    @if let Some(e) = error { p .field-error id=(format!("{input_id}-error")) { (e) } }
                 }
                 div .note-actions {
                     button .btn .btn-primary type="submit" { "Сохранить" }
-                    button .btn .btn-secondary type="button" hx-get=(routes::contract_row(l.id))
+                    a .btn .btn-secondary href=(routes::CONTRACTS) hx-get=(routes::contract_row(l.id))
                         hx-target=(target) hx-swap="outerHTML" { "Отмена" }
                 }
             }
@@ -143,7 +147,7 @@ pub fn add_form(csrf: &str, f: &AddForm) -> Markup {
                 autocomplete: "current-password", error: None, required: true }))
             @if let Some(e) = f.error { p .form-error role="alert" { (e) } }
             div .modal-actions {
-                button .btn .btn-secondary type="button" hx-get=(routes::CONTRACTS) hx-target=(ids::MODAL_SEL) { "К списку" }
+                a .btn .btn-secondary href=(routes::CONTRACTS) hx-get=(routes::CONTRACTS) hx-target=(ids::MODAL_SEL) { "К списку" }
                 button .btn .btn-primary type="submit" { "Добавить" }
             }
         }
@@ -167,7 +171,7 @@ pub fn standalone(st: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                 }
             }
         }
-        main .container .narrow {
+        main #main .container .narrow tabindex="-1" {
             section .card .standalone {
                 h1 { (title) }
                 (body)

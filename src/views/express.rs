@@ -2,7 +2,7 @@
 use crate::routes::ids;
 use maud::{html, Markup};
 
-use super::components::{field, Field};
+use super::components::{csrf_input, field, Field};
 use super::login::auth_shell;
 use crate::{domain::money, routes, views::Ctx};
 
@@ -32,11 +32,13 @@ pub fn result(st: &Ctx, found: Option<&Found>, message: Option<&str>) -> Markup 
     }
 }
 
-pub fn page(st: &Ctx, csrf: &str, segment: &str, number: &str) -> Markup {
+/// The page; `result` is the lookup's answer when the form was posted without JavaScript.
+pub fn page(st: &Ctx, csrf: &str, segment: &str, number: &str, result: Option<Markup>) -> Markup {
     let body = html! {
         p .muted { "Оплатите услуги по номеру договора, не проходя авторизацию." }
         form #express-form .form method="post" action=(routes::EXPRESS_FIND) hx-post=(routes::EXPRESS_FIND)
             hx-target=(ids::EXPRESS_RESULT_SEL) hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
+            (csrf_input(csrf))
             fieldset .segment {
                 legend .visually-hidden { "Тип договора" }
                 label .seg { input type="radio" name="segment" value="home" checked[segment == "home"]; span { "Дом" } }
@@ -46,7 +48,7 @@ pub fn page(st: &Ctx, csrf: &str, segment: &str, number: &str) -> Markup {
                 autocomplete: "off", error: None, required: true }))
             button .btn .btn-primary .btn-block type="submit" { "Найти" }
         }
-        (result(st, None, None))
+        @if let Some(r) = result { (r) } @else { (self::result(st, None, None)) }
         p .express { a href=(routes::LOGIN) { "Перейти к авторизации" } }
     };
     auth_shell(st, csrf, "Экспресс-оплата", body)

@@ -39,7 +39,8 @@ pub fn more(older: Option<i64>) -> Markup {
     html! {
         @if let Some(before) = older {
             div .history-more {
-                button .btn .btn-secondary type="button"
+                // Without JavaScript: the older month as a page of its own.
+                a .btn .btn-secondary href=(format!("{}?before={before}", routes::HISTORY_MORE))
                     hx-get=(format!("{}?before={before}", routes::HISTORY_MORE))
                     hx-target="closest .history-more" hx-swap="outerHTML"
                     hx-trigger="click, intersect once" { "Показать ещё" }

@@ -68,7 +68,7 @@ pub fn specialist_form(st: &Ctx, csrf: &str, f: &SpecialistForm) -> Markup {
             hx-post=(routes::JOIN) hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
             (csrf_input(csrf))
             (field(&Field { name: "address", label: "Адрес", kind: "text", value: f.address,
-                autocomplete: "street-address", error: f.err_address, required: true }))
+                autocomplete: "address-line1", error: f.err_address, required: true }))
             (field(&Field { name: "name", label: "Имя", kind: "text", value: f.name,
                 autocomplete: "name", error: f.err_name, required: true }))
             (field(&Field { name: "phone", label: "Номер телефона", kind: "tel", value: f.phone,

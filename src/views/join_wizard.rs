@@ -75,16 +75,17 @@ pub fn address(
                 label for="w-street" { "Улица" }
                 input #w-street type="text" name="street" value=(w.street) list="w-streets" autocomplete="off" required
                     hx-get=(routes::JOIN_SELF_HOUSES) hx-trigger="change, input changed delay:400ms" hx-target=(ids::W_HOUSES_SEL)
-                    hx-swap="outerHTML" hx-push-url="false" aria-invalid=[err_street.map(|_| "true")];
+                    hx-swap="outerHTML" hx-push-url="false" aria-invalid=[err_street.map(|_| "true")]
+                    aria-describedby=[err_street.map(|_| "w-street-error")];
                 datalist #w-streets { @for s in streets { option value=(s) {} } }
-                @if let Some(e) = err_street { p .field-error { (e) } }
+                @if let Some(e) = err_street { p .field-error #w-street-error { (e) } }
             }
             div .field .has-error[err_house.is_some()] {
                 label for="w-house" { "Дом" }
                 input #w-house type="text" name="house" value=(w.house) list="w-houses" autocomplete="off" required
-                    inputmode="text" aria-invalid=[err_house.map(|_| "true")];
+                    inputmode="text" aria-invalid=[err_house.map(|_| "true")] aria-describedby=[err_house.map(|_| "w-house-error")];
                 datalist id=(ids::W_HOUSES) {}
-                @if let Some(e) = err_house { p .field-error { (e) } }
+                @if let Some(e) = err_house { p .field-error #w-house-error { (e) } }
             }
             (hidden(&w.plan_pairs().into_iter().filter(|(k, _)| *k != "street" && *k != "house").collect::<Vec<_>>()))
             div .wizard-actions {
@@ -133,7 +134,7 @@ pub fn tariffs(
                                     span .choice-name { (t.name) }
                                     span .choice-desc .muted { (t.description) }
                                 }
-                                span .choice-price { (money::format(t.price_kop, sym)) "/мес" }
+                                span .choice-price { (money::format(t.price_kop, sym)) "\u{2060}/мес" }
                             }
                         }
                         @if single {
@@ -242,7 +243,7 @@ pub fn summary(st: &Ctx, csrf: &str, w: &WizardInput, s: &Summary, error: Option
                 dd {
                     ul .summary-list role="list" {
                         @for t in s.tariffs {
-                            li { span { (t.name) } span .muted { (money::format(t.price_kop, sym)) "/мес" } }
+                            li { span { (t.name) } span .muted { (money::format(t.price_kop, sym)) "\u{2060}/мес" } }
                         }
                     }
                 }

@@ -38,12 +38,15 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }
+                link rel="stylesheet" href=(asset_url("a11y.css"));
                 link rel="stylesheet" href=(routes::BRANDING_CSS);
                 script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                 script src=(asset_url("app.js")) defer {}
                 script src=(asset_url("pwa.js")) defer {}
+                script src=(asset_url("a11y.js")) defer {}
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
+                a .skip-link href="#main" { "Перейти к содержимому" }
                 (content)
                 div id=(ids::MODAL) {}
                 div id=(ids::TOASTS) .toasts aria-live="polite" {}

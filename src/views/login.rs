@@ -77,7 +77,7 @@ fn app_banner(st: &Ctx) -> Markup {
 
 pub fn auth_page(st: &Ctx, csrf: &str, title: &str, tab: Tab, body: Markup) -> Markup {
     let content = html! {
-        main .auth-shell {
+        main #main .auth-shell tabindex="-1" {
             div .auth-brand { (brand(st, true)) }
             section .auth-card {
                 h1 { (title) }
@@ -89,7 +89,7 @@ pub fn auth_page(st: &Ctx, csrf: &str, title: &str, tab: Tab, body: Markup) -> M
                 }
             }
             (app_banner(st))
-            @if st.demo {
+            @if st.demo && tab == Tab::Contract {
                 aside .demo-hint {
                     strong { "Демо-режим. " }
                     "Договор " code { "72845736UL" } ", пароль " code { "kabinet-demo" }
@@ -115,7 +115,7 @@ pub fn login_page(st: &Ctx, csrf: &str, f: &LoginForm) -> Markup {
 /// The login page's frame without tabs (express payment, checkout).
 pub fn auth_shell(st: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
     let content = html! {
-        main .auth-shell {
+        main #main .auth-shell tabindex="-1" {
             div .auth-brand { (brand(st, true)) }
             section .auth-card {
                 h1 { (title) }

@@ -17,23 +17,23 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
             div .topbar-inner {
                 (brand(st, false))
                 div .topbar-right {
-                    span .contract-chip title="Текущий договор" { "№ " (k.number) }
+                    span .contract-chip title="Текущий договор" { "№\u{a0}" (k.number) }
                     details .menu .gear {
                         summary aria-label="Настройки" { (PreEscaped(GEAR_SVG)) }
-                        div .menu-panel role="menu" {
+                        div .menu-panel {
                             div .menu-org { (k.org_name) }
-                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                            a .menu-item .menu-next href=(routes::ACCESS) hx-get=(routes::ACCESS) hx-target=(ids::MODAL_SEL) {
                                 "Устройства и доступ"
                             }
-                            a .menu-item .menu-next href=(routes::NOTIFICATIONS) hx-get=(routes::NOTIFICATIONS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                            a .menu-item .menu-next href=(routes::NOTIFICATIONS) hx-get=(routes::NOTIFICATIONS) hx-target=(ids::MODAL_SEL) {
                                 "Уведомления"
                             }
-                            a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) role="menuitem" {
+                            a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) {
                                 "Документы"
                             }
                             form method="post" action=(routes::LOGOUT) {
                                 (csrf_input(csrf))
-                                button .menu-item .danger type="submit" role="menuitem" {
+                                button .menu-item .danger type="submit" {
                                     (PreEscaped(LOGOUT_SVG)) span { "Выйти из личного кабинета" }
                                 }
                             }
@@ -67,6 +67,10 @@ pub struct Parts<'a> {
     pub referral: &'a str,
     /// Staff broadcasts for this contract: (title, text).
     pub banners: &'a [(String, String)],
+    /// The result of the payment the checkout just returned from.
+    pub notice: Option<Markup>,
+    /// Support is closed now: when it answers («завтра с 9:00»), for the chat's header.
+    pub support_closed: Option<String>,
 }
 
 pub fn main_page(
@@ -78,9 +82,10 @@ pub fn main_page(
 ) -> Markup {
     let content = html! {
         (header(st, csrf, k))
-        main .container {
+        main #main .container tabindex="-1" {
             (contract_head(k))
             (super::notify::banners(parts.banners))
+            @if let Some(n) = &parts.notice { (n) }
             (PreEscaped(parts.stories))
             div .dashboard {
                 (super::balance::card(st, k, autopay, false))
@@ -89,7 +94,7 @@ pub fn main_page(
             }
         }
         (footer(st))
-        (super::chat::widget(st))
+        (super::chat::widget(st, parts.support_closed.as_deref()))
     };
     page(
         &Page {

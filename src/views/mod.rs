@@ -17,6 +17,8 @@ pub mod layout;
 pub mod login;
 pub mod main_page;
 pub mod notify;
+pub mod partial_page;
+pub mod payment_result;
 pub mod phone_login;
 pub mod referral;
 pub mod sandbox;

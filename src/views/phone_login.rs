@@ -52,12 +52,14 @@ pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
             p .small { "Код отправлен на номер " strong .nowrap { (pretty_phone(f.phone)) } ". Он действует 10 минут." }
             @if let Some(code) = f.demo_code {
                 p .demo-code role="status" { "Демо-режим: код из SMS — " strong { (code) } }
+                input type="hidden" name="demo_code" value=(code);
             }
             div .field .has-error[f.error.is_some()] {
                 label for="f-code" { "Код из SMS" }
                 input #f-code name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                    maxlength="6" pattern="[0-9]{6}" required aria-invalid=[f.error.map(|_| "true")];
-                @if let Some(e) = f.error { p .field-error role="alert" { (e) } }
+                    maxlength="6" pattern="[0-9]{6}" required aria-invalid=[f.error.map(|_| "true")]
+                    aria-describedby=[f.error.map(|_| "f-code-error")];
+                @if let Some(e) = f.error { p .field-error #f-code-error role="alert" { (e) } }
             }
             @if let Some(i) = f.info { p .small .muted role="status" { (i) } }
             button .btn .btn-primary .btn-block type="submit" { "Войти" }
@@ -71,12 +73,13 @@ pub fn code_form(csrf: &str, f: &CodeForm) -> Markup {
 }
 
 pub fn page(st: &Ctx, csrf: &str, form: Markup) -> Markup {
+    // The page's own demo hint (the contract one is for the «По договору» tab only).
     let body = html! {
         (form)
         @if st.demo {
-            p .demo-hint {
+            aside .demo-hint {
                 strong { "Демо-режим. " }
-                "Телефон " code { (pretty_phone(demo::PHONES[0])) } " — код будет показан на экране."
+                "Телефон " code .nowrap { (pretty_phone(demo::PHONES[0])) } " — код будет показан на экране."
             }
         }
     };

@@ -50,7 +50,8 @@ pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
                 label for="referral-url" { "Персональная ссылка" }
                 div .copy-row {
                     input #referral-url type="text" readonly value=(r.link);
-                    button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" { "Скопировать" }
+                    // Shown by app.js: copying needs a script (without one the link is selectable text).
+                    button .btn .btn-secondary .copy-btn type="button" data-copy="referral-url" hidden { "Скопировать" }
                 }
                 p .copy-status .muted role="status" aria-live="polite" {}
             }
@@ -59,9 +60,9 @@ pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
                 figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
             }
             nav .referral-more aria-label="Реферальная программа" {
-                button .link-btn type="button" hx-get=(routes::REFERRAL_INVITATIONS) hx-target=(ids::MODAL_SEL) { "Мои приглашения" }
-                button .link-btn type="button" hx-get=(routes::REFERRAL_HISTORY) hx-target=(ids::MODAL_SEL) { "История" }
-                button .link-btn type="button" hx-get=(routes::REFERRAL_TERMS) hx-target=(ids::MODAL_SEL) { "Подробнее об акции" }
+                a .link-btn href=(routes::REFERRAL_INVITATIONS) hx-get=(routes::REFERRAL_INVITATIONS) hx-target=(ids::MODAL_SEL) { "Мои приглашения" }
+                a .link-btn href=(routes::REFERRAL_HISTORY) hx-get=(routes::REFERRAL_HISTORY) hx-target=(ids::MODAL_SEL) { "История" }
+                a .link-btn href=(routes::REFERRAL_TERMS) hx-get=(routes::REFERRAL_TERMS) hx-target=(ids::MODAL_SEL) { "Подробнее об акции" }
             }
             }
         }

@@ -36,7 +36,7 @@ fn period_label(period: &str) -> &'static str {
 
 fn period_short(period: &str) -> &'static str {
     match period {
-        "month" => "/мес",
+        "month" => "\u{2060}/мес",
         "year" => "/год",
         _ => "",
     }
@@ -62,7 +62,7 @@ pub fn services_card(st: &Ctx, services: &[Service]) -> Markup {
                     @for s in services {
                         @let (label, cls) = (s.status.label(), s.status.tone().class());
                         li {
-                            button .row-item .svc type="button" hx-get=(routes::service(s.id)) hx-target=(ids::MODAL_SEL)
+                            a .row-item .svc href=(routes::service(s.id)) hx-get=(routes::service(s.id)) hx-target=(ids::MODAL_SEL)
                                 aria-haspopup="dialog" {
                                 span .svc-icon .(s.kind) { (PreEscaped(icon(&s.kind))) }
                                 span .row-main {

@@ -27,7 +27,7 @@ pub fn strip(stories: &[Story], oob: bool) -> Markup {
                 ul .stories-strip role="list" {
                     @for s in stories {
                         li {
-                            button .story-card .viewed[s.viewed] type="button" data-story-id=(s.id)
+                            a .story-card .viewed[s.viewed] href=(story_url(s.id)) data-story-id=(s.id)
                                 hx-get=(story_url(s.id)) hx-target=(ids::MODAL_SEL)
                                 aria-label=(format!("История: {}", s.title)) {
                                 img src=(image_url(&s.image_path)) alt="" loading="lazy" width="150" height="200";
@@ -74,11 +74,11 @@ pub fn modal(s: &Story, nav: &Nav) -> Markup {
             div .story-view {
                 img .story-image src=(image_url(&s.image_path)) alt="" width="600" height="800";
                 @if let Some(p) = nav.prev {
-                    button .story-nav .prev type="button" data-story-prev hx-get=(url(p)) hx-target=(ids::MODAL_SEL)
+                    a .story-nav .prev href=(url(p)) data-story-prev hx-get=(url(p)) hx-target=(ids::MODAL_SEL)
                         aria-label="Предыдущая история" { "‹" }
                 }
                 @if let Some(n) = nav.next {
-                    button .story-nav .next type="button" data-story-next hx-get=(url(n)) hx-target=(ids::MODAL_SEL)
+                    a .story-nav .next href=(url(n)) data-story-next hx-get=(url(n)) hx-target=(ids::MODAL_SEL)
                         aria-label="Следующая история" { "›" }
                 }
             }

@@ -311,6 +311,10 @@ pub async fn submit(
                 kind = def.code,
                 "request filed"
             );
+            if !crate::web::htmx::is_htmx(req) {
+                // A plain form post: the main page, the new request on top of «Активные заявки».
+                return Ok(crate::web::htmx::redirect(req, routes::HOME));
+            }
             let body = html! {
                 (close_modal_oob())
                 (views::actions::requests_list(&crate::web::ctx(st), &rows, Some(id), true))

@@ -24,14 +24,7 @@ use crate::{
 };
 
 #[handler]
-pub async fn history(
-    req: &Request,
-    Data(st): Data<&SharedState>,
-    cur: CurrentContract,
-) -> poem::Result<Response> {
-    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
-        return Ok(elsewhere);
-    }
+pub async fn history(Data(st): Data<&SharedState>, cur: CurrentContract) -> poem::Result<Response> {
     let cid = cur.contract.id;
     let tz = st.tz.clone();
     let months = st
@@ -81,13 +74,9 @@ pub async fn history_more(
 
 #[handler]
 pub async fn autopay_modal(
-    req: &Request,
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
 ) -> poem::Result<Response> {
-    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
-        return Ok(elsewhere);
-    }
     let cid = cur.contract.id;
     let ap = st.db.run(move |c| Ok(db::autopay::get(c, cid)?)).await?;
     let email = match ap.as_ref().and_then(|a| a.email.clone()) {
@@ -195,9 +184,10 @@ pub async fn autopay_connect(
 
 #[handler]
 pub async fn autopay_off(
+    req: &Request,
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
-) -> poem::Result<Markup> {
+) -> poem::Result<Response> {
     let cid = cur.contract.id;
     let now = st.clock.now();
     let ap = st
@@ -209,10 +199,9 @@ pub async fn autopay_off(
         .await
         .map_err(|e: AppError| e)?;
     tracing::info!(contract_id = cid, "autopay turned off");
-    Ok(updated(
-        st,
-        &cur.contract,
-        ap.as_ref(),
-        "Автоплатеж отключен",
-    ))
+    if !htmx::is_htmx(req) {
+        // A plain form post: back to the main page, which shows the block without autopay.
+        return Ok(htmx::redirect(req, routes::HOME));
+    }
+    Ok(updated(st, &cur.contract, ap.as_ref(), "Автоплатеж отключен").into_response())
 }

@@ -39,22 +39,10 @@ fn html(m: maud::Markup) -> Response {
 
 /// GET /contracts — the list as a modal (htmx) or as a page of its own.
 #[handler]
-pub async fn list(
-    req: &Request,
-    Data(st): Data<&SharedState>,
-    csrf: &CsrfToken,
-    acc: CurrentAccount,
-) -> poem::Result<Response> {
+pub async fn list(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::Result<Response> {
     let rows = load(st, acc.account_id).await?;
-    if htmx::is_htmx(req) {
-        return Ok(html(view::list_modal(&rows)));
-    }
-    Ok(html(view::standalone(
-        &crate::web::ctx(st),
-        &csrf.0,
-        "Список договоров",
-        view::list_body(&rows),
-    )))
+    // Without htmx the same modal comes inside a page (`web::full_page`).
+    Ok(html(view::list_modal(&rows)))
 }
 
 #[derive(Deserialize)]
@@ -96,6 +84,7 @@ pub struct NoteInput {
 /// POST /contracts/:id/note — saves the note (plain text, shown escaped).
 #[handler]
 pub async fn note_save(
+    req: &Request,
     Data(st): Data<&SharedState>,
     lc: LinkedContract,
     Form(input): Form<NoteInput>,
@@ -122,6 +111,9 @@ pub async fn note_save(
         .await?;
     if !saved {
         return Err(AppError::NotFound.into());
+    }
+    if !htmx::is_htmx(req) {
+        return Ok(htmx::redirect(req, routes::CONTRACTS));
     }
     let l = Linked { note, ..l };
     Ok(html(html! {
@@ -175,6 +167,9 @@ pub async fn remove(
             );
             if was_current {
                 return Ok(htmx::redirect(req, routes::HOME));
+            }
+            if !htmx::is_htmx(req) {
+                return Ok(htmx::redirect(req, routes::CONTRACTS));
             }
             Ok(html(toast_oob("ok", "Договор удалён из списка")))
         }
@@ -310,6 +305,9 @@ pub async fn add_submit(
         .find(|l| l.id == cid)
         .map(|l| l.number.clone())
         .unwrap_or_default();
+    if !htmx::is_htmx(req) {
+        return Ok(htmx::redirect(req, routes::CONTRACTS));
+    }
     Ok(html! {
         (view::list_modal(&rows))
         (toast_oob("ok", &format!("Договор {number} добавлен")))

@@ -40,24 +40,26 @@ pub fn mask_address(a: &str) -> String {
     format!("{}, …", parts[..keep].join(", "))
 }
 
-/// `ИП Служебный для теста госсектора` → `ИП С******* д** т**** г*********`.
+/// `ИП Служебный для теста госсектора` → `ИП Служебный д. т. г.`: the legal form and the
+/// first word, then initials — enough for the payer to recognise, not the whole name.
 pub fn mask_org(o: &str) -> String {
     const FORMS: [&str; 8] = ["ИП", "ООО", "АО", "ПАО", "ЗАО", "ОАО", "НКО", "ГУП"];
-    o.split_whitespace()
-        .enumerate()
-        .map(|(i, w)| {
-            if i == 0 && FORMS.contains(&w) {
-                return w.to_owned();
-            }
-            let mut cs = w.chars();
-            let first = cs.next().map(String::from).unwrap_or_default();
-            let rest: String = cs
-                .map(|c| if c.is_alphanumeric() { '*' } else { c })
-                .collect();
-            first + &rest
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut words = o.split_whitespace().peekable();
+    let mut out = Vec::new();
+    if let Some(w) = words.peek().copied().filter(|w| FORMS.contains(w)) {
+        out.push(w.to_owned());
+        words.next();
+    }
+    if let Some(w) = words.next() {
+        out.push(w.to_owned());
+    }
+    for w in words {
+        // Words without letters (numbers, «№3») say nothing to the payer: left out.
+        if let Some(c) = w.chars().find(|c| c.is_alphabetic()) {
+            out.push(format!("{c}."));
+        }
+    }
+    out.join(" ")
 }
 
 fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
@@ -105,7 +107,7 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
 
 #[handler]
 pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
-    views::express::page(&crate::web::ctx(st), &csrf.0, "business", "")
+    views::express::page(&crate::web::ctx(st), &csrf.0, "business", "", None)
 }
 
 #[derive(Deserialize)]
@@ -122,8 +124,22 @@ const NOT_FOUND: &str = "Договор не найден. Проверьте н
 pub async fn find(
     req: &Request,
     Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
     Form(input): Form<FindInput>,
 ) -> poem::Result<Response> {
+    // Without JavaScript the answer comes inside the whole page, the form keeping its values.
+    let ctx = crate::web::ctx(st);
+    let typed: String = input.contract.chars().take(64).collect();
+    let seg = if input.segment == "home" {
+        "home"
+    } else {
+        "business"
+    };
+    let wrap = |m: Markup| {
+        htmx::page_or_partial(req, m, |m| {
+            views::express::page(&ctx, &csrf.0, seg, &typed, Some(m))
+        })
+    };
     let started = Instant::now();
     let ip = client_ip(req, &st.cfg);
     let limited = st
@@ -139,11 +155,9 @@ pub async fn find(
     if let Some(wait) = limited {
         tracing::warn!(%ip, "express lookup throttled");
         let msg = format!("Слишком много попыток. Попробуйте {}", wait.human());
-        return Ok(
-            views::express::result(&crate::web::ctx(st), None, Some(&msg))
-                .with_status(StatusCode::TOO_MANY_REQUESTS)
-                .into_response(),
-        );
+        return Ok(wrap(views::express::result(&ctx, None, Some(&msg)))
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response());
     }
     let segment = if input.segment == "home" {
         "home"
@@ -179,7 +193,7 @@ pub async fn find(
     if let Some(rest) = LOOKUP_TIME.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
     }
-    Ok(markup.into_response())
+    Ok(wrap(markup).into_response())
 }
 
 #[derive(Deserialize)]
@@ -192,13 +206,9 @@ const EXPIRED: &str = "Данные поиска устарели. Найдит�
 
 #[handler]
 pub async fn pay_modal(
-    req: &Request,
     Data(st): Data<&SharedState>,
     Query(q): Query<TokenQuery>,
 ) -> poem::Result<Response> {
-    if let Some(elsewhere) = htmx::fragment_only(req, routes::EXPRESS) {
-        return Ok(elsewhere);
-    }
     let Some(cid) = verify(&st.csrf_key, &q.t, st.clock.now()) else {
         return Err(crate::error::AppError::BadRequest(EXPIRED.into()).into());
     };
@@ -261,9 +271,9 @@ mod tests {
         assert_eq!(mask_address("Уфа"), "Уфа, …");
         assert_eq!(
             mask_org("ИП Служебный для теста госсектора"),
-            "ИП С******** д** т**** г*********"
+            "ИП Служебный д. т. г."
         );
-        assert_eq!(mask_org("ООО «Ромашка»"), "ООО «*******»");
+        assert_eq!(mask_org("ООО «Уфимский хлебозавод №3»"), "ООО «Уфимский х.");
     }
 
     #[test]

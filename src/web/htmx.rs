@@ -38,9 +38,3 @@ pub fn page_or_partial(
         page(partial)
     }
 }
-
-/// The guard of fragment-only routes (modals opened from a page): a request that is not
-/// htmx's gets `Some` redirect to `page`, where the same modal opens from its button.
-pub fn fragment_only(req: &Request, page: &str) -> Option<Response> {
-    (!is_htmx(req)).then(|| redirect(req, page))
-}

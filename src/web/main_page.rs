@@ -2,9 +2,10 @@
 use maud::Markup;
 use poem::{
     handler,
-    web::{CsrfToken, Data},
+    web::{CsrfToken, Data, Query},
     Request,
 };
+use serde::Deserialize;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -71,6 +72,13 @@ impl BlocksCache {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct HomeQuery {
+    /// The return token of the payment the checkout just sent the payer back from.
+    #[serde(default)]
+    payment: Option<String>,
+}
+
 #[handler]
 pub async fn index(
     req: &Request,
@@ -78,13 +86,22 @@ pub async fn index(
     Data(web): Data<&super::SharedWeb>,
     csrf: &CsrfToken,
     cur: CurrentContract,
+    Query(q): Query<HomeQuery>,
 ) -> poem::Result<Markup> {
+    let notice = match q.payment {
+        Some(t) => super::payments::own_payment(st, &cur, t.clone())
+            .await?
+            .map(|p| {
+                views::payment_result::notice(&crate::web::ctx(st), &p.status, p.amount_kop, &t)
+            }),
+        None => None,
+    };
     let base = referral::public_base(req, &st.cfg);
     // Nothing written since the last view: no database trip at all (the extractor's session
     // comes from its cache too).
     let key = (cur.account.account_id, cur.contract.id, base.clone());
     if let Some(d) = web.dashboard_cache.get(&key) {
-        return Ok(render(st, &csrf.0, &cur.contract, &d));
+        return Ok(render(st, &csrf.0, &cur.contract, &d, notice));
     }
     // Otherwise one trip for the dashboard; the services and actions blocks come from the
     // cache while the contract's data is unchanged.
@@ -129,10 +146,16 @@ pub async fn index(
             Ok(d)
         })
         .await?;
-    Ok(render(st, &csrf.0, &cur.contract, &d))
+    Ok(render(st, &csrf.0, &cur.contract, &d, notice))
 }
 
-fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> Markup {
+fn render(
+    st: &SharedState,
+    csrf: &str,
+    k: &ContractSummary,
+    d: &Dashboard,
+    notice: Option<Markup>,
+) -> Markup {
     let banners = crate::app::notify::banners_for(st, k.id);
     views::main_page::main_page(
         &crate::web::ctx(st),
@@ -144,6 +167,13 @@ fn render(st: &SharedState, csrf: &str, k: &ContractSummary, d: &Dashboard) -> M
             stories: &d.stories,
             referral: &d.referral,
             banners: &banners,
+            notice,
+            support_closed: {
+                let sh = &st.cfg.support_hours;
+                sh.auto_reply
+                    .then(|| crate::chat::hours::closed_until(sh, &st.tz, st.clock.now()))
+                    .flatten()
+            },
         },
     )
 }

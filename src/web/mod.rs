@@ -11,6 +11,7 @@ pub mod contracts;
 pub mod csrf;
 pub mod documents;
 pub mod express;
+pub mod full_page;
 pub mod htmx;
 pub mod join;
 pub mod join_wizard;
@@ -38,6 +39,16 @@ use crate::routes;
 use crate::state::SharedState;
 
 /// The render context of the views, from the application state.
+/// A read-only partial on its fast path for htmx, and a whole page (CSRF token, layout) for
+/// any other request.
+fn as_page<E: Endpoint + 'static>(e: E, key: [u8; 32]) -> impl Endpoint {
+    let e = std::sync::Arc::new(e);
+    full_page::HtmxOr {
+        fast: e.clone(),
+        page: csrf::csrf_layers(e.with(full_page::FullPages), key),
+    }
+}
+
 pub fn ctx(st: &crate::state::AppState) -> crate::views::Ctx<'_> {
     crate::views::Ctx {
         cfg: &st.cfg,
@@ -141,6 +152,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
             routes::EXPRESS_PAY,
             get(express::pay_modal).post(express::pay_submit),
         )
+        .at(routes::PAYMENT_STATUS, get(payments::payment_status))
         .at(
             format!("{}/:token", routes::PAYMENT_RETURN),
             get(payments::payment_return),
@@ -185,7 +197,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
             get(notify::unsubscribe).post(notify::resubscribe),
         )
         .at(routes::LOGOUT, post(login::logout));
-    let pages = staff::mount(pages);
+    let pages = staff::mount(pages).with(full_page::FullPages);
     let pages = csrf::csrf_layers(pages, state.csrf_key);
 
     Route::new()
@@ -213,17 +225,20 @@ pub fn app(state: SharedState) -> impl Endpoint {
         // which costs more than the partial itself. The POST beside it is behind the guard.
         .at(
             routes::PAYMENT,
-            get(payments::modal)
-                .post(csrf::csrf_layers(post(payments::submit), state.csrf_key))
+            get(as_page(payments::modal, state.csrf_key))
+                .post(csrf::csrf_layers(
+                    post(payments::submit).with(full_page::FullPages),
+                    state.csrf_key,
+                ))
                 .with(CookieJarManager::new()),
         )
         .at(
             routes::HISTORY,
-            get(balance::history).with(CookieJarManager::new()),
+            get(as_page(balance::history, state.csrf_key)).with(CookieJarManager::new()),
         )
         .at(
             routes::HISTORY_MORE,
-            get(balance::history_more).with(CookieJarManager::new()),
+            get(as_page(balance::history_more, state.csrf_key)).with(CookieJarManager::new()),
         )
         .nest("/", pages)
         // Inside Outer (its refusals render as pages with the request id), outside everything

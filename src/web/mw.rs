@@ -186,7 +186,9 @@ fn error_response(
     }
     let html = match st {
         Some(st) => {
-            views::error::page(&crate::web::ctx(st), status.as_u16(), &message, rid).into_string()
+            let staff = path.starts_with(routes::STAFF_PREFIX);
+            views::error::page(&crate::web::ctx(st), status.as_u16(), &message, rid, staff)
+                .into_string()
         }
         None => format!("{} — {message} ({rid})", status.as_u16()),
     };

@@ -181,10 +181,7 @@ pub async fn last_email(st: &SharedState, contract_id: i64) -> String {
 }
 
 #[handler]
-pub async fn modal(req: &Request, cur: CurrentContract) -> poem::Result<Response> {
-    if let Some(elsewhere) = htmx::fragment_only(req, routes::HOME) {
-        return Ok(elsewhere);
-    }
+pub async fn modal(cur: CurrentContract) -> poem::Result<Response> {
     // One database round trip (the session check) and no more: this partial is on the hot path.
     let email = "";
     let amount = amount_input(cur.contract.recommended_kop);
@@ -250,12 +247,57 @@ pub async fn payment_return(
         }
     }
     if p.account_id.is_some() {
-        return Ok(htmx::redirect(req, routes::HOME));
+        // The main page says what happened (paid, refused, still processing).
+        return Ok(htmx::redirect(req, &routes::home_after_payment(&token)));
     }
     Ok(
         views::express::done(&crate::web::ctx(st), &csrf.0, &p.status, p.amount_kop)
             .into_response(),
     )
+}
+
+/// The payment of `token` when it is the current contract's (anything else: None).
+pub async fn own_payment(
+    st: &SharedState,
+    cur: &CurrentContract,
+    token: String,
+) -> poem::Result<Option<db::payments::PaymentRow>> {
+    if token.is_empty() || token.len() > 64 {
+        return Ok(None);
+    }
+    let cid = cur.contract.id;
+    let p = st
+        .db
+        .run(move |c| Ok(db::payments::by_return_token(c, &token)?))
+        .await?;
+    Ok(p.filter(|p| p.contract_id == cid && p.account_id.is_some()))
+}
+
+/// The main page's notice while a payment is pending (polled): the notice again, and once the
+/// payment settles the balance block too.
+#[handler]
+pub async fn payment_status(
+    Data(st): Data<&SharedState>,
+    cur: CurrentContract,
+    Path(token): Path<String>,
+) -> poem::Result<Markup> {
+    let p = own_payment(st, &cur, token.clone())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = crate::web::ctx(st);
+    let notice = views::payment_result::notice(&ctx, &p.status, p.amount_kop, &token);
+    if p.status == "pending" {
+        return Ok(notice);
+    }
+    let cid = cur.contract.id;
+    let (k, ap) = st
+        .db
+        .run(move |c| Ok((db::contracts::summary(c, cid)?, db::autopay::get(c, cid)?)))
+        .await?;
+    Ok(html! {
+        (notice)
+        @if let Some(k) = k { (views::balance::card(&ctx, &k, ap.as_ref(), true)) }
+    })
 }
 
 /// Gateway notifications (outside the CSRF guard). The body only names a payment; its status

@@ -154,6 +154,9 @@ pub struct CodeInput {
     phone: String,
     #[serde(default)]
     code: String,
+    /// Demo only: the shown code, echoed back so it stays on screen after a wrong try.
+    #[serde(default)]
+    demo_code: String,
 }
 
 /// POST /login/phone/code — checks the code; a match logs in.
@@ -175,6 +178,12 @@ pub async fn verify(
         ));
     };
     let code: String = input.code.chars().filter(|c| !c.is_whitespace()).collect();
+    let shown = &input.demo_code;
+    let demo_code = (st.demo
+        && crate::db::demo::PHONES.contains(&phone.as_str())
+        && shown.len() == 6
+        && shown.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(shown.as_str());
     let again = |status: StatusCode, msg: &str| {
         let form = view::code_form(
             &csrf.0,
@@ -182,7 +191,7 @@ pub async fn verify(
                 phone: &phone,
                 error: Some(msg),
                 info: None,
-                demo_code: None,
+                demo_code,
             },
         );
         reply(req, st, &csrf.0, status, form)

@@ -31,6 +31,7 @@ pub struct OpenQuery {
 /// Opens a story full size, records the view and re-renders the strip out of band.
 #[handler]
 pub async fn open(
+    req: &poem::Request,
     Data(st): Data<&SharedState>,
     acc: CurrentAccount,
     Path(id): Path<i64>,
@@ -70,9 +71,11 @@ pub async fn open(
         next: seq.get(pos + 1).copied(),
         seq: &seq,
     };
+    // Without htmx the story is the page (`web::full_page`); the strip is the main page's.
+    let hx = crate::web::htmx::is_htmx(req);
     let body = html! {
         (views::stories::modal(&story, &nav))
-        (views::stories::strip(&after, true))
+        @if hx { (views::stories::strip(&after, true)) }
     };
     Ok(body)
 }

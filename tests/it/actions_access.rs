@@ -47,7 +47,7 @@ async fn requisites_upload_is_limited_by_size_and_type_and_stored_outside_the_we
     .await;
     assert_eq!(
         field_error(&r, "requisites").as_deref(),
-        Some("Заполните это поле")
+        Some("Укажите новые реквизиты")
     );
     // A good file next to a bad field is not kept: the form asks to attach it again.
     let r = post_multipart(

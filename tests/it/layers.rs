@@ -397,7 +397,7 @@ fn the_layer_check_catches_the_known_cycles() {
 fn ids_the_scripts_use_are_declared_shared_constants() {
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
     let mut missing = Vec::new();
-    for name in ["app.js", "chat.js"] {
+    for name in ["app.js", "chat.js", "a11y.js"] {
         let js = std::fs::read_to_string(assets.join(name)).unwrap();
         let mut rest = js.as_str();
         while let Some(at) = rest.find("\"#") {

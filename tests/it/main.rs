@@ -45,6 +45,7 @@ mod phone_limits;
 mod phone_login;
 mod query_plans;
 mod push_stub;
+mod polish;
 mod referral;
 mod security;
 mod sessions;

@@ -123,7 +123,7 @@ async fn admin_creates_and_blocks_staff_with_audit() {
     let r = app
         .post(&format!("/staff/accounts/{id}/active"), &[("on", "0")])
         .await;
-    assert!(r.has_text("заблокирован"));
+    assert!(r.has_text("Заблокирован"));
     assert_eq!(
         app.count("SELECT active FROM staff WHERE login = 'petrova'"),
         0

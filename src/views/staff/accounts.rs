@@ -14,8 +14,8 @@ use crate::{
 pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
     html! {
         div id=(ids::ACCOUNTS) .staff-list {
-            table .staff-table {
-                thead { tr { th { "Логин" } th { "Имя" } th { "Роль" } th { "Создан" } th { "Доступ" } th {} } }
+            div .table-scroll tabindex="0" role="region" aria-label="Сотрудники" { table .staff-table {
+                thead { tr { th { "Логин" } th { "Имя" } th { "Роль" } th { "Создан" } th { "Доступ" } th { span .sr-only { "Действия" } } } }
                 tbody {
                     @for s in rows {
                         tr {
@@ -23,20 +23,23 @@ pub fn list(st: &Ctx, me: i64, rows: &[Staff]) -> Markup {
                             td { (s.name) }
                             td { (s.role.label()) }
                             td { (time::date(s.created_at, st.tz)) }
-                            td { @if s.active { span .badge .ok { "активен" } } @else { span .badge .err { "заблокирован" } } }
+                            td { @if s.active { span .badge .ok { "Активен" } } @else { span .badge .err { "Заблокирован" } } }
                             td {
                                 @if s.id != me {
-                                    button .btn .btn-secondary type="button" hx-post=(routes::staff_account_active(s.id))
-                                        hx-vals=(if s.active { r#"{"on":"0"}"# } else { r#"{"on":"1"}"# })
+                                    form method="post" action=(routes::staff_account_active(s.id))
+                                        hx-post=(routes::staff_account_active(s.id))
                                         hx-target=(ids::ACCOUNTS_SEL) hx-swap="outerHTML" {
-                                        (if s.active { "Заблокировать" } else { "Разблокировать" })
+                                        input type="hidden" name="on" value=(if s.active { "0" } else { "1" });
+                                        button .btn .btn-secondary type="submit" {
+                                            (if s.active { "Заблокировать" } else { "Разблокировать" })
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }
@@ -74,13 +77,20 @@ pub fn create_form(v: &NewStaff, errors: &[(&str, String)], done: Option<&str>) 
 
 pub fn audit_table(st: &Ctx, rows: &[audit::Row]) -> Markup {
     html! {
-        table .staff-table {
+        div .table-scroll tabindex="0" role="region" aria-label="Журнал действий" { table .staff-table {
             thead { tr { th { "Когда" } th { "Кто" } th { "Действие" } th { "Объект" } th { "Подробности" } th { "IP" } } }
             tbody {
                 @for r in rows {
-                    tr { td { (time::datetime(r.at, st.tz)) } td { (r.who) } td { code { (r.action) } } td { (r.target) } td { (r.details) } td { (r.ip) } }
+                    tr {
+                        td .nowrap { (time::datetime(r.at, st.tz)) }
+                        td { (r.who) }
+                        td { (audit::action_label(&r.action)) }
+                        td { (audit::target_label(&r.target)) }
+                        td { (audit::details_label(&r.details, &st.cfg.branding.currency_symbol)) }
+                        td { (r.ip) }
+                    }
                 }
             }
-        }
+        } }
     }
 }

@@ -43,7 +43,7 @@ pub fn queue(st: &Ctx, rows: &[QueueRow], now: i64) -> Markup {
                         a .queue-item .waiting[r.waiting_since.is_some()] href=(routes::staff_conv(r.id))
                             hx-get=(routes::staff_conv(r.id)) hx-target=(ids::CONV_HOST_SEL) hx-push-url="false" {
                             span .q-head {
-                                strong { "№ " (r.contract_number) }
+                                strong { "№\u{a0}" (r.contract_number) }
                                 @match r.waiting_since {
                                     Some(w) => span .badge .warn { (waited(now, w)) },
                                     None => span .badge .ok { "отвечен" },
@@ -68,7 +68,7 @@ fn message(m: &Msg, tz: &jiff::tz::TimeZone) -> Markup {
         _ => "Абонент · ".to_owned(),
     };
     html! {
-        li .msg .mine[mine] .theirs[!mine] class=(format!("from-{}", m.sender)) data-id=(m.id)
+        li class=(format!("msg {} from-{}", if mine { "mine" } else { "theirs" }, m.sender)) data-id=(m.id)
             data-cid=[m.client_msg_id.as_deref()] {
             div .msg-body { (m.body) }
             div .msg-meta { (who) (time::zoned(m.created_at, tz).strftime("%d.%m.%y, %H:%M").to_string()) }
@@ -91,7 +91,7 @@ pub fn conversation(st: &Ctx, cv: &Conversation, msgs: &[Msg]) -> Markup {
                         span .badge .err { "Закрыт" }
                     }
                 }
-                ol .chat-log aria-live="polite" {
+                ol .chat-log aria-live="polite" tabindex="0" aria-label="Сообщения" {
                     @for m in msgs { (message(m, st.tz)) }
                 }
                 @if cv.status == "open" {

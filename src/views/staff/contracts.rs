@@ -38,8 +38,8 @@ pub fn results(st: &Ctx, q: &str, rows: &[Found]) -> Markup {
             @if rows.is_empty() {
                 p .muted { "Договоров не найдено." }
             } @else {
-                table .staff-table {
-                    thead { tr { th { "Договор" } th { "Организация" } th { "Адрес" } th { "Баланс" } th { "Состояние" } th {} } }
+                div .table-scroll tabindex="0" role="region" aria-label="Найденные договоры" { table .staff-table {
+                    thead { tr { th { "Договор" } th { "Организация" } th { "Адрес" } th { "Баланс" } th { "Состояние" } th { span .sr-only { "Действия" } } } }
                     tbody {
                         @for r in rows {
                             tr {
@@ -52,7 +52,7 @@ pub fn results(st: &Ctx, q: &str, rows: &[Found]) -> Markup {
                             }
                         }
                     }
-                }
+                } }
                 @if rows.len() >= crate::domain::staff_contracts::SEARCH_LIMIT {
                     p .muted { "Показаны первые " (rows.len()) " договоров" @if !q.is_empty() { " по запросу «" (q) "»" } ". Уточните поиск." }
                 }
@@ -88,7 +88,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
             }
             section .card {
                 h2 { "Доступ к договору" }
-                table .staff-table {
+                div .table-scroll tabindex="0" role="region" aria-label="Доступ к договору" { table .staff-table {
                     thead { tr { th { "Вход" } th { "Заметка" } th { "Добавлен" } th { "Активных сеансов" } } }
                     tbody {
                         @for h in &k.holders {
@@ -100,12 +100,12 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
             section .card {
                 h2 { "Подключенные услуги" }
                 @if k.services.is_empty() { p .muted { "Услуг нет." } } @else {
-                    table .staff-table {
+                    div .table-scroll tabindex="0" role="region" aria-label="Подключенные услуги" { table .staff-table {
                         thead { tr { th { "Услуга" } th { "Тариф" } th { "Стоимость" } th { "Статус" } } }
                         tbody {
                             @for sv in &k.services {
@@ -118,14 +118,14 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                 }
                             }
                         }
-                    }
+                    } }
                 }
             }
             section .card {
                 h2 { "Заявки" }
                 @if k.requests.is_empty() { p .muted { "Заявок нет." } } @else {
-                    table .staff-table {
-                        thead { tr { th { "№" } th { "Создана" } th { "Заявка" } th { "Статус" } th {} } }
+                    div .table-scroll tabindex="0" role="region" aria-label="Заявки" { table .staff-table {
+                        thead { tr { th { "№" } th { "Создана" } th { "Заявка" } th { "Статус" } th { span .sr-only { "Действия" } } } }
                         tbody {
                             @for r in &k.requests {
                                 tr {
@@ -133,17 +133,17 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                     td { (time::datetime(r.created_at, st.tz)) }
                                     td { (r.title) }
                                     td { (status_badge(&r.status)) }
-                                    td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
+                                    td { a .btn .btn-secondary href=(routes::staff_request(r.id)) hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
                                 }
                             }
                         }
-                    }
+                    } }
                 }
             }
             section .card {
                 h2 { "История баланса" }
                 @if k.ledger.is_empty() { p .muted { "Операций нет." } } @else {
-                    table .staff-table {
+                    div .table-scroll tabindex="0" role="region" aria-label="История баланса" { table .staff-table {
                         thead { tr { th { "Дата" } th { "Операция" } th { "Сумма" } } }
                         tbody {
                             @for e in &k.ledger {
@@ -154,7 +154,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                 }
                             }
                         }
-                    }
+                    } }
                 }
             }
             div hx-get=(routes::staff_contract_documents(&s.number)) hx-trigger="load" hx-swap="outerHTML" {
@@ -166,14 +166,14 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
             section .card {
                 h2 { "Платежи" }
                 @if k.payments.is_empty() { p .muted { "Платежей через кабинет не было." } } @else {
-                    table .staff-table {
+                    div .table-scroll tabindex="0" role="region" aria-label="Платежи" { table .staff-table {
                         thead { tr { th { "№" } th { "Создан" } th { "Назначение" } th { "Сумма" } th { "Статус" } } }
                         tbody {
                             @for p in &k.payments {
                                 tr {
                                     td { (p.id) }
                                     td { (time::datetime(p.created_at, st.tz)) }
-                                    td { (p.purpose.label()) " · " (p.provider) }
+                                    td { (p.purpose.label()) " · " (crate::domain::payment::provider_label(&p.provider)) }
                                     td .num { (money::format(p.amount_kop, sym)) }
                                     td {
                                         span .badge .(p.status.tone().class()) { (p.status.label()) }
@@ -184,7 +184,7 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
                                 }
                             }
                         }
-                    }
+                    } }
                 }
             }
         }

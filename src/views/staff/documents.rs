@@ -50,8 +50,8 @@ pub fn card(st: &Ctx, v: &StaffDocs) -> Markup {
                 }
             }
             @if v.docs.is_empty() { p .muted { "Документов нет." } } @else {
-                table .staff-table {
-                    thead { tr { th { "Документ" } th { "Дата" } th { "Сумма" } th { "Статус" } th { "Источник" } th {} } }
+                div .table-scroll tabindex="0" role="region" aria-label="Документы" { table .staff-table {
+                    thead { tr { th { "Документ" } th { "Дата" } th { "Сумма" } th { "Статус" } th { "Источник" } th { span .sr-only { "Действия" } } } }
                     tbody {
                         @for doc in v.docs {
                             @let s = shown(doc);
@@ -78,7 +78,7 @@ pub fn card(st: &Ctx, v: &StaffDocs) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
         }
     }

@@ -63,7 +63,10 @@ pub fn staff_page(
                     }
                 }
                 div .staff-me {
-                    span { (me.name) " · " (if me.is_admin() { "администратор" } else { "оператор" }) }
+                    span .staff-who {
+                        span .staff-who-name { (me.name) }
+                        span .staff-who-role { (if me.is_admin() { "Администратор" } else { "Оператор" }) }
+                    }
                     form method="post" action=(routes::STAFF_LOGOUT) {
                         (csrf_input(csrf))
                         button .btn .btn-secondary type="submit" { "Выйти" }
@@ -71,7 +74,7 @@ pub fn staff_page(
                 }
             }
         }
-        main .staff-main {
+        main #main .staff-main tabindex="-1" {
             h1 .staff-title { (title) }
             (content)
         }

@@ -27,7 +27,7 @@ pub fn form(csrf: &str, login: &str, error: Option<&str>) -> Markup {
 
 pub fn page_(st: &Ctx, csrf: &str, login: &str, error: Option<&str>) -> Markup {
     let content = html! {
-        main .auth-shell {
+        main #main .auth-shell tabindex="-1" {
             div .auth-brand { (brand(st, false)) }
             section .auth-card {
                 h1 { "Вход для сотрудников" }

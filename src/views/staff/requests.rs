@@ -4,15 +4,15 @@ use crate::routes::ids;
 use maud::{html, Markup};
 
 use super::layout::status_badge;
+use crate::views::actions::format_phone;
 use crate::{
-    domain::{
-        actions,
-        states::{State, WorkStatus},
-        time,
-    },
     domain::{
         backoffice::{Application, Filter, RequestItem},
         request::RequestDetail,
+    },
+    domain::{
+        states::{State, WorkStatus},
+        time,
     },
     routes,
     views::components::modal,
@@ -41,6 +41,12 @@ pub fn filters(action: &str, f: &Filter, placeholder: &str) -> Markup {
     }
 }
 
+/// htmx 2 swaps table rows out of band only inside `<template>`: a bare `<tr>` after other
+/// content is dropped by the HTML parser, leaving the list row stale.
+pub fn oob_row(row: Markup) -> Markup {
+    html! { template { (row) } }
+}
+
 pub fn request_row(st: &Ctx, r: &RequestItem, oob: bool) -> Markup {
     html! {
         tr #(format!("req-{}", r.id)) hx-swap-oob=[oob.then_some("true")] {
@@ -49,7 +55,7 @@ pub fn request_row(st: &Ctx, r: &RequestItem, oob: bool) -> Markup {
             td { a href=(routes::staff_contract(&r.contract_number)) { strong { (r.contract_number) } } br; span .muted { (r.org_name) } }
             td { (r.title) }
             td { (status_badge(&r.status)) }
-            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
+            td { a .btn .btn-secondary href=(routes::staff_request(r.id)) hx-get=(routes::staff_request(r.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
         }
     }
 }
@@ -59,10 +65,10 @@ pub fn requests_list(st: &Ctx, rows: &[RequestItem]) -> Markup {
         div id=(ids::LIST) .staff-list {
             @if rows.is_empty() { p .muted { "Заявок не найдено." } }
             @else {
-                table .staff-table {
-                    thead { tr { th { "№" } th { "Создана" } th { "Договор" } th { "Заявка" } th { "Статус" } th {} } }
+                div .table-scroll tabindex="0" role="region" aria-label="Заявки по договорам" { table .staff-table {
+                    thead { tr { th { "№" } th { "Создана" } th { "Договор" } th { "Заявка" } th { "Статус" } th { span .sr-only { "Действия" } } } }
                     tbody { @for r in rows { (request_row(st, r, false)) } }
-                }
+                } }
             }
         }
     }
@@ -87,7 +93,7 @@ pub fn status_form(
         .find(|c| *c != current)
         .unwrap_or(current);
     html! {
-        form #status-form .form hx-post=(action) hx-target="this" hx-swap="outerHTML" {
+        form #status-form .form method="post" action=(action) hx-post=(action) hx-target="this" hx-swap="outerHTML" {
             @if next.is_empty() {
                 p .muted { "Заявка завершена, статус больше не меняется." }
             } @else {
@@ -99,8 +105,9 @@ pub fn status_form(
                 }
                 div .field .has-error[error.is_some()] {
                     label for="f-comment" { (label) }
-                    textarea #f-comment name="comment" rows="3" maxlength="1000" { (comment) }
-                    @if let Some(e) = error { p .field-error role="alert" { (e) } }
+                    textarea #f-comment name="comment" rows="3" maxlength="1000"
+                        aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "f-comment-error")] { (comment) }
+                    @if let Some(e) = error { p .field-error #f-comment-error role="alert" { (e) } }
                 }
                 button .btn .btn-primary type="submit" { "Сохранить" }
             }
@@ -109,19 +116,12 @@ pub fn status_form(
 }
 
 pub fn request_modal(st: &Ctx, number: &str, r: &RequestDetail) -> Markup {
-    let def = actions::find(&r.row.kind);
     let body = html! {
         p .modal-status {
             (status_badge(&r.row.status))
             span .muted { "Заявка № " (r.row.id) " · договор " (number) " · создана " (time::datetime(r.row.created_at, st.tz)) }
         }
-        dl .kv {
-            @for (k, v) in &r.fields {
-                @let label = def.and_then(|d| d.field(k)).map_or(k.as_str(), |f| f.label);
-                div .kv-row { dt { (label) } dd { (v) } }
-            }
-            @for u in &r.uploads { div .kv-row { dt { "Файл" } dd { (u.original_name) } } }
-        }
+        (crate::views::actions::fields_list(r, false))
         section .history {
             h3 { "История заявки" }
             ol .timeline {
@@ -145,11 +145,11 @@ pub fn application_row(st: &Ctx, a: &Application, oob: bool) -> Markup {
         tr #(format!("app-{}", a.id)) hx-swap-oob=[oob.then_some("true")] {
             td { (a.id) }
             td { (time::datetime(a.created_at, st.tz)) }
-            td { (a.name) br; span .muted { (a.phone) } }
+            td { (a.name) br; span .muted .nowrap { (format_phone(&a.phone)) } }
             td { (a.address) }
             td { (if a.kind == "self" { "Самостоятельно" } else { "Специалисту" }) }
             td { (status_badge(&a.status)) }
-            td { button .btn .btn-secondary type="button" hx-get=(routes::staff_application(a.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
+            td { a .btn .btn-secondary href=(routes::staff_application(a.id)) hx-get=(routes::staff_application(a.id)) hx-target=(ids::MODAL_SEL) { "Открыть" } }
         }
     }
 }
@@ -159,10 +159,10 @@ pub fn applications_list(st: &Ctx, rows: &[Application]) -> Markup {
         div id=(ids::LIST) .staff-list {
             @if rows.is_empty() { p .muted { "Заявок на подключение не найдено." } }
             @else {
-                table .staff-table {
-                    thead { tr { th { "№" } th { "Поступила" } th { "Имя и телефон" } th { "Адрес" } th { "Способ" } th { "Статус" } th {} } }
+                div .table-scroll tabindex="0" role="region" aria-label="Заявки на подключение" { table .staff-table {
+                    thead { tr { th { "№" } th { "Поступила" } th { "Имя и телефон" } th { "Адрес" } th { "Способ" } th { "Статус" } th { span .sr-only { "Действия" } } } }
                     tbody { @for a in rows { (application_row(st, a, false)) } }
-                }
+                } }
             }
         }
     }
@@ -178,7 +178,12 @@ fn detail(st: &Ctx, key: &str, v: &serde_json::Value) -> Option<(String, String)
     let label = match key {
         "city" | "street" | "house" => return None,
         "organization" => "Организация",
-        "connection_date" => "Дата подключения",
+        "connection_date" => {
+            return Some((
+                "Дата подключения".into(),
+                crate::views::services::iso_date(&text(v)),
+            ))
+        }
         "tariffs" => {
             let sym = &st.cfg.branding.currency_symbol;
             let lines: Vec<String> = v
@@ -186,7 +191,7 @@ fn detail(st: &Ctx, key: &str, v: &serde_json::Value) -> Option<(String, String)
                 .iter()
                 .map(|t| match t["price_kop"].as_i64() {
                     Some(p) => format!(
-                        "{} — {}/мес",
+                        "{} — {}\u{2060}/мес",
                         text(&t["name"]),
                         crate::domain::money::format(p, sym)
                     ),
@@ -207,7 +212,7 @@ pub fn application_modal(st: &Ctx, a: &Application) -> Markup {
         p .modal-status { (status_badge(&a.status)) span .muted { "Поступила " (time::datetime(a.created_at, st.tz)) } }
         dl .kv {
             div .kv-row { dt { "Имя" } dd { (a.name) } }
-            div .kv-row { dt { "Номер телефона" } dd { (a.phone) } }
+            div .kv-row { dt { "Номер телефона" } dd .nowrap { (format_phone(&a.phone)) } }
             @if let Some(e) = &a.email { div .kv-row { dt { "Электронная почта" } dd { (e) } } }
             div .kv-row { dt { "Адрес" } dd { (a.address) } }
             @for (k, v) in &details {

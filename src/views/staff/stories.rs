@@ -78,28 +78,28 @@ pub fn form(
             (csrf_input(csrf))
             div .field .has-error[err("title").is_some()] {
                 label for="f-title" { "Заголовок*" }
-                input #f-title name="title" type="text" maxlength="120" value=(v.title) required;
-                @if let Some(e) = err("title") { p .field-error { (e) } }
+                input #f-title name="title" type="text" maxlength="120" value=(v.title) required aria-invalid=[err("title").map(|_| "true")] aria-describedby=[err("title").map(|_| "f-title-error")];
+                @if let Some(e) = err("title") { p .field-error #f-title-error { (e) } }
             }
             div .field .has-error[err("body").is_some()] {
                 label for="f-body" { "Текст" }
-                textarea #f-body name="body" rows="5" maxlength="4000" { (v.body) }
-                @if let Some(e) = err("body") { p .field-error { (e) } }
+                textarea #f-body name="body" rows="5" maxlength="4000" aria-invalid=[err("body").map(|_| "true")] aria-describedby=[err("body").map(|_| "f-body-error")] { (v.body) }
+                @if let Some(e) = err("body") { p .field-error #f-body-error { (e) } }
             }
             div .field .has-error[err("image").is_some()] {
                 label for="f-image" { (if has_image { "Новое изображение (PNG, JPEG, WebP)" } else { "Изображение* (PNG, JPEG, WebP)" }) }
-                input #f-image name="image" type="file" accept="image/png,image/jpeg,image/webp";
-                @if let Some(e) = err("image") { p .field-error { (e) } }
+                input #f-image name="image" type="file" accept="image/png,image/jpeg,image/webp" aria-invalid=[err("image").map(|_| "true")] aria-describedby=[err("image").map(|_| "f-image-error")];
+                @if let Some(e) = err("image") { p .field-error #f-image-error { (e) } }
             }
             div .field .has-error[err("from").is_some()] {
                 label for="f-from" { "Показывать с" }
-                input #f-from name="from" type="date" value=(v.from);
-                @if let Some(e) = err("from") { p .field-error { (e) } }
+                input #f-from name="from" type="date" value=(v.from) aria-invalid=[err("from").map(|_| "true")] aria-describedby=[err("from").map(|_| "f-from-error")];
+                @if let Some(e) = err("from") { p .field-error #f-from-error { (e) } }
             }
             div .field .has-error[err("until").is_some()] {
                 label for="f-until" { "Показывать по" }
-                input #f-until name="until" type="date" value=(v.until);
-                @if let Some(e) = err("until") { p .field-error { (e) } }
+                input #f-until name="until" type="date" value=(v.until) aria-invalid=[err("until").map(|_| "true")] aria-describedby=[err("until").map(|_| "f-until-error")];
+                @if let Some(e) = err("until") { p .field-error #f-until-error { (e) } }
             }
             label .check { input type="checkbox" name="published" value="1" checked[v.published]; " Опубликовать" }
             p .muted { "* Обязательные поля" }

@@ -174,10 +174,13 @@ pub async fn request_status(
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
+        Ok(_) if !crate::web::htmx::is_htmx(req) => {
+            Ok(crate::web::htmx::redirect(req, routes::STAFF_REQUESTS))
+        }
         Ok(_) => Ok(html! {
             (close_modal_oob())
             (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
-            @if let Some(r) = row { (view::request_row(&crate::web::ctx(st), &r, true)) }
+            @if let Some(r) = row { (view::oob_row(view::request_row(&crate::web::ctx(st), &r, true))) }
         }
         .into_response()),
     }
@@ -269,10 +272,13 @@ pub async fn application_status(
             "Такой переход статуса невозможен. Обновите страницу.",
             &comment,
         )),
+        (Ok(_), _) if !crate::web::htmx::is_htmx(req) => {
+            Ok(crate::web::htmx::redirect(req, routes::STAFF_APPLICATIONS))
+        }
         (Ok(_), row) => Ok(html! {
             (close_modal_oob())
             (toast_oob("ok", &format!("Статус заявки: {}", status.label())))
-            @if let Some(r) = row { (view::application_row(&crate::web::ctx(st), &r, true)) }
+            @if let Some(r) = row { (view::oob_row(view::application_row(&crate::web::ctx(st), &r, true))) }
         }
         .into_response()),
     }

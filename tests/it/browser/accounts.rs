@@ -85,7 +85,15 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     b.see("78101424UL").await;
 
     // Switch with one click: the whole page shows the other contract.
-    b.click("Выбрать договор 78101424UL").await;
+    // (its name is what it shows: the number and the address)
+    b.c.find(Locator::XPath(
+        "//button[contains(@class,'ci-pick')][.//span[normalize-space()='78101424UL']]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     contract_on_page(&b, "78101424UL").await;
     b.see("ООО «Уфимский хлебозавод №3»").await;
     b.see("3 100,00 ₽").await;
@@ -126,6 +134,11 @@ async fn browser_phone_login_add_switch_note_and_reset_devices() {
     b.shoot("access-contracts").await;
     b.click("Устройства").await;
     b.click("Сбросить все устройства").await;
+    // Asks first, like removing a contract.
+    eventually(Duration::from_secs(5), "a confirm dialog", || async {
+        b.c.accept_alert().await.is_ok()
+    })
+    .await;
     b.see("Авторизация сброшена на других устройствах: 1").await;
     let left: i64 = s
         .state

@@ -37,7 +37,7 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
 
     // Service details.
     b.c.find(Locator::XPath(
-        "//button[.//span[normalize-space()='Телевидение']]",
+        "//a[.//span[normalize-space()='Телевидение']]",
     ))
     .await
     .unwrap()
@@ -55,7 +55,7 @@ async fn browser_tariff_change_validates_then_appears_on_top_of_active_requests(
         .await;
     b.see("* Обязательные поля").await;
     b.click("Оставить заявку").await;
-    b.see("Заполните это поле").await;
+    b.see("Выберите новый тариф").await;
     let errors =
         b.c.find_all(Locator::Css("#action-form .field-error"))
             .await

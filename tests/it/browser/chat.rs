@@ -100,7 +100,7 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
     b.shoot("staff-requests").await;
     let row =
         b.c.find(Locator::XPath(
-            "//tr[td[normalize-space()='Детализация вызовов']]//button",
+            "//tr[td[normalize-space()='Детализация вызовов']]//a[normalize-space()='Открыть']",
         ))
         .await
         .unwrap();
@@ -113,14 +113,12 @@ async fn browser_agent_processes_a_request_and_publishes_a_story() {
 
     b.click("Подключения").await;
     b.see("Заявки на подключение").await;
-    b.c.find(Locator::XPath(
-        "//table//button[normalize-space()='Открыть']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    b.c.find(Locator::XPath("//table//a[normalize-space()='Открыть']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.see("Новый статус").await;
     b.shoot("staff-application").await;
     b.c.find(Locator::Css("dialog .modal-close"))

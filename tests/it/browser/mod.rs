@@ -12,6 +12,7 @@ mod growth;
 mod login;
 mod money;
 mod pwa;
+mod polish;
 mod staff;
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
@@ -28,6 +29,9 @@ use std::{
 };
 
 use crate::common::{eventually, normalize, DEMO_CONTRACT, DEMO_PASSWORD, WAIT};
+
+/// axe-core (MPL-2.0, vendored for the tests only; see vendor/axe-LICENSE.txt).
+const AXE_JS: &str = include_str!("vendor/axe-4.14.1.min.js");
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -78,6 +82,8 @@ pub struct Browser {
     driver: Child,
     _profile: tempfile::TempDir,
     shots: Option<std::path::PathBuf>,
+    /// JavaScript on: axe-core needs it (its promise never settles in a page without scripts).
+    js: bool,
 }
 
 impl Drop for Browser {
@@ -102,6 +108,16 @@ fn free_port() -> u16 {
 
 /// Starts chromedriver + headless Chromium, or returns None (test skipped) when not installed.
 pub async fn browser() -> Option<Browser> {
+    browser_with(true).await
+}
+
+/// The same browser with JavaScript switched off (the page's scripts never run; WebDriver's
+/// own commands still work).
+pub async fn browser_without_js() -> Option<Browser> {
+    browser_with(false).await
+}
+
+async fn browser_with(js: bool) -> Option<Browser> {
     let required = std::env::var("KABINET_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         assert!(
@@ -132,7 +148,8 @@ pub async fn browser() -> Option<Browser> {
                 "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=ru-RU",
                 "--disable-crash-reporter", "--disable-breakpad",
                 format!("--user-data-dir={}", profile.path().display()),
-            ]
+            ],
+            "prefs": { "profile.managed_default_content_settings.javascript": if js { 1 } else { 2 } }
         }
     }))
     .unwrap();
@@ -156,6 +173,7 @@ pub async fn browser() -> Option<Browser> {
         driver,
         _profile: profile,
         shots,
+        js,
     })
 }
 
@@ -271,16 +289,96 @@ impl Browser {
         .await
     }
 
-    /// Saves `<name>-1366.png` and `<name>-390.png` when KABINET_SCREENSHOTS is set.
+    /// Checks the screen with axe-core (WCAG 2.0–2.2 A and AA) and saves `<name>-1366.png`
+    /// and `<name>-390.png` when KABINET_SCREENSHOTS is set. Every screen and open modal the
+    /// tests pass through calls this, so any violation fails the test with a readable list.
     pub async fn shoot(&self, name: &str) {
-        let Some(dir) = &self.shots else { return };
+        // Checked at both widths: on a phone tables and the chat log scroll, and must take focus.
         for (w, h) in [(1366u32, 900u32), (390, 844)] {
             self.c.set_window_size(w, h).await.unwrap();
             tokio::time::sleep(Duration::from_millis(250)).await;
-            let png = self.c.screenshot().await.unwrap();
-            std::fs::write(dir.join(format!("{name}-{w}.png")), png).unwrap();
+            self.assert_accessible(&format!("{name} at {w}px")).await;
+            if let Some(dir) = &self.shots {
+                let png = self.c.screenshot().await.unwrap();
+                std::fs::write(dir.join(format!("{name}-{w}.png")), png).unwrap();
+            }
         }
         self.c.set_window_size(1366, 900).await.unwrap();
+    }
+
+    /// Runs axe-core on the current page (and the open modal, which is in the document) and
+    /// panics with a readable list of WCAG 2.0–2.2 A/AA violations, if any.
+    pub async fn assert_accessible(&self, screen: &str) {
+        if !self.js {
+            return;
+        }
+        let v = self.axe_violations().await;
+        // KABINET_AXE_LOG=FILE: list violations there and go on (for a survey of all screens).
+        if let Some(log) = std::env::var_os("KABINET_AXE_LOG") {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap();
+            for l in &v {
+                writeln!(f, "[{screen}] {l}").unwrap();
+            }
+            return;
+        }
+        assert!(
+            v.is_empty(),
+            "axe-core on «{screen}» ({} violations):\n{}",
+            v.len(),
+            v.join("\n")
+        );
+    }
+
+    /// The axe-core violations on the current page, one line per failing node.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        // Let CSS transitions (modal fade-in, toasts) settle so colours are final.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        // A screen that navigates away on its own (a session that ended) can unload under the
+        // script: then the page it lands on is checked instead.
+        let mut last = String::new();
+        for _ in 0..3 {
+            match self.run_axe().await {
+                Ok(v) => return v,
+                Err(e) => last = e,
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("axe-core could not run: {last}");
+    }
+
+    async fn run_axe(&self) -> Result<Vec<String>, String> {
+        let loaded = self
+            .c
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        if loaded != serde_json::Value::Bool(true) {
+            // WebDriver scripts are not subject to the page's CSP.
+            self.c
+                .execute(&format!("{AXE_JS}\n;return true;"), vec![])
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let r = self
+            .c
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, {
+                    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+                    resultTypes: ['violations'],
+                }).then(r => done(r.violations.flatMap(v => v.nodes.map(n =>
+                    `${v.id} (${v.impact}): ${v.help}\n    at ${n.target.join(' ')}\n    ${(n.failureSummary || '').replace(/\n/g, ' ')}\n    ${n.html.slice(0, 200)}`))))
+                  .catch(e => done(['axe failed: ' + e]));"#,
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(serde_json::from_value(r).unwrap_or_default())
     }
 
     pub async fn login_demo(&self, base: &str) {

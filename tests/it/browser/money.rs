@@ -13,7 +13,8 @@ async fn wait_path_prefix(b: &crate::browser::Browser, prefix: &str) {
 
 /// Clicks a button of the balance block (a story card may carry the same words).
 async fn click_in_balance(b: &crate::browser::Browser, text: &str) {
-    let xp = format!("//section[@id='balance']//button[normalize-space()='{text}']");
+    let xp =
+        format!("//section[@id='balance']//*[self::button or self::a][normalize-space()='{text}']");
     let el =
         b.c.wait()
             .at_most(Duration::from_secs(10))
@@ -123,7 +124,7 @@ async fn browser_express_payment_from_the_login_page() {
     b.see("Перейти к авторизации").await;
     b.fill("Номер договора", "72845736UL").await;
     b.click("Найти").await;
-    b.see("ИП С******** д** т**** г*********").await;
+    b.see("ИП Служебный д. т. г.").await;
     b.see("1 200,00 ₽").await;
     b.shoot("express-found").await;
     b.click("Оплатить").await;

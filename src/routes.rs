@@ -130,6 +130,15 @@ pub const ACCESS: &str = "/access";
 pub const ACCESS_CONTRACTS: &str = "/access/contracts";
 pub const ACCESS_RESET: &str = "/access/reset";
 pub const ACCESS_REVOKE: &str = "/access/:contract/:account/revoke";
+// Issue 15: company users and roles.
+/// «Пользователи» of the current contract (the owner's tab) and the invitation form's target.
+pub const ACCESS_USERS: &str = "/access/users";
+/// The owner changes a user's role.
+pub const ACCESS_ROLE: &str = "/access/:contract/:account/role";
+
+pub fn access_role(contract: ContractId, account: AccountId) -> String {
+    format!("/access/{contract}/{account}/role")
+}
 
 pub fn contract_row(id: i64) -> String {
     format!("/contracts/{id}")

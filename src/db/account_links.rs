@@ -10,7 +10,7 @@ use crate::domain::ids::{AccountId, ContractId};
 pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
     let current = accounts::current_contract(c, account_id)?.map(|k| k.id);
     let mut st = c.prepare_cached(
-        "SELECT k.id, k.number, k.address, ac.note, (k.id IS a.contract_id)
+        "SELECT k.id, k.number, k.address, ac.note, (k.id IS a.contract_id), ac.role
          FROM account_contracts ac
          JOIN contracts k ON k.id = ac.contract_id
          JOIN accounts a ON a.id = ac.account_id
@@ -26,6 +26,7 @@ pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
             note: r.get(3)?,
             own: r.get(4)?,
             current: Some(id) == current,
+            role: r.get(5)?,
         })
     })?;
     rows.collect()
@@ -131,7 +132,7 @@ pub fn add(c: &Connection, account_id: i64, contract_id: i64, now: i64) -> rusql
 /// which logs in with its number and password, is not a holder that can be removed).
 pub fn holders(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Vec<Holder>> {
     let mut st = c.prepare_cached(
-        "SELECT a.id, a.phone, oc.number FROM account_contracts ac
+        "SELECT a.id, a.phone, oc.number, ac.role FROM account_contracts ac
          JOIN accounts a ON a.id = ac.account_id
          LEFT JOIN contracts oc ON oc.id = a.contract_id
          WHERE ac.contract_id = ?2 AND a.id <> ?1 AND a.contract_id IS NOT ?2
@@ -142,6 +143,7 @@ pub fn holders(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::R
             account_id: r.get(0)?,
             phone: r.get(1)?,
             contract_number: r.get(2)?,
+            role: r.get(3)?,
         })
     })?;
     rows.collect()

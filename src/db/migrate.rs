@@ -159,6 +159,13 @@ CREATE TRIGGER ledger_pays_invoice AFTER INSERT ON ledger_entries WHEN NEW.amoun
 END;
 ALTER TABLE outbox ADD COLUMN document_id INTEGER REFERENCES documents(id);
 "#,
+    // 7: company users (issue 15) — the role of each account on each linked contract; whoever
+    // holds a contract today knew its password, so every existing link is an owner's.
+    r#"
+ALTER TABLE account_contracts ADD COLUMN role TEXT NOT NULL DEFAULT 'owner'
+    CHECK (role IN ('owner', 'accountant', 'engineer', 'viewer'));
+ALTER TABLE account_contracts ADD COLUMN invited_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL;
+"#,
 ];
 
 /// The schema version this binary writes.

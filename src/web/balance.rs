@@ -212,6 +212,7 @@ pub async fn autopay_off(
     Ok(updated(
         st,
         &cur.contract,
+        cur.role,
         ap.as_ref(),
         "Автоплатеж отключен",
     ))

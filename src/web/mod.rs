@@ -23,13 +23,15 @@ pub mod mw;
 pub mod payments;
 pub mod phone_login;
 pub mod referral;
+pub mod roles;
 pub mod services;
 pub mod staff;
 pub mod staff_auth;
 pub mod stories;
 pub mod system;
 
-use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt, Route};
+use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt};
+use roles::Routes;
 
 use crate::routes;
 
@@ -71,8 +73,24 @@ impl WebState {
 /// The one application factory, used by `main`, the tests and the benchmark.
 pub fn app(state: SharedState) -> impl Endpoint {
     let ttl = state.cfg.cache.ttl();
+    table(&state)
+        .into_route()
+        // Inside Outer (its refusals render as pages with the request id), outside everything
+        // that reads a body.
+        .with(limits::BodyLimitLayer)
+        .with(mw::OuterLayer)
+        .data(state)
+        .data(SharedWeb::new(WebState::new(ttl)))
+}
+
+/// Every route pattern of the router, in the order they were added (for the role-matrix test).
+pub fn route_patterns(state: &SharedState) -> Vec<String> {
+    table(state).patterns().to_vec()
+}
+
+fn table(state: &SharedState) -> Routes {
     // Pages and forms: behind CSRF (token cookie + verification of every unsafe request).
-    let pages = Route::new()
+    let pages = Routes::new()
         .at(routes::HOME, get(main_page::index))
         .at(routes::LOGIN, get(login::page).post(login::submit))
         .at(
@@ -169,9 +187,9 @@ pub fn app(state: SharedState) -> impl Endpoint {
         )
         .at(routes::LOGOUT, post(login::logout));
     let pages = staff::mount(pages);
-    let pages = csrf::csrf_layers(pages, state.csrf_key);
+    let key = state.csrf_key;
 
-    Route::new()
+    Routes::new()
         .at(format!("{}/*path", routes::ASSETS), get(assets::asset))
         .at(routes::BRANDING_CSS, get(assets::branding_css))
         .at(routes::BRANDING_LOGO, get(assets::branding_logo))
@@ -204,11 +222,5 @@ pub fn app(state: SharedState) -> impl Endpoint {
             routes::HISTORY_MORE,
             get(balance::history_more).with(CookieJarManager::new()),
         )
-        .nest("/", pages)
-        // Inside Outer (its refusals render as pages with the request id), outside everything
-        // that reads a body.
-        .with(limits::BodyLimitLayer)
-        .with(mw::OuterLayer)
-        .data(state)
-        .data(SharedWeb::new(WebState::new(ttl)))
+        .nest_root(pages, |r| csrf::csrf_layers(r, key))
 }

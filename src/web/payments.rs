@@ -366,12 +366,13 @@ pub async fn sandbox_cancel(
 pub fn updated(
     st: &SharedState,
     k: &db::contracts::ContractSummary,
+    role: crate::domain::role::Role,
     ap: Option<&db::autopay::Autopay>,
     toast: &str,
 ) -> Markup {
     html! {
         (components::close_modal_oob())
         (components::toast_oob("ok", toast))
-        (views::balance::card(&crate::web::ctx(st), k, ap, true))
+        (views::balance::card(&crate::web::ctx(st), k, role, ap, true))
     }
 }

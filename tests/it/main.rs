@@ -42,6 +42,7 @@ mod payments_gateway;
 mod phone_limits;
 mod phone_login;
 mod referral;
+mod roles;
 mod security;
 mod sessions;
 mod staff;

@@ -9,12 +9,12 @@ pub mod requests;
 pub mod stories;
 pub mod story_image;
 
-use poem::{get, post, Request, Route};
+use poem::{get, post, Request};
 
 use crate::{db::audit, routes, state::AppState, web::staff_auth::CurrentStaff};
 
 /// Adds the staff routes to the page routes (so the CSRF guard covers them).
-pub fn mount(r: Route) -> Route {
+pub fn mount(r: crate::web::roles::Routes) -> crate::web::roles::Routes {
     r.at(routes::STAFF, get(chat::home))
         .at(routes::STAFF_LOGIN, get(login::page).post(login::submit))
         .at(routes::STAFF_LOGOUT, post(login::logout))

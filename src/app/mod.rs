@@ -3,6 +3,7 @@
 //! `web/` extract and authorize, call one function here, and render what it returns.
 pub mod billing;
 pub mod closing;
+pub mod company;
 pub mod credentials;
 pub mod documents;
 pub mod documents_api;

@@ -149,7 +149,7 @@ pub fn holders(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::R
     rows.collect()
 }
 
-fn session_ids(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
+pub(super) fn session_ids(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
     let mut st = c.prepare_cached("SELECT id FROM sessions WHERE account_id = ?1")?;
     let rows = st.query_map([account_id], |r| r.get(0))?;
     rows.collect()
@@ -164,7 +164,7 @@ fn end_sessions(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
 
 /// Unlinks `contract_id` from `target` and ends target's sessions that were on it (its current
 /// contract) — or all of them when it has no contract left. Returns the ended session ids.
-fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite::Result<Vec<i64>> {
+pub(super) fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite::Result<Vec<i64>> {
     c.prepare_cached("DELETE FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2")?
         .execute(params![target, contract_id])?;
     let (was_current, left): (bool, bool) = c

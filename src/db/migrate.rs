@@ -165,6 +165,9 @@ ALTER TABLE outbox ADD COLUMN document_id INTEGER REFERENCES documents(id);
 ALTER TABLE account_contracts ADD COLUMN role TEXT NOT NULL DEFAULT 'owner'
     CHECK (role IN ('owner', 'accountant', 'engineer', 'viewer'));
 ALTER TABLE account_contracts ADD COLUMN invited_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL;
+-- «Журнал действий»: the contract an entry is about (NULL for entries about no contract).
+ALTER TABLE audit_log ADD COLUMN contract_id INTEGER;
+CREATE INDEX audit_log_by_contract ON audit_log(contract_id, id) WHERE contract_id IS NOT NULL;
 "#,
 ];
 

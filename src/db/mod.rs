@@ -10,6 +10,7 @@ pub mod billing;
 pub mod billing_export;
 pub mod chat;
 pub mod check;
+pub mod company;
 pub mod contracts;
 pub mod demo;
 mod demo_requests;

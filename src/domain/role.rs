@@ -107,6 +107,59 @@ impl Role {
     }
 }
 
+/// A user of a contract, for «Пользователи».
+#[derive(Debug, Clone)]
+pub struct User {
+    pub account_id: i64,
+    /// A phone account's number; None for the contract's own account.
+    pub phone: Option<String>,
+    /// The contract's own account (login by number): always «Владелец», not removable.
+    pub own: bool,
+    pub role: Role,
+    pub added_at: i64,
+}
+
+/// Why the owner's change of users was refused; [`Refusal::message`] is what the form shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    BadPhone,
+    UnknownRole,
+    /// Inviting one's own phone, or changing or removing oneself.
+    Myself,
+    AlreadyLinked,
+    LastOwner,
+    /// The contract's own account keeps «Владелец».
+    OwnAccount,
+    /// Not a user of this contract (any more).
+    NotAUser,
+    Throttled(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::BadPhone => "Введите номер мобильного телефона: +7 9XX XXX-XX-XX".into(),
+            Refusal::UnknownRole => "Выберите роль из списка".into(),
+            Refusal::Myself => {
+                "Это ваш собственный доступ: изменить или удалить его здесь нельзя".into()
+            }
+            Refusal::AlreadyLinked => "Этот номер уже среди пользователей договора".into(),
+            Refusal::LastOwner => "У договора должен остаться хотя бы один владелец".into(),
+            Refusal::OwnAccount => "Вход по номеру договора всегда остаётся у владельца".into(),
+            Refusal::NotAUser => "Этого пользователя у договора уже нет".into(),
+            Refusal::Throttled(m) => m.clone(),
+        }
+    }
+
+    /// Which form field the message belongs to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Refusal::UnknownRole => "role",
+            _ => "phone",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use crate::{
     domain::account::{Device, Holder, Linked},
     domain::ids::{AccountId, ContractId},
     domain::outbox::mask_phone,
+    domain::role::Role,
     domain::time,
     routes,
     views::Ctx,
@@ -17,16 +18,19 @@ use crate::{
 pub enum Tab {
     Devices,
     Contracts,
+    Users,
 }
 
-fn tabs(active: Tab) -> Markup {
+/// The modal's tabs; «Пользователи» only for the current contract's owner (`users`).
+pub fn tabs(active: Tab, users: bool) -> Markup {
     let items = [
         (Tab::Devices, "Устройства", routes::ACCESS),
         (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
+        (Tab::Users, "Пользователи", routes::ACCESS_USERS),
     ];
     html! {
         div .tabs .modal-tabs role="tablist" {
-            @for (t, label, href) in items {
+            @for (t, label, href) in items.into_iter().filter(|(t, ..)| users || *t != Tab::Users) {
                 button .tab .active[t == active] type="button" role="tab" aria-selected=(if t == active { "true" } else { "false" })
                     hx-get=(href) hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { (label) }
             }
@@ -69,11 +73,11 @@ pub fn describe(ua: &str) -> (String, String) {
     (os, browser)
 }
 
-pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
+pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64, users_tab: bool) -> Markup {
     let others = devices.iter().filter(|d| d.session_id != current).count();
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
-            (tabs(Tab::Devices))
+            (tabs(Tab::Devices, users_tab))
             p .muted .lead { "Устройства, авторизованные под Вашей учетной записью. Если среди них есть неизвестные, рекомендуем сбросить авторизацию и сменить пароли от договоров" }
             ul .device-cards {
                 @for d in devices {
@@ -114,18 +118,22 @@ pub fn holder_label(h: &Holder) -> String {
     }
 }
 
-pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
+/// Holders and their roles are shown (and can be removed) on the contracts this account owns.
+pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)], users_tab: bool) -> Markup {
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
-            (tabs(Tab::Contracts))
+            (tabs(Tab::Contracts, users_tab))
             p .muted .lead { "Здесь отображается, у каких аккаунтов добавлены Ваши договоры. Если среди пользователей есть неизвестные лица, рекомендуем удалить доступ и изменить пароль от договора" }
             @for (k, holders) in rows {
                 section .access-contract #(format!("access-{}", k.id)) {
                     div .ac-head {
                         strong { (k.number) }
                         span .muted { (k.address) }
+                        @if k.role != Role::Owner { span .badge { (k.role.label()) } }
                     }
-                    @if holders.is_empty() {
+                    @if k.role != Role::Owner {
+                        p .muted .small { "Пользователями договора управляет его владелец" }
+                    } @else if holders.is_empty() {
                         p .muted .small { "Другие аккаунты этот договор не добавляли" }
                     } @else {
                         ul .holder-list {
@@ -133,6 +141,7 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                                 @let label = holder_label(h);
                                 li {
                                     span .holder { (label) }
+                                    span .badge { (h.role.label()) }
                                     button .link-btn .danger type="button" hx-post=(routes::access_revoke(ContractId(k.id), AccountId(h.account_id)))
                                         hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML"
                                         hx-confirm=(format!("Удалить доступ {label} к договору {}?", k.number))
@@ -141,7 +150,9 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                             }
                         }
                     }
-                    div .pw-slot #(format!("pw-{}", k.id)) { (password_button(k.id)) }
+                    @if k.role == Role::Owner {
+                        div .pw-slot #(format!("pw-{}", k.id)) { (password_button(k.id)) }
+                    }
                 }
             }
         }

@@ -22,6 +22,7 @@ pub mod sandbox;
 pub mod services;
 pub mod staff;
 pub mod stories;
+pub mod users;
 
 /// What every view may know beyond its own data: the operator's configuration (branding,
 /// currency, links), the time zone dates are shown in, and whether the demo data is on.

@@ -29,6 +29,7 @@ pub mod staff;
 pub mod staff_auth;
 pub mod stories;
 pub mod system;
+pub mod users;
 
 use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt};
 use roles::Routes;
@@ -119,6 +120,8 @@ fn table(state: &SharedState) -> Routes {
         .at(routes::ACCESS_CONTRACTS, get(access::contracts))
         .at(routes::ACCESS_RESET, post(access::reset))
         .at(routes::ACCESS_REVOKE, post(access::revoke))
+        .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
+        .at(routes::ACCESS_ROLE, post(users::role))
         .at(routes::JOIN, get(join::page).post(join::submit))
         .at(
             routes::JOIN_SELF,

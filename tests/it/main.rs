@@ -20,6 +20,7 @@ mod chat;
 mod chat_limits;
 mod cli;
 mod common;
+mod company_users;
 mod documents;
 mod documents_api;
 mod documents_staff;

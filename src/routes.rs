@@ -136,6 +136,17 @@ pub const ACCESS_USERS: &str = "/access/users";
 /// The owner changes a user's role.
 pub const ACCESS_ROLE: &str = "/access/:contract/:account/role";
 
+/// The second factor after a login: the TOTP code (or a recovery code), or enrolment when a
+/// contract requires it and the account has none.
+pub const LOGIN_SECOND_FACTOR: &str = "/login/second-factor";
+/// «Устройства и доступ» → «Вход»: two-factor login, the owner's switch, passkeys.
+pub const ACCESS_SECURITY: &str = "/access/security";
+/// Enrolment: GET shows the QR code, POST confirms the first code.
+pub const TOTP_SETUP: &str = "/access/security/totp";
+pub const TOTP_OFF: &str = "/access/security/totp/off";
+/// «Требовать второй фактор для всех пользователей договора» (the current contract's owner).
+pub const REQUIRE_SECOND_FACTOR: &str = "/access/security/require";
+
 pub fn access_role(contract: ContractId, account: AccountId) -> String {
     format!("/access/{contract}/{account}/role")
 }

@@ -10,4 +10,5 @@ pub mod documents_api;
 pub mod jobs;
 pub mod outbox;
 pub mod payments;
+pub mod second_factor;
 pub mod sessions;

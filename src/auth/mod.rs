@@ -3,3 +3,4 @@ pub mod password;
 pub mod rate;
 pub mod session;
 pub mod throttle;
+pub mod totp;

@@ -27,6 +27,7 @@ pub mod phone_login;
 pub mod referral;
 pub mod requests;
 pub mod sandbox;
+pub mod second_factor;
 pub mod services;
 pub mod sessions;
 pub mod staff;

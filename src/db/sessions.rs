@@ -79,6 +79,8 @@ pub fn purge_expired(
 pub type WithContract = (
     SessionRow,
     Option<(super::contracts::ContractSummary, crate::domain::role::Role)>,
+    // The session still waits for the second factor.
+    bool,
 );
 
 pub fn with_current_contract(
@@ -87,7 +89,7 @@ pub fn with_current_contract(
 ) -> rusqlite::Result<Option<WithContract>> {
     use super::contracts::{summary_from_row, SUMMARY_COLS};
     c.prepare_cached(&format!(
-        "SELECT s.id, s.account_id, s.staff_id, s.created_at, s.last_seen_at, {SUMMARY_COLS}, ac.role
+        "SELECT s.id, s.account_id, s.staff_id, s.created_at, s.last_seen_at, {SUMMARY_COLS}, ac.role, s.second_factor_pending
          FROM sessions s
          JOIN accounts a ON a.id = s.account_id
          LEFT JOIN account_contracts ac ON ac.account_id = a.id AND ac.contract_id = a.current_contract_id
@@ -107,7 +109,7 @@ pub fn with_current_contract(
             Some(_) => Some((summary_from_row(r, 5)?, r.get(14)?)),
             None => None,
         };
-        Ok((s, linked))
+        Ok((s, linked, r.get(15)?))
     })
     .optional()
 }

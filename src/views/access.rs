@@ -19,6 +19,7 @@ pub enum Tab {
     Devices,
     Contracts,
     Users,
+    Security,
 }
 
 /// The modal's tabs; «Пользователи» only for the current contract's owner (`users`).
@@ -27,6 +28,7 @@ pub fn tabs(active: Tab, users: bool) -> Markup {
         (Tab::Devices, "Устройства", routes::ACCESS),
         (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
         (Tab::Users, "Пользователи", routes::ACCESS_USERS),
+        (Tab::Security, "Вход", routes::ACCESS_SECURITY),
     ];
     html! {
         div .tabs .modal-tabs role="tablist" {

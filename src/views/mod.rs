@@ -19,6 +19,7 @@ pub mod main_page;
 pub mod phone_login;
 pub mod referral;
 pub mod sandbox;
+pub mod second_factor;
 pub mod services;
 pub mod staff;
 pub mod stories;

@@ -138,12 +138,16 @@ async fn authenticate<T: Send + 'static>(
         .run(move |c| {
             // The session, its account and (when still linked) the current contract in one
             // statement: this runs on every subscriber request.
-            let Some((s, linked)) = sessions::with_current_contract(c, &hash)? else {
+            let Some((s, linked, pending)) = sessions::with_current_contract(c, &hash)? else {
                 return Ok(None);
             };
             let Some(account_id) = s.account_id else {
                 return Ok(None);
             };
+            if pending {
+                // Not cached: the second-factor page is the only way on.
+                return Err(AppError::SecondFactor);
+            }
             if now - s.last_seen_at > idle || now - s.created_at > max {
                 sessions::delete(c, s.id)?;
                 return Ok(None);
@@ -270,5 +274,33 @@ impl<'a> FromRequest<'a> for LinkedContract {
             .ok_or(AppError::NotFound)?;
         allow(req, link.role)?;
         Ok(LinkedContract { account, link })
+    }
+}
+
+/// A subscriber session that may still wait for its second factor (only the second-factor
+/// page takes this; every other route refuses a waiting session with a redirect to it).
+#[derive(Debug, Clone)]
+pub struct SecondFactorSession {
+    pub session_id: i64,
+    pub account_id: i64,
+    pub pending: bool,
+}
+
+impl<'a> FromRequest<'a> for SecondFactorSession {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let st = state(req)?;
+        let token = token_from(req).ok_or(AppError::Unauthorized)?;
+        let hash = token_hash(&token);
+        let found = st
+            .db
+            .run(move |c| Ok(crate::db::second_factor::session(c, &hash)?))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let (session_id, account_id, pending) = found;
+        Ok(SecondFactorSession {
+            session_id,
+            account_id,
+            pending,
+        })
     }
 }

@@ -24,6 +24,7 @@ pub mod payments;
 pub mod phone_login;
 pub mod referral;
 pub mod roles;
+pub mod second_factor;
 pub mod services;
 pub mod staff;
 pub mod staff_auth;
@@ -122,6 +123,17 @@ fn table(state: &SharedState) -> Routes {
         .at(routes::ACCESS_REVOKE, post(access::revoke))
         .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
         .at(routes::ACCESS_ROLE, post(users::role))
+        .at(
+            routes::LOGIN_SECOND_FACTOR,
+            get(second_factor::page).post(second_factor::submit),
+        )
+        .at(routes::ACCESS_SECURITY, get(second_factor::security))
+        .at(
+            routes::TOTP_SETUP,
+            get(second_factor::setup).post(second_factor::setup_confirm),
+        )
+        .at(routes::TOTP_OFF, post(second_factor::off))
+        .at(routes::REQUIRE_SECOND_FACTOR, post(second_factor::require))
         .at(routes::JOIN, get(join::page).post(join::submit))
         .at(
             routes::JOIN_SELF,

@@ -47,6 +47,12 @@ const RULES: &[(&str, Rule)] = {
         (routes::ACCESS_REVOKE, Contract(ManageUsers)),
         (routes::ACCESS_USERS, Contract(ManageUsers)),
         (routes::ACCESS_ROLE, Contract(ManageUsers)),
+        // Its own extractor: a session that may still wait for the second factor.
+        (routes::LOGIN_SECOND_FACTOR, Public),
+        (routes::ACCESS_SECURITY, Account),
+        (routes::TOTP_SETUP, Account),
+        (routes::TOTP_OFF, Account),
+        (routes::REQUIRE_SECOND_FACTOR, Contract(ManageUsers)),
         (routes::JOIN, Public),
         (routes::JOIN_SELF, Public),
         (routes::JOIN_SELF_HOUSES, Public),

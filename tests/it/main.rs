@@ -44,6 +44,7 @@ mod phone_limits;
 mod phone_login;
 mod referral;
 mod roles;
+mod second_factor;
 mod security;
 mod sessions;
 mod staff;

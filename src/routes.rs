@@ -147,6 +147,9 @@ pub const TOTP_OFF: &str = "/access/security/totp/off";
 /// «Требовать второй фактор для всех пользователей договора» (the current contract's owner).
 pub const REQUIRE_SECOND_FACTOR: &str = "/access/security/require";
 
+/// «Журнал действий» of the current contract (the owner's tab).
+pub const ACCESS_JOURNAL: &str = "/access/journal";
+
 pub fn access_role(contract: ContractId, account: AccountId) -> String {
     format!("/access/{contract}/{account}/role")
 }

@@ -1,6 +1,7 @@
 //! Use cases: one function per thing a user does. The only layer that opens write
 //! transactions, applies business rules across tables and writes audit rows. Handlers in
 //! `web/` extract and authorize, call one function here, and render what it returns.
+pub mod activity;
 pub mod billing;
 pub mod closing;
 pub mod company;

@@ -24,7 +24,7 @@ pub enum Who {
 /// Starts a session and returns its token. `previous`: the token of a session this browser
 /// still holds; it ends (one browser, one session).
 pub async fn start(
-    st: &AppState,
+    st: &std::sync::Arc<AppState>,
     who: Who,
     client: Client,
     previous: Option<String>,
@@ -33,7 +33,8 @@ pub async fn start(
     let th = token_hash(&token);
     let old = previous.map(|t| token_hash(&t));
     let now = st.clock.now();
-    let ended = st
+    let (ua, ip) = (client.user_agent.clone(), client.ip.clone());
+    let (ended, account) = st
         .db
         .write(move |tx| {
             let ended = match &old {
@@ -69,10 +70,13 @@ pub async fn start(
                 };
                 audit::staff(tx, &e)?;
             }
-            Ok(ended)
+            Ok((ended, account_id))
         })
         .await?;
     st.sessions_ended(ended.into_iter().collect());
+    if let Some(account_id) = account {
+        super::activity::after_login(st, account_id, ua, ip).await;
+    }
     if let Who::Contract(contract_id) = who {
         tracing::info!(contract_id, "login ok");
     }

@@ -1,6 +1,7 @@
 //! SQLite storage: one file, an r2d2 pool, every call on the blocking pool.
 pub mod account_links;
 pub mod accounts;
+pub mod activity;
 pub mod api_tokens;
 pub mod applications;
 pub mod audit;

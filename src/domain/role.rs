@@ -160,6 +160,44 @@ impl Refusal {
     }
 }
 
+/// One line of «Журнал действий».
+#[derive(Debug, Clone)]
+pub struct JournalRow {
+    pub at: i64,
+    pub actor_kind: String,
+    pub phone: Option<String>,
+    /// The actor is the contract's own login (by number).
+    pub contract_login: bool,
+    pub staff: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+impl JournalRow {
+    /// What happened, in words.
+    pub fn what(&self) -> String {
+        let t = &self.target;
+        let d = &self.details;
+        match self.action.as_str() {
+            "login" => "Вход в личный кабинет".into(),
+            "user.invite" => format!("Приглашён пользователь {t}: «{d}»"),
+            "user.role" => format!("Роль пользователя {t}: {d}"),
+            "user.remove" => format!("Удалён доступ пользователя {t}"),
+            "staff.user_remove" => {
+                format!("Сотрудник удалил доступ пользователя {t} по звонку владельца")
+            }
+            "second_factor.require" if d == "on" => "Включено требование второго фактора".into(),
+            "second_factor.require" => "Отключено требование второго фактора".into(),
+            "contract.password" => "Изменён пароль договора".into(),
+            "payment.start" => format!("Начата оплата {d}"),
+            "document.download" => format!("Скачан документ {t}"),
+            "request.file" => format!("Подана заявка: {d}"),
+            other => format!("{other} {t} {d}").trim().to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

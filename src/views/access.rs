@@ -20,6 +20,7 @@ pub enum Tab {
     Contracts,
     Users,
     Security,
+    Journal,
 }
 
 /// The modal's tabs; «Пользователи» only for the current contract's owner (`users`).
@@ -29,10 +30,11 @@ pub fn tabs(active: Tab, users: bool) -> Markup {
         (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
         (Tab::Users, "Пользователи", routes::ACCESS_USERS),
         (Tab::Security, "Вход", routes::ACCESS_SECURITY),
+        (Tab::Journal, "Журнал действий", routes::ACCESS_JOURNAL),
     ];
     html! {
         div .tabs .modal-tabs role="tablist" {
-            @for (t, label, href) in items.into_iter().filter(|(t, ..)| users || *t != Tab::Users) {
+            @for (t, label, href) in items.into_iter().filter(|(t, ..)| users || !matches!(t, Tab::Users | Tab::Journal)) {
                 button .tab .active[t == active] type="button" role="tab" aria-selected=(if t == active { "true" } else { "false" })
                     hx-get=(href) hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { (label) }
             }

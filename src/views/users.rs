@@ -8,9 +8,45 @@ use super::components::{csrf_input, field, Field};
 use crate::{
     domain::ids::{AccountId, ContractId},
     domain::outbox::mask_phone,
-    domain::role::{Role, User},
+    domain::role::{JournalRow, Role, User},
     routes,
 };
+
+/// «Журнал действий»: who did what on the contract, newest first.
+pub fn journal_panel(st: &crate::views::Ctx, number: &str, rows: &[JournalRow]) -> Markup {
+    html! {
+        div id=(ids::ACCESS_BODY) .access-body {
+            (tabs(Tab::Journal, true))
+            p .muted .lead { "Действия пользователей договора " (number) " и сотрудников с ним." }
+            @if rows.is_empty() {
+                p .muted { "Пока ничего не записано" }
+            } @else {
+                table .journal {
+                    thead { tr { th scope="col" { "Когда" } th scope="col" { "Кто" } th scope="col" { "Что" } } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                td .nowrap { (crate::domain::time::datetime(r.at, st.tz)) }
+                                td { (journal_who(r)) }
+                                td { (r.what()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn journal_who(r: &JournalRow) -> String {
+    match (r.actor_kind.as_str(), &r.phone, &r.staff) {
+        ("account", Some(p), _) => mask_phone(p),
+        ("account", None, _) if r.contract_login => "Вход по номеру договора".into(),
+        ("staff", _, Some(s)) => format!("Сотрудник: {s}"),
+        ("system", ..) => "Система".into(),
+        _ => "—".into(),
+    }
+}
 
 /// The invitation form's values and message.
 #[derive(Default)]

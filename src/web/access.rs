@@ -268,6 +268,16 @@ pub async fn password_save(
         "contract password changed"
     );
     st.sessions_ended(ended);
+    crate::app::activity::record(
+        st,
+        aid,
+        id,
+        "contract.password",
+        String::new(),
+        String::new(),
+        client_ip(req, &st.cfg).to_string(),
+    )
+    .await;
     let panel = contracts_panel(st, aid).await?;
     Ok(html! {
             (panel)

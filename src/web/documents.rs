@@ -389,6 +389,7 @@ fn percent(s: &str) -> String {
 /// GET /documents/:id/pdf
 #[handler]
 pub async fn pdf(
+    req: &Request,
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
     Path(id): Path<String>,
@@ -396,6 +397,18 @@ pub async fn pdf(
     let id = doc_id(&id)?;
     let (cid, now) = (cur.contract.id, st.clock.now());
     let (doc, bytes) = st.db.run(move |c| app::download(c, now, cid, id)).await?;
+    // «Журнал действий» (issue 15): who downloaded which document.
+    let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
+    crate::app::activity::record(
+        st,
+        cur.account.account_id,
+        cid,
+        "document.download",
+        doc.number.clone(),
+        String::new(),
+        ip,
+    )
+    .await;
     Ok(pdf_response(doc.kind, &doc.number, bytes))
 }
 

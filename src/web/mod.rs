@@ -123,6 +123,7 @@ fn table(state: &SharedState) -> Routes {
         .at(routes::ACCESS_REVOKE, post(access::revoke))
         .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
         .at(routes::ACCESS_ROLE, post(users::role))
+        .at(routes::ACCESS_JOURNAL, get(users::journal))
         .at(
             routes::LOGIN_SECOND_FACTOR,
             get(second_factor::page).post(second_factor::submit),

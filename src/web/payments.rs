@@ -209,7 +209,7 @@ pub async fn submit(
     cur: CurrentContract,
     Form(input): Form<PayInput>,
 ) -> Response {
-    submit_payment(
+    let r = submit_payment(
         req,
         st,
         &input,
@@ -218,7 +218,23 @@ pub async fn submit(
         Some(cur.account.account_id),
         "topup",
     )
-    .await
+    .await;
+    // «Журнал действий» (issue 15): a payment was started (a form error answers 422).
+    if r.headers().contains_key("hx-redirect") || r.status() == poem::http::StatusCode::SEE_OTHER {
+        let amount = clip(&input.amount);
+        let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
+        crate::app::activity::record(
+            st,
+            cur.account.account_id,
+            cur.contract.id,
+            "payment.start",
+            String::new(),
+            format!("на {amount} ₽"),
+            ip,
+        )
+        .await;
+    }
+    r
 }
 
 /// Where the checkout page sends the payer back. Asks the provider once (the notification

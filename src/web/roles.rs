@@ -47,6 +47,7 @@ const RULES: &[(&str, Rule)] = {
         (routes::ACCESS_REVOKE, Contract(ManageUsers)),
         (routes::ACCESS_USERS, Contract(ManageUsers)),
         (routes::ACCESS_ROLE, Contract(ManageUsers)),
+        (routes::ACCESS_JOURNAL, Contract(ManageUsers)),
         // Its own extractor: a session that may still wait for the second factor.
         (routes::LOGIN_SECOND_FACTOR, Public),
         (routes::ACCESS_SECURITY, Account),

@@ -142,3 +142,16 @@ pub async fn role(
         Ok(super::access::wrap(req, st, &csrf.0, body))
     }
 }
+
+/// GET /access/journal — «Журнал действий» of the current contract.
+#[handler]
+pub async fn journal(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    cur: CurrentContract,
+) -> poem::Result<Response> {
+    let rows = crate::app::activity::journal(st, cur.contract.id).await?;
+    let p = view::journal_panel(&crate::web::ctx(st), &cur.contract.number, &rows);
+    Ok(super::access::wrap(req, st, &csrf.0, p))
+}

@@ -161,6 +161,22 @@ impl TestApp {
         self.finish(r).await
     }
 
+    /// POSTs like [`TestApp::post`] from a browser with this user agent.
+    pub async fn post_ua(&self, path: &str, form: &[(&str, &str)], ua: &str) -> Resp {
+        let token = self.csrf();
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .header("hx-request", "true")
+            .header("x-csrf-token", token)
+            .header("user-agent", ua)
+            .form(&form)
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
     /// POSTs without any CSRF token.
     pub async fn post_no_csrf(&self, path: &str, form: &[(&str, &str)]) -> Resp {
         let r = self

@@ -6,6 +6,7 @@ mod accounts_access;
 mod actions;
 mod actions_access;
 mod actions_filing;
+mod activity;
 mod assets;
 mod autopay;
 mod balance;

@@ -150,6 +150,13 @@ pub const REQUIRE_SECOND_FACTOR: &str = "/access/security/require";
 /// «Журнал действий» of the current contract (the owner's tab).
 pub const ACCESS_JOURNAL: &str = "/access/journal";
 
+/// Staff remove a company user on the owner's phoned request (audited).
+pub const STAFF_USER_REMOVE: &str = "/staff/contracts/:number/users/:account/remove";
+
+pub fn staff_user_remove(number: &str, account: i64) -> String {
+    format!("/staff/contracts/{number}/users/{account}/remove")
+}
+
 pub fn access_role(contract: ContractId, account: AccountId) -> String {
     format!("/access/{contract}/{account}/role")
 }

@@ -179,3 +179,39 @@ pub async fn remove(
         Err(e) => Ok(Err(e)),
     }
 }
+
+/// Staff remove a user of contract `number` on the owner's phoned request (`reason` is
+/// required and audited); the user's access ends at once.
+pub async fn staff_remove(
+    st: &AppState,
+    staff_id: i64,
+    number: String,
+    target: i64,
+    reason: &str,
+    ip: String,
+) -> Result<Result<(), Refusal>, AppError> {
+    let reason: String = reason.trim().chars().take(200).collect();
+    if reason.is_empty() {
+        return Ok(Err(Refusal::Throttled(
+            "Укажите основание: например, «звонок владельца»".into(),
+        )));
+    }
+    let now = st.clock.now();
+    let done = st
+        .db
+        .run(move |c| {
+            Ok(company::staff_remove(
+                c, staff_id, &number, target, &reason, &ip, now,
+            )?)
+        })
+        .await?;
+    match done {
+        Ok((contract_id, ended)) => {
+            tracing::info!(staff_id, contract_id, target, "user removed by staff");
+            st.sessions_ended(ended);
+            st.access_changed(target, contract_id);
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}

@@ -190,3 +190,38 @@ pub fn owns_current(c: &Connection, account_id: i64) -> rusqlite::Result<bool> {
     )?
     .query_row([account_id], |r| r.get(0))
 }
+
+/// Staff remove `target` from contract `number` on the owner's phoned request: audited with
+/// the staff member and the reason. Returns the ended session ids and the contract id.
+pub fn staff_remove(
+    c: &mut Connection,
+    staff_id: i64,
+    number: &str,
+    target: i64,
+    reason: &str,
+    ip: &str,
+    now: i64,
+) -> rusqlite::Result<Result<(i64, Vec<i64>), Refusal>> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Some(contract_id) = tx
+        .prepare_cached("SELECT id FROM contracts WHERE number = ?1")?
+        .query_row([number], |r| r.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(Err(Refusal::NotAUser));
+    };
+    match user(&tx, contract_id, target)? {
+        None => return Ok(Err(Refusal::NotAUser)),
+        Some((true, _)) => return Ok(Err(Refusal::OwnAccount)),
+        Some(_) => {}
+    }
+    let who = label(&tx, target)?;
+    let ended = account_links::unlink(&tx, target, contract_id)?;
+    tx.prepare_cached(
+        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at, contract_id)
+         VALUES ('staff', ?1, 'staff.user_remove', ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![staff_id, who, reason, ip, now, contract_id])?;
+    tx.commit()?;
+    Ok(Ok((contract_id, ended)))
+}

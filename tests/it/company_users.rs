@@ -264,3 +264,66 @@ async fn removal_and_a_role_change_close_the_users_open_chat_at_once() {
 }
 
 use kabinet::config::Config;
+
+#[tokio::test]
+async fn staff_see_users_and_roles_and_remove_one_on_the_owners_call() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    invite(&app, INVITED, "engineer").await;
+    let eng = second_client(&app);
+    login_phone(&eng, INVITED).await;
+    assert_eq!(eng.get("/").await.status, 200);
+    let target = account_of(&app, INVITED);
+
+    let staff = second_client(&app);
+    crate::staff::staff_login(&staff, "operator").await;
+    let r = staff.get("/staff/contracts/72845736UL").await;
+    assert!(r.has_text("Роль") && r.has_text("Инженер") && r.has_text("Владелец"));
+    assert!(
+        r.has_text("999*****234") || r.has_text("799*****234"),
+        "{}",
+        r.body
+    );
+    let path = format!("/staff/contracts/72845736UL/users/{target}/remove");
+    // No reason: refused with a message, nothing removed.
+    let r = staff.post(&path, &[("reason", " ")]).await;
+    assert!(r.has_text("Укажите основание"), "{}", r.body);
+    assert_eq!(session_count(&app.state, target), 1);
+    let r = staff.post(&path, &[("reason", "звонок владельца")]).await;
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/staff/contracts/72845736UL"),
+        "{}",
+        r.body
+    );
+    assert_eq!(session_count(&app.state, target), 0);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'staff' AND action = 'staff.user_remove'
+             AND details = 'звонок владельца' AND contract_id = 1"
+        ),
+        1
+    );
+    assert_eq!(
+        eng.get_hx(routes::PAYMENT).await.header("hx-redirect"),
+        Some("/login")
+    );
+    // The contract's own login is not removable.
+    let own: i64 = app
+        .db()
+        .query_row("SELECT id FROM accounts WHERE contract_id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    staff.get("/staff/contracts/72845736UL").await;
+    let r = staff
+        .post(
+            &format!("/staff/contracts/72845736UL/users/{own}/remove"),
+            &[("reason", "x")],
+        )
+        .await;
+    assert!(r.has_text("Вход по номеру договора всегда остаётся у владельца"));
+    // The owner's journal shows it.
+    let r = app.get_hx(routes::ACCESS_JOURNAL).await;
+    assert!(r.has_text("по звонку владельца"), "{}", r.body);
+}

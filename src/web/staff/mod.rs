@@ -26,6 +26,7 @@ pub fn mount(r: crate::web::roles::Routes) -> crate::web::roles::Routes {
         .at(routes::STAFF_CONV_CLOSE, post(chat::close))
         .at(routes::STAFF_CONTRACTS, get(contracts::search))
         .at(routes::STAFF_CONTRACT, get(contracts::contract))
+        .at(routes::STAFF_USER_REMOVE, post(contracts::remove_user))
         .at(routes::STAFF_CONTRACT_DOCUMENTS, get(documents::list))
         .at(
             format!("{}/invoice", routes::STAFF_CONTRACT_DOCUMENTS),

@@ -157,6 +157,18 @@ pub fn staff_user_remove(number: &str, account: i64) -> String {
     format!("/staff/contracts/{number}/users/{account}/remove")
 }
 
+/// Passkeys: JSON steps of assets/passkey.js, and removal.
+pub const PASSKEY_REGISTER: &str = "/access/passkeys/register";
+pub const PASSKEY_REGISTER_FINISH: &str = "/access/passkeys/register/finish";
+pub const PASSKEY_REMOVE: &str = "/access/passkeys/:id/remove";
+/// «Войти с ключом доступа»: GET the page, POST (JSON) the options; then the finish step.
+pub const LOGIN_PASSKEY: &str = "/login/passkey";
+pub const LOGIN_PASSKEY_FINISH: &str = "/login/passkey/finish";
+
+pub fn passkey_remove(id: i64) -> String {
+    format!("/access/passkeys/{id}/remove")
+}
+
 pub fn access_role(contract: ContractId, account: AccountId) -> String {
     format!("/access/{contract}/{account}/role")
 }

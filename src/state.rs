@@ -24,6 +24,8 @@ pub struct AppState {
     /// role): that account's chat sockets on that contract close so its tabs reload at once.
     /// Send with [`AppState::access_changed`].
     pub access_changed: tokio::sync::broadcast::Sender<(i64, i64)>,
+    /// Passkeys: the relying party and the pending ceremonies.
+    pub passkeys: crate::auth::passkey::Passkeys,
     /// Live chat listeners.
     pub chat: std::sync::Arc<crate::chat::hub::Hub>,
     /// Delivers SMS (login codes); see `services::sms`.

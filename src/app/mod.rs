@@ -10,6 +10,7 @@ pub mod documents;
 pub mod documents_api;
 pub mod jobs;
 pub mod outbox;
+pub mod passkeys;
 pub mod payments;
 pub mod second_factor;
 pub mod sessions;

@@ -19,6 +19,8 @@ pub enum Who {
     Contract(i64),
     /// A staff member (the login is audited as `staff.login`).
     Staff(i64),
+    /// An account that proved itself with a passkey (no second factor is asked after it).
+    Passkey(i64),
 }
 
 /// Starts a session and returns its token. `previous`: the token of a session this browser
@@ -47,8 +49,9 @@ pub async fn start(
             let (account_id, staff_id) = match who {
                 Who::Contract(id) => (Some(accounts::contract_account(tx, id, now)?), None),
                 Who::Staff(id) => (None, Some(id)),
+                Who::Passkey(id) => (Some(id), None),
             };
-            sessions::insert(
+            let session_id = sessions::insert(
                 tx,
                 &sessions::NewSession {
                     token_hash: &th,
@@ -59,6 +62,9 @@ pub async fn start(
                     now,
                 },
             )?;
+            if matches!(who, Who::Passkey(_)) {
+                crate::db::second_factor::pass(tx, session_id)?;
+            }
             if let Some(staff_id) = staff_id {
                 let e = audit::Entry {
                     staff_id,

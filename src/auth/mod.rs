@@ -1,4 +1,5 @@
 pub mod device;
+pub mod passkey;
 pub mod password;
 pub mod rate;
 pub mod session;

@@ -5,10 +5,12 @@ use std::path::Path;
 mod documents;
 mod lines;
 mod money;
+mod passkeys;
 mod server;
 mod sms;
 pub use documents::*;
 pub use money::*;
+pub use passkeys::*;
 pub use server::Server;
 pub use sms::*;
 
@@ -33,6 +35,7 @@ pub struct Config {
     pub payments: Payments,
     pub smtp: Smtp,
     pub sms: Sms,
+    pub passkeys: Passkeys,
     pub chat: Chat,
     pub support_hours: SupportHours,
     pub cache: Cache,
@@ -57,6 +60,7 @@ impl Default for Config {
             payments: Payments::default(),
             smtp: Smtp::default(),
             sms: Sms::default(),
+            passkeys: Passkeys::default(),
             chat: Chat::default(),
             support_hours: SupportHours::default(),
             cache: Cache::default(),

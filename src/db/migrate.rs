@@ -199,6 +199,20 @@ BEGIN
     UPDATE sessions SET second_factor_pending = 1 WHERE id = NEW.id;
 END;
 "#,
+    // 9: passkeys (issue 15) — an account's WebAuthn credentials as webauthn-rs stores them
+    // (JSON with the public key and the signature counter).
+    r#"
+CREATE TABLE passkeys (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    cred_id      TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+) STRICT;
+CREATE INDEX passkeys_by_account ON passkeys(account_id);
+"#,
 ];
 
 /// The schema version this binary writes.

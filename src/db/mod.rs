@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod migrate;
 pub mod ops;
 pub mod outbox;
+pub mod passkeys;
 pub mod payments;
 pub mod phone_login;
 pub mod referral;

@@ -32,3 +32,12 @@ pub struct Device {
     pub ip: String,
     pub last_seen_at: i64,
 }
+
+/// A passkey of the account, for «Вход» → «Ключи доступа».
+#[derive(Debug, Clone)]
+pub struct PasskeyRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}

@@ -37,6 +37,10 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 link rel="stylesheet" href=(routes::BRANDING_CSS);
                 script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                 script src=(asset_url("app.js")) defer {}
+                @if p.body_class != "staff" {
+                    // Passkeys (issue 15): delegated handlers, so it also serves modal content.
+                    script src=(asset_url("passkey.js")) defer {}
+                }
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
                 (content)

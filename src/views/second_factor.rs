@@ -76,6 +76,23 @@ pub fn recovery_codes(codes: &[String], next: &str) -> Markup {
     }
 }
 
+/// «Войти с ключом доступа»: the login (contract number or phone), then the browser's prompt.
+pub fn passkey_login_form() -> Markup {
+    html! {
+        form .form data-passkey-login=(routes::LOGIN_PASSKEY) data-finish=(routes::LOGIN_PASSKEY_FINISH) {
+            p { "Войдите без пароля и SMS: ключом доступа на этом устройстве (отпечаток, лицо, PIN или ключ безопасности)." }
+            div .field {
+                label for="f-login" { "Номер договора или телефона" }
+                input #f-login name="login" type="text" autocomplete="username webauthn" required maxlength="40";
+            }
+            p .field-error role="alert" data-passkey-error hidden {}
+            noscript { p .field-error { "Для входа с ключом доступа нужен браузер с JavaScript." } }
+            button .btn .btn-primary .btn-block type="submit" { "Войти с ключом доступа" }
+            p .small { a href=(routes::LOGIN) { "Войти по паролю" } " · " a href=(routes::LOGIN_PHONE) { "По SMS" } }
+        }
+    }
+}
+
 /// What the «Вход» tab shows.
 pub struct Security<'a> {
     pub users_tab: bool,
@@ -84,6 +101,8 @@ pub struct Security<'a> {
     /// The current contract's owner: the requirement switch (its number and state).
     pub require: Option<(&'a str, bool)>,
     pub error: Option<&'a str>,
+    pub passkeys: &'a [crate::domain::account::PasskeyRow],
+    pub tz: &'a jiff::tz::TimeZone,
 }
 
 pub fn security_panel(csrf: &str, s: &Security) -> Markup {
@@ -104,6 +123,33 @@ pub fn security_panel(csrf: &str, s: &Security) -> Markup {
                     a .btn .btn-primary href=(routes::TOTP_SETUP) { "Подключить второй фактор" }
                 }
             }
+            section .access-contract {
+                h3 .sub-title { "Ключи доступа" }
+                p .muted { "Вход без пароля и SMS: отпечатком, лицом, PIN-кодом устройства или ключом безопасности." }
+                @if s.passkeys.is_empty() {
+                    p .muted .small { "Ключей доступа пока нет" }
+                } @else {
+                    ul .holder-list {
+                        @for k in s.passkeys {
+                            li {
+                                span .holder { (k.name) }
+                                span .muted .small {
+                                    "добавлен " (crate::domain::time::date(k.created_at, s.tz))
+                                    @if let Some(u) = k.last_used_at { ", вход " (crate::domain::time::datetime(u, s.tz)) }
+                                }
+                                form method="post" action=(routes::passkey_remove(k.id)) {
+                                    (csrf_input(csrf))
+                                    button .link-btn .danger type="submit" aria-label=(format!("Удалить ключ доступа {}", k.name)) { "Удалить" }
+                                }
+                            }
+                        }
+                    }
+                }
+                p .field-error role="alert" data-passkey-error hidden {}
+                button .btn .btn-secondary type="button" data-passkey-register=(routes::PASSKEY_REGISTER)
+                    data-finish=(routes::PASSKEY_REGISTER_FINISH) { "Добавить ключ доступа" }
+                noscript { p .small { "Чтобы добавить ключ доступа, нужен браузер с JavaScript." } }
+                    }
             @if let Some((number, on)) = s.require {
                 section .access-contract {
                     form .form method="post" action=(routes::REQUIRE_SECOND_FACTOR) {

@@ -20,6 +20,7 @@ pub mod main_page;
 pub mod metrics;
 pub mod mw;
 
+pub mod passkeys;
 pub mod payments;
 pub mod phone_login;
 pub mod referral;
@@ -124,6 +125,17 @@ fn table(state: &SharedState) -> Routes {
         .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
         .at(routes::ACCESS_ROLE, post(users::role))
         .at(routes::ACCESS_JOURNAL, get(users::journal))
+        .at(routes::PASSKEY_REGISTER, post(passkeys::register_start))
+        .at(
+            routes::PASSKEY_REGISTER_FINISH,
+            post(passkeys::register_finish),
+        )
+        .at(routes::PASSKEY_REMOVE, post(passkeys::remove))
+        .at(
+            routes::LOGIN_PASSKEY,
+            get(passkeys::page).post(passkeys::login_start),
+        )
+        .at(routes::LOGIN_PASSKEY_FINISH, post(passkeys::login_finish))
         .at(
             routes::LOGIN_SECOND_FACTOR,
             get(second_factor::page).post(second_factor::submit),

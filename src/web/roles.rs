@@ -48,6 +48,11 @@ const RULES: &[(&str, Rule)] = {
         (routes::ACCESS_USERS, Contract(ManageUsers)),
         (routes::ACCESS_ROLE, Contract(ManageUsers)),
         (routes::ACCESS_JOURNAL, Contract(ManageUsers)),
+        (routes::PASSKEY_REGISTER, Account),
+        (routes::PASSKEY_REGISTER_FINISH, Account),
+        (routes::PASSKEY_REMOVE, Account),
+        (routes::LOGIN_PASSKEY, Public),
+        (routes::LOGIN_PASSKEY_FINISH, Public),
         // Its own extractor: a session that may still wait for the second factor.
         (routes::LOGIN_SECOND_FACTOR, Public),
         (routes::ACCESS_SECURITY, Account),

@@ -106,6 +106,7 @@ async fn security_panel(
     error: Option<&str>,
 ) -> poem::Result<maud::Markup> {
     let s = app2::status(st, account_id).await?;
+    let keys = crate::app::passkeys::list(st, account_id).await?;
     // The switch is the current contract's owner's.
     let req = st
         .db
@@ -126,6 +127,8 @@ async fn security_panel(
             recovery_left: s.recovery_left,
             require: req.as_ref().map(|(n, on)| (n.as_str(), *on)),
             error,
+            passkeys: &keys,
+            tz: &st.tz,
         },
     ))
 }

@@ -11,6 +11,7 @@ mod documents;
 mod growth;
 mod login;
 mod money;
+mod passkeys;
 mod staff;
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};

@@ -7,6 +7,7 @@
 mod accounts;
 mod actions;
 mod chat;
+mod company;
 mod documents;
 mod growth;
 mod login;

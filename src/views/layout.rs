@@ -31,6 +31,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 link rel="stylesheet" href=(asset_url("app.css"));
                 link rel="stylesheet" href=(asset_url("screens.css"));
                 link rel="stylesheet" href=(asset_url("documents.css"));
+                link rel="stylesheet" href=(asset_url("users.css"));
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }

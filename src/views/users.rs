@@ -71,7 +71,7 @@ fn role_select(id: &str, current: &str, error: Option<&str>) -> Markup {
             aria-describedby=[error.map(|_| err_id.as_str())] {
             @if current.is_empty() { option value="" selected { "Выберите роль" } }
             @for r in Role::ALL {
-                option value=(r.code()) selected[r.code() == current] { (r.label()) " — " (r.hint()) }
+                option value=(r.code()) selected[r.code() == current] { (r.label()) }
             }
         }
         @if let Some(e) = error { p .field-error id=(err_id) { (e) } }
@@ -130,6 +130,9 @@ pub fn users_panel(
                     (role_select("f-role", f.role, f.role_error))
                 }
                 button .btn .btn-primary type="submit" { "Пригласить" }
+                dl .role-hints {
+                    @for r in Role::ALL { dt { (r.label()) } dd { (r.hint()) } }
+                }
             }
         }
     }

@@ -46,7 +46,8 @@ async fn the_owner_invites_an_accountant_and_removes_them_in_chromium() {
     owner.shoot("users-invited").await;
 
     // The invited person logs in by phone.
-    acct.goto(&format!("{}{}", s.base, routes::LOGIN_PHONE)).await;
+    acct.goto(&format!("{}{}", s.base, routes::LOGIN_PHONE))
+        .await;
     acct.fill("Номер телефона", "+7 999 555-12-34").await;
     acct.click("Получить код").await;
     acct.see("Код из SMS").await;
@@ -56,7 +57,10 @@ async fn the_owner_invites_an_accountant_and_removes_them_in_chromium() {
     acct.see("72845736UL").await;
     acct.see("Пополнить").await;
     let body = acct.body_text().await;
-    assert!(!body.contains("Доступные действия"), "no contract actions: {body}");
+    assert!(
+        !body.contains("Доступные действия"),
+        "no contract actions: {body}"
+    );
     acct.shoot("accountant-main").await;
     acct.click("Документы").await;
     acct.see("Документы").await;
@@ -74,6 +78,9 @@ async fn the_owner_invites_an_accountant_and_removes_them_in_chromium() {
     owner.see("Доступ к договору удалён").await;
     acct.click("Пополнить").await;
     acct.wait_path(routes::LOGIN).await;
+    owner.click("Журнал действий").await;
+    owner.see("Удалён доступ пользователя").await;
+    owner.shoot("journal").await;
     assert_no_csp_violations(&s).await;
 }
 
@@ -82,23 +89,26 @@ async fn totp_enrolment_and_login_with_a_computed_code_in_chromium() {
     let s = serve(Config::default()).await;
     let Some(b) = browser().await else { return };
     b.login_demo(&s.base).await;
-    b.goto(&format!("{}{}", s.base, routes::ACCESS_SECURITY)).await;
+    b.goto(&format!("{}{}", s.base, routes::ACCESS_SECURITY))
+        .await;
     b.see("Второй фактор (код из приложения)").await;
     b.shoot("security-tab").await;
     b.click("Подключить второй фактор").await;
     b.wait_path(routes::TOTP_SETUP).await;
-    let secret = b
-        .c
-        .find(Locator::Id("totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let secret =
+        b.c.find(Locator::Id("totp-secret"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
     let secret = totp::from_base32(&secret).expect("base32 secret");
     b.shoot("totp-enrol").await;
-    b.fill("Код из приложения", &totp::code_at(&secret, s.state.clock.now()))
-        .await;
+    b.fill(
+        "Код из приложения",
+        &totp::code_at(&secret, s.state.clock.now()),
+    )
+    .await;
     b.click("Подключить").await;
     b.see("Второй фактор подключён").await;
     b.shoot("totp-recovery-codes").await;
@@ -114,8 +124,11 @@ async fn totp_enrolment_and_login_with_a_computed_code_in_chromium() {
     b.wait_path(routes::LOGIN_SECOND_FACTOR).await;
     b.shoot("second-factor").await;
     s.state.clock.advance(30);
-    b.fill("Код подтверждения", &totp::code_at(&secret, s.state.clock.now()))
-        .await;
+    b.fill(
+        "Код подтверждения",
+        &totp::code_at(&secret, s.state.clock.now()),
+    )
+    .await;
     b.click("Подтвердить").await;
     b.wait_path("/").await;
     b.see("72845736UL").await;

@@ -23,10 +23,9 @@ pub struct Owner {
 }
 
 pub async fn users(st: &AppState, contract_id: i64) -> Result<Vec<User>, AppError> {
-    Ok(st
-        .db
+    st.db
         .run(move |c| Ok(company::users(c, contract_id)?))
-        .await?)
+        .await
 }
 
 /// The role picked in a form: only the four known codes.

@@ -255,3 +255,15 @@ async fn a_role_change_applies_on_the_next_request() {
     let r = app.get("/").await;
     assert!(!shows(&r, routes::PAYMENT));
 }
+
+#[tokio::test]
+async fn a_viewer_sees_documents_without_the_forms_it_may_not_use() {
+    let (app, _) = main_page_as(Role::Viewer).await;
+    let r = app.get_hx(routes::DOCUMENTS).await;
+    assert_eq!(r.status, 200);
+    assert!(r.has_text("Скачать"));
+    assert!(!r.body.contains(routes::DOCUMENTS_INVOICE) && !r.has_text("На почту"));
+    let (app, _) = main_page_as(Role::Accountant).await;
+    let r = app.get_hx(routes::DOCUMENTS).await;
+    assert!(r.body.contains(routes::DOCUMENTS_INVOICE) && r.has_text("На почту"));
+}

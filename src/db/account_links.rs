@@ -266,7 +266,19 @@ fn set_password(
     )?
     .execute(params![contract_id, new_hash, now])?;
     let mut ended = Vec::new();
+    // Company users the owner invited (issue 15) keep their access: it never rested on the
+    // password. Whoever got in with the old password loses it.
+    let invited: Vec<i64> = {
+        let mut st = c.prepare_cached(
+            "SELECT account_id FROM account_contracts WHERE contract_id = ?1 AND invited_by IS NOT NULL",
+        )?;
+        let rows = st.query_map([contract_id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
     for h in holders(c, keep.unwrap_or(0), contract_id)? {
+        if invited.contains(&h.account_id) {
+            continue;
+        }
         ended.extend(unlink(c, h.account_id, contract_id)?);
     }
     let owner: Option<i64> = c

@@ -181,7 +181,7 @@ pub fn password_form(id: i64, number: &str, e: &PasswordErrors) -> Markup {
     html! {
         form .form .pw-form hx-post=(routes::contract_password(id)) hx-target="this" hx-swap="outerHTML"
             hx-disabled-elt="find button[type=submit]" {
-            p .small .muted { "Новый пароль договора " (number) ". Все другие аккаунты потеряют доступ к договору." }
+            p .small .muted { "Новый пароль договора " (number) ". Все другие аккаунты, кроме приглашённых пользователей, потеряют доступ к договору." }
             (field(&Field { name: "current", label: "Текущий пароль", kind: "password", value: "",
                 autocomplete: "current-password", error: e.current, required: true }))
             (field(&Field { name: "new", label: "Новый пароль", kind: "password", value: "",

@@ -101,9 +101,22 @@ pub struct LoginStart {
 /// POST /login/passkey — the request options for the account the login names.
 #[handler]
 pub async fn login_start(
+    req: &Request,
     Data(st): Data<&SharedState>,
     Json(body): Json<LoginStart>,
 ) -> poem::Result<Response> {
+    // Limited like logins: per client IP.
+    if let Err(wait) = st
+        .limits
+        .check_ip(&st.limits.login_ip, client_ip(req, &st.cfg))
+    {
+        return Ok(refused(&crate::app::credentials::too_many(
+            crate::app::credentials::Purpose::Login,
+            wait,
+        ))
+        .with_status(StatusCode::TOO_MANY_REQUESTS)
+        .into_response());
+    }
     let typed: String = body.login.trim().chars().take(40).collect();
     let number = crate::domain::contract::normalize_number(&typed);
     let phone = crate::domain::outbox::normalize_phone(&typed);

@@ -327,3 +327,38 @@ async fn staff_see_users_and_roles_and_remove_one_on_the_owners_call() {
     let r = app.get_hx(routes::ACCESS_JOURNAL).await;
     assert!(r.has_text("по звонку владельца"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_password_change_keeps_invited_users_but_drops_who_got_in_by_the_old_password() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    invite(&app, INVITED, "accountant").await;
+    let target = account_of(&app, INVITED);
+    app.get_hx("/access/contracts").await;
+    let r = app
+        .post(
+            "/contracts/1/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "new-password-1"),
+                ("repeat", "new-password-1"),
+            ],
+        )
+        .await;
+    assert!(r.has_text("изменён"), "{}", r.body);
+    let linked = |a: i64| {
+        app.count(&format!(
+            "SELECT COUNT(*) FROM account_contracts WHERE account_id = {a} AND contract_id = 1"
+        ))
+    };
+    assert_eq!(
+        linked(target),
+        1,
+        "the invited accountant keeps the contract"
+    );
+    assert_eq!(
+        linked(10),
+        0,
+        "account 10 had added it with the old password"
+    );
+}

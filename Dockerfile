@@ -15,7 +15,7 @@ COPY tests ./tests
 RUN cargo build --release --locked --bin kabinet && strip target/release/kabinet
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data kabinet \
     && mkdir -p /data && chown kabinet:kabinet /data

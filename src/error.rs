@@ -22,6 +22,9 @@ pub enum AppError {
     /// Logged in, but the account holds no contract yet (a new phone account).
     #[error("Добавьте договор")]
     NoContract,
+    /// Logged in, but the second factor is still to be given: redirect to its page.
+    #[error("Введите код второго фактора")]
+    SecondFactor,
     /// The message is shown to the user as is.
     #[error("{0}")]
     TooMany(String),
@@ -125,7 +128,7 @@ impl poem::error::ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthorized | AppError::StaffUnauthorized => StatusCode::UNAUTHORIZED,
-            AppError::NoContract => StatusCode::SEE_OTHER,
+            AppError::NoContract | AppError::SecondFactor => StatusCode::SEE_OTHER,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,

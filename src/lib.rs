@@ -130,6 +130,8 @@ pub fn build_state(
         demo,
         logo,
         ended_sessions: tokio::sync::broadcast::channel(256).0,
+        access_changed: tokio::sync::broadcast::channel(64).0,
+        passkeys: auth::passkey::Passkeys::new(&cfg.passkeys, &cfg.branding.name),
         chat: chat::hub::Hub::new(cfg.chat.outbound_queue),
         csp_violations: Default::default(),
         money,

@@ -141,6 +141,48 @@ pub const ACCESS: &str = "/access";
 pub const ACCESS_CONTRACTS: &str = "/access/contracts";
 pub const ACCESS_RESET: &str = "/access/reset";
 pub const ACCESS_REVOKE: &str = "/access/:contract/:account/revoke";
+// Issue 15: company users and roles.
+/// «Пользователи» of the current contract (the owner's tab) and the invitation form's target.
+pub const ACCESS_USERS: &str = "/access/users";
+/// The owner changes a user's role.
+pub const ACCESS_ROLE: &str = "/access/:contract/:account/role";
+
+/// The second factor after a login: the TOTP code (or a recovery code), or enrolment when a
+/// contract requires it and the account has none.
+pub const LOGIN_SECOND_FACTOR: &str = "/login/second-factor";
+/// «Устройства и доступ» → «Вход»: two-factor login, the owner's switch, passkeys.
+pub const ACCESS_SECURITY: &str = "/access/security";
+/// Enrolment: GET shows the QR code, POST confirms the first code.
+pub const TOTP_SETUP: &str = "/access/security/totp";
+pub const TOTP_OFF: &str = "/access/security/totp/off";
+/// «Требовать второй фактор для всех пользователей договора» (the current contract's owner).
+pub const REQUIRE_SECOND_FACTOR: &str = "/access/security/require";
+
+/// «Журнал действий» of the current contract (the owner's tab).
+pub const ACCESS_JOURNAL: &str = "/access/journal";
+
+/// Staff remove a company user on the owner's phoned request (audited).
+pub const STAFF_USER_REMOVE: &str = "/staff/contracts/:number/users/:account/remove";
+
+pub fn staff_user_remove(number: &str, account: i64) -> String {
+    format!("/staff/contracts/{number}/users/{account}/remove")
+}
+
+/// Passkeys: JSON steps of assets/passkey.js, and removal.
+pub const PASSKEY_REGISTER: &str = "/access/passkeys/register";
+pub const PASSKEY_REGISTER_FINISH: &str = "/access/passkeys/register/finish";
+pub const PASSKEY_REMOVE: &str = "/access/passkeys/:id/remove";
+/// «Войти с ключом доступа»: GET the page, POST (JSON) the options; then the finish step.
+pub const LOGIN_PASSKEY: &str = "/login/passkey";
+pub const LOGIN_PASSKEY_FINISH: &str = "/login/passkey/finish";
+
+pub fn passkey_remove(id: i64) -> String {
+    format!("/access/passkeys/{id}/remove")
+}
+
+pub fn access_role(contract: ContractId, account: AccountId) -> String {
+    format!("/access/{contract}/{account}/role")
+}
 
 pub fn contract_row(id: i64) -> String {
     format!("/contracts/{id}")

@@ -20,6 +20,12 @@ pub struct AppState {
     /// Ended sessions are announced here (session ids), so live connections that belong to
     /// them (chat WebSockets) close at once. Send with [`AppState::sessions_ended`].
     pub ended_sessions: tokio::sync::broadcast::Sender<std::sync::Arc<[i64]>>,
+    /// (account, contract) pairs whose access just changed (a user removed or given another
+    /// role): that account's chat sockets on that contract close so its tabs reload at once.
+    /// Send with [`AppState::access_changed`].
+    pub access_changed: tokio::sync::broadcast::Sender<(i64, i64)>,
+    /// Passkeys: the relying party and the pending ceremonies.
+    pub passkeys: crate::auth::passkey::Passkeys,
     /// Live chat listeners.
     pub chat: std::sync::Arc<crate::chat::hub::Hub>,
     /// Delivers SMS (login codes); see `services::sms`.
@@ -46,6 +52,11 @@ impl AppState {
         if !ids.is_empty() {
             let _ = self.ended_sessions.send(ids.into());
         }
+    }
+
+    /// Announces that `account_id`'s access to `contract_id` changed (see `access_changed`).
+    pub fn access_changed(&self, account_id: i64, contract_id: i64) {
+        let _ = self.access_changed.send((account_id, contract_id));
     }
 }
 

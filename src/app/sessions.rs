@@ -19,12 +19,14 @@ pub enum Who {
     Contract(i64),
     /// A staff member (the login is audited as `staff.login`).
     Staff(i64),
+    /// An account that proved itself with a passkey (no second factor is asked after it).
+    Passkey(i64),
 }
 
 /// Starts a session and returns its token. `previous`: the token of a session this browser
 /// still holds; it ends (one browser, one session).
 pub async fn start(
-    st: &AppState,
+    st: &std::sync::Arc<AppState>,
     who: Who,
     client: Client,
     previous: Option<String>,
@@ -33,7 +35,8 @@ pub async fn start(
     let th = token_hash(&token);
     let old = previous.map(|t| token_hash(&t));
     let now = st.clock.now();
-    let ended = st
+    let (ua, ip) = (client.user_agent.clone(), client.ip.clone());
+    let (ended, account) = st
         .db
         .write(move |tx| {
             let ended = match &old {
@@ -46,8 +49,9 @@ pub async fn start(
             let (account_id, staff_id) = match who {
                 Who::Contract(id) => (Some(accounts::contract_account(tx, id, now)?), None),
                 Who::Staff(id) => (None, Some(id)),
+                Who::Passkey(id) => (Some(id), None),
             };
-            sessions::insert(
+            let session_id = sessions::insert(
                 tx,
                 &sessions::NewSession {
                     token_hash: &th,
@@ -58,6 +62,9 @@ pub async fn start(
                     now,
                 },
             )?;
+            if matches!(who, Who::Passkey(_)) {
+                crate::db::second_factor::pass(tx, session_id)?;
+            }
             if let Some(staff_id) = staff_id {
                 let e = audit::Entry {
                     staff_id,
@@ -69,10 +76,13 @@ pub async fn start(
                 };
                 audit::staff(tx, &e)?;
             }
-            Ok(ended)
+            Ok((ended, account_id))
         })
         .await?;
     st.sessions_ended(ended.into_iter().collect());
+    if let Some(account_id) = account {
+        super::activity::after_login(st, account_id, ua, ip).await;
+    }
     if let Who::Contract(contract_id) = who {
         tracing::info!(contract_id, "login ok");
     }

@@ -1,5 +1,7 @@
 pub mod device;
+pub mod passkey;
 pub mod password;
 pub mod rate;
 pub mod session;
 pub mod throttle;
+pub mod totp;

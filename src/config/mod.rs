@@ -6,11 +6,13 @@ mod documents;
 mod lines;
 mod money;
 mod notify;
+mod passkeys;
 mod server;
 mod sms;
 pub use documents::*;
 pub use money::*;
 pub use notify::{Notify, Push};
+pub use passkeys::*;
 pub use server::Server;
 pub use sms::*;
 
@@ -35,6 +37,7 @@ pub struct Config {
     pub payments: Payments,
     pub smtp: Smtp,
     pub sms: Sms,
+    pub passkeys: Passkeys,
     pub chat: Chat,
     pub support_hours: SupportHours,
     pub cache: Cache,
@@ -60,6 +63,7 @@ impl Default for Config {
             payments: Payments::default(),
             smtp: Smtp::default(),
             sms: Sms::default(),
+            passkeys: Passkeys::default(),
             chat: Chat::default(),
             support_hours: SupportHours::default(),
             cache: Cache::default(),

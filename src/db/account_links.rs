@@ -10,7 +10,7 @@ use crate::domain::ids::{AccountId, ContractId};
 pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
     let current = accounts::current_contract(c, account_id)?.map(|k| k.id);
     let mut st = c.prepare_cached(
-        "SELECT k.id, k.number, k.address, ac.note, (k.id IS a.contract_id)
+        "SELECT k.id, k.number, k.address, ac.note, (k.id IS a.contract_id), ac.role
          FROM account_contracts ac
          JOIN contracts k ON k.id = ac.contract_id
          JOIN accounts a ON a.id = ac.account_id
@@ -26,6 +26,7 @@ pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
             note: r.get(3)?,
             own: r.get(4)?,
             current: Some(id) == current,
+            role: r.get(5)?,
         })
     })?;
     rows.collect()
@@ -134,7 +135,7 @@ pub fn add(c: &Connection, account_id: i64, contract_id: i64, now: i64) -> rusql
 /// which logs in with its number and password, is not a holder that can be removed).
 pub fn holders(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Vec<Holder>> {
     let mut st = c.prepare_cached(
-        "SELECT a.id, a.phone, oc.number FROM account_contracts ac
+        "SELECT a.id, a.phone, oc.number, ac.role FROM account_contracts ac
          JOIN accounts a ON a.id = ac.account_id
          LEFT JOIN contracts oc ON oc.id = a.contract_id
          WHERE ac.contract_id = ?2 AND a.id <> ?1 AND a.contract_id IS NOT ?2
@@ -145,12 +146,13 @@ pub fn holders(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::R
             account_id: r.get(0)?,
             phone: r.get(1)?,
             contract_number: r.get(2)?,
+            role: r.get(3)?,
         })
     })?;
     rows.collect()
 }
 
-fn session_ids(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
+pub(super) fn session_ids(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
     let mut st = c.prepare_cached("SELECT id FROM sessions WHERE account_id = ?1")?;
     let rows = st.query_map([account_id], |r| r.get(0))?;
     rows.collect()
@@ -165,7 +167,7 @@ fn end_sessions(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<i64>> {
 
 /// Unlinks `contract_id` from `target` and ends target's sessions that were on it (its current
 /// contract) — or all of them when it has no contract left. Returns the ended session ids.
-fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite::Result<Vec<i64>> {
+pub(super) fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite::Result<Vec<i64>> {
     c.prepare_cached("DELETE FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2")?
         .execute(params![target, contract_id])?;
     let (was_current, left): (bool, bool) = c
@@ -267,7 +269,19 @@ fn set_password(
     )?
     .execute(params![contract_id, new_hash, now])?;
     let mut ended = Vec::new();
+    // Company users the owner invited (issue 15) keep their access: it never rested on the
+    // password. Whoever got in with the old password loses it.
+    let invited: Vec<i64> = {
+        let mut st = c.prepare_cached(
+            "SELECT account_id FROM account_contracts WHERE contract_id = ?1 AND invited_by IS NOT NULL",
+        )?;
+        let rows = st.query_map([contract_id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
     for h in holders(c, keep.unwrap_or(0), contract_id)? {
+        if invited.contains(&h.account_id) {
+            continue;
+        }
         ended.extend(unlink(c, h.account_id, contract_id)?);
     }
     let owner: Option<i64> = c

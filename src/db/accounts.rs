@@ -75,6 +75,19 @@ pub fn current_contract(
     }
 }
 
+/// The account's role on a linked contract (None when not linked).
+pub fn role(
+    c: &Connection,
+    account_id: i64,
+    contract_id: i64,
+) -> rusqlite::Result<Option<crate::domain::role::Role>> {
+    c.prepare_cached(
+        "SELECT role FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2",
+    )?
+    .query_row(params![account_id, contract_id], |r| r.get(0))
+    .optional()
+}
+
 /// Whether the account may act on this contract.
 pub fn is_linked(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<bool> {
     c.prepare_cached("SELECT 1 FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2")?

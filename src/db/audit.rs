@@ -102,3 +102,22 @@ pub fn by(
     ])?;
     Ok(())
 }
+
+/// An entry by a subscriber account about one of its contracts («Журнал действий»).
+pub fn on_contract(
+    c: &Connection,
+    account_id: i64,
+    contract_id: i64,
+    w: &What,
+    ip: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at, contract_id)
+         VALUES ('account', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        account_id, w.action, w.target, w.details, ip, now, contract_id
+    ])?;
+    Ok(())
+}

@@ -100,12 +100,14 @@ fn subscriber_send_rows(
 ) -> Result<Vec<Msg>, AppError> {
     // The socket was opened for this contract; the link may have gone since (checked in the
     // same transaction as the insert, so nothing slips in after a removal).
-    let linked = tx
+    // A role without the chat (issue 15) counts as no link for the socket.
+    let role: Option<crate::domain::role::Role> = tx
         .prepare_cached(
-            "SELECT 1 FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2",
+            "SELECT role FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2",
         )?
-        .exists(params![account_id, contract_id])?;
-    if !linked {
+        .query_row(params![account_id, contract_id], |r| r.get(0))
+        .optional()?;
+    if !role.is_some_and(|r| r.can(crate::domain::role::Cap::Chat)) {
         return Err(AppError::NoContract);
     }
     if let Some(m) = existing(tx, account_id, cid)? {

@@ -336,6 +336,60 @@ CREATE TRIGGER notice_service_update AFTER UPDATE OF status ON services WHEN OLD
         changes = changes + (notice_service_state.status <> excluded.status);
 END;
 "#,
+    // 9: company users (issue 15) — the role of each account on each linked contract; whoever
+    // holds a contract today knew its password, so every existing link is an owner's.
+    r#"
+ALTER TABLE account_contracts ADD COLUMN role TEXT NOT NULL DEFAULT 'owner'
+    CHECK (role IN ('owner', 'accountant', 'engineer', 'viewer'));
+ALTER TABLE account_contracts ADD COLUMN invited_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL;
+-- «Журнал действий»: the contract an entry is about (NULL for entries about no contract).
+ALTER TABLE audit_log ADD COLUMN contract_id INTEGER;
+CREATE INDEX audit_log_by_contract ON audit_log(contract_id, id) WHERE contract_id IS NOT NULL;
+"#,
+    // 10: two-factor login (issue 15) — TOTP per account (secret, the last step used: a code is
+    // never accepted twice), hashed single-use recovery codes, the owner's switch per contract,
+    // and sessions that still wait for the second factor. The trigger holds every way a
+    // subscriber session starts (contract, phone, later ones) until the second factor is given.
+    r#"
+CREATE TABLE account_totp (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    secret     BLOB NOT NULL,
+    enabled_at INTEGER,
+    last_step  INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE recovery_codes (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    code_hash  BLOB NOT NULL,
+    used_at    INTEGER,
+    UNIQUE (account_id, code_hash)
+) STRICT;
+ALTER TABLE contracts ADD COLUMN require_second_factor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN second_factor_pending INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER sessions_wait_for_second_factor AFTER INSERT ON sessions
+WHEN NEW.account_id IS NOT NULL AND NEW.second_factor_pending = 0 AND (
+    EXISTS (SELECT 1 FROM account_totp WHERE account_id = NEW.account_id AND enabled_at IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM account_contracts ac JOIN contracts c ON c.id = ac.contract_id
+               WHERE ac.account_id = NEW.account_id AND c.require_second_factor = 1))
+BEGIN
+    UPDATE sessions SET second_factor_pending = 1 WHERE id = NEW.id;
+END;
+"#,
+    // 11: passkeys (issue 15) — an account's WebAuthn credentials as webauthn-rs stores them
+    // (JSON with the public key and the signature counter).
+    r#"
+CREATE TABLE passkeys (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    cred_id      TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    data         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+) STRICT;
+CREATE INDEX passkeys_by_account ON passkeys(account_id);
+"#,
 ];
 
 /// The schema version this binary writes.

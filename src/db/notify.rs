@@ -75,6 +75,8 @@ pub struct Recipient {
     pub account_id: i64,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The account's role on the contract (its own contract: owner).
+    pub role: crate::domain::role::Role,
 }
 
 /// Every account holding the contract. E-mail: the one set in «Уведомления», else the
@@ -83,7 +85,10 @@ pub struct Recipient {
 pub fn recipients(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<Recipient>> {
     let mut s = c.prepare_cached(
         "SELECT a.id, COALESCE(n.email, CASE WHEN a.contract_id = ?1 THEN k.documents_email END),
-                COALESCE(n.phone, a.phone)
+                COALESCE(n.phone, a.phone),
+                CASE WHEN a.contract_id = ?1 THEN 'owner'
+                     ELSE (SELECT role FROM account_contracts
+                           WHERE account_id = a.id AND contract_id = ?1) END
          FROM (SELECT id FROM accounts WHERE contract_id = ?1
                UNION SELECT account_id FROM account_contracts WHERE contract_id = ?1) h
          JOIN accounts a ON a.id = h.id
@@ -97,6 +102,11 @@ pub fn recipients(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<Reci
                 account_id: r.get(0)?,
                 email: r.get(1)?,
                 phone: r.get(2)?,
+                role: r
+                    .get::<_, Option<String>>(3)?
+                    .as_deref()
+                    .and_then(crate::domain::role::Role::from_code)
+                    .unwrap_or(crate::domain::role::Role::Viewer),
             })
         })?
         .collect();

@@ -75,13 +75,21 @@ pub fn purge_expired(
 
 /// A subscriber session with its account's current contract when that contract is still
 /// linked to the account (None otherwise: the caller falls back to `accounts::current_contract`).
+/// The session and, when linked, its account's current contract with the account's role on it.
+pub type WithContract = (
+    SessionRow,
+    Option<(super::contracts::ContractSummary, crate::domain::role::Role)>,
+    // The session still waits for the second factor.
+    bool,
+);
+
 pub fn with_current_contract(
     c: &Connection,
     token_hash: &[u8],
-) -> rusqlite::Result<Option<(SessionRow, Option<super::contracts::ContractSummary>)>> {
+) -> rusqlite::Result<Option<WithContract>> {
     use super::contracts::{summary_from_row, SUMMARY_COLS};
     c.prepare_cached(&format!(
-        "SELECT s.id, s.account_id, s.staff_id, s.created_at, s.last_seen_at, {SUMMARY_COLS}
+        "SELECT s.id, s.account_id, s.staff_id, s.created_at, s.last_seen_at, {SUMMARY_COLS}, ac.role, s.second_factor_pending
          FROM sessions s
          JOIN accounts a ON a.id = s.account_id
          LEFT JOIN account_contracts ac ON ac.account_id = a.id AND ac.contract_id = a.current_contract_id
@@ -98,10 +106,10 @@ pub fn with_current_contract(
             last_seen_at: r.get(4)?,
         };
         let linked = match r.get::<_, Option<i64>>(5)? {
-            Some(_) => Some(summary_from_row(r, 5)?),
+            Some(_) => Some((summary_from_row(r, 5)?, r.get(14)?)),
             None => None,
         };
-        Ok((s, linked))
+        Ok((s, linked, r.get(15)?))
     })
     .optional()
 }

@@ -135,7 +135,8 @@ pub fn card(c: &Connection, number: &str) -> rusqlite::Result<Option<Card>> {
     let holders = c
         .prepare_cached(
             "SELECT a.kind, a.phone, COALESCE(ac.note, ''), COALESCE(ac.added_at, a.created_at),
-                    (SELECT COUNT(*) FROM sessions s WHERE s.account_id = a.id)
+                    (SELECT COUNT(*) FROM sessions s WHERE s.account_id = a.id), a.id,
+                    CASE WHEN a.contract_id = ?1 THEN 'owner' ELSE COALESCE(ac.role, 'owner') END
              FROM accounts a
              LEFT JOIN account_contracts ac ON ac.account_id = a.id AND ac.contract_id = ?1
              WHERE a.contract_id = ?1 OR ac.contract_id IS NOT NULL
@@ -144,6 +145,8 @@ pub fn card(c: &Connection, number: &str) -> rusqlite::Result<Option<Card>> {
         .query_map([id], |r| {
             let phone: Option<String> = r.get(1)?;
             Ok(Holder {
+                account_id: r.get(5)?,
+                role: r.get(6)?,
                 phone_masked: phone.map(|p| crate::domain::outbox::mask_phone(&p)),
                 note: r.get(2)?,
                 added_at: r.get(3)?,

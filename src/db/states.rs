@@ -33,3 +33,17 @@ sql_state!(
     StaffRole,
     WorkStatus
 );
+
+impl ToSql for crate::domain::role::Role {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.code()))
+    }
+}
+
+impl FromSql for crate::domain::role::Role {
+    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = v.as_str()?;
+        crate::domain::role::Role::from_code(s)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown role {s:?}").into()))
+    }
+}

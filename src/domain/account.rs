@@ -10,6 +10,8 @@ pub struct Linked {
     /// The account logs in with this contract's number (it cannot be removed).
     pub own: bool,
     pub current: bool,
+    /// What this account may do on the contract.
+    pub role: super::role::Role,
 }
 
 /// Another account that holds one of my contracts.
@@ -19,6 +21,7 @@ pub struct Holder {
     pub phone: Option<String>,
     /// For a contract account: the number it logs in with.
     pub contract_number: Option<String>,
+    pub role: super::role::Role,
 }
 
 /// A session of the account, for «Устройства».
@@ -28,4 +31,13 @@ pub struct Device {
     pub user_agent: String,
     pub ip: String,
     pub last_seen_at: i64,
+}
+
+/// A passkey of the account, for «Вход» → «Ключи доступа».
+#[derive(Debug, Clone)]
+pub struct PasskeyRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
 }

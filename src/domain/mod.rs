@@ -20,6 +20,7 @@ pub mod payment;
 pub mod qr;
 pub mod referral;
 pub mod request;
+pub mod role;
 pub mod services;
 pub mod staff;
 pub mod staff_contracts;

@@ -17,6 +17,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// What a holder's role must allow to be told of it: no money notices to an engineer, no
+    /// documents to one who may not see them.
+    pub fn needs(self) -> super::role::Cap {
+        use super::role::Cap;
+        match self {
+            Kind::LowBalance | Kind::Payment | Kind::AutopayOk | Kind::AutopayDeclined => {
+                Cap::ViewMoney
+            }
+            Kind::Document => Cap::Documents,
+            Kind::ChatReply => Cap::Chat,
+            Kind::ServiceStatus | Kind::RequestStatus | Kind::Broadcast => Cap::View,
+        }
+    }
+
     pub const ALL: [Kind; 9] = [
         Kind::LowBalance,
         Kind::Payment,

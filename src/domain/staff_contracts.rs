@@ -39,8 +39,11 @@ pub struct PaymentLine {
 /// Who can open the contract: its own login, and phone accounts that added it.
 #[derive(Debug, Clone)]
 pub struct Holder {
+    pub account_id: i64,
     /// Masked phone (`792*****249`), or None for the contract's own login.
     pub phone_masked: Option<String>,
+    /// Its role on the contract (the own login is always «Владелец»).
+    pub role: crate::domain::role::Role,
     pub note: String,
     pub added_at: i64,
     pub sessions: i64,

@@ -8,6 +8,7 @@ use crate::{
     domain::account::{Device, Holder, Linked},
     domain::ids::{AccountId, ContractId},
     domain::outbox::mask_phone,
+    domain::role::Role,
     domain::time,
     routes,
     views::Ctx,
@@ -17,17 +18,24 @@ use crate::{
 pub enum Tab {
     Devices,
     Contracts,
+    Users,
+    Security,
+    Journal,
 }
 
-fn tabs(active: Tab) -> Markup {
+/// The modal's tabs; «Пользователи» only for the current contract's owner (`users`).
+pub fn tabs(active: Tab, users: bool) -> Markup {
     let items = [
         (Tab::Devices, "Устройства", routes::ACCESS),
         (Tab::Contracts, "Договоры", routes::ACCESS_CONTRACTS),
+        (Tab::Users, "Пользователи", routes::ACCESS_USERS),
+        (Tab::Security, "Вход", routes::ACCESS_SECURITY),
+        (Tab::Journal, "Журнал действий", routes::ACCESS_JOURNAL),
     ];
     html! {
         // Links (a page each without JavaScript) that htmx swaps in place: no tab roles.
         nav .tabs .modal-tabs aria-label="Разделы" {
-            @for (t, label, href) in items {
+            @for (t, label, href) in items.into_iter().filter(|(t, ..)| users || !matches!(t, Tab::Users | Tab::Journal)) {
                 a .tab .active[t == active] href=(href) aria-current=[(t == active).then_some("page")]
                     hx-get=(href) hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" { (label) }
             }
@@ -70,11 +78,11 @@ pub fn describe(ua: &str) -> (String, String) {
     (os, browser)
 }
 
-pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64) -> Markup {
+pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64, users_tab: bool) -> Markup {
     let others = devices.iter().filter(|d| d.session_id != current).count();
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
-            (tabs(Tab::Devices))
+            (tabs(Tab::Devices, users_tab))
             p .muted .lead { "Устройства, авторизованные под Вашей учетной записью. Если среди них есть неизвестные, рекомендуем сбросить авторизацию и сменить пароли от договоров" }
             ul .device-cards {
                 @for d in devices {
@@ -116,18 +124,22 @@ pub fn holder_label(h: &Holder) -> String {
     }
 }
 
-pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
+/// Holders and their roles are shown (and can be removed) on the contracts this account owns.
+pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)], users_tab: bool) -> Markup {
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
-            (tabs(Tab::Contracts))
+            (tabs(Tab::Contracts, users_tab))
             p .muted .lead { "Здесь отображается, у каких аккаунтов добавлены Ваши договоры. Если среди пользователей есть неизвестные лица, рекомендуем удалить доступ и изменить пароль от договора" }
             @for (k, holders) in rows {
                 section .access-contract #(format!("access-{}", k.id)) {
                     div .ac-head {
                         strong { (k.number) }
                         span .muted { (k.address) }
+                        @if k.role != Role::Owner { span .badge { (k.role.label()) } }
                     }
-                    @if holders.is_empty() {
+                    @if k.role != Role::Owner {
+                        p .muted .small { "Пользователями договора управляет его владелец" }
+                    } @else if holders.is_empty() {
                         p .muted .small { "Другие аккаунты этот договор не добавляли" }
                     } @else {
                         ul .holder-list {
@@ -135,6 +147,7 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                                 @let label = holder_label(h);
                                 li {
                                     span .holder { (label) }
+                                    span .badge { (h.role.label()) }
                                     button .link-btn .danger type="button" hx-post=(routes::access_revoke(ContractId(k.id), AccountId(h.account_id)))
                                         hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML"
                                         hx-confirm=(format!("Удалить доступ {label} к договору {}?", k.number))
@@ -143,7 +156,9 @@ pub fn contracts_panel(rows: &[(Linked, Vec<Holder>)]) -> Markup {
                             }
                         }
                     }
-                    div .pw-slot #(format!("pw-{}", k.id)) { (password_button(k.id)) }
+                    @if k.role == Role::Owner {
+                        div .pw-slot #(format!("pw-{}", k.id)) { (password_button(k.id)) }
+                    }
                 }
             }
         }
@@ -168,7 +183,7 @@ pub fn password_form(id: i64, number: &str, e: &PasswordErrors) -> Markup {
     html! {
         form .form .pw-form hx-post=(routes::contract_password(id)) hx-target="this" hx-swap="outerHTML"
             hx-disabled-elt="find button[type=submit]" {
-            p .small .muted { "Новый пароль договора " (number) ". Все другие аккаунты потеряют доступ к договору." }
+            p .small .muted { "Новый пароль договора " (number) ". Все другие аккаунты, кроме приглашённых пользователей, потеряют доступ к договору." }
             (field(&Field { name: "current", label: "Текущий пароль", kind: "password", value: "",
                 autocomplete: "current-password", error: e.current, required: true }))
             (field(&Field { name: "new", label: "Новый пароль", kind: "password", value: "",

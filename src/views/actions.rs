@@ -19,7 +19,8 @@ use crate::{
     views::Ctx,
 };
 
-pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
+/// `can_act`: the role may file requests (else only «Активные заявки» is shown).
+pub fn actions_card(st: &Ctx, d: &Dashboard, can_act: bool) -> Markup {
     html! {
         section .card .contract-actions #contract-actions {
             details .collapsible open {
@@ -30,6 +31,7 @@ pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
                 div .collapsible-body {
                     h3 .sub-title { "Активные заявки" }
                     (requests_list(st, &d.requests, None, false))
+                    @if can_act {
                     h3 .sub-title { "Доступные действия" }
                     ul .row-list {
                         @for a in actions::offered(&d.state) {
@@ -41,6 +43,7 @@ pub fn actions_card(st: &Ctx, d: &Dashboard) -> Markup {
                                 }
                             }
                         }
+                    }
                     }
                 }
             }

@@ -4,23 +4,31 @@ use maud::{html, Markup};
 
 use super::components::{field, modal, Field};
 use crate::{
+    domain::role::{Cap, Role},
     domain::{autopay::Autopay, contract::ContractSummary},
     domain::{money, payment::FormErrors, payment::CONSENT_TEXT},
     routes,
     views::Ctx,
 };
 
-/// The balance block. `oob` renders it for an out-of-band swap after a change.
-pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> Markup {
+/// The balance block. `oob` renders it for an out-of-band swap after a change. Shows only what
+/// the account's `role` may do (nothing at all without [`Cap::ViewMoney`]).
+pub fn card(st: &Ctx, k: &ContractSummary, role: Role, ap: Option<&Autopay>, oob: bool) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let on = ap.filter(|a| a.enabled);
+    if !role.can(Cap::ViewMoney) {
+        return html! {};
+    }
+    let (pay, autopay) = (role.can(Cap::Pay), role.can(Cap::Autopay));
     html! {
         section .card .balance #balance hx-swap-oob=[oob.then_some("true")] {
             div .balance-head {
                 h2 { "Баланс" }
                 div .balance-links {
                     a .link-light href=(routes::HISTORY) hx-get=(routes::HISTORY) hx-target=(ids::MODAL_SEL) { "История баланса" }
-                    a .link-light href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) { "Документы" }
+                    @if role.can(Cap::Documents) {
+                        a .link-light href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) { "Документы" }
+                    }
                 }
             }
             p .balance-amount .negative[k.balance_kop < 0] { (money::format(k.balance_kop, sym)) }
@@ -28,16 +36,24 @@ pub fn card(st: &Ctx, k: &ContractSummary, ap: Option<&Autopay>, oob: bool) -> M
                 "Рекомендуемая сумма к оплате: "
                 strong { (money::format(k.recommended_kop, sym)) }
             }
-            div .balance-actions {
-                a .btn .btn-light href=(routes::PAYMENT) hx-get=(routes::PAYMENT) hx-target=(ids::MODAL_SEL) { "Пополнить" }
-                a .btn .btn-outline-light href=(routes::AUTOPAY) hx-get=(routes::AUTOPAY) hx-target=(ids::MODAL_SEL) { "Автоплатеж" }
+            @if pay || autopay {
+                div .balance-actions {
+                    @if pay {
+                        a .btn .btn-light href=(routes::PAYMENT) hx-get=(routes::PAYMENT) hx-target=(ids::MODAL_SEL) { "Пополнить" }
+                    }
+                    @if autopay {
+                        a .btn .btn-outline-light href=(routes::AUTOPAY) hx-get=(routes::AUTOPAY) hx-target=(ids::MODAL_SEL) { "Автоплатеж" }
+                    }
+                }
             }
             @if let Some(a) = on {
                 div .autopay-on {
                     span { "Автоплатеж подключен" @if let Some(m) = &a.card_mask { ": " strong { (m) } } }
-                    // Without JavaScript: the «Автоплатеж» page, with its «Отключить» form.
-                    a .link-light href=(routes::AUTOPAY) hx-post=(routes::AUTOPAY_OFF) hx-swap="none"
-                        hx-confirm="Отключить автоплатеж?" { "Отключить" }
+                    @if autopay {
+                        // Without JavaScript: the «Автоплатеж» page, with its «Отключить» form.
+                        a .link-light href=(routes::AUTOPAY) hx-post=(routes::AUTOPAY_OFF) hx-swap="none"
+                            hx-confirm="Отключить автоплатеж?" { "Отключить" }
+                    }
                 }
             }
             @if let Some(n) = ap.and_then(|a| a.notice.as_ref()) {

@@ -242,7 +242,8 @@ pub fn shown(d: &Doc) -> Shown {
     )
 }
 
-fn row(st: &Ctx, d: &Doc) -> Markup {
+/// `mail`: the role may send documents by e-mail (issue 15: no button that answers 403).
+fn row(st: &Ctx, d: &Doc, mail: bool) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let s = shown(d);
     html! {
@@ -257,9 +258,11 @@ fn row(st: &Ctx, d: &Doc) -> Markup {
             div .doc-actions {
                 a .btn .btn-secondary .btn-sm href=(routes::document_pdf(d.id)) download
                     aria-label={"Скачать " (d.kind.label()) " № " (d.number)} { "Скачать" }
-                a .btn .btn-secondary .btn-sm href=(routes::document_email(d.id))
-                    hx-get=(routes::document_email(d.id)) hx-target={"#doc-mail-" (d.id)}
-                    aria-label={"Отправить на почту " (d.kind.label()) " № " (d.number)} { "На почту" }
+                @if mail {
+                    a .btn .btn-secondary .btn-sm href=(routes::document_email(d.id))
+                        hx-get=(routes::document_email(d.id)) hx-target={"#doc-mail-" (d.id)}
+                        aria-label={"Отправить на почту " (d.kind.label()) " № " (d.number)} { "На почту" }
+                }
             }
             div .doc-mail #{"doc-mail-" (d.id)} {}
         }
@@ -273,6 +276,7 @@ pub fn rows(
     more: Option<&(String, i64)>,
     f: &FilterState,
     prev_month: Option<&str>,
+    mail: bool,
 ) -> Markup {
     let mut last = prev_month.map(str::to_owned);
     let items: Vec<(Option<String>, &Doc)> = docs
@@ -292,7 +296,7 @@ pub fn rows(
             @if let Some(h) = head {
                 li .doc-month { h3 { (h) } }
             }
-            (row(st, d))
+            (row(st, d, mail))
         }
         @if let Some((on, id)) = more {
             li .history-more {
@@ -311,22 +315,22 @@ fn capital(s: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn list(st: &Ctx, s: &Screen, f: &FilterState) -> Markup {
-    list_with(st, s, f, false)
+pub fn list(st: &Ctx, s: &Screen, f: &FilterState, mail: bool) -> Markup {
+    list_with(st, s, f, false, mail)
 }
 
 /// The list for an out-of-band swap (after a form issued a document).
 pub fn list_oob(st: &Ctx, s: &Screen, f: &FilterState) -> Markup {
-    list_with(st, s, f, true)
+    list_with(st, s, f, true, true)
 }
 
-fn list_with(st: &Ctx, s: &Screen, f: &FilterState, oob: bool) -> Markup {
+fn list_with(st: &Ctx, s: &Screen, f: &FilterState, oob: bool, mail: bool) -> Markup {
     html! {
         div #documents-list .doc-list-wrap hx-swap-oob=[oob.then_some("true")] {
             @if s.docs.is_empty() {
                 p .muted .doc-empty { "Документов пока нет. Закрывающие документы появляются в первые дни месяца за предыдущий месяц." }
             } @else {
-                ul .doc-list { (rows(st, &s.docs, s.more.as_ref(), f, None)) }
+                ul .doc-list { (rows(st, &s.docs, s.more.as_ref(), f, None, mail)) }
             }
         }
     }
@@ -338,6 +342,8 @@ pub struct Forms<'a> {
     pub recon: &'a FormState,
     pub today: jiff::civil::Date,
     pub generates: bool,
+    /// The role may e-mail documents (and issue them: `generates` is off otherwise).
+    pub mail: bool,
 }
 
 pub fn body(st: &Ctx, s: &Screen, f: &FilterState, forms: &Forms) -> Markup {
@@ -353,7 +359,7 @@ pub fn body(st: &Ctx, s: &Screen, f: &FilterState, forms: &Forms) -> Markup {
             section .doc-archive aria-labelledby="doc-archive-title" {
                 h3 #doc-archive-title .sr-only { "Выпущенные документы" }
                 (filters(f, &s.years))
-                (list(st, s, f))
+                (list(st, s, f, forms.mail))
             }
         }
     }

@@ -35,6 +35,7 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 link rel="stylesheet" href=(asset_url("screens.css"));
                 link rel="stylesheet" href=(asset_url("documents.css"));
                 link rel="stylesheet" href=(asset_url("notify.css"));
+                link rel="stylesheet" href=(asset_url("users.css"));
                 @if p.body_class == "staff" {
                     link rel="stylesheet" href=(asset_url("staff.css"));
                 }
@@ -44,6 +45,10 @@ pub fn page(p: &Page, content: Markup) -> Markup {
                 script src=(asset_url("app.js")) defer {}
                 script src=(asset_url("pwa.js")) defer {}
                 script src=(asset_url("a11y.js")) defer {}
+                @if p.body_class != "staff" {
+                    // Passkeys (issue 15): delegated handlers, so it also serves modal content.
+                    script src=(asset_url("passkey.js")) defer {}
+                }
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
                 a .skip-link href="#main" { "Перейти к содержимому" }

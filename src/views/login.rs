@@ -45,6 +45,7 @@ pub fn contract_form(csrf: &str, f: &LoginForm) -> Markup {
                 autocomplete: "current-password", error: None, required: true }))
             @if let Some(e) = f.error { p .form-error role="alert" { (e) } }
             button .btn .btn-primary .btn-block type="submit" { "Войти" }
+            p .small { a href=(routes::LOGIN_PASSKEY) { "Войти с ключом доступа" } }
         }
     }
 }

@@ -5,13 +5,14 @@ use maud::{html, Markup, PreEscaped};
 use super::components::{csrf_input, GEAR_SVG, LOGOUT_SVG, PIN_SVG};
 use super::layout::{brand, page, Page};
 use crate::{
+    domain::role::{Cap, Role},
     domain::states::ContractStatus,
     domain::{autopay::Autopay, contract::ContractSummary},
     routes,
     views::Ctx,
 };
 
-pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
+pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary, role: Role) -> Markup {
     html! {
         header .topbar {
             div .topbar-inner {
@@ -28,8 +29,10 @@ pub fn header(st: &Ctx, csrf: &str, k: &ContractSummary) -> Markup {
                             a .menu-item .menu-next href=(routes::NOTIFICATIONS) hx-get=(routes::NOTIFICATIONS) hx-target=(ids::MODAL_SEL) {
                                 "Уведомления"
                             }
-                            a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) {
-                                "Документы"
+                            @if role.can(Cap::Documents) {
+                                a .menu-item .menu-next href=(routes::DOCUMENTS) hx-get=(routes::DOCUMENTS) hx-target=(ids::MODAL_SEL) {
+                                    "Документы"
+                                }
                             }
                             form method="post" action=(routes::LOGOUT) {
                                 (csrf_input(csrf))
@@ -77,24 +80,25 @@ pub fn main_page(
     st: &Ctx,
     csrf: &str,
     k: &ContractSummary,
+    role: Role,
     autopay: Option<&Autopay>,
     parts: &Parts,
 ) -> Markup {
     let content = html! {
-        (header(st, csrf, k))
+        (header(st, csrf, k, role))
         main #main .container tabindex="-1" {
             (contract_head(k))
             (super::notify::banners(parts.banners))
             @if let Some(n) = &parts.notice { (n) }
             (PreEscaped(parts.stories))
             div .dashboard {
-                (super::balance::card(st, k, autopay, false))
+                (super::balance::card(st, k, role, autopay, false))
                 (PreEscaped(parts.referral))
                 (PreEscaped(parts.blocks))
             }
         }
         (footer(st))
-        (super::chat::widget(st, parts.support_closed.as_deref()))
+        @if role.can(Cap::Chat) { (super::chat::widget(st, parts.support_closed.as_deref())) }
     };
     page(
         &Page {
@@ -109,10 +113,10 @@ pub fn main_page(
 
 /// «Подключенные услуги» and «Действия с договором», rendered together so the main page can
 /// cache them per contract (see `web::main_page::BlocksCache`).
-pub fn dashboard_blocks(st: &Ctx, dash: &crate::domain::services::Dashboard) -> Markup {
+pub fn dashboard_blocks(st: &Ctx, dash: &crate::domain::services::Dashboard, role: Role) -> Markup {
     html! {
         (super::services::services_card(st, &dash.services))
-        (super::actions::actions_card(st, dash))
+        (super::actions::actions_card(st, dash, role.can(Cap::Actions)))
     }
 }
 

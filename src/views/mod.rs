@@ -22,9 +22,11 @@ pub mod payment_result;
 pub mod phone_login;
 pub mod referral;
 pub mod sandbox;
+pub mod second_factor;
 pub mod services;
 pub mod staff;
 pub mod stories;
+pub mod users;
 
 /// What every view may know beyond its own data: the operator's configuration (branding,
 /// currency, links), the time zone dates are shown in, and whether the demo data is on.

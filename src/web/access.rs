@@ -14,12 +14,11 @@ use crate::{
     app::credentials::{self, Attempt, Checked, Purpose},
     auth::session::client_ip,
     db::account_links::{self, Holder, Linked},
-    domain::ids::{AccountId, ContractId},
     error::AppError,
     state::SharedState,
     views::{
         access::{self as view, PasswordErrors},
-        components::toast_oob,
+        components::{toast, toast_oob},
         contracts::standalone,
     },
     web::auth::{CurrentAccount, LinkedContract},
@@ -32,21 +31,27 @@ fn html(m: Markup) -> Response {
 
 async fn devices_panel(st: &SharedState, acc: &CurrentAccount) -> Result<Markup, AppError> {
     let aid = acc.account_id;
-    let list = st
+    let (list, owner) = st
         .db
-        .run(move |c| Ok(account_links::devices(c, aid)?))
+        .run(move |c| {
+            Ok((
+                account_links::devices(c, aid)?,
+                crate::db::company::owns_current(c, aid)?,
+            ))
+        })
         .await?;
     Ok(view::devices_panel(
         &crate::web::ctx(st),
         &list,
         acc.session_id,
+        owner,
     ))
 }
 
 type Held = Vec<(Linked, Vec<Holder>)>;
 
 async fn contracts_panel(st: &SharedState, account_id: i64) -> Result<Markup, AppError> {
-    let rows: Held = st
+    let (rows, owner): (Held, bool) = st
         .db
         .run(move |c| {
             let mut out = Vec::new();
@@ -54,14 +59,14 @@ async fn contracts_panel(st: &SharedState, account_id: i64) -> Result<Markup, Ap
                 let h = account_links::holders(c, account_id, l.id)?;
                 out.push((l, h));
             }
-            Ok(out)
+            Ok((out, crate::db::company::owns_current(c, account_id)?))
         })
         .await?;
-    Ok(view::contracts_panel(&rows))
+    Ok(view::contracts_panel(&rows, owner))
 }
 
 /// The panel alone when a tab is switched inside the modal, else the modal or a full page.
-fn wrap(req: &Request, st: &SharedState, csrf: &str, panel: Markup) -> Response {
+pub fn wrap(req: &Request, st: &SharedState, csrf: &str, panel: Markup) -> Response {
     if req.header("hx-target") == Some("access-body") {
         html(panel)
     } else if htmx::is_htmx(req) {
@@ -120,38 +125,49 @@ pub async fn reset(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::R
     Ok(html(html! { (panel) (toast_oob("ok", &text)) }))
 }
 
-/// POST /access/:contract/:account/revoke — «Удалить доступ».
+#[derive(Deserialize)]
+pub struct RevokeInput {
+    /// `users` when asked from «Пользователи» (that panel is redrawn).
+    #[serde(default)]
+    panel: String,
+}
+
+/// POST /access/:contract/:account/revoke — «Удалить доступ» (the owner only: the route's
+/// rule is `ManageUsers`).
 #[handler]
 pub async fn revoke(
+    req: &Request,
     Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
     lc: LinkedContract,
     Path((_, target)): Path<(i64, i64)>,
+    Form(input): Form<RevokeInput>,
 ) -> poem::Result<Response> {
-    let (aid, contract_id) = (lc.account.account_id, lc.id());
-    let ended = st
-        .db
-        .run(move |c| {
-            Ok(account_links::revoke(
-                c,
-                AccountId(aid),
-                ContractId(contract_id),
-                AccountId(target),
-            )?)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    tracing::info!(
-        account_id = aid,
-        contract_id,
-        target,
-        sessions = ended.len(),
-        "access removed"
-    );
-    st.sessions_ended(ended);
-    let panel = contracts_panel(st, aid).await?;
-    Ok(html(
-        html! { (panel) (toast_oob("ok", "Доступ к договору удалён")) },
-    ))
+    let aid = lc.account.account_id;
+    let owner = super::users::owner(req, st, &lc);
+    let done = crate::app::company::remove(st, &owner, target).await?;
+    let (kind, text) = match &done {
+        Ok(()) => ("ok", "Доступ к договору удалён".to_owned()),
+        Err(e) => ("error", e.message()),
+    };
+    let panel = if input.panel == "users" {
+        super::users::panel(st, &csrf.0, &owner, &Default::default()).await?
+    } else {
+        contracts_panel(st, aid).await?
+    };
+    let status = if done.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    if !htmx::is_htmx(req) {
+        return Ok(
+            wrap(req, st, &csrf.0, html! { (toast(kind, &text)) (panel) })
+                .with_status(status)
+                .into_response(),
+        );
+    }
+    Ok(html(html! { (panel) (toast_oob(kind, &text)) }))
 }
 
 /// GET /contracts/:id/password — the small password form.
@@ -252,6 +268,16 @@ pub async fn password_save(
         "contract password changed"
     );
     st.sessions_ended(ended);
+    crate::app::activity::record(
+        st,
+        aid,
+        id,
+        "contract.password",
+        String::new(),
+        String::new(),
+        client_ip(req, &st.cfg).to_string(),
+    )
+    .await;
     let panel = contracts_panel(st, aid).await?;
     Ok(html! {
             (panel)

@@ -10,6 +10,7 @@ use crate::{
         contracts::ContractSummary,
         fresh, sessions,
     },
+    domain::role::Role,
     error::AppError,
     state::SharedState,
 };
@@ -21,7 +22,7 @@ pub struct CachedSession {
     account: CurrentAccount,
     created_at: i64,
     last_seen_at: i64,
-    contract: Option<ContractSummary>,
+    contract: Option<(ContractSummary, Role)>,
 }
 
 /// Token hash → checked session. Any commit (logout, device reset, password change, a payment,
@@ -57,14 +58,29 @@ fn cached(req: &Request, st: &SharedState, with_contract: bool) -> Option<Curren
     })
 }
 
+/// The capability the matched route needs, checked against the account's role on the
+/// contract (see `web::roles`): the one place a role is enforced.
+fn allow(req: &Request, role: Role) -> Result<(), AppError> {
+    match super::roles::required(req) {
+        Ok(cap) if role.can(cap) => Ok(()),
+        Ok(_) => Err(AppError::Forbidden),
+        Err(e) => {
+            tracing::error!(error = %e, "route without a role rule refused");
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 /// The current contract without touching the database, when the session's checked state is
 /// cached (see [`SessionCache`]); `None` means: take the [`CurrentContract`] extractor's path.
 fn cached_contract(req: &Request) -> Option<CurrentContract> {
     let st = state(req).ok()?;
     let r = cached(req, &st, true)?;
+    let (contract, role) = r.contract?;
     Some(CurrentContract {
         account: r.account,
-        contract: r.contract?,
+        contract,
+        role,
     })
 }
 
@@ -80,6 +96,8 @@ pub struct CurrentAccount {
 pub struct CurrentContract {
     pub account: CurrentAccount,
     pub contract: ContractSummary,
+    /// The account's role on it (already checked against the route's rule).
+    pub role: Role,
 }
 
 fn web(req: &Request) -> Result<super::SharedWeb, AppError> {
@@ -98,7 +116,7 @@ type Then<T> = Box<
     dyn FnOnce(
             &mut crate::db::Conn,
             &CurrentAccount,
-            Option<&ContractSummary>,
+            Option<&(ContractSummary, Role)>,
         ) -> Result<T, AppError>
         + Send,
 >;
@@ -122,12 +140,16 @@ async fn authenticate<T: Send + 'static>(
         .run(move |c| {
             // The session, its account and (when still linked) the current contract in one
             // statement: this runs on every subscriber request.
-            let Some((s, linked)) = sessions::with_current_contract(c, &hash)? else {
+            let Some((s, linked, pending)) = sessions::with_current_contract(c, &hash)? else {
                 return Ok(None);
             };
             let Some(account_id) = s.account_id else {
                 return Ok(None);
             };
+            if pending {
+                // Not cached: the second-factor page is the only way on.
+                return Err(AppError::SecondFactor);
+            }
             if now - s.last_seen_at > idle || now - s.created_at > max {
                 sessions::delete(c, s.id)?;
                 return Ok(None);
@@ -139,7 +161,7 @@ async fn authenticate<T: Send + 'static>(
                 account_id,
             };
             let mut scopes = vec![fresh::Scope::Account(account_id)];
-            scopes.extend(linked.as_ref().map(|k| fresh::Scope::Contract(k.id)));
+            scopes.extend(linked.as_ref().map(|k| fresh::Scope::Contract(k.0.id)));
             web.session_cache.put(
                 hash,
                 stamp,
@@ -154,7 +176,10 @@ async fn authenticate<T: Send + 'static>(
             let contract = if with_contract {
                 let found = match linked {
                     Some(k) => Some(k),
-                    None => accounts::current_contract(c, account_id)?,
+                    None => match accounts::current_contract(c, account_id)? {
+                        Some(k) => accounts::role(c, account_id, k.id)?.map(|r| (k, r)),
+                        None => None,
+                    },
                 };
                 match found {
                     Some(k) => Some(k),
@@ -198,7 +223,7 @@ pub fn touch_failed(db: &crate::db::Db, e: AppError) {
 
 struct CurrentContractOpt {
     account: CurrentAccount,
-    contract: Option<ContractSummary>,
+    contract: Option<(ContractSummary, Role)>,
 }
 
 impl<'a> FromRequest<'a> for CurrentAccount {
@@ -216,20 +241,24 @@ impl<'a> FromRequest<'a> for CurrentAccount {
 impl<'a> FromRequest<'a> for CurrentContract {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         if let Some(cur) = cached_contract(req) {
+            allow(req, cur.role)?;
             return Ok(cur);
         }
         let (r, ()) = authenticate(req, true, Box::new(|_, _, _| Ok(()))).await?;
-        let contract = r.contract.ok_or(AppError::Unauthorized)?;
+        let (contract, role) = r.contract.ok_or(AppError::Unauthorized)?;
+        allow(req, role)?;
         Ok(CurrentContract {
             account: r.account,
             contract,
+            role,
         })
     }
 }
 
 /// A contract named in the path (`/contracts/:id/…`, `/access/:contract/…`) that is linked to
 /// this session's account: the one way a handler gets a contract id from the URL, so none can
-/// forget the check. An unknown, malformed or foreign id answers 404 (never telling which).
+/// forget the check. An unknown, malformed or foreign id answers 404 (never telling which);
+/// a linked contract whose role lacks the route's capability answers 403.
 #[derive(Debug, Clone)]
 pub struct LinkedContract {
     pub account: CurrentAccount,
@@ -261,6 +290,35 @@ impl<'a> FromRequest<'a> for LinkedContract {
             .run(move |c| Ok(account_links::get(c, aid, id)?))
             .await?
             .ok_or(AppError::NotFound)?;
+        allow(req, link.role)?;
         Ok(LinkedContract { account, link })
+    }
+}
+
+/// A subscriber session that may still wait for its second factor (only the second-factor
+/// page takes this; every other route refuses a waiting session with a redirect to it).
+#[derive(Debug, Clone)]
+pub struct SecondFactorSession {
+    pub session_id: i64,
+    pub account_id: i64,
+    pub pending: bool,
+}
+
+impl<'a> FromRequest<'a> for SecondFactorSession {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let st = state(req)?;
+        let token = token_from(req).ok_or(AppError::Unauthorized)?;
+        let hash = token_hash(&token);
+        let found = st
+            .db
+            .run(move |c| Ok(crate::db::second_factor::session(c, &hash)?))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let (session_id, account_id, pending) = found;
+        Ok(SecondFactorSession {
+            session_id,
+            account_id,
+            pending,
+        })
     }
 }

@@ -203,5 +203,12 @@ pub async fn autopay_off(
         // A plain form post: back to the main page, which shows the block without autopay.
         return Ok(htmx::redirect(req, routes::HOME));
     }
-    Ok(updated(st, &cur.contract, ap.as_ref(), "Автоплатеж отключен").into_response())
+    Ok(updated(
+        st,
+        &cur.contract,
+        cur.role,
+        ap.as_ref(),
+        "Автоплатеж отключен",
+    )
+    .into_response())
 }

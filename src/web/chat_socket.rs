@@ -83,6 +83,7 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
     // Subscribe first, then read the backlog: nothing falls between the two.
     let mut sub = st.chat.subscribe(topic);
     let mut ended = st.ended_sessions.subscribe();
+    let mut access = st.access_changed.subscribe();
     let write_timeout = Duration::from_secs(cfg.write_timeout_secs);
     let mut last_sent = 0i64;
 
@@ -205,6 +206,14 @@ pub async fn run(st: SharedState, ws: WebSocketStream, peer: Peer, session_id: i
                 }
                 Some(Message::Ping(Vec::new()))
             }
+            changed = access.recv() => match (changed, &peer) {
+                (Ok(pair), Peer::Subscriber { account_id, contract_id }) if pair == (*account_id, *contract_id) => {
+                    let _ = timeout(write_timeout, sink.send(closing(close::CONTRACT_GONE, "access changed"))).await;
+                    break;
+                }
+                (Err(tokio::sync::broadcast::error::RecvError::Closed), _) => break,
+                _ => None,
+            },
             ids = ended.recv() => match ids {
                 Ok(ids) if ids.contains(&session_id) => {
                     let _ = timeout(write_timeout, sink.send(closing(close::SESSION_ENDED, "session ended"))).await;

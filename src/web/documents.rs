@@ -1,6 +1,7 @@
 //! «Документы» for the current contract: the screen (modal or page), the list, invoice and
 //! «Акт сверки» forms, PDF download, «Отправить на почту». Every route takes
 //! [`CurrentContract`], so a document of another contract is simply not found.
+use crate::domain::role::Cap;
 use poem::{
     handler,
     http::{header, StatusCode},
@@ -142,7 +143,9 @@ pub async fn index(
         invoice: &initial_invoice(&cur),
         recon: &FormState::default(),
         today: ctx(st).today(),
-        generates: st.cfg.documents.mode.generates(),
+        // What the role may not do is not shown (issue 15).
+        generates: st.cfg.documents.mode.generates() && cur.role.can(Cap::IssueDocuments),
+        mail: cur.role.can(Cap::IssueDocuments),
     };
     Ok(page(req, st, &csrf.0, &s, &fs, &forms))
 }
@@ -165,9 +168,16 @@ pub async fn list(
             s.more.as_ref(),
             &fs,
             month,
+            cur.role.can(Cap::IssueDocuments),
         )));
     }
-    Ok(html(views::documents::list(&crate::web::ctx(st), &s, &fs)))
+    let mail = cur.role.can(Cap::IssueDocuments);
+    Ok(html(views::documents::list(
+        &crate::web::ctx(st),
+        &s,
+        &fs,
+        mail,
+    )))
 }
 
 /// After a form issued a document: the form with a download link, the list refreshed
@@ -275,6 +285,7 @@ pub async fn invoice(
                 recon: &recon,
                 today: ctx(st).today(),
                 generates: true,
+                mail: true,
             };
             return refused(req, st, &csrf.0, &cur, form, forms).await;
         }
@@ -336,6 +347,7 @@ pub async fn reconciliation(
                 recon: &fs,
                 today,
                 generates: true,
+                mail: true,
             };
             return refused(req, st, &csrf.0, &cur, form, forms).await;
         }
@@ -389,6 +401,7 @@ fn percent(s: &str) -> String {
 /// GET /documents/:id/pdf
 #[handler]
 pub async fn pdf(
+    req: &Request,
     Data(st): Data<&SharedState>,
     cur: CurrentContract,
     Path(id): Path<String>,
@@ -396,6 +409,18 @@ pub async fn pdf(
     let id = doc_id(&id)?;
     let (cid, now) = (cur.contract.id, st.clock.now());
     let (doc, bytes) = st.db.run(move |c| app::download(c, now, cid, id)).await?;
+    // «Журнал действий» (issue 15): who downloaded which document.
+    let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
+    crate::app::activity::record(
+        st,
+        cur.account.account_id,
+        cid,
+        "document.download",
+        doc.number.clone(),
+        String::new(),
+        ip,
+    )
+    .await;
     Ok(pdf_response(doc.kind, &doc.number, bytes))
 }
 

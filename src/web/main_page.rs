@@ -15,6 +15,7 @@ use super::referral;
 use crate::{
     db,
     db::{autopay::Autopay, contracts::ContractSummary, fresh},
+    domain::role::Role,
     state::SharedState,
     views,
     web::auth::CurrentContract,
@@ -44,17 +45,20 @@ pub struct Dashboard {
 /// `data_version` (bumped by triggers on services, internet details and requests) and its
 /// status are unchanged. Bounded: cleared when full.
 #[derive(Default)]
-pub struct BlocksCache(Mutex<HashMap<i64, CachedBlocks>>);
+pub struct BlocksCache(Mutex<HashMap<BlocksKey, CachedBlocks>>);
 
 /// (data version, contract status, rendered HTML)
 type CachedBlocks = (i64, crate::domain::states::ContractStatus, Arc<str>);
 
+/// Blocks are rendered per contract and per what the role may do (its actions).
+type BlocksKey = (i64, Role);
+
 const BLOCKS_CACHE_MAX: usize = 512;
 
 impl BlocksCache {
-    fn get(&self, k: &ContractSummary) -> Option<Arc<str>> {
+    fn get(&self, k: &ContractSummary, role: Role) -> Option<Arc<str>> {
         let m = self.0.lock().ok()?;
-        match m.get(&k.id) {
+        match m.get(&(k.id, role)) {
             Some((v, status, html)) if *v == k.data_version && *status == k.status => {
                 Some(html.clone())
             }
@@ -62,12 +66,12 @@ impl BlocksCache {
         }
     }
 
-    fn put(&self, k: &ContractSummary, html: Arc<str>) {
+    fn put(&self, k: &ContractSummary, role: Role, html: Arc<str>) {
         if let Ok(mut m) = self.0.lock() {
             if m.len() >= BLOCKS_CACHE_MAX {
                 m.clear();
             }
-            m.insert(k.id, (k.data_version, k.status, html));
+            m.insert((k.id, role), (k.data_version, k.status, html));
         }
     }
 }
@@ -101,7 +105,7 @@ pub async fn index(
     // comes from its cache too).
     let key = (cur.account.account_id, cur.contract.id, base.clone());
     if let Some(d) = web.dashboard_cache.get(&key) {
-        return Ok(render(st, &csrf.0, &cur.contract, &d, notice));
+        return Ok(render(st, &csrf.0, &cur.contract, cur.role, &d, notice));
     }
     // Otherwise one trip for the dashboard; the services and actions blocks come from the
     // cache while the contract's data is unchanged.
@@ -111,19 +115,20 @@ pub async fn index(
     let now = st.clock.now();
     let k = cur.contract.clone();
     let account_id = cur.account.account_id;
+    let role = cur.role;
     let d = st
         .db
         .run(move |c| {
             let autopay = db::autopay::get(c, k.id)?;
-            let blocks = match web2.blocks_cache.get(&k) {
+            let blocks = match web2.blocks_cache.get(&k, role) {
                 Some(html) => html,
                 None => {
                     let dash = db::services::dashboard(c, k.id)?;
                     let html: Arc<str> =
-                        views::main_page::dashboard_blocks(&crate::web::ctx(&st2), &dash)
+                        views::main_page::dashboard_blocks(&crate::web::ctx(&st2), &dash, role)
                             .into_string()
                             .into();
-                    web2.blocks_cache.put(&k, html.clone());
+                    web2.blocks_cache.put(&k, role, html.clone());
                     html
                 }
             };
@@ -146,13 +151,14 @@ pub async fn index(
             Ok(d)
         })
         .await?;
-    Ok(render(st, &csrf.0, &cur.contract, &d, notice))
+    Ok(render(st, &csrf.0, &cur.contract, cur.role, &d, notice))
 }
 
 fn render(
     st: &SharedState,
     csrf: &str,
     k: &ContractSummary,
+    role: Role,
     d: &Dashboard,
     notice: Option<Markup>,
 ) -> Markup {
@@ -161,6 +167,7 @@ fn render(
         &crate::web::ctx(st),
         csrf,
         k,
+        role,
         d.autopay.as_ref(),
         &views::main_page::Parts {
             blocks: &d.blocks,

@@ -23,16 +23,21 @@ pub mod mw;
 pub mod notify;
 pub mod pwa;
 
+pub mod passkeys;
 pub mod payments;
 pub mod phone_login;
 pub mod referral;
+pub mod roles;
+pub mod second_factor;
 pub mod services;
 pub mod staff;
 pub mod staff_auth;
 pub mod stories;
 pub mod system;
+pub mod users;
 
-use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt, Route};
+use poem::{get, middleware::CookieJarManager, post, Endpoint, EndpointExt};
+use roles::Routes;
 
 use crate::routes;
 
@@ -89,8 +94,24 @@ impl WebState {
 pub fn app(state: SharedState) -> impl Endpoint {
     let ttl = state.cfg.cache.ttl();
     let fresh = state.db.fresh();
+    table(&state)
+        .into_route()
+        // Inside Outer (its refusals render as pages with the request id), outside everything
+        // that reads a body.
+        .with(limits::BodyLimitLayer)
+        .with(mw::OuterLayer)
+        .data(state)
+        .data(SharedWeb::new(WebState::new(ttl, fresh)))
+}
+
+/// Every route pattern of the router, in the order they were added (for the role-matrix test).
+pub fn route_patterns(state: &SharedState) -> Vec<String> {
+    table(state).patterns().to_vec()
+}
+
+fn table(state: &SharedState) -> Routes {
     // Pages and forms: behind CSRF (token cookie + verification of every unsafe request).
-    let pages = Route::new()
+    let pages = Routes::new()
         .at(routes::HOME, get(main_page::index))
         .at(routes::LOGIN, get(login::page).post(login::submit))
         .at(
@@ -119,6 +140,31 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .at(routes::ACCESS_CONTRACTS, get(access::contracts))
         .at(routes::ACCESS_RESET, post(access::reset))
         .at(routes::ACCESS_REVOKE, post(access::revoke))
+        .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
+        .at(routes::ACCESS_ROLE, post(users::role))
+        .at(routes::ACCESS_JOURNAL, get(users::journal))
+        .at(routes::PASSKEY_REGISTER, post(passkeys::register_start))
+        .at(
+            routes::PASSKEY_REGISTER_FINISH,
+            post(passkeys::register_finish),
+        )
+        .at(routes::PASSKEY_REMOVE, post(passkeys::remove))
+        .at(
+            routes::LOGIN_PASSKEY,
+            get(passkeys::page).post(passkeys::login_start),
+        )
+        .at(routes::LOGIN_PASSKEY_FINISH, post(passkeys::login_finish))
+        .at(
+            routes::LOGIN_SECOND_FACTOR,
+            get(second_factor::page).post(second_factor::submit),
+        )
+        .at(routes::ACCESS_SECURITY, get(second_factor::security))
+        .at(
+            routes::TOTP_SETUP,
+            get(second_factor::setup).post(second_factor::setup_confirm),
+        )
+        .at(routes::TOTP_OFF, post(second_factor::off))
+        .at(routes::REQUIRE_SECOND_FACTOR, post(second_factor::require))
         .at(routes::JOIN, get(join::page).post(join::submit))
         .at(
             routes::JOIN_SELF,
@@ -197,10 +243,10 @@ pub fn app(state: SharedState) -> impl Endpoint {
             get(notify::unsubscribe).post(notify::resubscribe),
         )
         .at(routes::LOGOUT, post(login::logout));
-    let pages = staff::mount(pages).with(full_page::FullPages);
-    let pages = csrf::csrf_layers(pages, state.csrf_key);
+    let pages = staff::mount(pages);
+    let key = state.csrf_key;
 
-    Route::new()
+    Routes::new()
         .at(format!("{}/*path", routes::ASSETS), get(assets::asset))
         .at(routes::BRANDING_CSS, get(assets::branding_css))
         .at(routes::BRANDING_LOGO, get(assets::branding_logo))
@@ -240,11 +286,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
             routes::HISTORY_MORE,
             get(as_page(balance::history_more, state.csrf_key)).with(CookieJarManager::new()),
         )
-        .nest("/", pages)
-        // Inside Outer (its refusals render as pages with the request id), outside everything
-        // that reads a body.
-        .with(limits::BodyLimitLayer)
-        .with(mw::OuterLayer)
-        .data(state)
-        .data(SharedWeb::new(WebState::new(ttl, fresh)))
+        .nest_root(pages, |r| {
+            csrf::csrf_layers(r.with(full_page::FullPages), key)
+        })
 }

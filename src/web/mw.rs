@@ -135,16 +135,21 @@ fn error_response(
                     .finish()
             };
         }
-        Some(AppError::NoContract) => {
+        Some(a @ (AppError::NoContract | AppError::SecondFactor)) => {
+            let to = if matches!(a, AppError::SecondFactor) {
+                routes::LOGIN_SECOND_FACTOR
+            } else {
+                routes::CONTRACTS
+            };
             return if is_hx {
                 Response::builder()
                     .status(StatusCode::OK)
-                    .header("hx-redirect", routes::CONTRACTS)
+                    .header("hx-redirect", to)
                     .finish()
             } else {
                 Response::builder()
                     .status(StatusCode::SEE_OTHER)
-                    .header(header::LOCATION, routes::CONTRACTS)
+                    .header(header::LOCATION, to)
                     .finish()
             };
         }

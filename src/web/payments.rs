@@ -206,7 +206,7 @@ pub async fn submit(
     cur: CurrentContract,
     Form(input): Form<PayInput>,
 ) -> Response {
-    submit_payment(
+    let r = submit_payment(
         req,
         st,
         &input,
@@ -215,7 +215,23 @@ pub async fn submit(
         Some(cur.account.account_id),
         "topup",
     )
-    .await
+    .await;
+    // «Журнал действий» (issue 15): a payment was started (a form error answers 422).
+    if r.headers().contains_key("hx-redirect") || r.status() == poem::http::StatusCode::SEE_OTHER {
+        let amount = clip(&input.amount);
+        let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
+        crate::app::activity::record(
+            st,
+            cur.account.account_id,
+            cur.contract.id,
+            "payment.start",
+            String::new(),
+            format!("на {amount} ₽"),
+            ip,
+        )
+        .await;
+    }
+    r
 }
 
 /// Where the checkout page sends the payer back. Asks the provider once (the notification
@@ -296,7 +312,7 @@ pub async fn payment_status(
         .await?;
     Ok(html! {
         (notice)
-        @if let Some(k) = k { (views::balance::card(&ctx, &k, ap.as_ref(), true)) }
+        @if let Some(k) = k { (views::balance::card(&ctx, &k, cur.role, ap.as_ref(), true)) }
     })
 }
 
@@ -408,12 +424,13 @@ pub async fn sandbox_cancel(
 pub fn updated(
     st: &SharedState,
     k: &db::contracts::ContractSummary,
+    role: crate::domain::role::Role,
     ap: Option<&db::autopay::Autopay>,
     toast: &str,
 ) -> Markup {
     html! {
         (components::close_modal_oob())
         (components::toast_oob("ok", toast))
-        (views::balance::card(&crate::web::ctx(st), k, ap, true))
+        (views::balance::card(&crate::web::ctx(st), k, role, ap, true))
     }
 }

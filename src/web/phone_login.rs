@@ -245,6 +245,8 @@ pub async fn verify(
             has_contracts,
         } => {
             tracing::info!(account_id, phone = %crate::domain::outbox::mask_phone(&phone), "phone login ok");
+            crate::app::activity::after_login(st, account_id, user_agent(req), ip.to_string())
+                .await;
             let cookie = session_cookie(
                 &token,
                 secure_cookies(req, &st.cfg),

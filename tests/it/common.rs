@@ -115,7 +115,8 @@ impl TestApp {
             }
         }
         let body = resp.0.into_body().into_string().await.unwrap_or_default();
-        if let Some(t) = extract_csrf(&body) {
+        // A page with no token of its own (the offline page) leaves the session's token as is.
+        if let Some(t) = extract_csrf(&body).filter(|t| !t.is_empty()) {
             *self.csrf.lock().unwrap() = t;
         }
         Resp {
@@ -155,6 +156,22 @@ impl TestApp {
             .header("cookie", self.cookie_header())
             .header("hx-request", "true")
             .header("x-csrf-token", token)
+            .form(&form)
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    /// POSTs like [`TestApp::post`] from a browser with this user agent.
+    pub async fn post_ua(&self, path: &str, form: &[(&str, &str)], ua: &str) -> Resp {
+        let token = self.csrf();
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .header("hx-request", "true")
+            .header("x-csrf-token", token)
+            .header("user-agent", ua)
             .form(&form)
             .send()
             .await;

@@ -59,6 +59,10 @@ fn one_event(
         if kind == Kind::ChatReply && e.ref_id != Some(r.account_id) {
             continue;
         }
+        // Only what the holder's role may see (issue 15's roles).
+        if !r.role.can(kind.needs()) {
+            continue;
+        }
         let prefs = q::prefs(c, r.account_id)?;
         let queue = |ch: Channel, target: &str, next_at: i64| {
             q::insert_notice(

@@ -61,7 +61,7 @@ pub fn results(st: &Ctx, q: &str, rows: &[Found]) -> Markup {
     }
 }
 
-pub fn card(st: &Ctx, k: &Card) -> Markup {
+pub fn card(st: &Ctx, csrf: &str, k: &Card) -> Markup {
     let sym = &st.cfg.branding.currency_symbol;
     let s = &k.summary;
     html! {
@@ -89,14 +89,28 @@ pub fn card(st: &Ctx, k: &Card) -> Markup {
             section .card {
                 h2 { "Доступ к договору" }
                 div .table-scroll tabindex="0" role="region" aria-label="Доступ к договору" { table .staff-table {
-                    thead { tr { th { "Вход" } th { "Заметка" } th { "Добавлен" } th { "Активных сеансов" } } }
+                    thead { tr { th { "Вход" } th { "Роль" } th { "Заметка" } th { "Добавлен" } th { "Активных сеансов" } th { "Доступ" } } }
                     tbody {
                         @for h in &k.holders {
                             tr {
                                 td { @match &h.phone_masked { Some(p) => { "Телефон " (p) }, None => "По договору" } }
+                                td { (h.role.label()) }
                                 td { (h.note) }
                                 td { (time::date(h.added_at, st.tz)) }
                                 td .num { (h.sessions) }
+                                td {
+                                    @if let Some(p) = &h.phone_masked {
+                                        @let fid = format!("reason-{}", h.account_id);
+                                        form .staff-remove method="post" action=(crate::routes::staff_user_remove(&k.summary.number, h.account_id)) {
+                                            (crate::views::components::csrf_input(csrf))
+                                            label for=(fid) { "Основание" }
+                                            input id=(fid) name="reason" type="text" required maxlength="200"
+                                                placeholder="звонок владельца";
+                                            button .btn .btn-secondary type="submit"
+                                                aria-label=(format!("Удалить доступ {p}")) { "Удалить доступ" }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

@@ -85,6 +85,33 @@ pub async fn contract(
         &me,
         layout::Section::Contracts,
         &title,
-        view::card(&crate::web::ctx(st), &card),
+        view::card(&crate::web::ctx(st), &csrf.0, &card),
     ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct RemoveInput {
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /staff/contracts/:number/users/:account/remove — on the owner's phoned request.
+#[handler]
+pub async fn remove_user(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    me: CurrentStaff,
+    Path((number, target)): Path<(String, i64)>,
+    poem::web::Form(input): poem::web::Form<RemoveInput>,
+) -> poem::Result<poem::Response> {
+    use poem::IntoResponse;
+    if number.is_empty() || number.len() > 64 {
+        return Err(AppError::NotFound.into());
+    }
+    let ip = crate::auth::session::client_ip(req, &st.cfg).to_string();
+    let back = crate::routes::STAFF_CONTRACT.replace(":number", &number);
+    match crate::app::company::staff_remove(st, me.id, number, target, &input.reason, ip).await? {
+        Ok(()) => Ok(crate::web::htmx::redirect(req, &back).into_response()),
+        Err(e) => Err(AppError::BadRequest(e.message()).into()),
+    }
 }

@@ -10,12 +10,12 @@ pub mod requests;
 pub mod stories;
 pub mod story_image;
 
-use poem::{get, post, Request, Route};
+use poem::{get, post, Request};
 
 use crate::{db::audit, routes, state::AppState, web::staff_auth::CurrentStaff};
 
 /// Adds the staff routes to the page routes (so the CSRF guard covers them).
-pub fn mount(r: Route) -> Route {
+pub fn mount(r: crate::web::roles::Routes) -> crate::web::roles::Routes {
     r.at(routes::STAFF, get(chat::home))
         .at(routes::STAFF_LOGIN, get(login::page).post(login::submit))
         .at(routes::STAFF_LOGOUT, post(login::logout))
@@ -27,6 +27,7 @@ pub fn mount(r: Route) -> Route {
         .at(routes::STAFF_CONV_CLOSE, post(chat::close))
         .at(routes::STAFF_CONTRACTS, get(contracts::search))
         .at(routes::STAFF_CONTRACT, get(contracts::contract))
+        .at(routes::STAFF_USER_REMOVE, post(contracts::remove_user))
         .at(routes::STAFF_CONTRACT_DOCUMENTS, get(documents::list))
         .at(
             format!("{}/invoice", routes::STAFF_CONTRACT_DOCUMENTS),

@@ -7,12 +7,14 @@
 mod accounts;
 mod actions;
 mod chat;
+mod company;
 mod documents;
 mod growth;
 mod login;
 mod money;
-mod pwa;
+mod passkeys;
 mod polish;
+mod pwa;
 mod staff;
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};

@@ -1,0 +1,246 @@
+//! Two-factor login (issue 15): TOTP enrolment with recovery codes, the code after a login
+//! (refused when replayed within its step; recovery codes single-use; attempts limited like
+//! logins), and the owner's requirement for every user of a contract.
+use std::net::IpAddr;
+
+use crate::{
+    app::credentials::{too_many, Purpose},
+    auth::totp,
+    db::{audit, second_factor as db2},
+    domain::qr,
+    error::AppError,
+    state::AppState,
+};
+
+/// The words for a wrong code.
+pub const WRONG: &str = "Неверный код. Проверьте время на телефоне и введите новый код";
+
+/// What the second-factor page shows.
+pub enum Step {
+    /// Type the code (or a recovery code).
+    Code,
+    /// No TOTP yet but a contract requires it: enrol (QR SVG, base32 secret).
+    Enrol { qr_svg: String, secret: String },
+}
+
+/// Per-IP and per-account attempt limits, the same buckets as logins.
+fn limited(st: &AppState, ip: IpAddr, account_id: i64) -> Result<(), String> {
+    st.limits
+        .check_ip(&st.limits.login_ip, ip)
+        .and_then(|_| {
+            st.limits
+                .check_key(&st.limits.login_contract, &format!("2fa:{account_id}"))
+        })
+        .map_err(|w| too_many(Purpose::Login, w))
+}
+
+/// The page's step for an account (starts enrolment when it has no TOTP).
+pub async fn step(st: &AppState, account_id: i64) -> Result<Step, AppError> {
+    let enabled = st
+        .db
+        .run(move |c| Ok(db2::totp(c, account_id)?.is_some_and(|t| t.enabled)))
+        .await?;
+    if enabled {
+        return Ok(Step::Code);
+    }
+    enrolment(st, account_id).await
+}
+
+/// Begins (or shows again) enrolment: the secret stays until a first right code enables it.
+pub async fn enrolment(st: &AppState, account_id: i64) -> Result<Step, AppError> {
+    let now = st.clock.now();
+    let fresh = totp::new_secret();
+    let (secret, label) = st
+        .db
+        .write(move |tx| {
+            Ok((
+                db2::begin(tx, account_id, &fresh, now)?,
+                db2::account_label(tx, account_id)?,
+            ))
+        })
+        .await?;
+    let url = totp::otpauth_url(&st.cfg.branding.name, &label, &secret);
+    Ok(Step::Enrol {
+        qr_svg: qr::svg(&url, "QR-код для приложения-аутентификатора"),
+        secret: totp::base32(&secret),
+    })
+}
+
+/// Checks a code after a login; the session goes on when it is right.
+pub async fn verify(
+    st: &AppState,
+    ip: IpAddr,
+    account_id: i64,
+    session_id: i64,
+    typed: &str,
+) -> Result<Result<(), String>, AppError> {
+    if let Err(m) = limited(st, ip, account_id) {
+        return Ok(Err(m));
+    }
+    let typed: String = typed.trim().chars().take(20).collect();
+    let now = st.clock.now();
+    let rhash = totp::recovery_hash(&st.csrf_key, &typed);
+    let ok = st
+        .db
+        .write(move |tx| {
+            let Some(t) = db2::totp(tx, account_id)?.filter(|t| t.enabled) else {
+                return Ok(false);
+            };
+            let passed = match totp::verify(&t.secret, &typed, now, t.last_step) {
+                Some(step) => db2::use_step(tx, account_id, step)?,
+                None => {
+                    typed.chars().filter(|c| c.is_ascii_alphanumeric()).count() == 8
+                        && db2::use_recovery(tx, account_id, &rhash, now)?
+                }
+            };
+            if passed {
+                db2::pass(tx, session_id)?;
+            }
+            Ok(passed)
+        })
+        .await?;
+    if ok {
+        tracing::info!(account_id, "second factor passed");
+        Ok(Ok(()))
+    } else {
+        tracing::info!(account_id, %ip, "second factor refused");
+        Ok(Err(WRONG.into()))
+    }
+}
+
+/// Confirms enrolment with the first code: TOTP is on, the session (when it waited) goes on,
+/// and the recovery codes come back to be shown once.
+pub async fn confirm(
+    st: &AppState,
+    ip: IpAddr,
+    account_id: i64,
+    session_id: i64,
+    typed: &str,
+) -> Result<Result<Vec<String>, String>, AppError> {
+    if let Err(m) = limited(st, ip, account_id) {
+        return Ok(Err(m));
+    }
+    let typed: String = typed.trim().chars().take(20).collect();
+    let now = st.clock.now();
+    let codes = totp::new_recovery_codes();
+    let hashes: Vec<Vec<u8>> = codes
+        .iter()
+        .map(|c| totp::recovery_hash(&st.csrf_key, c))
+        .collect();
+    let ok = st
+        .db
+        .write(move |tx| {
+            let Some(t) = db2::totp(tx, account_id)?.filter(|t| !t.enabled) else {
+                return Ok(false);
+            };
+            let Some(step) = totp::verify(&t.secret, &typed, now, t.last_step) else {
+                return Ok(false);
+            };
+            if !db2::enable(tx, account_id, step, &hashes, now)? {
+                return Ok(false);
+            }
+            db2::pass(tx, session_id)?;
+            Ok(true)
+        })
+        .await?;
+    if ok {
+        tracing::info!(account_id, "second factor enabled");
+        Ok(Ok(codes))
+    } else {
+        Ok(Err(WRONG.into()))
+    }
+}
+
+/// Turns TOTP off with a right code, unless a contract of the account requires it.
+pub async fn disable(
+    st: &AppState,
+    ip: IpAddr,
+    account_id: i64,
+    typed: &str,
+) -> Result<Result<(), String>, AppError> {
+    if let Err(m) = limited(st, ip, account_id) {
+        return Ok(Err(m));
+    }
+    let typed: String = typed.trim().chars().take(20).collect();
+    let now = st.clock.now();
+    let r = st
+        .db
+        .write(move |tx| {
+            if db2::required(tx, account_id)? {
+                return Ok(Err(
+                    "Владелец договора требует второй фактор: отключить его нельзя".to_owned(),
+                ));
+            }
+            let Some(t) = db2::totp(tx, account_id)?.filter(|t| t.enabled) else {
+                return Ok(Ok(()));
+            };
+            match totp::verify(&t.secret, &typed, now, t.last_step) {
+                Some(step) if db2::use_step(tx, account_id, step)? => {
+                    db2::disable(tx, account_id)?;
+                    Ok(Ok(()))
+                }
+                _ => Ok(Err(WRONG.to_owned())),
+            }
+        })
+        .await?;
+    if r.is_ok() {
+        tracing::info!(account_id, "second factor disabled");
+    }
+    Ok(r)
+}
+
+/// «Требовать второй фактор для всех пользователей договора»: on or off, audited; turning it
+/// on holds every other session of the contract's users until they give the second factor.
+pub async fn require(
+    st: &AppState,
+    account_id: i64,
+    contract_id: i64,
+    keep_session: i64,
+    on: bool,
+    ip: IpAddr,
+) -> Result<(), AppError> {
+    let now = st.clock.now();
+    let ip = ip.to_string();
+    let held = st
+        .db
+        .write(move |tx| {
+            db2::set_required(tx, contract_id, on)?;
+            let held = if on {
+                db2::hold_sessions(tx, contract_id, keep_session)?
+            } else {
+                0
+            };
+            let w = audit::What {
+                action: "second_factor.require",
+                target: "",
+                details: if on { "on" } else { "off" },
+            };
+            audit::on_contract(tx, account_id, contract_id, &w, &ip, now)?;
+            Ok(held)
+        })
+        .await?;
+    tracing::info!(
+        account_id,
+        contract_id,
+        on,
+        held,
+        "second factor requirement changed"
+    );
+    Ok(())
+}
+
+pub struct Status {
+    pub totp_on: bool,
+    pub recovery_left: i64,
+}
+
+pub async fn status(st: &AppState, account_id: i64) -> Result<Status, AppError> {
+    st.db
+        .run(move |c| {
+            Ok(Status {
+                totp_on: db2::totp(c, account_id)?.is_some_and(|t| t.enabled),
+                recovery_left: db2::recovery_left(c, account_id)?,
+            })
+        })
+        .await
+}

@@ -672,3 +672,33 @@ async fn an_account_keeps_at_most_twenty_push_devices() {
         1
     );
 }
+
+/// Notices follow the company roles (issue 15): an «Инженер» hears nothing of money, a
+/// «Бухгалтер» does; both hear of a service change.
+#[tokio::test]
+async fn money_notices_go_only_to_roles_that_see_money() {
+    use kabinet::domain::role::Role;
+    let app = TestApp::new().await;
+    // account 11 holds the demo contract (by phone) and has its own e-mail for notices
+    let now = app.state.clock.now();
+    app.db()
+        .execute(
+            "INSERT INTO notice_contacts(account_id, email, updated_at) VALUES (11, 'eng@example.ru', ?1)",
+            [now],
+        )
+        .unwrap();
+    let cid = demo_contract_id(&app);
+    crate::roles::set_role(&app, 11, cid, Role::Engineer);
+    assert!(billing_payment(&app, "bank:role-1", 50_000));
+    run(&app.state).await;
+    assert_eq!(emails_to(&app, notify::DEMO_EMAIL, "Платеж зачислен%"), 1);
+    assert_eq!(
+        emails_to(&app, "eng@example.ru", "%"),
+        0,
+        "no money notice to an engineer"
+    );
+    crate::roles::set_role(&app, 11, cid, Role::Accountant);
+    assert!(billing_payment(&app, "bank:role-2", 60_000));
+    run(&app.state).await;
+    assert_eq!(emails_to(&app, "eng@example.ru", "Платеж зачислен%"), 1);
+}

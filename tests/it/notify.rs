@@ -702,3 +702,43 @@ async fn money_notices_go_only_to_roles_that_see_money() {
     run(&app.state).await;
     assert_eq!(emails_to(&app, "eng@example.ru", "Платеж зачислен%"), 1);
 }
+
+/// The background loop itself (not one `run` called by the test): its first round scans for
+/// low balances and delivers. Its hourly-scan bookkeeping once started from `i64::MIN`, which
+/// overflowed (a panic in debug builds, no scan ever in release).
+#[tokio::test]
+async fn the_background_job_scans_and_delivers_on_its_own() {
+    let mut cfg = Config::default();
+    cfg.notify.job_interval_secs = 1;
+    let app = TestApp::with_config(cfg).await;
+    let cid = demo_contract_id(&app);
+    let soon = jiff::Timestamp::now()
+        .to_zoned(app.state.tz.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(2))
+        .unwrap()
+        .to_string();
+    app.db()
+        .execute(
+            "UPDATE services SET status = 'active', period = 'month', paid_until = ?2 WHERE contract_id = ?1",
+            rusqlite::params![cid, soon],
+        )
+        .unwrap();
+    app.db()
+        .execute(
+            "UPDATE contracts SET balance_kop = 100 WHERE id = ?1",
+            [cid],
+        )
+        .unwrap();
+    let job = notify::spawn(app.state.clone());
+    crate::common::eventually(
+        std::time::Duration::from_secs(10),
+        "the low-balance e-mail from the background job",
+        || async {
+            emails_to(&app, notify::DEMO_EMAIL, "Пополните баланс по договору%") == 1
+        },
+    )
+    .await;
+    assert!(!job.is_finished(), "the job keeps running");
+    job.abort();
+}

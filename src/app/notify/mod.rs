@@ -81,12 +81,13 @@ pub const DEMO_EMAIL: &str = "buh@sluzhebny.example.ru";
 pub fn spawn(st: SharedState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(st.cfg.notify.job_interval_secs));
-        let mut last_scan = i64::MIN;
+        // None: scan on the first round (a sentinel like i64::MIN overflowed `now - last`).
+        let mut last_scan: Option<i64> = None;
         loop {
             tick.tick().await;
             let now = st.clock.now();
-            if now - last_scan >= 3600 {
-                last_scan = now;
+            if last_scan.is_none_or(|t| now.saturating_sub(t) >= 3600) {
+                last_scan = Some(now);
                 if let Err(e) = low_balance_scan(&st).await {
                     tracing::warn!(error = %e, "notify: low balance scan failed");
                 }

@@ -31,5 +31,16 @@ async fn browser_operator_looks_up_a_contract_by_organization() {
     b.see("Доступ к договору").await;
     b.see("Телефон 792*****249").await;
     b.shoot("staff-contract").await;
+    // On a phone the page does not scroll sideways: wide tables scroll inside their own box
+    // (a visually hidden label in a table cell once widened the whole page to 513 px).
+    b.c.set_window_size(390, 800).await.unwrap();
+    let v =
+        b.c.execute(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(v[0], v[1], "page width = viewport width at 390 px: {v}");
     assert_no_csp_violations(&s).await;
 }

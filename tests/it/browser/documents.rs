@@ -76,13 +76,11 @@ async fn browser_documents_reconciliation_for_2022_download_and_an_invoice() {
     kind.select_by_value("invoice").await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let list =
-            b.c.find(Locator::Id("documents-list"))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+        // htmx swaps the list while it is read: a stale element is read again next round.
+        let list = match b.c.find(Locator::Id("documents-list")).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if !list.contains("Акт оказанных услуг") && list.contains("Счёт на оплату")
         {
             break;

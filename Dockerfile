@@ -7,6 +7,7 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
 COPY schema.sql ./
 COPY src ./src
 COPY assets ./assets

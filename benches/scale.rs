@@ -679,7 +679,10 @@ fn main() {
         &cfg,
         format!(
             "[limits]\nlogin_per_ip_per_minute = 1000000\nlogin_per_contract_burst = 1000000\n\
-             [documents]\nclosing_since = \"{month}\"\n"
+             [documents]\nclosing_since = \"{month}\"\n{}",
+            std::env::var("BENCH_EXTRA_CONFIG")
+                .unwrap_or_default()
+                .replace("\\n", "\n")
         ),
     )
     .unwrap();
@@ -738,6 +741,27 @@ fn main() {
             "kabinet scale benchmark: {contracts} contracts, {SESSIONS} sessions, {conns} connections, {secs} s per phase, {} CPUs",
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         );
+        if let Ok(only) = std::env::var("BENCH_PER_KIND") {
+            // Diagnostics: each kind alone (the cost of one request of it, CPU-bound);
+            // BENCH_PER_KIND=1 runs every read kind, or a part of a kind's name picks some.
+            let all = [Kind::Health, Kind::Main, Kind::History, Kind::Service, Kind::Request, Kind::PayModal, Kind::Contracts];
+            for k in all.into_iter().filter(|k| only == "1" || k.name().contains(only.as_str())) {
+                static PICK: AtomicU64 = AtomicU64::new(0);
+                PICK.store(k as u64, Ordering::Relaxed);
+                let st = phase(&ctx, conns, secs, |_| KINDS[PICK.load(Ordering::Relaxed) as usize]).await;
+                let (n, p50, p99, e) = st.of(k);
+                println!("  alone: {:<16} {:>8.0} req/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  errors {e}  ({n} req)", k.name(), st.rps());
+            }
+            if only == "1" || only.contains("mix") {
+                for w in [0, 1, 5] {
+                    static W: AtomicU64 = AtomicU64::new(0);
+                    W.store(w, Ordering::Relaxed);
+                    let st = phase(&ctx, conns, secs, |r| draw(r, W.load(Ordering::Relaxed) as u32)).await;
+                    st.print(&format!("mixed, {w} % writes"));
+                }
+            }
+            return false;
+        }
         let mut ratios = Vec::new();
         let mut mixed = Vec::new();
         let mut health = Vec::new();

@@ -212,6 +212,10 @@ fn tune_malloc() {
         // A fixed mmap threshold also freezes the trim threshold at 128 KiB, which would
         // shrink and regrow the heap under load; keep up to 16 MiB of free heap instead.
         libc::mallopt(libc::M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+        // One arena per core: the blocking pool's threads (SQLite) would otherwise each get
+        // an arena of their own, and each keeps its free heap (the scale benchmark's RSS
+        // grew by tens of MB that way).
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

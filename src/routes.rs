@@ -34,6 +34,8 @@ pub const REFERRAL: &str = "/referral";
 pub const REFERRAL_INVITATIONS: &str = "/referral/invitations";
 pub const REFERRAL_HISTORY: &str = "/referral/history";
 pub const REFERRAL_TERMS: &str = "/referral/terms";
+/// The personal link's QR code (an SVG image).
+pub const REFERRAL_QR: &str = "/referral/qr.svg";
 /// Personal referral link; the code follows.
 pub const REFERRAL_LINK: &str = "/r/:code";
 pub const REFERRAL_LINK_PREFIX: &str = "/r/";

@@ -34,7 +34,7 @@ pub async fn flush(st: &SharedState) -> usize {
     let sent = results.iter().filter(|(_, r)| r.is_ok()).count();
     let _ = st
         .db
-        .run(move |c| {
+        .run_quiet(move |c| {
             for (id, r) in &results {
                 match r {
                     Ok(()) => outbox::email_sent(c, *id, now)?,
@@ -61,7 +61,7 @@ pub fn dispatch_sms(st: Arc<AppState>, id: i64, phone: String, text: String) {
         let now = st.clock.now();
         let r = st
             .db
-            .run(move |c| {
+            .run_quiet(move |c| {
                 Ok(crate::db::phone_login::record_delivery(
                     c, id, &outcome, now,
                 )?)

@@ -79,13 +79,19 @@ impl Default for Config {
 #[serde(default, deny_unknown_fields)]
 pub struct Cache {
     /// Longest time a cached read is served, in ms: the delay after which a write by another
-    /// process (an import run against the file) shows. The app's own writes show at once.
+    /// process (e.g. `sqlite3` on the file) shows. The app's own writes, and `kabinet import`,
+    /// show at once.
     pub ttl_ms: u64,
+    /// Memory for rendered pages of the subscriber screens, in MB (`0`: not cached).
+    pub pages_mb: u32,
 }
 
 impl Default for Cache {
     fn default() -> Self {
-        Cache { ttl_ms: 1000 }
+        Cache {
+            ttl_ms: 10_000,
+            pages_mb: 24,
+        }
     }
 }
 

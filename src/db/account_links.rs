@@ -59,8 +59,9 @@ pub fn set_note(
     contract_id: i64,
     note: &str,
 ) -> rusqlite::Result<bool> {
-    // A note is the account's own: no other account's cached pages change.
-    super::fresh::scoped(c, &[super::fresh::Scope::Account(account_id)], || {
+    // A note is the account's own and shows only in its contract list: no other cached page
+    // (its main page, its session) changes.
+    super::fresh::scoped(c, &[super::fresh::Scope::Notes(account_id)], || {
         Ok(c.prepare_cached(
             "UPDATE account_contracts SET note = ?3 WHERE account_id = ?1 AND contract_id = ?2",
         )?

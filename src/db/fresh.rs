@@ -36,8 +36,10 @@ use std::{
 pub enum Scope {
     /// A contract's own rows: balance, status, services, requests, payments, autopay.
     Contract(i64),
-    /// An account's rows: its sessions, links and notes, current contract, chat, story views.
+    /// An account's rows: its sessions, links, current contract, chat, story views.
     Account(i64),
+    /// An account's own notes on its contracts (shown only in «Список договоров»).
+    Notes(i64),
 }
 
 static COMMITS: AtomicU64 = AtomicU64::new(0);
@@ -51,6 +53,8 @@ static LIVE: Mutex<Vec<Weak<Fresh>>> = Mutex::new(Vec::new());
 
 thread_local! {
     static IS_WRITER: Cell<bool> = const { Cell::new(false) };
+    /// Set while a [`quietly`] closure runs: its commits touch nothing a cache shows.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
     static CLAIMS: RefCell<Claims> = RefCell::new(Claims::default());
     /// The database whose commit is under way on this thread: set by the commit hook (just
     /// before the commit), taken by the WAL hook (just after it).
@@ -71,6 +75,9 @@ pub struct Fresh {
     all_at: AtomicU64,
     /// The publication of the last write per scope.
     scopes: RwLock<HashMap<Scope, u64>>,
+    /// Invalidations of everything, and of some scopes, so far (for `/metrics`).
+    all_count: AtomicU64,
+    scoped_count: AtomicU64,
 }
 
 impl Fresh {
@@ -90,6 +97,7 @@ impl Fresh {
 
     /// Every cached value is invalid from now on.
     pub fn invalidate_all(&self) {
+        self.all_count.fetch_add(1, Ordering::Relaxed);
         let s = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
         self.all_at.fetch_max(s, Ordering::AcqRel);
     }
@@ -99,6 +107,7 @@ impl Fresh {
         if scopes.is_empty() {
             return;
         }
+        self.scoped_count.fetch_add(1, Ordering::Relaxed);
         let s = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
         let mut map = self.scopes.write().unwrap_or_else(|p| p.into_inner());
         if map.len() + scopes.len() > SCOPES_MAX {
@@ -109,6 +118,14 @@ impl Fresh {
         for sc in scopes {
             map.insert(*sc, s);
         }
+    }
+
+    /// (invalidations of everything, scoped invalidations) so far.
+    pub fn invalidations(&self) -> (u64, u64) {
+        (
+            self.all_count.load(Ordering::Relaxed),
+            self.scoped_count.load(Ordering::Relaxed),
+        )
     }
 
     /// Whether a value read after `stamp` and depending on `scopes` is still current.
@@ -131,6 +148,19 @@ pub(crate) fn attach(c: &Connection, f: Arc<Fresh>) {
         false // let the commit go on
     }))
     .ok();
+}
+
+/// Runs `f`, whose commits on this thread change only rows no read cache shows (notices, the
+/// outbox, job bookkeeping): they invalidate nothing. See `Db::run_quiet`.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            QUIET.set(self.0);
+        }
+    }
+    let _reset = Reset(QUIET.replace(true));
+    f()
 }
 
 /// Runs `f`, a write confined to `scopes`: when it runs inside the writer's batch, the rows it
@@ -219,7 +249,7 @@ pub(crate) fn on_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     COMMITS.fetch_add(1, Ordering::AcqRel);
     let writer = IS_WRITER.get();
     let committing = COMMITTING.take();
-    if !writer {
+    if !writer && !QUIET.get() {
         match committing {
             Some(f) => f.invalidate_all(),
             None => {
@@ -243,38 +273,58 @@ pub(crate) fn on_commit(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
 }
 
 /// A bounded map of values read from the database, each valid while no write touching its
-/// scopes was published since it was read, and for at most `ttl`.
+/// scopes was published since it was read, and for at most `ttl`. Bounded by a number of
+/// entries and, when built [`ReadCache::with_bytes`], by the bytes its values weigh.
 pub struct ReadCache<K, V> {
-    map: Mutex<HashMap<K, Entry<V>>>,
+    map: Mutex<Map<K, V>>,
     max: usize,
+    max_bytes: usize,
+    weigh: fn(&V) -> usize,
     ttl: Duration,
     fresh: Arc<Fresh>,
 }
 
+struct Map<K, V> {
+    entries: HashMap<K, Entry<V>>,
+    bytes: usize,
+}
+
 struct Entry<V> {
     stamp: u64,
-    scopes: [Option<Scope>; 2],
+    scopes: Box<[Scope]>,
     at: Instant,
+    bytes: usize,
     value: V,
 }
 
 impl<V> Entry<V> {
     fn live(&self, ttl: Duration, f: &Fresh) -> bool {
-        let n = self.scopes.iter().flatten().count();
-        let scopes = [
-            self.scopes[0].unwrap_or(Scope::Account(0)),
-            self.scopes[1].unwrap_or(Scope::Account(0)),
-        ];
-        self.at.elapsed() < ttl && f.valid(self.stamp, &scopes[..n])
+        self.at.elapsed() < ttl && f.valid(self.stamp, &self.scopes)
     }
 }
 
 impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
-    /// A cache of reads from the database whose state is `fresh` (`Db::fresh`).
+    /// A cache of at most `max` reads from the database whose state is `fresh` (`Db::fresh`).
     pub fn new(max: usize, ttl: Duration, fresh: Arc<Fresh>) -> Self {
+        Self::with_bytes(max, usize::MAX, |_| 0, ttl, fresh)
+    }
+
+    /// Like [`ReadCache::new`], also holding at most `max_bytes` as `weigh` counts them.
+    pub fn with_bytes(
+        max: usize,
+        max_bytes: usize,
+        weigh: fn(&V) -> usize,
+        ttl: Duration,
+        fresh: Arc<Fresh>,
+    ) -> Self {
         ReadCache {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(Map {
+                entries: HashMap::new(),
+                bytes: 0,
+            }),
             max,
+            max_bytes,
+            weigh,
             ttl,
             fresh,
         }
@@ -288,40 +338,51 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
     /// The cached value, if nothing it depends on was written since it was read.
     pub fn get(&self, k: &K) -> Option<V> {
         let m = self.map.lock().ok()?;
-        let e = m.get(k)?;
+        let e = m.entries.get(k)?;
         e.live(self.ttl, &self.fresh).then(|| e.value.clone())
     }
 
-    /// Stores a value read after `stamp` was taken with [`ReadCache::stamp`]; it depends on `scopes`
-    /// (at most two; more are not kept apart and invalidate with everything).
+    /// Stores a value read after `stamp` was taken with [`ReadCache::stamp`]; it depends on
+    /// `scopes`.
     pub fn put(&self, k: K, stamp: u64, scopes: &[Scope], value: V) {
         if !self.fresh.valid(stamp, scopes) {
             return; // already stale
         }
-        let scopes = match scopes {
-            [] => [None, None],
-            [a] => [Some(*a), None],
-            [a, b] => [Some(*a), Some(*b)],
-            _ => return,
+        let bytes = (self.weigh)(&value);
+        if bytes > self.max_bytes {
+            return;
+        }
+        let Ok(mut m) = self.map.lock() else {
+            return;
         };
-        if let Ok(mut m) = self.map.lock() {
-            if m.len() >= self.max {
-                let (ttl, f) = (self.ttl, &self.fresh);
-                m.retain(|_, e| e.live(ttl, f));
-                if m.len() >= self.max {
-                    m.clear();
+        if m.entries.len() >= self.max || m.bytes + bytes > self.max_bytes {
+            // Full: the stale entries go, then (if still full) the older half.
+            let (ttl, f) = (self.ttl, &self.fresh);
+            m.entries.retain(|_, e| e.live(ttl, f));
+            if !m.entries.is_empty() && m.entries.len() >= self.max
+                || m.entries.values().map(|e| e.bytes).sum::<usize>() + bytes > self.max_bytes
+            {
+                let mut ages: Vec<Instant> = m.entries.values().map(|e| e.at).collect();
+                if !ages.is_empty() {
+                    let mid = ages.len() / 2;
+                    let (_, median, _) = ages.select_nth_unstable(mid);
+                    let median = *median;
+                    m.entries.retain(|_, e| e.at > median);
                 }
             }
-            m.insert(
-                k,
-                Entry {
-                    stamp,
-                    scopes,
-                    at: Instant::now(),
-                    value,
-                },
-            );
+            m.bytes = m.entries.values().map(|e| e.bytes).sum();
         }
+        let old = m.entries.insert(
+            k,
+            Entry {
+                stamp,
+                scopes: scopes.into(),
+                at: Instant::now(),
+                bytes,
+                value,
+            },
+        );
+        m.bytes = m.bytes + bytes - old.map_or(0, |e| e.bytes);
     }
 }
 

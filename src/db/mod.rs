@@ -133,6 +133,10 @@ impl Db {
         let f = fresh.clone();
         let manager = SqliteConnectionManager::file(path).with_init(move |c| {
             configure(c)?;
+            // 1 MiB of page cache per reader (SQLite's default is 2 MiB): in WAL mode a
+            // reader's cache is dropped whenever another connection committed, so under
+            // writes a larger one only costs memory.
+            c.pragma_update(None, "cache_size", -1024)?;
             fresh::attach(c, f.clone());
             Ok(())
         });
@@ -178,6 +182,18 @@ impl Db {
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(AppError::Internal(format!("blocking task: {e}"))),
         }
+    }
+
+    /// Like [`Db::run`], for work whose writes change only rows that no read cache shows
+    /// (notices and their delivery, the outbox, job bookkeeping): its commits leave every
+    /// cached page valid (see [`fresh`]). Anything a subscriber's page shows must not be
+    /// written here.
+    pub async fn run_quiet<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.run(move |c| fresh::quietly(|| f(c))).await
     }
 
     /// Runs `f` inside the writer's transaction (see [`writer`]): queued behind the writes

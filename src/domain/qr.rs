@@ -39,7 +39,7 @@ pub fn svg_cached(text: &str, label: &str) -> std::sync::Arc<str> {
     }
     let out: Arc<str> = svg(text, label).into();
     if let Ok(mut m) = memo.lock() {
-        if m.len() >= 4096 {
+        if m.len() >= 256 {
             m.clear();
         }
         m.insert(key, out.clone());

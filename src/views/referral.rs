@@ -1,6 +1,6 @@
 //! Referral programme section of the balance block and its modals.
 use crate::routes::ids;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::components::modal;
 use crate::{
@@ -13,7 +13,6 @@ use crate::{
 pub struct ReferralCard<'a> {
     pub earned_kop: i64,
     pub link: &'a str,
-    pub qr_svg: &'a str,
 }
 
 fn pitch(st: &Ctx) -> String {
@@ -56,7 +55,7 @@ pub fn card(st: &Ctx, r: &ReferralCard) -> Markup {
                 p .copy-status .muted role="status" aria-live="polite" {}
             }
             figure .referral-qr {
-                (PreEscaped(r.qr_svg))
+                img .qr src=(routes::REFERRAL_QR) width="222" height="222" alt="QR-код персональной ссылки";
                 figcaption .muted { "QR-код персональной ссылки: покажите его с экрана или распечатайте — камера телефона откроет заявку на подключение." }
             }
             nav .referral-more aria-label="Реферальная программа" {

@@ -21,35 +21,47 @@ use crate::{
     views::{self, balance::AutopayForm},
     web::auth::CurrentContract,
     web::htmx,
+    web::page_cache::{self, Key, Screen},
 };
 
 #[handler]
-pub async fn history(Data(st): Data<&SharedState>, cur: CurrentContract) -> poem::Result<Response> {
+pub async fn history(
+    Data(st): Data<&SharedState>,
+    Data(web): Data<&super::SharedWeb>,
+    cur: CurrentContract,
+) -> poem::Result<Response> {
     let cid = cur.contract.id;
     let tz = st.tz.clone();
-    let months = st
-        .db
-        .run(move |c| {
-            let mut v = Vec::new();
-            let mut before = i64::MAX;
-            // The two newest months; older ones load on demand.
-            for _ in 0..2 {
-                match db::ledger::month_before(c, cid, before, &tz)? {
-                    Some(m) => {
-                        let older = m.older;
-                        v.push(m);
-                        match older {
-                            Some(o) => before = o,
+    let key = Key::of(Screen::History, &cur, 0);
+    let html = web
+        .pages
+        .get_or_render(key, &page_cache::scopes(&cur), async {
+            let months = st
+                .db
+                .run(move |c| {
+                    let mut v = Vec::new();
+                    let mut before = i64::MAX;
+                    // The two newest months; older ones load on demand.
+                    for _ in 0..2 {
+                        match db::ledger::month_before(c, cid, before, &tz)? {
+                            Some(m) => {
+                                let older = m.older;
+                                v.push(m);
+                                match older {
+                                    Some(o) => before = o,
+                                    None => break,
+                                }
+                            }
                             None => break,
                         }
                     }
-                    None => break,
-                }
-            }
-            Ok(v)
+                    Ok(v)
+                })
+                .await?;
+            Ok(views::history::history_modal(&crate::web::ctx(st), &months).into_string())
         })
         .await?;
-    Ok(views::history::history_modal(&crate::web::ctx(st), &months).into_response())
+    Ok(page_cache::respond(&html))
 }
 
 #[derive(Deserialize)]

@@ -16,6 +16,7 @@ use crate::{
     app::credentials::{self, Attempt, Checked, Proof, Purpose},
     auth::session::client_ip,
     db::account_links::{self, Linked, Removed},
+    db::fresh::Scope,
     error::AppError,
     routes,
     state::SharedState,
@@ -24,6 +25,7 @@ use crate::{
         contracts::{self as view, AddForm, NOTE_MAX},
     },
     web::auth::{CurrentAccount, LinkedContract},
+    web::page_cache,
     web::{htmx, login::GENERIC_ERROR},
 };
 
@@ -39,10 +41,31 @@ fn html(m: maud::Markup) -> Response {
 
 /// GET /contracts — the list as a modal (htmx) or as a page of its own.
 #[handler]
-pub async fn list(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::Result<Response> {
-    let rows = load(st, acc.account_id).await?;
+pub async fn list(
+    Data(st): Data<&SharedState>,
+    Data(web): Data<&super::SharedWeb>,
+    acc: CurrentAccount,
+) -> poem::Result<Response> {
+    let account = acc.account_id;
+    let key = page_cache::Key {
+        screen: page_cache::Screen::Contracts,
+        account,
+        contract: 0,
+        item: 0,
+        role: None,
+    };
+    // The list shows the account's links and notes and each linked contract's state.
+    let html = web
+        .pages
+        .get_or_render_scoped(key, async {
+            let rows = load(st, account).await?;
+            let mut scopes = vec![Scope::Account(account), Scope::Notes(account)];
+            scopes.extend(rows.iter().map(|l| Scope::Contract(l.id)));
+            Ok((view::list_modal(&rows).into_string(), scopes))
+        })
+        .await?;
     // Without htmx the same modal comes inside a page (`web::full_page`).
-    Ok(html(view::list_modal(&rows)))
+    Ok(page_cache::respond(&html))
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@ use maud::Markup;
 use poem::{
     handler,
     web::{CsrfToken, Data, Query},
-    Request,
+    IntoResponse, Request, Response,
 };
 use serde::Deserialize;
 use std::{
@@ -14,20 +14,13 @@ use std::{
 use super::referral;
 use crate::{
     db,
-    db::{autopay::Autopay, contracts::ContractSummary, fresh},
+    db::{autopay::Autopay, contracts::ContractSummary},
     domain::role::Role,
     state::SharedState,
     views,
     web::auth::CurrentContract,
+    web::page_cache,
 };
-
-/// The main page's data for one (account, contract, public address), valid until the next
-/// commit (see `db::fresh`): repeated views of an unchanged contract make no database trip.
-pub type DashboardCache = fresh::ReadCache<(i64, i64, String), Dashboard>;
-
-pub fn new_dashboard_cache(ttl: std::time::Duration, f: Arc<fresh::Fresh>) -> DashboardCache {
-    fresh::ReadCache::new(4096, ttl, f)
-}
 
 /// Everything on the main page beyond the contract summary, rendered.
 #[derive(Clone)]
@@ -91,33 +84,53 @@ pub async fn index(
     csrf: &CsrfToken,
     cur: CurrentContract,
     Query(q): Query<HomeQuery>,
-) -> poem::Result<Markup> {
-    let notice = match q.payment {
-        Some(t) => super::payments::own_payment(st, &cur, t.clone())
+) -> poem::Result<Response> {
+    let base = referral::public_base(req, &st.cfg);
+    if let Some(t) = q.payment {
+        // Back from the checkout: the payment's notice on top, rendered for this view only.
+        let notice = super::payments::own_payment(st, &cur, t.clone())
             .await?
             .map(|p| {
                 views::payment_result::notice(&crate::web::ctx(st), &p.status, p.amount_kop, &t)
-            }),
-        None => None,
-    };
-    let base = referral::public_base(req, &st.cfg);
-    // Nothing written since the last view: no database trip at all (the extractor's session
-    // comes from its cache too).
-    let key = (cur.account.account_id, cur.contract.id, base.clone());
-    if let Some(d) = web.dashboard_cache.get(&key) {
-        return Ok(render(st, &csrf.0, &cur.contract, cur.role, &d, notice));
+            });
+        let d = dashboard(st, web, &cur, base).await?;
+        return Ok(render(st, &csrf.0, &cur.contract, cur.role, &d, notice).into_response());
     }
-    // Otherwise one trip for the dashboard; the services and actions blocks come from the
-    // cache while the contract's data is unchanged.
-    let stamp = web.dashboard_cache.stamp();
+    // Nothing written to the account or the contract since the last view: the page comes from
+    // memory (and the extractor's session from its cache), with this request's CSRF token.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&base, &mut h);
+    let key = page_cache::Key::of(
+        page_cache::Screen::Main,
+        &cur,
+        std::hash::Hasher::finish(&h),
+    );
+    let html = web
+        .pages
+        .get_or_render(key, &page_cache::scopes(&cur), async {
+            let d = dashboard(st, web, &cur, base).await?;
+            let page = render(st, page_cache::CSRF_SLOT, &cur.contract, cur.role, &d, None);
+            Ok(page.into_string())
+        })
+        .await?;
+    Ok(page_cache::respond(&page_cache::with_csrf(&html, &csrf.0)))
+}
+
+/// The main page's data in one database trip; the services and actions blocks come from
+/// their cache while the contract's data is unchanged.
+async fn dashboard(
+    st: &SharedState,
+    web: &super::SharedWeb,
+    cur: &CurrentContract,
+    base: String,
+) -> Result<Dashboard, crate::error::AppError> {
     let st2 = st.clone();
     let web2 = web.clone();
     let now = st.clock.now();
     let k = cur.contract.clone();
     let account_id = cur.account.account_id;
     let role = cur.role;
-    let d = st
-        .db
+    st.db
         .run(move |c| {
             let autopay = db::autopay::get(c, k.id)?;
             let blocks = match web2.blocks_cache.get(&k, role) {
@@ -133,25 +146,14 @@ pub async fn index(
                 }
             };
             let strip = db::stories::strip(c, account_id, now)?;
-            let d = Dashboard {
+            Ok(Dashboard {
                 autopay,
                 blocks,
                 stories: views::stories::strip(&strip, false).into_string().into(),
                 referral: referral::card_html(&st2, c, k.id, &base)?.into(),
-            };
-            web2.dashboard_cache.put(
-                key,
-                stamp,
-                &[
-                    fresh::Scope::Account(account_id),
-                    fresh::Scope::Contract(k.id),
-                ],
-                d.clone(),
-            );
-            Ok(d)
+            })
         })
-        .await?;
-    Ok(render(st, &csrf.0, &cur.contract, cur.role, &d, notice))
+        .await
 }
 
 fn render(

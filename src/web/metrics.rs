@@ -221,6 +221,13 @@ pub async fn metrics(
         "Write transactions committed by this process.",
         &[("", fresh::commits() as f64)],
     );
+    let (all, scoped) = st.db.fresh().invalidations();
+    metric(
+        "kabinet_cache_invalidations_total",
+        "counter",
+        "Read-cache invalidations: of everything (a write outside the writer, or one that did not say what it touched), and of some accounts or contracts only.",
+        &[("{what=\"all\"}", all as f64), ("{what=\"scoped\"}", scoped as f64)],
+    );
     metric(
         "kabinet_sessions",
         "gauge",

@@ -21,6 +21,7 @@ pub mod main_page;
 pub mod metrics;
 pub mod mw;
 pub mod notify;
+pub mod page_cache;
 pub mod pwa;
 
 pub mod passkeys;
@@ -67,8 +68,9 @@ pub fn ctx(st: &crate::state::AppState) -> crate::views::Ctx<'_> {
 /// Built by [`app`] and reached through `req.data::<SharedWeb>()`.
 pub struct WebState {
     pub session_cache: auth::SessionCache,
-    pub dashboard_cache: main_page::DashboardCache,
     pub blocks_cache: main_page::BlocksCache,
+    /// Rendered subscriber screens (see [`page_cache`]).
+    pub pages: page_cache::PageCache,
     pub http: metrics::HttpCounters,
 }
 
@@ -79,12 +81,13 @@ impl WebState {
     /// invalidation state (`Db::fresh`).
     pub fn new(
         ttl: std::time::Duration,
+        pages_bytes: usize,
         fresh: std::sync::Arc<crate::db::fresh::Fresh>,
     ) -> WebState {
         WebState {
             session_cache: auth::new_session_cache(ttl, fresh.clone()),
-            dashboard_cache: main_page::new_dashboard_cache(ttl, fresh),
             blocks_cache: Default::default(),
+            pages: page_cache::PageCache::new(pages_bytes, ttl, fresh),
             http: Default::default(),
         }
     }
@@ -93,6 +96,7 @@ impl WebState {
 /// The one application factory, used by `main`, the tests and the benchmark.
 pub fn app(state: SharedState) -> impl Endpoint {
     let ttl = state.cfg.cache.ttl();
+    let pages = state.cfg.cache.pages_mb as usize * 1024 * 1024;
     let fresh = state.db.fresh();
     table(&state)
         .into_route()
@@ -101,7 +105,7 @@ pub fn app(state: SharedState) -> impl Endpoint {
         .with(limits::BodyLimitLayer)
         .with(mw::OuterLayer)
         .data(state)
-        .data(SharedWeb::new(WebState::new(ttl, fresh)))
+        .data(SharedWeb::new(WebState::new(ttl, pages, fresh)))
 }
 
 /// Every route pattern of the router, in the order they were added (for the role-matrix test).
@@ -185,6 +189,7 @@ fn table(state: &SharedState) -> Routes {
         .at(routes::REFERRAL_INVITATIONS, get(referral::invitations))
         .at(routes::REFERRAL_HISTORY, get(referral::history))
         .at(routes::REFERRAL_TERMS, get(referral::terms))
+        .at(routes::REFERRAL_QR, get(referral::qr_image))
         .at(routes::SERVICE, get(services::service))
         .at(routes::ACTION, get(actions::form).post(actions::submit))
         .at(routes::REQUESTS_ACTIVE, get(services::active_requests))

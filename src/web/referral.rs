@@ -71,6 +71,29 @@ pub async fn card(
     Ok(maud::PreEscaped(html))
 }
 
+/// GET /referral/qr.svg — the QR code of the personal link, an image the browser keeps (the
+/// main page stays small, and its cached copies with it).
+#[handler]
+pub async fn qr_image(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    cur: CurrentContract,
+) -> poem::Result<poem::Response> {
+    enabled(st)?;
+    let cid = cur.contract.id;
+    let base = public_base(req, &st.cfg);
+    let code = st
+        .db
+        .run(move |c| Ok(referral::code(c, cid)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let svg = qr::svg_cached(&personal_link(&base, &code), "QR-код персональной ссылки");
+    Ok(poem::Response::builder()
+        .content_type("image/svg+xml")
+        .header(poem::http::header::CACHE_CONTROL, "private, max-age=86400")
+        .body(svg.to_string()))
+}
+
 /// The referral section of a contract (also rendered into the main page), or an empty
 /// placeholder when the contract has no personal code.
 pub fn card_html(
@@ -88,11 +111,9 @@ pub fn card_html(
     };
     let earned = referral::earned_kop(c, contract_id)?;
     let link = personal_link(base, &code);
-    let svg = qr::svg_cached(&link, "QR-код персональной ссылки");
     let section = views::referral::ReferralCard {
         earned_kop: earned,
         link: &link,
-        qr_svg: &svg,
     };
     Ok(views::referral::card(&crate::web::ctx(st), &section).into_string())
 }

@@ -73,6 +73,7 @@ const RULES: &[(&str, Rule)] = {
         (routes::REFERRAL_INVITATIONS, Contract(View)),
         (routes::REFERRAL_HISTORY, Contract(View)),
         (routes::REFERRAL_TERMS, Contract(View)),
+        (routes::REFERRAL_QR, Contract(View)),
         (routes::SERVICE, Contract(View)),
         (routes::ACTION, Contract(Actions)),
         (routes::REQUESTS_ACTIVE, Contract(View)),

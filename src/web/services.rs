@@ -13,32 +13,49 @@ use crate::{
     state::SharedState,
     views,
     web::auth::{CurrentAccount, CurrentContract},
+    web::page_cache::{self, Key, Screen},
 };
 
 /// GET /services/:id — the service's details as a modal (only the current contract's).
 #[handler]
 pub async fn service(
     Data(st): Data<&SharedState>,
+    Data(web): Data<&super::SharedWeb>,
     cur: CurrentContract,
     Path(id): Path<i64>,
-) -> poem::Result<Markup> {
+) -> poem::Result<Response> {
     let k = cur.contract.id;
-    let d = st.db.run(move |c| Ok(services::detail(c, k, id)?)).await?;
-    let d = d.ok_or(AppError::NotFound)?;
-    Ok(views::services::service_modal(&crate::web::ctx(st), &d))
+    let key = Key::of(Screen::Service, &cur, id as u64);
+    let html = web
+        .pages
+        .get_or_render(key, &page_cache::scopes(&cur), async {
+            let d = st.db.run(move |c| Ok(services::detail(c, k, id)?)).await?;
+            let d = d.ok_or(AppError::NotFound)?;
+            Ok(views::services::service_modal(&crate::web::ctx(st), &d).into_string())
+        })
+        .await?;
+    Ok(page_cache::respond(&html))
 }
 
 /// GET /requests/:id — the request's fields and status history (only the current contract's).
 #[handler]
 pub async fn request(
     Data(st): Data<&SharedState>,
+    Data(web): Data<&super::SharedWeb>,
     cur: CurrentContract,
     Path(id): Path<i64>,
-) -> poem::Result<Markup> {
+) -> poem::Result<Response> {
     let k = cur.contract.id;
-    let d = st.db.run(move |c| Ok(requests::detail(c, k, id)?)).await?;
-    let d = d.ok_or(AppError::NotFound)?;
-    Ok(views::actions::request_modal(&crate::web::ctx(st), &d))
+    let key = Key::of(Screen::Request, &cur, id as u64);
+    let html = web
+        .pages
+        .get_or_render(key, &page_cache::scopes(&cur), async {
+            let d = st.db.run(move |c| Ok(requests::detail(c, k, id)?)).await?;
+            let d = d.ok_or(AppError::NotFound)?;
+            Ok(views::actions::request_modal(&crate::web::ctx(st), &d).into_string())
+        })
+        .await?;
+    Ok(page_cache::respond(&html))
 }
 
 /// GET /uploads/:id — a stored scan, only for accounts linked to its contract.

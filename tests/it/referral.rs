@@ -79,7 +79,12 @@ async fn referral_section_shows_bonus_and_a_qr_code_that_decodes_to_the_personal
         .unwrap();
     let link = format!("http://localhost/r/{code}");
     assert!(r.body.contains(&format!("value=\"{link}\"")), "{}", r.body);
-    assert_eq!(decode_qr(&r.body), link);
+    // The QR code is an image of its own (the main page stays small), and decodes to the link.
+    assert!(r.body.contains(r#"src="/referral/qr.svg""#), "{}", r.body);
+    let qr = app.get("/referral/qr.svg").await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert_eq!(qr.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(decode_qr(&qr.body), link);
 
     let inv = app.get_hx("/referral/invitations").await;
     assert!(inv.has_text("ООО «Альфа-Строй»") && inv.has_text("Подключен"));

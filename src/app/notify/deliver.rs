@@ -10,7 +10,7 @@ pub(super) async fn deliver_email(st: &SharedState) -> Result<usize, AppError> {
     let base = base_url(&st.cfg);
     let key = unsubscribe_key(&st.csrf_key);
     st.db
-        .run(move |c| {
+        .run_quiet(move |c| {
             let tx = db::begin_write(c)?;
             let due = q::due(&tx, Channel::Email, now, batch)?;
             for n in &due {
@@ -68,7 +68,7 @@ pub(super) async fn deliver_sms(st: &SharedState) -> usize {
             // A retry that fell into quiet hours waits for the morning (not an attempt).
             let _ = st
                 .db
-                .run(move |c| Ok(q::reschedule(c, id, now + wait)?))
+                .run_quiet(move |c| Ok(q::reschedule(c, id, now + wait)?))
                 .await;
             continue;
         }
@@ -82,7 +82,7 @@ pub(super) async fn deliver_sms(st: &SharedState) -> usize {
         let attempts = n.attempts;
         let r = st
             .db
-            .run(move |c| {
+            .run_quiet(move |c| {
                 use crate::domain::outbox::Delivery;
                 match outcome {
                     Delivery::Sent | Delivery::Stored => {
@@ -140,7 +140,7 @@ pub(super) async fn deliver_push(st: &SharedState) -> usize {
         let Some(sub) = sub else {
             let _ = st
                 .db
-                .run(move |c| Ok(q::failed(c, id, "subscription gone", now, true)?))
+                .run_quiet(move |c| Ok(q::failed(c, id, "subscription gone", now, true)?))
                 .await;
             continue;
         };
@@ -164,7 +164,7 @@ pub(super) async fn deliver_push(st: &SharedState) -> usize {
         }
         let r = st
             .db
-            .run(move |c| {
+            .run_quiet(move |c| {
                 match outcome {
                     Outcome::Sent => {
                         q::sent(c, id, now)?;

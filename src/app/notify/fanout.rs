@@ -7,7 +7,7 @@ pub(super) async fn fan_out(st: &SharedState) -> Result<usize, AppError> {
     let cfg = st.cfg.notify.clone();
     let (tz, cur) = (st.tz.clone(), st.cfg.branding.currency_symbol.clone());
     st.db
-        .run(move |c| {
+        .run_quiet(move |c| {
             let tx = db::begin_write(c)?;
             let events = q::pending_events(&tx, cfg.batch)?;
             for e in &events {

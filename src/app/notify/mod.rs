@@ -175,7 +175,7 @@ pub async fn low_balance_scan(st: &SharedState) -> Result<usize, AppError> {
         .unwrap_or(today);
     let (today, horizon) = (today.to_string(), horizon.to_string());
     st.db
-        .run(move |c| {
+        .run_quiet(move |c| {
             let tx = db::begin_write(c)?;
             let mut n = 0;
             for (cid, date, short) in q::short_before_charge(&tx, &today, &horizon)? {
@@ -210,7 +210,7 @@ pub async fn chat_reply(st: &SharedState, m: &crate::domain::chat::Msg) {
     let now = st.clock.now();
     let r = st
         .db
-        .run(move |c| {
+        .run_quiet(move |c| {
             if let Some(cid) = q::conversation_contract(c, conv)? {
                 q::record_event(
                     c,

@@ -200,9 +200,17 @@ async fn browser_referral_section_copies_the_link_and_opens_its_lists() {
             .unwrap()
             .unwrap_or_default();
     assert!(link.starts_with(&format!("{}/r/", s.base)), "{link}");
-    b.c.find(Locator::Css("svg.qr"))
+    b.c.find(Locator::Css("img.qr"))
         .await
         .expect("QR code shown");
+    let drawn =
+        b.c.execute(
+            "const i = document.querySelector('img.qr'); return i.complete && i.naturalWidth > 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn, serde_json::Value::Bool(true), "the QR image loads");
     b.click("Скопировать").await;
     b.see("Ссылка").await; // «Ссылка скопирована» (or selected for Ctrl+C where the clipboard is denied)
     b.click("Как это работает?").await;

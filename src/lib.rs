@@ -182,6 +182,40 @@ pub fn spawn_jobs(st: SharedState) -> tokio::task::JoinHandle<()> {
     app::jobs::spawn(st)
 }
 
+/// Twice a second: a write another process recorded (`kabinet import` on the same file)
+/// invalidates every cached page at once (the caches cannot see another process's commits).
+pub fn spawn_cache_watch(st: SharedState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut seen = None;
+        loop {
+            tick.tick().await;
+            seen = watch_external_writes(&st, seen).await;
+        }
+    })
+}
+
+/// One look at the writes other processes recorded since `seen` (the last look's answer);
+/// returns this look's.
+pub async fn watch_external_writes(
+    st: &SharedState,
+    seen: Option<Option<String>>,
+) -> Option<Option<String>> {
+    match st.db.external_writes().await {
+        Ok(now) => {
+            if seen.as_ref().is_some_and(|s| *s != now) {
+                tracing::info!("another process wrote to the database: cached pages dropped");
+                st.db.fresh().invalidate_all();
+            }
+            Some(now)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "external write check failed");
+            seen
+        }
+    }
+}
+
 /// Periodic upkeep: forget idle rate-limit keys, delete expired sessions.
 pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

@@ -276,6 +276,7 @@ fn serve(
         }
         let state = build_state(cfg, &db_path, seed_demo)?;
         kabinet::spawn_housekeeping(state.clone());
+        kabinet::spawn_cache_watch(state.clone());
         kabinet::spawn_jobs(state.clone());
         let demo = state.demo;
         let app = kabinet::app(state);

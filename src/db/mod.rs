@@ -260,6 +260,28 @@ pub fn set_setting(c: &Connection, key: &str, value: &str) -> rusqlite::Result<(
     Ok(())
 }
 
+/// The setting another process (`kabinet import`) bumps when it wrote to the file, which a
+/// running server watches ([`Db::external_writes`]).
+const EXTERNAL_WRITES: &str = "cache.external_writes";
+
+/// Records a write by this process that a server running on the same file must see at once
+/// (its read caches cannot see another process's commits): call inside the transaction.
+pub fn note_external_write(c: &Connection) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [EXTERNAL_WRITES],
+    )?;
+    Ok(())
+}
+
+impl Db {
+    /// How many writes other processes recorded with [`note_external_write`].
+    pub async fn external_writes(&self) -> Result<Option<String>, AppError> {
+        self.run(|c| Ok(setting(c, EXTERNAL_WRITES)?)).await
+    }
+}
+
 /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on a connection the caller holds (after
 /// the process's write gate, see [`writer`]).
 pub fn in_write<T, E>(

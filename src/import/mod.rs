@@ -254,6 +254,8 @@ pub fn import(c: &mut db::Conn, kind: Kind, data: &[u8], now: i64) -> Result<Sum
         now,
     )
     .map_err(db_err)?;
+    // A server running on this file drops its cached pages at once (see `db::fresh`).
+    db::note_external_write(&tx).map_err(db_err)?;
     tx.commit().map_err(db_err)?;
     Ok(summary)
 }

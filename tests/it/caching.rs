@@ -113,3 +113,101 @@ async fn repeated_page_loads_reuse_the_csrf_cookie_and_its_token_stays_valid() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// Logs in with `contract` and returns its session cookie (the jar keeps the last one).
+async fn session_of(app: &TestApp, contract: &str) -> String {
+    app.clear_cookie("kabinet_session");
+    app.login(contract, DEMO_PASSWORD).await;
+    app.cookie("kabinet_session").expect("session cookie")
+}
+
+#[tokio::test]
+async fn every_cached_screen_follows_its_own_writes_and_an_import_but_not_anothers() {
+    let mut cfg = kabinet::config::Config::default();
+    cfg.cache.ttl_ms = 600_000;
+    let app = TestApp::with_config(cfg).await;
+    // B is the demo contract (id 1, with services and requests), A another one (id 2).
+    let a = session_of(&app, "78101424UL").await;
+    let b = session_of(&app, DEMO_CONTRACT).await;
+    let (service, request): (i64, i64) = app
+        .db()
+        .query_row(
+            "SELECT (SELECT MIN(id) FROM services WHERE contract_id = 1),
+                    (SELECT MIN(id) FROM requests WHERE contract_id = 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let screens = [
+        "/".to_owned(),
+        "/balance/history".to_owned(),
+        format!("/services/{service}"),
+        format!("/requests/{request}"),
+        "/contracts".to_owned(),
+    ];
+    // B's screens, read once: now cached.
+    let mut seen = Vec::new();
+    for s in &screens {
+        let r = app.get_hx(s).await;
+        assert_eq!(r.status, StatusCode::OK, "{s}: {}", r.body);
+        seen.push(r.body);
+    }
+    // Another process changes B's data behind the app's back (no commit hook sees it)...
+    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
+    other.busy_timeout(Duration::from_secs(5)).unwrap();
+    other
+        .execute(
+            "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
+    // ...and A writes through the app: B's screens are still the cached ones.
+    app.set_cookie("kabinet_session", &a);
+    let r = app.post("/contracts/2/note", &[("note", "офис")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.set_cookie("kabinet_session", &b);
+    for (s, before) in screens.iter().zip(&seen).skip(1) {
+        assert_eq!(&app.get_hx(s).await.body, before, "{s} left cached");
+    }
+    // (the main page differs only in its fresh CSRF token)
+    assert!(!app.get("/").await.has_text("Тариф из биллинга"));
+    // B's own note shows in its contract list at once; its other screens stay cached (a note
+    // shows nowhere else).
+    let r = app.post("/contracts/1/note", &[("note", "бухгалтерия")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(app.get_hx("/contracts").await.has_text("бухгалтерия"));
+    let card = app.get_hx(&screens[2]).await;
+    assert!(!card.has_text("Тариф из биллинга"), "{}", card.body);
+    // The other process records its write (as `kabinet import` does): the server's next
+    // look drops every cached page, and B sees the new tariff.
+    let seen_writes = kabinet::watch_external_writes(&app.state, None).await;
+    kabinet::db::note_external_write(&other).unwrap();
+    kabinet::watch_external_writes(&app.state, seen_writes).await;
+    assert!(app.get_hx(&screens[2]).await.has_text("Тариф из биллинга"));
+    assert!(app.get("/").await.has_text("Тариф из биллинга"));
+}
+
+#[tokio::test]
+async fn the_main_page_from_memory_carries_this_requests_csrf_token() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let first = app.get("/").await;
+    let second = app.get("/").await;
+    for page in [&first, &second] {
+        let token = extract_csrf(&page.body).expect("a CSRF token in the page");
+        assert!(!token.contains('\u{1}'), "the placeholder never leaves");
+    }
+    // The cached page's forms still post: a form with the page's token is accepted.
+    let token = extract_csrf(&second.body).unwrap();
+    let r = app
+        .post_no_csrf(
+            "/contracts/1/note",
+            &[("note", "склад у рампы"), ("csrf_token", &token)],
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account_contracts WHERE note = 'склад у рампы'"),
+        1
+    );
+}

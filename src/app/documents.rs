@@ -516,13 +516,11 @@ pub fn issue_act(
 
 const CLOSING_LAST: &str = "documents.closing_last";
 
-/// The monthly job: closes every month from the last one it closed (re-checked: late charges
-/// of contracts not closed yet) through the previous calendar month, one document per contract
-/// with charges. Idempotent: `closing_runs` records each (contract, month) once.
-/// Returns how many documents it issued.
-pub fn run_closing(c: &mut Connection, ctx: &Ctx) -> Result<usize, AppError> {
+/// The months the closing job works on: from the last one it closed (re-checked: late charges
+/// of contracts not closed yet) through the previous calendar month, oldest first.
+pub fn closing_months(c: &Connection, ctx: &Ctx) -> Result<Vec<(i16, i8)>, AppError> {
     if !ctx.cfg.documents.mode.generates() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let today = ctx.today();
     let (py, pm) = if today.month() == 1 {
@@ -543,23 +541,41 @@ pub fn run_closing(c: &mut Connection, ctx: &Ctx) -> Result<usize, AppError> {
         (None, Some(s)) => s,
         (None, None) => (py, pm),
     };
-    let mut issued = 0;
+    let mut out = Vec::new();
     while (y, m) <= (py, pm) {
-        let first = Date::new(y, m, 1).map_err(|e| AppError::Internal(e.to_string()))?;
-        let start = ctx.start_of(first);
-        let end = ctx.start_of(d::last_day(y, m).tomorrow().unwrap_or(first));
-        for cid in db::documents::contracts_with_charges(c, start, end)? {
-            if issue_closing(c, ctx, cid, y, m)?.is_some() {
-                issued += 1;
-            }
-        }
-        db::set_setting(c, CLOSING_LAST, &format!("{y:04}-{m:02}"))?;
+        out.push((y, m));
         (y, m) = d::next_month(y, m);
     }
-    if issued > 0 {
-        tracing::info!(documents = issued, "closing documents issued");
+    Ok(out)
+}
+
+/// One chunk of the closing job for month (`year`, `month`): up to `limit` contracts after
+/// `after` that are due get their document, each in a transaction of its own. Returns how
+/// many were issued and the last contract looked at (`None`: the month is done, and marked
+/// as the last one closed).
+pub fn close_chunk(
+    c: &mut Connection,
+    ctx: &Ctx,
+    (year, month): (i16, i8),
+    after: i64,
+    limit: i64,
+) -> Result<(usize, Option<i64>), AppError> {
+    let first = Date::new(year, month, 1).map_err(|e| AppError::Internal(e.to_string()))?;
+    let start = ctx.start_of(first);
+    let end = ctx.start_of(d::last_day(year, month).tomorrow().unwrap_or(first));
+    let period = format!("{year:04}-{month:02}");
+    let due = db::documents::closing_due(c, &period, start, end, after, limit)?;
+    let mut issued = 0;
+    for &cid in &due {
+        if issue_closing(c, ctx, cid, year, month)?.is_some() {
+            issued += 1;
+        }
     }
-    Ok(issued)
+    if (due.len() as i64) < limit {
+        db::set_setting(c, CLOSING_LAST, &period)?;
+        return Ok((issued, None));
+    }
+    Ok((issued, due.last().copied()))
 }
 
 fn mail_text(ctx: &Ctx, kind: DocKind, number: &str, contract: &str) -> (String, String) {

@@ -223,14 +223,28 @@ pub fn changed_after(c: &Connection, after: (i64, i64), limit: i64) -> rusqlite:
 
 // ---- the closing job ------------------------------------------------------------------------
 
-/// Contracts with write-offs (`charge`, and `offset` — «Взаимозачеты») in [start, end).
-pub fn contracts_with_charges(c: &Connection, start: i64, end: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut s = c.prepare_cached(
-        "SELECT DISTINCT contract_id FROM ledger_entries
-         WHERE kind IN ('charge', 'offset') AND amount_kop < 0 AND occurred_at >= ?1 AND occurred_at < ?2
-         ORDER BY contract_id",
-    )?;
-    let rows = s.query_map(params![start, end], |r| r.get(0))?;
+/// The query of [`closing_due`] (its plan is checked in `tests/it/query_plans.rs`).
+pub const CLOSING_DUE_SQL: &str = "SELECT k.id FROM contracts k
+     WHERE k.id > ?1
+       AND NOT EXISTS (SELECT 1 FROM closing_runs r WHERE r.contract_id = k.id AND r.period = ?2)
+       AND EXISTS (SELECT 1 FROM ledger_entries l
+                   WHERE l.contract_id = k.id AND l.occurred_at >= ?3 AND l.occurred_at < ?4
+                     AND l.kind IN ('charge', 'offset') AND l.amount_kop < 0)
+     ORDER BY k.id LIMIT ?5";
+
+/// Up to `limit` contracts after `after` (by id) with write-offs in [`start`, `end`) and no
+/// closing run for `period` yet: the closing job's next chunk. Each contract costs two index
+/// lookups (no scan of the ledger).
+pub fn closing_due(
+    c: &Connection,
+    period: &str,
+    start: i64,
+    end: i64,
+    after: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut s = c.prepare_cached(CLOSING_DUE_SQL)?;
+    let rows = s.query_map(params![after, period, start, end, limit], |r| r.get(0))?;
     rows.collect()
 }
 

@@ -173,7 +173,9 @@ async fn every_cached_screen_follows_its_own_writes_and_an_import_but_not_anothe
     assert!(!app.get("/").await.has_text("Тариф из биллинга"));
     // B's own note shows in its contract list at once; its other screens stay cached (a note
     // shows nowhere else).
-    let r = app.post("/contracts/1/note", &[("note", "бухгалтерия")]).await;
+    let r = app
+        .post("/contracts/1/note", &[("note", "бухгалтерия")])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(app.get_hx("/contracts").await.has_text("бухгалтерия"));
     let card = app.get_hx(&screens[2]).await;

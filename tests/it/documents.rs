@@ -150,6 +150,65 @@ async fn closing_job_issues_one_act_per_contract_with_charges_run_twice_and_afte
 }
 
 #[tokio::test]
+async fn closing_job_goes_in_chunks_by_contract_and_each_chunk_resumes_where_the_last_stopped() {
+    let app = TestApp::new().await;
+    let t = today(&app);
+    let (y, m) = (t.year(), t.month());
+    let ids: Vec<i64> = ["78101424UL", "72718289UL", DEMO_CONTRACT]
+        .iter()
+        .map(|n| contract_id(&app, n))
+        .collect();
+    for &k in &ids {
+        entry(
+            &app,
+            k,
+            "charge",
+            "Интернет «Бизнес 100»",
+            -120_000,
+            month_start(&app, y, m) + 3600,
+        );
+    }
+    let before: Vec<usize> = ids.iter().map(|&k| docs_of(&app, k, "act").len()).collect();
+    app.state.clock.advance(40 * 86_400);
+    let chunk = |after: i64| {
+        let st = app.state.clone();
+        async move {
+            let st2 = st.clone();
+            st.db
+                .run(move |c| {
+                    let ctx = Ctx {
+                        cfg: &st2.cfg,
+                        tz: &st2.tz,
+                        now: st2.clock.now(),
+                    };
+                    docs::close_chunk(c, &ctx, (y, m), after, 1)
+                })
+                .await
+                .unwrap()
+        }
+    };
+    // One contract per chunk, in id order, each resuming after the last one looked at.
+    let mut after = 0;
+    let mut issued = 0;
+    let mut rounds = 0;
+    while let (n, Some(last)) = chunk(after).await {
+        assert!(last > after, "the cursor moves on");
+        assert!(n <= 1);
+        (after, issued, rounds) = (last, issued + n, rounds + 1);
+        assert!(rounds < 100, "the chunks end");
+    }
+    assert!(
+        issued >= ids.len(),
+        "each contract with charges got its act ({issued})"
+    );
+    for (&k, n) in ids.iter().zip(before) {
+        assert_eq!(docs_of(&app, k, "act").len(), n + 1, "one act more for {k}");
+    }
+    // Done: the job's own run finds nothing more for that month.
+    assert_eq!(closing(&app).await, 0);
+}
+
+#[tokio::test]
 async fn invoice_numbers_are_gap_free_under_concurrent_creation() {
     let app = TestApp::new().await;
     let cid = contract_id(&app, DEMO_CONTRACT);

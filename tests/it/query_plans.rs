@@ -157,6 +157,14 @@ async fn hot_paths_use_indexes_not_full_scans() {
             vec![&0i64, &0i64, &2_000_000_000i64],
             &[],
         ),
+        (
+            // db::documents::closing_due — the closing job's next chunk: contracts by key,
+            // each checked by two index lookups, never a scan of the ledger.
+            "closing job chunk",
+            kabinet::db::documents::CLOSING_DUE_SQL.into(),
+            vec![&0i64, &"2026-11", &0i64, &2_000_000_000i64, &50i64],
+            &[],
+        ),
     ];
     for (name, sql, params, allowed) in cases {
         let lines = plan(&app, &sql, &params);

@@ -529,10 +529,10 @@ fn demo_contract_id(app: &TestApp) -> i64 {
     ))
 }
 
-#[tokio::test]
-async fn a_low_balance_before_the_next_charge_is_announced_once() {
-    let app = TestApp::new().await;
-    let cid = demo_contract_id(&app);
+/// The demo contract with its monthly services due in two days and 1,00 ₽ on the balance;
+/// returns its id.
+fn short_before_charge(app: &TestApp) -> i64 {
+    let cid = demo_contract_id(app);
     let soon = jiff::Timestamp::now()
         .to_zoned(app.state.tz.clone())
         .date()
@@ -551,6 +551,13 @@ async fn a_low_balance_before_the_next_charge_is_announced_once() {
             [cid],
         )
         .unwrap();
+    cid
+}
+
+#[tokio::test]
+async fn a_low_balance_before_the_next_charge_is_announced_once() {
+    let app = TestApp::new().await;
+    let cid = short_before_charge(&app);
     assert_eq!(notify::low_balance_scan(&app.state).await.unwrap(), 1);
     assert_eq!(
         notify::low_balance_scan(&app.state).await.unwrap(),
@@ -711,25 +718,7 @@ async fn the_background_job_scans_and_delivers_on_its_own() {
     let mut cfg = Config::default();
     cfg.notify.job_interval_secs = 1;
     let app = TestApp::with_config(cfg).await;
-    let cid = demo_contract_id(&app);
-    let soon = jiff::Timestamp::now()
-        .to_zoned(app.state.tz.clone())
-        .date()
-        .checked_add(jiff::Span::new().days(2))
-        .unwrap()
-        .to_string();
-    app.db()
-        .execute(
-            "UPDATE services SET status = 'active', period = 'month', paid_until = ?2 WHERE contract_id = ?1",
-            rusqlite::params![cid, soon],
-        )
-        .unwrap();
-    app.db()
-        .execute(
-            "UPDATE contracts SET balance_kop = 100 WHERE id = ?1",
-            [cid],
-        )
-        .unwrap();
+    short_before_charge(&app);
     let job = notify::spawn(app.state.clone());
     crate::common::eventually(
         std::time::Duration::from_secs(10),

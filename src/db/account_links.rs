@@ -33,10 +33,37 @@ pub fn list(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Linked>> {
 }
 
 /// One linked contract of the account (None when not linked: never trust an id from a client).
+/// One statement (every note save and row view checks its link with it): «current» as
+/// [`list`] has it, the account's current contract or, when that is no longer linked, the
+/// one [`accounts::current_contract`] falls back to.
 pub fn get(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Option<Linked>> {
-    Ok(list(c, account_id)?
-        .into_iter()
-        .find(|l| l.id == contract_id))
+    c.prepare_cached(
+        "SELECT k.id, k.number, k.address, ac.note, (k.id IS a.contract_id), ac.role,
+                CASE WHEN EXISTS (SELECT 1 FROM account_contracts x
+                                  WHERE x.account_id = a.id AND x.contract_id = a.current_contract_id)
+                     THEN k.id IS a.current_contract_id
+                     ELSE k.id IS (SELECT f.contract_id FROM account_contracts f
+                                   WHERE f.account_id = a.id
+                                   ORDER BY (f.contract_id IS a.contract_id) DESC, f.added_at, f.contract_id
+                                   LIMIT 1)
+                END
+         FROM account_contracts ac
+         JOIN contracts k ON k.id = ac.contract_id
+         JOIN accounts a ON a.id = ac.account_id
+         WHERE ac.account_id = ?1 AND ac.contract_id = ?2",
+    )?
+    .query_row(params![account_id, contract_id], |r| {
+        Ok(Linked {
+            id: r.get(0)?,
+            number: r.get(1)?,
+            address: r.get(2)?,
+            note: r.get(3)?,
+            own: r.get(4)?,
+            role: r.get(5)?,
+            current: r.get(6)?,
+        })
+    })
+    .optional()
 }
 
 /// Filters by a fragment of the number or the address (case-insensitive, any alphabet).

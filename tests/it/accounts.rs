@@ -381,3 +381,48 @@ async fn an_account_can_never_reach_a_contract_it_does_not_hold() {
         Some("/login")
     );
 }
+
+#[tokio::test]
+async fn one_linked_contract_reads_as_it_does_in_the_whole_list_also_when_current_is_gone() {
+    use kabinet::db::account_links::{get, list};
+    let app = TestApp::new().await;
+    let c = app.db();
+    let account: i64 = c
+        .query_row(
+            "SELECT account_id FROM account_contracts GROUP BY account_id ORDER BY COUNT(*) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let same = |c: &rusqlite::Connection| {
+        let all = list(c, account).unwrap();
+        assert!(all.len() > 1, "an account with several contracts");
+        for l in &all {
+            let one = get(c, account, l.id).unwrap().expect("linked");
+            assert_eq!(
+                (one.id, &one.number, &one.note, one.own, one.current, one.role),
+                (l.id, &l.number, &l.note, l.own, l.current, l.role)
+            );
+        }
+        assert_eq!(all.iter().filter(|l| l.current).count(), 1);
+    };
+    same(&c);
+    // The current contract points at one no longer linked: `get` names the same fallback as
+    // the list (read before the list repairs the pointer).
+    let ids: Vec<i64> = list(&c, account).unwrap().iter().map(|l| l.id).collect();
+    c.execute(
+        "UPDATE accounts SET current_contract_id = (SELECT id FROM contracts WHERE id NOT IN
+             (SELECT contract_id FROM account_contracts WHERE account_id = ?1) LIMIT 1) WHERE id = ?1",
+        [account],
+    )
+    .unwrap();
+    let current: Vec<bool> = ids
+        .iter()
+        .map(|&id| get(&c, account, id).unwrap().unwrap().current)
+        .collect();
+    assert_eq!(current.iter().filter(|c| **c).count(), 1, "{current:?}");
+    let after: Vec<bool> = list(&c, account).unwrap().iter().map(|l| l.current).collect();
+    assert_eq!(current, after);
+    same(&c);
+    assert!(get(&c, account, 999_999).unwrap().is_none(), "not linked: none");
+}

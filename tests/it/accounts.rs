@@ -400,7 +400,14 @@ async fn one_linked_contract_reads_as_it_does_in_the_whole_list_also_when_curren
         for l in &all {
             let one = get(c, account, l.id).unwrap().expect("linked");
             assert_eq!(
-                (one.id, &one.number, &one.note, one.own, one.current, one.role),
+                (
+                    one.id,
+                    &one.number,
+                    &one.note,
+                    one.own,
+                    one.current,
+                    one.role
+                ),
                 (l.id, &l.number, &l.note, l.own, l.current, l.role)
             );
         }
@@ -421,8 +428,15 @@ async fn one_linked_contract_reads_as_it_does_in_the_whole_list_also_when_curren
         .map(|&id| get(&c, account, id).unwrap().unwrap().current)
         .collect();
     assert_eq!(current.iter().filter(|c| **c).count(), 1, "{current:?}");
-    let after: Vec<bool> = list(&c, account).unwrap().iter().map(|l| l.current).collect();
+    let after: Vec<bool> = list(&c, account)
+        .unwrap()
+        .iter()
+        .map(|l| l.current)
+        .collect();
     assert_eq!(current, after);
     same(&c);
-    assert!(get(&c, account, 999_999).unwrap().is_none(), "not linked: none");
+    assert!(
+        get(&c, account, 999_999).unwrap().is_none(),
+        "not linked: none"
+    );
 }

@@ -15,7 +15,7 @@ use poem::{
 use serde_json::Value;
 
 use super::schema::{
-    DocumentBody, DocumentItem, DocumentOut, ErrorBody, Page, PageQuery, Requisites,
+    AuthErrors, DocumentBody, DocumentItem, DocumentOut, ErrorBody, Page, PageQuery, Requisites,
     RequisitesBody, RequisitesOut,
 };
 use super::{export, ApiClient, ApiError, ApiResult};
@@ -55,14 +55,13 @@ fn doc_out(doc: db::documents::Doc, result: &'static str) -> DocumentOut {
         (status = 200, description = "The same upload again: nothing changed", body = DocumentOut),
         (status = 201, description = "Stored", body = DocumentOut),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Receiving documents is switched off (documents.mode)", body = ErrorBody),
         (status = 404, description = "No such contract", body = ErrorBody),
         (status = 409, description = "Other content under this external_id or number", body = ErrorBody),
         (status = 413, description = "The file is over documents.max_upload_mb", body = ErrorBody),
         (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
         (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn upload(
@@ -166,9 +165,8 @@ pub async fn upload(
 #[utoipa::path(get, path = "/documents", tag = "documents", params(PageQuery),
     responses(
         (status = 200, description = "A page of documents", body = Page<DocumentItem>),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 422, description = "A bad cursor or limit", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn list(
@@ -184,9 +182,8 @@ pub async fn list(
     params(("id" = i64, Path, minimum = 1, description = "The document's id (`id` in the feed)")),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such document", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn pdf(
@@ -223,12 +220,11 @@ pub async fn pdf(
     responses(
         (status = 200, description = "Stored", body = RequisitesOut),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such contract", body = ErrorBody),
         (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
         (status = 422, description = "A field is wrong: `field` names it", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
         (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn put_requisites(

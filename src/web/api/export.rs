@@ -15,7 +15,8 @@ use poem::{
 };
 
 use super::schema::{
-    ApplicationItem, ErrorBody, Page, PageQuery, PaymentItem, PaymentsQuery, RequestItem,
+    ApplicationItem, AuthErrors, ErrorBody, Page, PageQuery, PaymentItem, PaymentsQuery,
+    RequestItem,
 };
 use super::{ApiClient, ApiError, ApiResult};
 use crate::{db::billing_export as q, state::SharedState};
@@ -115,9 +116,8 @@ where
 #[utoipa::path(get, path = "/requests", tag = "export", params(PageQuery),
     responses(
         (status = 200, description = "A page of requests", body = Page<RequestItem>),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 422, description = "A bad cursor or limit", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn requests(
@@ -132,9 +132,8 @@ pub async fn requests(
 #[utoipa::path(get, path = "/applications", tag = "export", params(PageQuery),
     responses(
         (status = 200, description = "A page of applications", body = Page<ApplicationItem>),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 422, description = "A bad cursor or limit", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn applications(
@@ -150,9 +149,8 @@ pub async fn applications(
 #[utoipa::path(get, path = "/payments", tag = "export", params(PageQuery, PaymentsQuery),
     responses(
         (status = 200, description = "A page of payments", body = Page<PaymentItem>),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 422, description = "A bad cursor or limit", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
+        AuthErrors,
     ))]
 #[handler]
 pub async fn payments(

@@ -275,3 +275,36 @@ pub struct PaymentsQuery {
 
 /// Free-form JSON (the fields of a request, the details of an application).
 pub type AnyJson = Value;
+
+/// What every operation answers a client without a valid token (listed once for all).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used
+pub enum AuthErrors {
+    #[response(status = 401, description = "No valid token")]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 429,
+        description = "Too many failed authentications from this IP"
+    )]
+    Throttled(ErrorBody),
+}
+
+/// What a JSON write answers when its body cannot be stored (listed once for all).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used
+pub enum JsonWriteErrors {
+    #[response(status = 400, description = "The body is not JSON")]
+    NotJson(ErrorBody),
+    #[response(status = 413, description = "The body is over 1 MiB")]
+    TooLarge(ErrorBody),
+    #[response(
+        status = 422,
+        description = "A field is missing or wrong: `field` names it"
+    )]
+    Invalid(ErrorBody),
+    #[response(
+        status = 503,
+        description = "The server cannot store it now (full disk): retry later"
+    )]
+    Unavailable(ErrorBody),
+}

@@ -1,8 +1,8 @@
 //! API in: contracts, service lists and ledger entries from the billing system. Each request
 //! is one IMMEDIATE transaction with its audit entry: all of it is stored, or nothing.
 use super::schema::{
-    ContractBody, ContractOut, ErrorBody, LedgerBody, LedgerOut, PasswordBody, PasswordOut,
-    ServicesBody, ServicesOut,
+    AuthErrors, ContractBody, ContractOut, ErrorBody, JsonWriteErrors, LedgerBody, LedgerOut,
+    PasswordBody, PasswordOut, ServicesBody, ServicesOut,
 };
 use super::{read_json, ApiClient, ApiResult};
 use crate::{
@@ -36,12 +36,7 @@ fn actor(client: &ApiClient) -> Actor {
     responses(
         (status = 200, description = "Updated", body = ContractOut),
         (status = 201, description = "Created", body = ContractOut),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
-        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
-        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        JsonWriteErrors, AuthErrors,
     ))]
 #[handler]
 pub async fn put_contract(
@@ -69,12 +64,7 @@ pub async fn put_contract(
     responses(
         (status = 200, description = "Stored", body = ServicesOut),
         (status = 404, description = "No such contract", body = ErrorBody),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
-        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
-        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        JsonWriteErrors, AuthErrors,
     ))]
 #[handler]
 pub async fn put_services(
@@ -101,12 +91,7 @@ pub async fn put_services(
         (status = 200, description = "Stored (each entry says created or duplicate)", body = LedgerOut),
         (status = 404, description = "An entry names a contract that does not exist", body = ErrorBody),
         (status = 409, description = "An external_id is already used for a different entry", body = ErrorBody),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
-        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
-        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        JsonWriteErrors, AuthErrors,
     ))]
 #[handler]
 pub async fn post_ledger(
@@ -134,12 +119,7 @@ pub async fn post_ledger(
     responses(
         (status = 200, description = "Set", body = PasswordOut),
         (status = 404, description = "No such contract", body = ErrorBody),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
-        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 429, description = "Too many failed authentications from this IP", body = ErrorBody),
-        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        JsonWriteErrors, AuthErrors,
     ))]
 #[handler]
 pub async fn put_password(

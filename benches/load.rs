@@ -9,72 +9,20 @@
 //! and reports requests/s, p50/p99 latency, the ratio main/trivial and the server's peak RSS.
 //! Targets (issue «Foundation»): ratio ≥ 0.25, main-page p99 < 20 ms, peak RSS < 64 MB.
 //! Env: BENCH_SECS (default 8), BENCH_CONNS (default 64).
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
+#[path = "support/mod.rs"]
+mod support;
+
+use http_body_util::BodyExt;
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
     },
     time::{Duration, Instant},
 };
+use support::{connect, cookies_from, request, rss_kb, urlencode, Server};
 use tokio::net::TcpStream;
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-async fn connect(addr: &str) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
-    let stream = TcpStream::connect(addr).await.expect("connect");
-    stream.set_nodelay(true).ok();
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("handshake");
-    tokio::spawn(conn);
-    sender
-}
-
-fn request(
-    method: &str,
-    addr: &str,
-    path: &str,
-    cookie: &str,
-    extra: &[(&str, &str)],
-    body: String,
-) -> hyper::Request<Full<Bytes>> {
-    let mut b = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", addr)
-        .header("cookie", cookie)
-        .header("user-agent", "kabinet-bench");
-    for (k, v) in extra {
-        b = b.header(*k, *v);
-    }
-    b.body(Full::new(Bytes::from(body))).unwrap()
-}
 
 struct Result_ {
     rps: f64,
@@ -145,15 +93,6 @@ async fn load(addr: &str, path: &str, cookie: &str, conns: usize, secs: u64) -> 
         p99_ms: pct(0.99),
         errors: errors.load(Ordering::Relaxed),
     }
-}
-
-fn cookies_from(resp: &hyper::Response<hyper::body::Incoming>) -> Vec<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next().map(str::to_owned))
-        .collect()
 }
 
 fn main() {
@@ -258,7 +197,7 @@ fn main() {
         println!("  trivial  GET /healthz  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  (peak RSS so far {:.1} MB)", trivial.rps, trivial.p50_ms, trivial.p99_ms, trivial.errors, peak.load(Ordering::Relaxed) as f64 / 1024.0);
         let main = load(&addr, "/", &cookie, conns, secs).await;
         println!("  main     GET /         {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  (peak RSS so far {:.1} MB)", main.rps, main.p50_ms, main.p99_ms, main.errors, peak.load(Ordering::Relaxed) as f64 / 1024.0);
-        println!("           main page: {:.1} KB of HTML (balance, stories, referral QR, services, actions)", page.len() as f64 / 1024.0);
+        println!("           main page: {:.1} KB of HTML (balance, stories, referral, services, actions)", page.len() as f64 / 1024.0);
 
         // 200 parallel logins
         let t = Instant::now();
@@ -304,15 +243,4 @@ fn main() {
             std::process::exit(1);
         }
     });
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

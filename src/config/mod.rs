@@ -74,7 +74,7 @@ impl Default for Config {
     }
 }
 
-/// The in-memory read caches (checked sessions, main-page data; see `db::fresh`).
+/// The in-memory read caches (checked sessions, rendered subscriber screens; see `db::fresh`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Cache {

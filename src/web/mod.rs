@@ -64,7 +64,8 @@ pub fn ctx(st: &crate::state::AppState) -> crate::views::Ctx<'_> {
 }
 
 /// What only the web layer keeps between requests: read caches of checked sessions and
-/// rendered main-page parts (see `db::fresh`), and the request counters of `/metrics`.
+/// rendered subscriber screens (see `db::fresh`, [`page_cache`]), and the request counters of
+/// `/metrics`.
 /// Built by [`app`] and reached through `req.data::<SharedWeb>()`.
 pub struct WebState {
     pub session_cache: auth::SessionCache,

@@ -9,6 +9,9 @@
 //!      have closed the slow ones.
 //!
 //! Env: BENCH_SECS (default 10), BENCH_SLOW (default 2000).
+#[path = "support/mod.rs"]
+mod support;
+
 use std::{
     process::{Child, Command, Stdio},
     sync::{
@@ -17,6 +20,7 @@ use std::{
     },
     time::{Duration, Instant},
 };
+use support::rss_kb;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -29,18 +33,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn env(name: &str, default: u64) -> u64 {

@@ -21,7 +21,7 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use support::{connect, cookies_from, request, rss_kb, urlencode, Server};
+use support::{connect, cookies_from, request, rss_kb, sample_peak_rss, urlencode, Server};
 use tokio::net::TcpStream;
 
 struct Result_ {
@@ -135,18 +135,7 @@ fn main() {
     };
     let pid = server.child.id();
 
-    let peak = Arc::new(AtomicU64::new(0));
-    {
-        let peak = peak.clone();
-        std::thread::spawn(move || loop {
-            let v = rss_kb(pid, "VmRSS:");
-            if v == 0 {
-                return;
-            }
-            peak.fetch_max(v, Ordering::Relaxed);
-            std::thread::sleep(Duration::from_millis(10));
-        });
-    }
+    let peak = sample_peak_rss(pid, Duration::from_millis(10));
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -688,18 +688,7 @@ fn main() {
     .unwrap();
     let server = Server::start(&db, &cfg);
     let pid = server.pid();
-    let peak = Arc::new(AtomicU64::new(0));
-    {
-        let peak = peak.clone();
-        std::thread::spawn(move || loop {
-            let v = rss_kb(pid, "VmRSS:");
-            if v == 0 {
-                return;
-            }
-            peak.fetch_max(v, Ordering::Relaxed);
-            std::thread::sleep(Duration::from_millis(20));
-        });
-    }
+    let peak = sample_peak_rss(pid, Duration::from_millis(20));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

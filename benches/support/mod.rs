@@ -63,6 +63,23 @@ impl Server {
     }
 }
 
+/// The highest `VmRSS` of process `pid` seen so far, in KiB, sampled every `every` by a thread
+/// that ends with the process.
+pub fn sample_peak_rss(pid: u32, every: Duration) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let peak = std::sync::Arc::new(AtomicU64::new(0));
+    let p = peak.clone();
+    std::thread::spawn(move || loop {
+        let v = rss_kb(pid, "VmRSS:");
+        if v == 0 {
+            return;
+        }
+        p.fetch_max(v, Ordering::Relaxed);
+        std::thread::sleep(every);
+    });
+    peak
+}
+
 /// A field of /proc/<pid>/status in KiB (`VmRSS:`, `VmHWM:`); 0 once the process is gone.
 pub fn rss_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

@@ -22,6 +22,27 @@ pub struct Owner {
     pub ip: IpAddr,
 }
 
+/// Runs `f` on a pooled connection as `owner` (who, from where, when: for the journal).
+async fn as_owner<T: Send + 'static>(
+    st: &AppState,
+    owner: &Owner,
+    f: impl FnOnce(&mut crate::db::Conn, &By) -> crate::db::SqlResult<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let (account_id, contract_id) = (owner.account_id, owner.contract_id);
+    let (ip, now) = (owner.ip.to_string(), st.clock.now());
+    st.db
+        .run(move |c| {
+            let by = By {
+                account_id,
+                contract_id,
+                ip: &ip,
+                now,
+            };
+            Ok(f(c, &by)?)
+        })
+        .await
+}
+
 pub async fn users(st: &AppState, contract_id: i64) -> Result<Vec<User>, AppError> {
     st.db
         .run(move |c| Ok(company::users(c, contract_id)?))
@@ -67,22 +88,9 @@ pub async fn invite(
         owner.contract_number,
         role.label()
     );
-    let now = st.clock.now();
-    let ip = owner.ip.to_string();
     let (aid, cid) = (owner.account_id, owner.contract_id);
     let (p, t) = (phone.clone(), text.clone());
-    let done = st
-        .db
-        .run(move |c| {
-            let by = By {
-                account_id: aid,
-                contract_id: cid,
-                ip: &ip,
-                now,
-            };
-            Ok(company::invite(c, &by, &p, role, &t)?)
-        })
-        .await?;
+    let done = as_owner(st, owner, move |c, by| company::invite(c, by, &p, role, &t)).await?;
     match done {
         Ok(outbox_id) => {
             tracing::info!(
@@ -111,21 +119,11 @@ pub async fn change_role(
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
-    let now = st.clock.now();
-    let ip = owner.ip.to_string();
     let (aid, cid) = (owner.account_id, owner.contract_id);
-    let done = st
-        .db
-        .run(move |c| {
-            let by = By {
-                account_id: aid,
-                contract_id: cid,
-                ip: &ip,
-                now,
-            };
-            Ok(company::set_role(c, &by, target, role)?)
-        })
-        .await?;
+    let done = as_owner(st, owner, move |c, by| {
+        company::set_role(c, by, target, role)
+    })
+    .await?;
     if let Ok(was) = done {
         tracing::info!(
             account_id = aid,
@@ -147,21 +145,8 @@ pub async fn remove(
     owner: &Owner,
     target: i64,
 ) -> Result<Result<(), Refusal>, AppError> {
-    let now = st.clock.now();
-    let ip = owner.ip.to_string();
     let (aid, cid) = (owner.account_id, owner.contract_id);
-    let done = st
-        .db
-        .run(move |c| {
-            let by = By {
-                account_id: aid,
-                contract_id: cid,
-                ip: &ip,
-                now,
-            };
-            Ok(company::remove(c, &by, target)?)
-        })
-        .await?;
+    let done = as_owner(st, owner, move |c, by| company::remove(c, by, target)).await?;
     match done {
         Ok(ended) => {
             tracing::info!(

@@ -81,13 +81,7 @@ pub async fn submit(
         },
         Step::Enrol { .. } => {
             match app2::confirm(st, ip, s.account_id, s.session_id, &input.code).await? {
-                Ok(codes) => Ok(standalone(
-                    &ctx,
-                    &csrf.0,
-                    "Второй фактор",
-                    view::recovery_codes(&codes, routes::HOME),
-                )
-                .into_response()),
+                Ok(codes) => Ok(recovery_page(&ctx, &csrf.0, &codes)),
                 Err(m) => {
                     let e = enrol_view(&step, routes::LOGIN_SECOND_FACTOR, Some(&m));
                     Ok(view::login_page(&ctx, &csrf.0, e.as_ref(), None)
@@ -174,13 +168,7 @@ pub async fn setup_confirm(
     let ip = client_ip(req, &st.cfg);
     let ctx = crate::web::ctx(st);
     match app2::confirm(st, ip, acc.account_id, acc.session_id, &input.code).await? {
-        Ok(codes) => Ok(standalone(
-            &ctx,
-            &csrf.0,
-            "Второй фактор",
-            view::recovery_codes(&codes, routes::HOME),
-        )
-        .into_response()),
+        Ok(codes) => Ok(recovery_page(&ctx, &csrf.0, &codes)),
         Err(m) => {
             let step = app2::enrolment(st, acc.account_id).await?;
             let body = match enrol_view(&step, routes::TOTP_SETUP, Some(&m)) {
@@ -252,4 +240,15 @@ pub async fn require(
     .await?;
     let p = security_panel(st, &csrf.0, cur.account.account_id, None).await?;
     Ok(super::access::wrap(req, st, &csrf.0, p))
+}
+
+/// The recovery codes, shown once after enrolment.
+fn recovery_page(ctx: &crate::views::Ctx, csrf: &str, codes: &[String]) -> Response {
+    standalone(
+        ctx,
+        csrf,
+        "Второй фактор",
+        view::recovery_codes(codes, routes::HOME),
+    )
+    .into_response()
 }

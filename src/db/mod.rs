@@ -196,6 +196,12 @@ impl Db {
         self.run(move |c| fresh::quietly(|| f(c))).await
     }
 
+    /// How many writes other processes recorded with [`note_external_write`] (the counter a
+    /// running server watches, see `spawn_cache_watch`).
+    pub async fn external_writes(&self) -> Result<Option<String>, AppError> {
+        self.run(|c| Ok(setting(c, EXTERNAL_WRITES)?)).await
+    }
+
     /// Runs `f` inside the writer's transaction (see [`writer`]): queued behind the writes
     /// already waiting, committed with them in one transaction under its own savepoint (an
     /// error from `f` rolls back only `f`'s changes), and answered after the commit's fsync.
@@ -273,13 +279,6 @@ pub fn note_external_write(c: &Connection) -> rusqlite::Result<()> {
         [EXTERNAL_WRITES],
     )?;
     Ok(())
-}
-
-impl Db {
-    /// How many writes other processes recorded with [`note_external_write`].
-    pub async fn external_writes(&self) -> Result<Option<String>, AppError> {
-        self.run(|c| Ok(setting(c, EXTERNAL_WRITES)?)).await
-    }
 }
 
 /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on a connection the caller holds (after

@@ -489,6 +489,12 @@ fn draw(r: u32, writes: u32) -> Kind {
 }
 
 async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, bool) {
+    let (ok, busy, _) = one_sized(ctx, s, kind, rng).await;
+    (ok, busy)
+}
+
+/// [`one`], with the size of the answer's body.
+async fn one_sized(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, bool, usize) {
     *rng ^= *rng << 13;
     *rng ^= *rng >> 7;
     *rng ^= *rng << 17;
@@ -581,17 +587,17 @@ async fn one(ctx: &Ctx, s: &mut Sender, kind: Kind, rng: &mut u64) -> (bool, boo
                 && ((200..300).contains(&r.status)
                     || (kind == Kind::Filing && r.status == 422)) =>
         {
-            (true, false)
+            (true, false, r.body.len())
         }
-        Some(r) if r.status == 503 => (false, true),
+        Some(r) if r.status == 503 => (false, true, 0),
         Some(r) => {
             if std::env::var_os("BENCH_VERBOSE").is_some() {
                 let b = String::from_utf8_lossy(&r.body[..r.body.len().min(300)]).into_owned();
                 eprintln!("{kind:?} → {} {:?}: {b}", r.status, r.redirect);
             }
-            (false, false)
+            (false, false, 0)
         }
-        None => (false, false),
+        None => (false, false, 0),
     }
 }
 
@@ -739,7 +745,8 @@ fn main() {
                 PICK.store(k as u64, Ordering::Relaxed);
                 let st = phase(&ctx, conns, secs, |_| KINDS[PICK.load(Ordering::Relaxed) as usize]).await;
                 let (n, p50, p99, e) = st.of(k);
-                println!("  alone: {:<16} {:>8.0} req/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  errors {e}  ({n} req)", k.name(), st.rps());
+                let (_, _, size) = one_sized(&ctx, &mut s, k, &mut rng).await;
+                println!("  alone: {:<16} {:>8.0} req/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  errors {e}  ({n} req, {size} B)", k.name(), st.rps());
             }
             if only == "1" || only.contains("mix") {
                 for w in [0, 1, 5] {

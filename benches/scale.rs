@@ -738,8 +738,8 @@ fn main() {
         );
         if let Ok(only) = std::env::var("BENCH_PER_KIND") {
             // Diagnostics: each kind alone (the cost of one request of it, CPU-bound);
-            // BENCH_PER_KIND=1 runs every read kind, or a part of a kind's name picks some.
-            let all = [Kind::Health, Kind::Main, Kind::History, Kind::Service, Kind::Request, Kind::PayModal, Kind::Contracts];
+            // BENCH_PER_KIND=1 runs every kind, or a part of a kind's name picks some ("W " the writes).
+            let all = [Kind::Health, Kind::Main, Kind::History, Kind::Service, Kind::Request, Kind::PayModal, Kind::Contracts, Kind::Note, Kind::Filing, Kind::Notify];
             for k in all.into_iter().filter(|k| only == "1" || k.name().contains(only.as_str())) {
                 static PICK: AtomicU64 = AtomicU64::new(0);
                 PICK.store(k as u64, Ordering::Relaxed);

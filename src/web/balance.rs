@@ -61,7 +61,7 @@ pub async fn history(
             Ok(views::history::history_modal(&crate::web::ctx(st), &months).into_string())
         })
         .await?;
-    Ok(page_cache::respond(&html))
+    Ok(page_cache::respond(html))
 }
 
 #[derive(Deserialize)]

@@ -65,7 +65,7 @@ pub async fn list(
         })
         .await?;
     // Without htmx the same modal comes inside a page (`web::full_page`).
-    Ok(page_cache::respond(&html))
+    Ok(page_cache::respond(html))
 }
 
 #[derive(Deserialize)]

@@ -34,7 +34,7 @@ pub async fn service(
             Ok(views::services::service_modal(&crate::web::ctx(st), &d).into_string())
         })
         .await?;
-    Ok(page_cache::respond(&html))
+    Ok(page_cache::respond(html))
 }
 
 /// GET /requests/:id — the request's fields and status history (only the current contract's).
@@ -55,7 +55,7 @@ pub async fn request(
             Ok(views::actions::request_modal(&crate::web::ctx(st), &d).into_string())
         })
         .await?;
-    Ok(page_cache::respond(&html))
+    Ok(page_cache::respond(html))
 }
 
 /// GET /uploads/:id — a stored scan, only for accounts linked to its contract.

@@ -55,7 +55,12 @@ pub async fn start(
     save_method: bool,
     saved_method_id: Option<String>,
 ) -> Result<Started, FlowError> {
-    let p = st.db.run(move |c| Ok(db::payments::begin(c, &np)?)).await?;
+    // A new payment touches only its contract's money: everyone else's cached pages stay.
+    let money = vec![db::fresh::Scope::Money(np.contract_id)];
+    let p = st
+        .db
+        .run_scoped(money.clone(), move |c| Ok(db::payments::begin(c, &np)?))
+        .await?;
     if p.status != "pending" {
         return Ok(Started::Settled(Box::new(p)));
     }
@@ -82,7 +87,9 @@ pub async fn start(
     let r2 = remote.clone();
     let pid = p.id;
     st.db
-        .run(move |c| Ok(db::payments::set_remote(c, pid, &r2, now)?))
+        .run_scoped(money, move |c| {
+            Ok(db::payments::set_remote(c, pid, &r2, now)?)
+        })
         .await?;
     if remote.status != RemoteStatus::Pending {
         settle(st, remote).await?;

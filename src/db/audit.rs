@@ -84,7 +84,9 @@ pub struct What<'a> {
     pub details: &'a str,
 }
 
-/// An entry by any kind of actor (`staff`, `account`, `system`, `api`).
+/// An entry by any kind of actor (`staff`, `account`, `system`, `api`). The log shows on no
+/// cached screen: on the writer, the entry alone invalidates nothing (`fresh::scoped` with no
+/// scope); what else the caller's job changed is published as usual.
 pub fn by(
     c: &Connection,
     kind: &str,
@@ -93,17 +95,20 @@ pub fn by(
     ip: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    c.prepare_cached(
-        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        kind, actor_id, w.action, w.target, w.details, ip, now
-    ])?;
-    Ok(())
+    super::fresh::scoped(c, &[], || {
+        c.prepare_cached(
+            "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            kind, actor_id, w.action, w.target, w.details, ip, now
+        ])?;
+        Ok(())
+    })
 }
 
-/// An entry by a subscriber account about one of its contracts («Журнал действий»).
+/// An entry by a subscriber account about one of its contracts («Журнал действий», which is
+/// never cached: invalidates nothing, as [`by`]).
 pub fn on_contract(
     c: &Connection,
     account_id: i64,
@@ -112,12 +117,14 @@ pub fn on_contract(
     ip: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    c.prepare_cached(
-        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at, contract_id)
-         VALUES ('account', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        account_id, w.action, w.target, w.details, ip, now, contract_id
-    ])?;
-    Ok(())
+    super::fresh::scoped(c, &[], || {
+        c.prepare_cached(
+            "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at, contract_id)
+             VALUES ('account', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            account_id, w.action, w.target, w.details, ip, now, contract_id
+        ])?;
+        Ok(())
+    })
 }

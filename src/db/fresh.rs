@@ -36,6 +36,11 @@ use std::{
 pub enum Scope {
     /// A contract's own rows: balance, status, services, requests, payments, autopay.
     Contract(i64),
+    /// Only a contract's money: its balance, ledger, payments and autopay (what a credited
+    /// payment changes). A screen that shows any of them depends on this scope as well as on
+    /// [`Scope::Contract`]; the service and request cards do not, so a payment leaves them
+    /// cached.
+    Money(i64),
     /// An account's rows: its sessions, links, current contract, chat, story views.
     Account(i64),
     /// An account's own notes on its contracts (shown only in «Список договоров»).

@@ -196,6 +196,20 @@ impl Db {
         self.run(move |c| fresh::quietly(|| f(c))).await
     }
 
+    /// Like [`Db::run`], for a transaction that changes only what `scopes` cover (e.g. a new
+    /// payment of one contract): after its commit only the cached reads depending on those
+    /// scopes are invalid, not every one (see [`fresh`]).
+    pub async fn run_scoped<T, F>(&self, scopes: Vec<fresh::Scope>, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let r = self.run_quiet(f).await;
+        // After the commit, before the caller hears of it (also after an error: harmless).
+        self.fresh.invalidate(&scopes);
+        r
+    }
+
     /// How many writes other processes recorded with [`note_external_write`] (the counter a
     /// running server watches, see `spawn_cache_watch`).
     pub async fn external_writes(&self) -> Result<Option<String>, AppError> {

@@ -293,7 +293,7 @@ pub fn apply_in(
         );
         return Ok(Applied::Unknown);
     }
-    super::fresh::scoped(tx, &[super::fresh::Scope::Contract(p.contract_id)], || {
+    super::fresh::scoped(tx, &[super::fresh::Scope::Money(p.contract_id)], || {
         let event_id = format!("{}:{}", r.id, r.status.as_str());
         let fresh = tx
             .prepare_cached(

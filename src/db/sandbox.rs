@@ -22,7 +22,12 @@ pub fn checkout(c: &Connection, id: &str) -> rusqlite::Result<Option<Checkout>> 
 }
 
 /// The payer's decision on the checkout page. Returns false when the payment was not pending.
+/// (The sandbox's table shows on no cached screen: its commits invalidate nothing.)
 pub fn decide(c: &Connection, id: &str, pay: bool, method: &str) -> rusqlite::Result<bool> {
+    super::fresh::quietly(|| decide_rows(c, id, pay, method))
+}
+
+fn decide_rows(c: &Connection, id: &str, pay: bool, method: &str) -> rusqlite::Result<bool> {
     let n = if pay {
         c.execute(
             "UPDATE sandbox_payments SET status = 'succeeded',
@@ -55,8 +60,17 @@ pub struct NewRow<'a> {
 }
 
 /// Stores the payment once per idempotency key; returns the id stored under that key (the
-/// first payment's when the key was seen before).
+/// first payment's when the key was seen before). Invalidates no cached read (as [`decide`]).
 pub fn insert(c: &Connection, r: &NewRow) -> rusqlite::Result<String> {
+    super::fresh::quietly(|| insert_row(c, r))?;
+    c.query_row(
+        "SELECT id FROM sandbox_payments WHERE idempotency_key = ?1",
+        [r.idempotency_key],
+        |row| row.get(0),
+    )
+}
+
+fn insert_row(c: &Connection, r: &NewRow) -> rusqlite::Result<usize> {
     c.execute(
         "INSERT INTO sandbox_payments(id, idempotency_key, amount_kop, description, status, save_method,
             payment_method_id, card_mask, return_url, created_at)
@@ -74,11 +88,6 @@ pub fn insert(c: &Connection, r: &NewRow) -> rusqlite::Result<String> {
             r.return_url,
             r.now
         ],
-    )?;
-    c.query_row(
-        "SELECT id FROM sandbox_payments WHERE idempotency_key = ?1",
-        [r.idempotency_key],
-        |row| row.get(0),
     )
 }
 

@@ -135,67 +135,72 @@ async fn authenticate<T: Send + 'static>(
     let max = i64::from(st.cfg.sessions.absolute_max_days) * 86_400;
     let web = web(req)?;
     let stamp = web.session_cache.stamp();
-    let found = st
-        .db
-        .run(move |c| {
-            // The session, its account and (when still linked) the current contract in one
-            // statement: this runs on every subscriber request.
-            let Some((s, linked, pending)) = sessions::with_current_contract(c, &hash)? else {
-                return Ok(None);
-            };
-            let Some(account_id) = s.account_id else {
-                return Ok(None);
-            };
-            if pending {
-                // Not cached: the second-factor page is the only way on.
-                return Err(AppError::SecondFactor);
-            }
-            if now - s.last_seen_at > idle || now - s.created_at > max {
-                sessions::delete(c, s.id)?;
-                return Ok(None);
-            }
-            // The last-seen touch is queued to the writer after this read (see below).
-            let touch = now - s.last_seen_at >= TOUCH_EVERY;
-            let account = CurrentAccount {
-                session_id: s.id,
-                account_id,
-            };
-            let mut scopes = vec![fresh::Scope::Account(account_id)];
-            scopes.extend(linked.as_ref().map(|k| fresh::Scope::Contract(k.0.id)));
-            web.session_cache.put(
-                hash,
-                stamp,
-                &scopes,
-                CachedSession {
-                    account: account.clone(),
-                    created_at: s.created_at,
-                    last_seen_at: if touch { now } else { s.last_seen_at },
-                    contract: linked.clone(),
-                },
-            );
-            let contract = if with_contract {
-                let found = match linked {
-                    Some(k) => Some(k),
-                    None => match accounts::current_contract(c, account_id)? {
-                        Some(k) => accounts::role(c, account_id, k.id)?.map(|r| (k, r)),
-                        None => None,
-                    },
+    let found =
+        st.db
+            .run(move |c| {
+                // The session, its account and (when still linked) the current contract in one
+                // statement: this runs on every subscriber request.
+                let Some((s, linked, pending)) = sessions::with_current_contract(c, &hash)? else {
+                    return Ok(None);
                 };
-                match found {
-                    Some(k) => Some(k),
-                    None => return Err(AppError::NoContract),
+                let Some(account_id) = s.account_id else {
+                    return Ok(None);
+                };
+                if pending {
+                    // Not cached: the second-factor page is the only way on.
+                    return Err(AppError::SecondFactor);
                 }
-            } else {
-                None
-            };
-            let extra = then(c, &account, contract.as_ref())?;
-            Ok(Some((
-                CurrentContractOpt { account, contract },
-                extra,
-                touch,
-            )))
-        })
-        .await?;
+                if now - s.last_seen_at > idle || now - s.created_at > max {
+                    sessions::delete(c, s.id)?;
+                    return Ok(None);
+                }
+                // The last-seen touch is queued to the writer after this read (see below).
+                let touch = now - s.last_seen_at >= TOUCH_EVERY;
+                let account = CurrentAccount {
+                    session_id: s.id,
+                    account_id,
+                };
+                let mut scopes = vec![fresh::Scope::Account(account_id)];
+                // (the contract's summary carries its balance)
+                scopes.extend(
+                    linked.as_ref().into_iter().flat_map(|k| {
+                        [fresh::Scope::Contract(k.0.id), fresh::Scope::Money(k.0.id)]
+                    }),
+                );
+                web.session_cache.put(
+                    hash,
+                    stamp,
+                    &scopes,
+                    CachedSession {
+                        account: account.clone(),
+                        created_at: s.created_at,
+                        last_seen_at: if touch { now } else { s.last_seen_at },
+                        contract: linked.clone(),
+                    },
+                );
+                let contract = if with_contract {
+                    let found = match linked {
+                        Some(k) => Some(k),
+                        None => match accounts::current_contract(c, account_id)? {
+                            Some(k) => accounts::role(c, account_id, k.id)?.map(|r| (k, r)),
+                            None => None,
+                        },
+                    };
+                    match found {
+                        Some(k) => Some(k),
+                        None => return Err(AppError::NoContract),
+                    }
+                } else {
+                    None
+                };
+                let extra = then(c, &account, contract.as_ref())?;
+                Ok(Some((
+                    CurrentContractOpt { account, contract },
+                    extra,
+                    touch,
+                )))
+            })
+            .await?;
     let Some((cur, extra, touch)) = found else {
         return Err(AppError::Unauthorized);
     };

@@ -35,7 +35,7 @@ pub async fn history(
     let key = Key::of(Screen::History, &cur, 0);
     let html = web
         .pages
-        .get_or_render(key, &page_cache::scopes(&cur), async {
+        .get_or_render(key, &page_cache::scopes_with_money(&cur), async {
             let months = st
                 .db
                 .run(move |c| {

@@ -107,13 +107,15 @@ pub async fn index(
     );
     let html = web
         .pages
-        .get_or_render(key, &page_cache::scopes(&cur), async {
+        .get_or_render(key, &page_cache::scopes_with_money(&cur), async {
             let d = dashboard(st, web, &cur, base).await?;
             let page = render(st, page_cache::CSRF_SLOT, &cur.contract, cur.role, &d, None);
             Ok(page.into_string())
         })
         .await?;
-    Ok(page_cache::respond_owned(page_cache::with_csrf(&html, &csrf.0)))
+    Ok(page_cache::respond_owned(page_cache::with_csrf(
+        &html, &csrf.0,
+    )))
 }
 
 /// The main page's data in one database trip; the services and actions blocks come from

@@ -55,11 +55,22 @@ impl Key {
     }
 }
 
-/// What a screen of the current contract depends on: the account and the contract.
+/// What a screen of the current contract that shows no money depends on: the account and
+/// the contract.
 pub fn scopes(cur: &CurrentContract) -> [Scope; 2] {
     [
         Scope::Account(cur.account.account_id),
         Scope::Contract(cur.contract.id),
+    ]
+}
+
+/// What a screen of the current contract that shows its money (balance, ledger, payments,
+/// autopay) depends on.
+pub fn scopes_with_money(cur: &CurrentContract) -> [Scope; 3] {
+    [
+        Scope::Account(cur.account.account_id),
+        Scope::Contract(cur.contract.id),
+        Scope::Money(cur.contract.id),
     ]
 }
 

@@ -213,3 +213,67 @@ async fn the_main_page_from_memory_carries_this_requests_csrf_token() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_payment_shows_at_once_wherever_money_shows_and_leaves_the_cards_cached() {
+    use crate::payments::{pay, sandbox_pay};
+    let mut cfg = kabinet::config::Config::default();
+    cfg.cache.ttl_ms = 600_000;
+    let app = TestApp::with_config(cfg).await;
+    app.login_demo().await;
+    let (service, request): (i64, i64) = app
+        .db()
+        .query_row(
+            "SELECT (SELECT MIN(id) FROM services WHERE contract_id = 1),
+                    (SELECT MIN(id) FROM requests WHERE contract_id = 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let cards = [
+        format!("/services/{service}"),
+        format!("/requests/{request}"),
+        "/contracts".to_owned(),
+    ];
+    let money = ["/", "/balance/history"];
+    let mut before = Vec::new();
+    for s in money
+        .iter()
+        .map(|s| s.to_string())
+        .chain(cards.iter().cloned())
+    {
+        let r = app.get_hx(&s).await;
+        assert_eq!(r.status, StatusCode::OK, "{s}: {}", r.body);
+        before.push(r.body);
+    }
+    // A change the app does not see (another process), then a payment through the app.
+    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
+    other.busy_timeout(Duration::from_secs(5)).unwrap();
+    other
+        .execute(
+            "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
+    other
+        .execute(
+            "UPDATE requests SET title = 'Из биллинга' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
+    let (r, _) = pay(&app, "777", "buh@example.ru").await;
+    sandbox_pay(&app, r.header("hx-redirect").expect("checkout"), "pay").await;
+    // The balance and its history show the payment on the next request...
+    let history = app.get_hx("/balance/history").await;
+    assert!(history.has_text("777,00"), "{}", history.body);
+    for (s, old) in money.iter().zip(&before) {
+        assert_ne!(&app.get_hx(s).await.body, old, "{s} shows the payment");
+    }
+    // ...while the service and request cards and the contract list (no money on them) stay
+    // the cached ones.
+    for (s, old) in cards.iter().zip(&before[money.len()..]) {
+        let now = app.get_hx(s).await;
+        assert_eq!(&now.body, old, "{s} left cached");
+        assert!(!now.has_text("из биллинга") && !now.has_text("Из биллинга"));
+    }
+}

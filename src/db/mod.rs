@@ -184,6 +184,31 @@ impl Db {
         }
     }
 
+    /// Runs the reads of `f` in one read transaction on a pooled connection: one snapshot for
+    /// the whole screen, and one look at the log instead of one per statement (a connection
+    /// drops its page cache whenever a commit happened since its last read transaction, so
+    /// under writes each autocommit statement started from an empty cache). `f` gets a shared
+    /// connection: it cannot start a transaction of its own.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.run(move |c| {
+            c.prepare_cached("BEGIN")?.execute([])?;
+            let r = f(c);
+            // A read transaction ends the same way either way.
+            let end = c.prepare_cached("COMMIT").and_then(|mut s| s.execute([]));
+            if end.is_err() && !c.is_autocommit() {
+                let _ = c.execute_batch("ROLLBACK");
+            }
+            let t = r?;
+            end?;
+            Ok(t)
+        })
+        .await
+    }
+
     /// Like [`Db::run`], for work whose writes change only rows that no read cache shows
     /// (notices and their delivery, the outbox, job bookkeeping): its commits leave every
     /// cached page valid (see [`fresh`]). Anything a subscriber's page shows must not be

@@ -38,7 +38,7 @@ pub async fn history(
         .get_or_render(key, &page_cache::scopes_with_money(&cur), async {
             let months = st
                 .db
-                .run(move |c| {
+                .read(move |c| {
                     let mut v = Vec::new();
                     let mut before = i64::MAX;
                     // The two newest months; older ones load on demand.

@@ -133,7 +133,7 @@ async fn dashboard(
     let account_id = cur.account.account_id;
     let role = cur.role;
     st.db
-        .run(move |c| {
+        .read(move |c| {
             let autopay = db::autopay::get(c, k.id)?;
             let blocks = match web2.blocks_cache.get(&k, role) {
                 Some(html) => html,

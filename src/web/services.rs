@@ -29,7 +29,7 @@ pub async fn service(
     let html = web
         .pages
         .get_or_render(key, &page_cache::scopes(&cur), async {
-            let d = st.db.run(move |c| Ok(services::detail(c, k, id)?)).await?;
+            let d = st.db.read(move |c| Ok(services::detail(c, k, id)?)).await?;
             let d = d.ok_or(AppError::NotFound)?;
             Ok(views::services::service_modal(&crate::web::ctx(st), &d).into_string())
         })
@@ -50,7 +50,7 @@ pub async fn request(
     let html = web
         .pages
         .get_or_render(key, &page_cache::scopes(&cur), async {
-            let d = st.db.run(move |c| Ok(requests::detail(c, k, id)?)).await?;
+            let d = st.db.read(move |c| Ok(requests::detail(c, k, id)?)).await?;
             let d = d.ok_or(AppError::NotFound)?;
             Ok(views::actions::request_modal(&crate::web::ctx(st), &d).into_string())
         })

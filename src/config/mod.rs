@@ -80,7 +80,8 @@ impl Default for Config {
 pub struct Cache {
     /// Longest time a cached read is served, in ms: the delay after which a write by another
     /// process (e.g. `sqlite3` on the file) shows. The app's own writes, and `kabinet import`,
-    /// show at once.
+    /// show at once, so this is only a backstop (a minute by default: each expiry re-renders
+    /// a page nobody changed, 4 % of the CPU under the scale benchmark at 10 s).
     pub ttl_ms: u64,
     /// Memory for rendered pages of the subscriber screens, in MB (`0`: not cached).
     pub pages_mb: u32,
@@ -89,7 +90,7 @@ pub struct Cache {
 impl Default for Cache {
     fn default() -> Self {
         Cache {
-            ttl_ms: 10_000,
+            ttl_ms: 60_000,
             pages_mb: 24,
         }
     }

@@ -113,9 +113,7 @@ pub async fn index(
             Ok(page.into_string())
         })
         .await?;
-    Ok(page_cache::respond_owned(page_cache::with_csrf(
-        &html, &csrf.0,
-    )))
+    Ok(page_cache::respond_owned(html.with_csrf(&csrf.0)))
 }
 
 /// The main page's data in one database trip; the services and actions blocks come from

@@ -6,7 +6,7 @@
 //! `cache.pages_mb`.
 //!
 //! The request's CSRF token is never stored: a page that carries one is rendered with
-//! [`CSRF_SLOT`] in its place and [`with_csrf`] puts the current request's token in.
+//! [`CSRF_SLOT`] in its place and [`Page::with_csrf`] puts the current request's token in.
 use std::{future::Future, sync::Arc};
 
 use bytes::Bytes;
@@ -77,8 +77,41 @@ pub fn scopes_with_money(cur: &CurrentContract) -> [Scope; 3] {
 /// Stands for the CSRF token in a cached page (a control character no escaped text contains).
 pub const CSRF_SLOT: &str = "\u{1}csrf\u{1}";
 
+/// A rendered page and where its [`CSRF_SLOT`]s are (found once, when it is rendered).
+pub struct Page {
+    html: Box<str>,
+    slots: Box<[usize]>,
+}
+
+impl Page {
+    fn new(html: String) -> Page {
+        let slots = html.match_indices(CSRF_SLOT).map(|(at, _)| at).collect();
+        Page {
+            html: html.into_boxed_str(),
+            slots,
+        }
+    }
+
+    pub fn html(&self) -> &str {
+        &self.html
+    }
+
+    /// The page with the request's CSRF token in each slot.
+    pub fn with_csrf(&self, token: &str) -> String {
+        let mut out = String::with_capacity(self.html.len() + self.slots.len() * token.len());
+        let mut from = 0;
+        for &at in self.slots.iter() {
+            out.push_str(&self.html[from..at]);
+            out.push_str(token);
+            from = at + CSRF_SLOT.len();
+        }
+        out.push_str(&self.html[from..]);
+        out
+    }
+}
+
 /// Cached pages (see the module notes).
-pub struct PageCache(fresh::ReadCache<Key, Arc<str>>);
+pub struct PageCache(fresh::ReadCache<Key, Arc<Page>>);
 
 /// Entries at most, whatever their size.
 const MAX_ENTRIES: usize = 16_384;
@@ -88,7 +121,7 @@ impl PageCache {
         PageCache(fresh::ReadCache::with_bytes(
             MAX_ENTRIES,
             max_bytes,
-            |h: &Arc<str>| h.len() + 96,
+            |p: &Arc<Page>| p.html.len() + p.slots.len() * 8 + 112,
             ttl,
             f,
         ))
@@ -102,7 +135,7 @@ impl PageCache {
         key: Key,
         scopes: &[Scope],
         render: Fut,
-    ) -> Result<Arc<str>, AppError>
+    ) -> Result<Arc<Page>, AppError>
     where
         Fut: Future<Output = Result<String, AppError>>,
     {
@@ -116,7 +149,7 @@ impl PageCache {
         &self,
         key: Key,
         render: Fut,
-    ) -> Result<Arc<str>, AppError>
+    ) -> Result<Arc<Page>, AppError>
     where
         Fut: Future<Output = Result<(String, Vec<Scope>), AppError>>,
     {
@@ -126,44 +159,22 @@ impl PageCache {
         // Taken before the read: a write published after it makes the entry stale at once.
         let stamp = self.0.stamp();
         let (html, scopes) = render.await?;
-        let html: Arc<str> = html.into();
-        self.0.put(key, stamp, &scopes, html.clone());
-        Ok(html)
+        let page = Arc::new(Page::new(html));
+        self.0.put(key, stamp, &scopes, page.clone());
+        Ok(page)
     }
 }
 
-/// `html` with the request's CSRF token in each [`CSRF_SLOT`]. (The slot's first byte is
-/// found with `memchr`; `str::replace` ran a substring search over every cached main page.)
-pub fn with_csrf(html: &str, token: &str) -> String {
-    let mut out = String::with_capacity(html.len() + 2 * token.len());
-    let mut rest = html;
-    while let Some(at) = rest.find('\u{1}') {
-        let (before, from) = rest.split_at(at);
-        out.push_str(before);
-        match from.strip_prefix(CSRF_SLOT) {
-            Some(after) => {
-                out.push_str(token);
-                rest = after;
-            }
-            None => {
-                out.push('\u{1}');
-                rest = &from[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A cached page as an HTML response (as maud's `Markup` answers), without copying it.
-pub fn respond(html: Arc<str>) -> Response {
-    struct Shared(Arc<str>);
+/// A cached page (with no CSRF slot) as an HTML response (as maud's `Markup` answers),
+/// without copying it.
+pub fn respond(page: Arc<Page>) -> Response {
+    struct Shared(Arc<Page>);
     impl AsRef<[u8]> for Shared {
         fn as_ref(&self) -> &[u8] {
-            self.0.as_bytes()
+            self.0.html.as_bytes()
         }
     }
-    html_response(Body::from_bytes(Bytes::from_owner(Shared(html))))
+    html_response(Body::from_bytes(Bytes::from_owner(Shared(page))))
 }
 
 /// A page rendered for this request as an HTML response.
@@ -183,9 +194,10 @@ mod tests {
 
     #[test]
     fn every_slot_gets_the_token_and_other_text_stays() {
+        let page = |s: String| Page::new(s);
         let html = format!("<a>\u{1}x{CSRF_SLOT}b</a><i>{CSRF_SLOT}</i>");
-        assert_eq!(with_csrf(&html, "T0K"), "<a>\u{1}xT0Kb</a><i>T0K</i>");
-        assert_eq!(with_csrf("без слотов", "T"), "без слотов");
-        assert_eq!(with_csrf(CSRF_SLOT, ""), "");
+        assert_eq!(page(html).with_csrf("T0K"), "<a>\u{1}xT0Kb</a><i>T0K</i>");
+        assert_eq!(page("без слотов".into()).with_csrf("T"), "без слотов");
+        assert_eq!(page(CSRF_SLOT.into()).with_csrf(""), "");
     }
 }

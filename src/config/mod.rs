@@ -91,7 +91,7 @@ impl Default for Cache {
     fn default() -> Self {
         Cache {
             ttl_ms: 60_000,
-            pages_mb: 24,
+            pages_mb: 32,
         }
     }
 }

@@ -133,10 +133,11 @@ impl Db {
         let f = fresh.clone();
         let manager = SqliteConnectionManager::file(path).with_init(move |c| {
             configure(c)?;
-            // 1 MiB of page cache per reader (SQLite's default is 2 MiB): in WAL mode a
+            // 512 KiB of page cache per reader (SQLite's default is 2 MiB): in WAL mode a
             // reader's cache is dropped whenever another connection committed, so under
-            // writes a larger one only costs memory.
-            c.pragma_update(None, "cache_size", -1024)?;
+            // writes a larger one only costs memory (`Db::read` keeps one screen's reads in
+            // one transaction, so its pages are read once).
+            c.pragma_update(None, "cache_size", -512)?;
             fresh::attach(c, f.clone());
             Ok(())
         });

@@ -1,7 +1,11 @@
 //! Starting and ending sessions: subscribers (by contract or phone) and staff.
 use crate::{
     auth::session::{new_token, token_hash},
-    db::{accounts, audit, sessions},
+    db::{
+        accounts, audit,
+        fresh::{self, Scope},
+        sessions,
+    },
     error::AppError,
     state::AppState,
 };
@@ -40,42 +44,55 @@ pub async fn start(
         .db
         .write(move |tx| {
             let ended = match &old {
-                Some(h) => sessions::by_token(tx, h)?.map(|s| s.id),
+                Some(h) => sessions::by_token(tx, h)?,
                 None => None,
             };
-            if let Some(id) = ended {
-                sessions::delete(tx, id)?;
-            }
+            // (a first login creates the contract's account: that write says nothing of its
+            // scope and invalidates every cache, once)
             let (account_id, staff_id) = match who {
                 Who::Contract(id) => (Some(accounts::contract_account(tx, id, now)?), None),
                 Who::Staff(id) => (None, Some(id)),
                 Who::Passkey(id) => (Some(id), None),
             };
-            let session_id = sessions::insert(
-                tx,
-                &sessions::NewSession {
-                    token_hash: &th,
-                    account_id,
-                    staff_id,
-                    user_agent: &client.user_agent,
-                    ip: &client.ip,
-                    now,
-                },
-            )?;
-            if matches!(who, Who::Passkey(_)) {
-                crate::db::second_factor::pass(tx, session_id)?;
-            }
-            if let Some(staff_id) = staff_id {
-                let e = audit::Entry {
-                    staff_id,
-                    action: "staff.login",
-                    target: "",
-                    details: "",
-                    ip: &client.ip,
-                    now,
-                };
-                audit::staff(tx, &e)?;
-            }
+            // A new session and the end of this browser's previous one touch only the two
+            // accounts' cached session checks, not everyone's cached pages.
+            let scopes: Vec<Scope> = account_id
+                .into_iter()
+                .chain(ended.as_ref().and_then(|s| s.account_id))
+                .map(Scope::Account)
+                .collect();
+            let ended = ended.map(|s| s.id);
+            fresh::scoped(tx, &scopes, || -> Result<_, AppError> {
+                if let Some(id) = ended {
+                    sessions::delete(tx, id)?;
+                }
+                let session_id = sessions::insert(
+                    tx,
+                    &sessions::NewSession {
+                        token_hash: &th,
+                        account_id,
+                        staff_id,
+                        user_agent: &client.user_agent,
+                        ip: &client.ip,
+                        now,
+                    },
+                )?;
+                if matches!(who, Who::Passkey(_)) {
+                    crate::db::second_factor::pass(tx, session_id)?;
+                }
+                if let Some(staff_id) = staff_id {
+                    let e = audit::Entry {
+                        staff_id,
+                        action: "staff.login",
+                        target: "",
+                        details: "",
+                        ip: &client.ip,
+                        now,
+                    };
+                    audit::staff(tx, &e)?;
+                }
+                Ok(())
+            })?;
             Ok((ended, account_id))
         })
         .await?;

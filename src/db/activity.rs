@@ -47,10 +47,13 @@ pub fn current_contract(c: &Connection, account_id: i64) -> rusqlite::Result<Opt
 
 /// Queues an SMS; returns its outbox id.
 pub fn queue_sms(c: &Connection, to: &str, body: &str, now: i64) -> rusqlite::Result<i64> {
-    c.prepare_cached(
-        "INSERT INTO outbox(channel, recipient, body, created_at) VALUES ('sms', ?1, ?2, ?3)",
-    )?
-    .execute(params![to, body, now])?;
+    // the outbox shows on no cached screen (see `outbox::queue_email`)
+    super::fresh::scoped(c, &[], || {
+        c.prepare_cached(
+            "INSERT INTO outbox(channel, recipient, body, created_at) VALUES ('sms', ?1, ?2, ?3)",
+        )?
+        .execute(params![to, body, now])
+    })?;
     Ok(c.last_insert_rowid())
 }
 

@@ -11,15 +11,18 @@ pub struct Entry<'a> {
     pub now: i64,
 }
 
+/// An entry by a staff member (invalidates no cached read, as [`by`]).
 pub fn staff(c: &Connection, e: &Entry) -> rusqlite::Result<()> {
-    c.prepare_cached(
-        "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
-         VALUES ('staff', ?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        e.staff_id, e.action, e.target, e.details, e.ip, e.now
-    ])?;
-    Ok(())
+    super::fresh::scoped(c, &[], || {
+        c.prepare_cached(
+            "INSERT INTO audit_log(actor_kind, actor_id, action, target, details, ip, created_at)
+             VALUES ('staff', ?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            e.staff_id, e.action, e.target, e.details, e.ip, e.now
+        ])?;
+        Ok(())
+    })
 }
 
 /// The latest staff entries.

@@ -4,7 +4,8 @@ use rusqlite::{params, Connection};
 
 use crate::domain::outbox::mask_email;
 
-/// Queues an e-mail (delivered by the mail job).
+/// Queues an e-mail (delivered by the mail job). The outbox shows on no cached screen: on the
+/// writer the row alone invalidates nothing (`fresh::scoped` with no scope).
 pub fn queue_email(
     c: &Connection,
     to: &str,
@@ -12,10 +13,12 @@ pub fn queue_email(
     body: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    c.prepare_cached(
-        "INSERT INTO outbox(channel, recipient, subject, body, created_at) VALUES ('email', ?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![to, subject, body, now])?;
+    super::fresh::scoped(c, &[], || {
+        c.prepare_cached(
+            "INSERT INTO outbox(channel, recipient, subject, body, created_at) VALUES ('email', ?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![to, subject, body, now])
+    })?;
     tracing::info!(to = %mask_email(to), subject, "e-mail queued");
     Ok(())
 }

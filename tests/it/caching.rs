@@ -277,3 +277,39 @@ async fn a_payment_shows_at_once_wherever_money_shows_and_leaves_the_cards_cache
         assert!(!now.has_text("из биллинга") && !now.has_text("Из биллинга"));
     }
 }
+
+#[tokio::test]
+async fn another_subscribers_login_leaves_cached_pages_valid() {
+    let mut cfg = kabinet::config::Config::default();
+    cfg.cache.ttl_ms = 600_000;
+    let app = TestApp::with_config(cfg).await;
+    // A has logged in before (its first login creates its account), B is the demo contract.
+    session_of(&app, "78101424UL").await;
+    let b = session_of(&app, DEMO_CONTRACT).await;
+    let service: i64 = app
+        .db()
+        .query_row(
+            "SELECT MIN(id) FROM services WHERE contract_id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let card = format!("/services/{service}");
+    let before = app.get_hx(&card).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    // A change the app does not see, then A logs in again (from a new browser)...
+    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
+    other.busy_timeout(Duration::from_secs(5)).unwrap();
+    other
+        .execute(
+            "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
+            [],
+        )
+        .unwrap();
+    session_of(&app, "78101424UL").await;
+    // ...and B's card is still the cached one: a login touches only its own account.
+    app.set_cookie("kabinet_session", &b);
+    let after = app.get_hx(&card).await;
+    assert_eq!(after.body, before.body);
+    assert!(!after.has_text("Тариф из биллинга"));
+}

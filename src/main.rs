@@ -219,7 +219,8 @@ fn tune_malloc() {
     // 19 MiB blocks then stayed resident between logins (the load benchmark's RSS 57 → 83 MB).
     // At 0 it returns it at once, as glibc did for them; the scale benchmark showed no cost.
     // Set only while it is still the default: `MIMALLOC_PURGE_DELAY` in the environment wins.
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15; // mimalloc.h (v3)
+    // (the option's number in mimalloc.h, v3: not exported by libmimalloc-sys)
+    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: mi_option_get/set only read and write mimalloc's option table; called before
     // any other thread starts (they are not thread safe).
     unsafe {

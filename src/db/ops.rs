@@ -226,7 +226,10 @@ where
     let _ = fs::remove_file(sibling(&tmp, "-shm"));
     let result = (|| {
         let mut c = Connection::open(&tmp).map_err(sq(&tmp))?;
-        build(&mut c)?;
+        // A file no `Db` has opened yet has no cached reads: its commits invalidate nothing.
+        // (Without this, seeding a new database invalidated every cache in the process,
+        // e.g. another test's app.)
+        super::fresh::quietly(|| build(&mut c))?;
         // Leaving WAL mode checkpoints everything into the file itself, so the one file linked
         // into place is the whole database (the next open turns WAL on again).
         c.pragma_update(None, "journal_mode", "DELETE")

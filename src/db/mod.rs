@@ -113,9 +113,13 @@ impl Db {
             path: p.clone(),
             source,
         };
+        // Attached before the migrations: their commits then invalidate only this database's
+        // (still empty) caches, not every `Fresh` of the process (another app in a test).
+        let fresh = fresh::Fresh::new();
         let (opened, writer_conn) = {
             let mut c = Connection::open(path).map_err(sq)?;
             configure(&c).map_err(sq)?;
+            fresh::attach(&c, fresh.clone());
             let opened = migrate::run(&mut c).map_err(|e| match e {
                 migrate::MigrateError::TooNew { found, known } => OpenError::TooNew {
                     path: p.clone(),
@@ -128,8 +132,6 @@ impl Db {
         };
         // The migrating connection becomes the writer's.
         let gate = writer::gate_for_path(writer_conn.path().unwrap_or_default());
-        let fresh = fresh::Fresh::new();
-        fresh::attach(&writer_conn, fresh.clone());
         let f = fresh.clone();
         let manager = SqliteConnectionManager::file(path).with_init(move |c| {
             configure(c)?;

@@ -57,11 +57,10 @@ async fn repeat_views_served_from_memory_still_follow_every_write() {
     assert!(modal.has_text("Оплата услуг") && modal.body.contains("500.50"));
     // Another process writing to the same file (not seen by our commit hook) shows once the
     // caches' time-to-live (`cache.ttl_ms`, 100 ms here) has passed.
-    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
-    other.busy_timeout(Duration::from_secs(5)).unwrap();
-    other
-        .execute("UPDATE contracts SET balance_kop = 777700 WHERE id = 1", [])
-        .unwrap();
+    behind_the_apps_back(
+        &app,
+        "UPDATE contracts SET balance_kop = 777700 WHERE id = 1",
+    );
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert!(app.get("/").await.has_text("7 777,00 ₽"));
     // A session deleted behind the app's back (staff console, another device's reset) is
@@ -115,6 +114,15 @@ async fn repeated_page_loads_reuse_the_csrf_cookie_and_its_token_stays_valid() {
 }
 
 /// Logs in with `contract` and returns its session cookie (the jar keeps the last one).
+/// Runs `sql` on a connection of another process's kind (no commit hook of the app sees it);
+/// returns that connection.
+fn behind_the_apps_back(app: &TestApp, sql: &str) -> rusqlite::Connection {
+    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
+    other.busy_timeout(Duration::from_secs(5)).unwrap();
+    other.execute_batch(sql).unwrap();
+    other
+}
+
 async fn session_of(app: &TestApp, contract: &str) -> String {
     app.clear_cookie("kabinet_session");
     app.login(contract, DEMO_PASSWORD).await;
@@ -153,14 +161,10 @@ async fn every_cached_screen_follows_its_own_writes_and_an_import_but_not_anothe
         seen.push(r.body);
     }
     // Another process changes B's data behind the app's back (no commit hook sees it)...
-    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
-    other.busy_timeout(Duration::from_secs(5)).unwrap();
-    other
-        .execute(
-            "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
-            [],
-        )
-        .unwrap();
+    let other = behind_the_apps_back(
+        &app,
+        "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
+    );
     // ...and A writes through the app: B's screens are still the cached ones.
     app.set_cookie("kabinet_session", &a);
     let r = app.post("/contracts/2/note", &[("note", "офис")]).await;
@@ -247,20 +251,11 @@ async fn a_payment_shows_at_once_wherever_money_shows_and_leaves_the_cards_cache
         before.push(r.body);
     }
     // A change the app does not see (another process), then a payment through the app.
-    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
-    other.busy_timeout(Duration::from_secs(5)).unwrap();
-    other
-        .execute(
-            "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
-            [],
-        )
-        .unwrap();
-    other
-        .execute(
-            "UPDATE requests SET title = 'Из биллинга' WHERE contract_id = 1",
-            [],
-        )
-        .unwrap();
+    behind_the_apps_back(
+        &app,
+        "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1;
+         UPDATE requests SET title = 'Из биллинга' WHERE contract_id = 1;",
+    );
     let (r, _) = pay(&app, "777", "buh@example.ru").await;
     sandbox_pay(&app, r.header("hx-redirect").expect("checkout"), "pay").await;
     // The balance and its history show the payment on the next request...
@@ -298,14 +293,10 @@ async fn another_subscribers_login_leaves_cached_pages_valid() {
     let before = app.get_hx(&card).await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.body);
     // A change the app does not see, then A logs in again (from a new browser)...
-    let other = rusqlite::Connection::open(app.dir.path().join("kabinet.db")).unwrap();
-    other.busy_timeout(Duration::from_secs(5)).unwrap();
-    other
-        .execute(
-            "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
-            [],
-        )
-        .unwrap();
+    behind_the_apps_back(
+        &app,
+        "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
+    );
     session_of(&app, "78101424UL").await;
     // ...and B's card is still the cached one: a login touches only its own account.
     app.set_cookie("kabinet_session", &b);

@@ -123,6 +123,26 @@ fn behind_the_apps_back(app: &TestApp, sql: &str) -> rusqlite::Connection {
     other
 }
 
+/// An app whose cached reads never expire during a test: what is served shows what was
+/// invalidated.
+async fn with_long_lived_caches() -> TestApp {
+    let mut cfg = kabinet::config::Config::default();
+    cfg.cache.ttl_ms = 600_000;
+    TestApp::with_config(cfg).await
+}
+
+/// The demo contract's (id 1) first service and first request.
+fn demo_card_ids(app: &TestApp) -> (i64, i64) {
+    app.db()
+        .query_row(
+            "SELECT (SELECT MIN(id) FROM services WHERE contract_id = 1),
+                    (SELECT MIN(id) FROM requests WHERE contract_id = 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
 async fn session_of(app: &TestApp, contract: &str) -> String {
     app.clear_cookie("kabinet_session");
     app.login(contract, DEMO_PASSWORD).await;
@@ -131,21 +151,11 @@ async fn session_of(app: &TestApp, contract: &str) -> String {
 
 #[tokio::test]
 async fn every_cached_screen_follows_its_own_writes_and_an_import_but_not_anothers() {
-    let mut cfg = kabinet::config::Config::default();
-    cfg.cache.ttl_ms = 600_000;
-    let app = TestApp::with_config(cfg).await;
+    let app = with_long_lived_caches().await;
     // B is the demo contract (id 1, with services and requests), A another one (id 2).
     let a = session_of(&app, "78101424UL").await;
     let b = session_of(&app, DEMO_CONTRACT).await;
-    let (service, request): (i64, i64) = app
-        .db()
-        .query_row(
-            "SELECT (SELECT MIN(id) FROM services WHERE contract_id = 1),
-                    (SELECT MIN(id) FROM requests WHERE contract_id = 1)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (service, request) = demo_card_ids(&app);
     let screens = [
         "/".to_owned(),
         "/balance/history".to_owned(),
@@ -221,19 +231,9 @@ async fn the_main_page_from_memory_carries_this_requests_csrf_token() {
 #[tokio::test]
 async fn a_payment_shows_at_once_wherever_money_shows_and_leaves_the_cards_cached() {
     use crate::payments::{pay, sandbox_pay};
-    let mut cfg = kabinet::config::Config::default();
-    cfg.cache.ttl_ms = 600_000;
-    let app = TestApp::with_config(cfg).await;
+    let app = with_long_lived_caches().await;
     app.login_demo().await;
-    let (service, request): (i64, i64) = app
-        .db()
-        .query_row(
-            "SELECT (SELECT MIN(id) FROM services WHERE contract_id = 1),
-                    (SELECT MIN(id) FROM requests WHERE contract_id = 1)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (service, request) = demo_card_ids(&app);
     let cards = [
         format!("/services/{service}"),
         format!("/requests/{request}"),
@@ -275,20 +275,11 @@ async fn a_payment_shows_at_once_wherever_money_shows_and_leaves_the_cards_cache
 
 #[tokio::test]
 async fn another_subscribers_login_leaves_cached_pages_valid() {
-    let mut cfg = kabinet::config::Config::default();
-    cfg.cache.ttl_ms = 600_000;
-    let app = TestApp::with_config(cfg).await;
+    let app = with_long_lived_caches().await;
     // A has logged in before (its first login creates its account), B is the demo contract.
     session_of(&app, "78101424UL").await;
     let b = session_of(&app, DEMO_CONTRACT).await;
-    let service: i64 = app
-        .db()
-        .query_row(
-            "SELECT MIN(id) FROM services WHERE contract_id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let (service, _) = demo_card_ids(&app);
     let card = format!("/services/{service}");
     let before = app.get_hx(&card).await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.body);

@@ -29,6 +29,7 @@
       body: JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok && j.step_up) { location.assign(j.step_up); throw new Error(j.error); }
         if (!r.ok) throw new Error(j.error || "Не удалось: попробуйте ещё раз");
         return j;
       });

@@ -160,6 +160,11 @@ pub const TOTP_OFF: &str = "/access/security/totp/off";
 /// «Требовать второй фактор для всех пользователей договора» (the current contract's owner).
 pub const REQUIRE_SECOND_FACTOR: &str = "/access/security/require";
 
+/// «Подтвердите, что это вы»: the step-up screen (GET the form, POST the secret) and the SMS
+/// code for a phone account. `?next=` names the `/access…` page to return to.
+pub const ACCESS_CONFIRM: &str = "/access/confirm";
+pub const ACCESS_CONFIRM_CODE: &str = "/access/confirm/code";
+
 /// «Журнал действий» of the current contract (the owner's tab).
 pub const ACCESS_JOURNAL: &str = "/access/journal";
 

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod documents;
 pub mod documents_api;
 pub mod jobs;
+pub mod lifecycle;
 pub mod notify;
 pub mod outbox;
 pub mod passkeys;

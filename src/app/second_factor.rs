@@ -34,8 +34,13 @@ fn limited(st: &AppState, ip: IpAddr, account_id: i64) -> Result<(), String> {
         .map_err(|w| too_many(Purpose::Login, w))
 }
 
-/// The page's step for an account (starts enrolment when it has no TOTP).
-pub async fn step(st: &AppState, account_id: i64) -> Result<Step, AppError> {
+/// The page's step for a session (starts enrolment when the account has no TOTP).
+pub async fn step(
+    st: &AppState,
+    account_id: i64,
+    session_id: i64,
+    again: bool,
+) -> Result<Step, AppError> {
     let enabled = st
         .db
         .run(move |c| Ok(db2::totp(c, account_id)?.is_some_and(|t| t.enabled)))
@@ -43,26 +48,52 @@ pub async fn step(st: &AppState, account_id: i64) -> Result<Step, AppError> {
     if enabled {
         return Ok(Step::Code);
     }
-    enrolment(st, account_id).await
+    enrolment(st, account_id, session_id, again).await
 }
 
-/// Begins (or shows again) enrolment: the secret stays until a first right code enables it.
-pub async fn enrolment(st: &AppState, account_id: i64) -> Result<Step, AppError> {
+/// An unconfirmed enrolment is forgotten after this long.
+const ENROL_TTL: i64 = 3600;
+
+/// Begins enrolment for this session with a new secret (each view shows its own; the first
+/// right code confirms the one this session saw last). When TOTP is already on, its secret
+/// is never shown again: the step is [`Step::Code`] (to enrol anew, switch it off with a
+/// current code first). `again`: the same page after a wrong code shows this session's
+/// secret again (a new one only when it has none).
+pub async fn enrolment(
+    st: &AppState,
+    account_id: i64,
+    session_id: i64,
+    again: bool,
+) -> Result<Step, AppError> {
     let now = st.clock.now();
-    let fresh = totp::new_secret();
-    let (secret, label) = st
+    let new = totp::new_secret();
+    let shown = st
         .db
         .write(move |tx| {
-            Ok((
-                db2::begin(tx, account_id, &fresh, now)?,
-                db2::account_label(tx, account_id)?,
-            ))
+            if db2::totp(tx, account_id)?.is_some_and(|t| t.enabled) {
+                return Ok(None);
+            }
+            let kept = match again {
+                true => db2::enrolment(tx, session_id, account_id, now - ENROL_TTL)?,
+                false => None,
+            };
+            let secret = match kept {
+                Some(s) => s,
+                None => {
+                    db2::begin(tx, session_id, account_id, &new, now)?;
+                    new
+                }
+            };
+            Ok(Some((secret, db2::account_label(tx, account_id)?)))
         })
         .await?;
-    let url = totp::otpauth_url(&st.cfg.branding.name, &label, &secret);
+    let Some((fresh, label)) = shown else {
+        return Ok(Step::Code);
+    };
+    let url = totp::otpauth_url(&st.cfg.branding.name, &label, &fresh);
     Ok(Step::Enrol {
         qr_svg: qr::svg(&url, "QR-код для приложения-аутентификатора"),
-        secret: totp::base32(&secret),
+        secret: totp::base32(&fresh),
     })
 }
 
@@ -130,13 +161,14 @@ pub async fn confirm(
     let ok = st
         .db
         .write(move |tx| {
-            let Some(t) = db2::totp(tx, account_id)?.filter(|t| !t.enabled) else {
+            let Some(secret) = db2::enrolment(tx, session_id, account_id, now - ENROL_TTL)?
+            else {
                 return Ok(false);
             };
-            let Some(step) = totp::verify(&t.secret, &typed, now, t.last_step) else {
+            let Some(step) = totp::verify(&secret, &typed, now, 0) else {
                 return Ok(false);
             };
-            if !db2::enable(tx, account_id, step, &hashes, now)? {
+            if !db2::enable(tx, account_id, &secret, step, &hashes, now)? {
                 return Ok(false);
             }
             db2::pass(tx, session_id)?;

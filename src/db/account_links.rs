@@ -209,7 +209,10 @@ pub(super) fn unlink(c: &Connection, target: i64, contract_id: i64) -> rusqlite:
         c.prepare_cached("UPDATE accounts SET current_contract_id = NULL WHERE id = ?1")?
             .execute([target])?;
     }
-    if was_current || !left {
+    if !left {
+        // No contract left: the account lifecycle ends everything it held.
+        Ok(super::lifecycle::end_credentials(c, target, None)?.sessions)
+    } else if was_current {
         end_sessions(c, target)
     } else {
         Ok(Vec::new())
@@ -260,13 +263,9 @@ pub fn change_password(
         )?
         .query_row(params![account_id, contract_id], |r| r.get(0))?;
     if own {
-        let others: Vec<i64> = session_ids(&tx, account_id)?
-            .into_iter()
-            .filter(|id| *id != keep_session)
-            .collect();
-        tx.prepare_cached("DELETE FROM sessions WHERE account_id = ?1 AND id <> ?2")?
-            .execute(params![account_id, keep_session])?;
-        ended.extend(others);
+        // The account lifecycle: every other credential of the contract's own login ends.
+        let e = super::lifecycle::end_credentials(&tx, account_id, Some(keep_session))?;
+        ended.extend(e.sessions);
     }
     tx.commit()?;
     Ok(Some(ended))
@@ -317,7 +316,8 @@ fn set_password(
         .query_row([contract_id], |r| r.get(0))
         .optional()?;
     if let Some(o) = owner.filter(|o| Some(*o) != keep) {
-        ended.extend(end_sessions(c, o)?);
+        // The account lifecycle: the operator's reset ends every credential of the login.
+        ended.extend(super::lifecycle::end_credentials(c, o, None)?.sessions);
     }
     Ok(ended)
 }
@@ -338,19 +338,3 @@ pub fn devices(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Device>>
     rows.collect()
 }
 
-/// «Сбросить все устройства»: ends every session of the account except `keep`.
-pub fn end_other_sessions(
-    c: &mut Connection,
-    account_id: i64,
-    keep: i64,
-) -> rusqlite::Result<Vec<i64>> {
-    let tx = super::begin_write(c)?;
-    let ids: Vec<i64> = session_ids(&tx, account_id)?
-        .into_iter()
-        .filter(|id| *id != keep)
-        .collect();
-    tx.prepare_cached("DELETE FROM sessions WHERE account_id = ?1 AND id <> ?2")?
-        .execute(params![account_id, keep])?;
-    tx.commit()?;
-    Ok(ids)
-}

@@ -93,3 +93,18 @@ pub fn is_linked(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite:
     c.prepare_cached("SELECT 1 FROM account_contracts WHERE account_id = ?1 AND contract_id = ?2")?
         .exists(params![account_id, contract_id])
 }
+
+/// How an account logs in: (its contract's number, its phone).
+pub fn login_of(
+    c: &Connection,
+    account_id: i64,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    Ok(c
+        .prepare_cached(
+            "SELECT k.number, a.phone FROM accounts a LEFT JOIN contracts k ON k.id = a.contract_id
+             WHERE a.id = ?1",
+        )?
+        .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
+}

@@ -390,6 +390,34 @@ CREATE TABLE passkeys (
 ) STRICT;
 CREATE INDEX passkeys_by_account ON passkeys(account_id);
 "#,
+    // 12: the account lifecycle (issue 24). `fresh_at`: when the session last proved a secret
+    // (a login, or the step-up screen) — binding a new authenticator needs it to be recent.
+    // A TOTP enrolment belongs to the session that opened it until its first code confirms
+    // it (an unconfirmed secret is never the account's). `device_epoch`: device cookies carry
+    // it in their MAC, so a reset ends them all. Invitations wait for the invitee's consent.
+    r#"
+ALTER TABLE sessions ADD COLUMN fresh_at INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET fresh_at = created_at;
+CREATE TABLE totp_enrolments (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    secret     BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX totp_enrolments_by_account ON totp_enrolments(account_id);
+DELETE FROM account_totp WHERE enabled_at IS NULL;
+ALTER TABLE accounts ADD COLUMN device_epoch INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE invitations (
+    id          INTEGER PRIMARY KEY,
+    contract_id INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    phone       TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('owner', 'accountant', 'engineer', 'viewer')),
+    invited_by  INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (contract_id, phone)
+) STRICT;
+CREATE INDEX invitations_by_phone ON invitations(phone);
+"#,
 ];
 
 /// The schema version this binary writes.

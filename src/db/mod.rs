@@ -20,6 +20,7 @@ pub mod documents;
 pub mod fresh;
 pub mod health;
 pub mod ledger;
+pub mod lifecycle;
 pub mod migrate;
 pub mod notify;
 pub mod ops;

@@ -198,6 +198,28 @@ pub fn verify(
     })
 }
 
+/// Checks a typed step-up code for `phone` like [`verify`] (attempts counted, single use)
+/// without starting a session. True when it matched.
+pub fn consume(c: &mut Connection, phone: &str, hash: &[u8], now: i64) -> rusqlite::Result<bool> {
+    let tx = super::begin_write(c)?;
+    let Some(a) = active(&tx, phone, now)? else {
+        return Ok(false);
+    };
+    if a.attempts >= MAX_ATTEMPTS || a.expires_at <= now {
+        return Ok(false);
+    }
+    if !same(&a.code_hash, hash) {
+        tx.prepare_cached("UPDATE login_codes SET attempts = attempts + 1 WHERE id = ?1")?
+            .execute([a.id])?;
+        tx.commit()?;
+        return Ok(false);
+    }
+    tx.prepare_cached("UPDATE login_codes SET used = 1 WHERE id = ?1")?
+        .execute([a.id])?;
+    tx.commit()?;
+    Ok(true)
+}
+
 /// The account of this phone, created on first login.
 pub fn phone_account(c: &Connection, phone: &str, now: i64) -> rusqlite::Result<i64> {
     if let Some(id) = c

@@ -23,20 +23,37 @@ pub fn totp(c: &Connection, account_id: i64) -> rusqlite::Result<Option<Totp>> {
     .optional()
 }
 
-/// Starts enrolment with `secret` unless one is already under way (or enabled): the page can
-/// be shown again and the code typed later. Returns the secret to show.
+/// Starts (or restarts) this session's enrolment with a new `secret`: each view of the
+/// enrolment page shows a secret of its own, kept with the session until a first right code
+/// confirms it. A secret never becomes the account's before that.
 pub fn begin(
     c: &Connection,
+    session_id: i64,
     account_id: i64,
     secret: &[u8],
     now: i64,
-) -> rusqlite::Result<Vec<u8>> {
+) -> rusqlite::Result<()> {
     c.prepare_cached(
-        "INSERT INTO account_totp(account_id, secret, created_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(account_id) DO NOTHING",
+        "INSERT INTO totp_enrolments(session_id, account_id, secret, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(session_id) DO UPDATE SET account_id = excluded.account_id,
+             secret = excluded.secret, created_at = excluded.created_at",
     )?
-    .execute(params![account_id, secret, now])?;
-    Ok(totp(c, account_id)?.map(|t| t.secret).unwrap_or_default())
+    .execute(params![session_id, account_id, secret, now])?;
+    Ok(())
+}
+
+/// The secret this session is enrolling with, when it is the account's and not too old.
+pub fn enrolment(
+    c: &Connection,
+    session_id: i64,
+    account_id: i64,
+    since: i64,
+) -> rusqlite::Result<Option<Vec<u8>>> {
+    c.prepare_cached(
+        "SELECT secret FROM totp_enrolments WHERE session_id = ?1 AND account_id = ?2 AND created_at >= ?3",
+    )?
+    .query_row(params![session_id, account_id, since], |r| r.get(0))
+    .optional()
 }
 
 /// Marks `step` used when it is newer than the last one (atomic: two requests with one code
@@ -49,24 +66,28 @@ pub fn use_step(c: &Connection, account_id: i64, step: i64) -> rusqlite::Result<
         == 1)
 }
 
-/// Enables TOTP after a right code (`step`), storing the recovery code hashes (call inside
-/// a write transaction).
+/// Enables TOTP with the confirmed `secret` after a right code (`step`), storing the
+/// recovery code hashes and ending every pending enrolment of the account (call inside a
+/// write transaction). False when TOTP is already on.
 pub fn enable(
     tx: &Connection,
     account_id: i64,
+    secret: &[u8],
     step: i64,
     recovery: &[Vec<u8>],
     now: i64,
 ) -> rusqlite::Result<bool> {
     let n = tx
         .prepare_cached(
-            "UPDATE account_totp SET enabled_at = ?3, last_step = ?2
-             WHERE account_id = ?1 AND enabled_at IS NULL AND last_step < ?2",
+            "INSERT INTO account_totp(account_id, secret, enabled_at, last_step, created_at)
+             VALUES (?1, ?2, ?4, ?3, ?4) ON CONFLICT(account_id) DO NOTHING",
         )?
-        .execute(params![account_id, step, now])?;
+        .execute(params![account_id, secret, step, now])?;
     if n == 0 {
         return Ok(false);
     }
+    tx.prepare_cached("DELETE FROM totp_enrolments WHERE account_id = ?1")?
+        .execute([account_id])?;
     tx.prepare_cached("DELETE FROM recovery_codes WHERE account_id = ?1")?
         .execute([account_id])?;
     for h in recovery {

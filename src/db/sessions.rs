@@ -12,8 +12,8 @@ pub struct NewSession<'a> {
 
 pub fn insert(c: &Connection, s: &NewSession) -> rusqlite::Result<i64> {
     c.prepare_cached(
-        "INSERT INTO sessions(token_hash, account_id, staff_id, user_agent, ip, created_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "INSERT INTO sessions(token_hash, account_id, staff_id, user_agent, ip, created_at, last_seen_at, fresh_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
     )?
     .execute(params![s.token_hash, s.account_id, s.staff_id, s.user_agent, s.ip, s.now])?;
     Ok(c.last_insert_rowid())

@@ -41,3 +41,22 @@ pub struct PasskeyRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }
+
+/// A user someone invited onto a contract the account owns: listed after a reset, since a
+/// thief's invitee keeps access until it is removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invited {
+    pub account_id: i64,
+    pub contract_id: i64,
+    pub contract_number: String,
+    pub phone: Option<String>,
+    pub role: crate::domain::role::Role,
+    pub added_at: i64,
+}
+
+/// What an account still holds, shown in «Устройства» after a reset (each with one action).
+#[derive(Debug, Default)]
+pub struct Remaining {
+    pub passkeys: Vec<PasskeyRow>,
+    pub invited: Vec<Invited>,
+}

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::components::{field, modal, Field};
 use crate::{
-    domain::account::{Device, Holder, Linked},
+    domain::account::{Device, Holder, Linked, Remaining},
     domain::ids::{AccountId, ContractId},
     domain::outbox::mask_phone,
     domain::role::Role,
@@ -78,11 +78,19 @@ pub fn describe(ua: &str) -> (String, String) {
     (os, browser)
 }
 
-pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64, users_tab: bool) -> Markup {
+pub fn devices_panel(
+    st: &Ctx,
+    csrf: &str,
+    devices: &[Device],
+    current: i64,
+    users_tab: bool,
+    left: &Remaining,
+) -> Markup {
     let others = devices.iter().filter(|d| d.session_id != current).count();
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
             (tabs(Tab::Devices, users_tab))
+            (remaining(st, csrf, left))
             p .muted .lead { "Устройства, авторизованные под Вашей учетной записью. Если среди них есть неизвестные, рекомендуем сбросить авторизацию и сменить пароли от договоров" }
             ul .device-cards {
                 @for d in devices {
@@ -103,6 +111,44 @@ pub fn devices_panel(st: &Ctx, devices: &[Device], current: i64, users_tab: bool
                     hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0]
                     hx-confirm="Выйти на всех других устройствах? Там потребуется войти заново." { "Сбросить все устройства" }
                 p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
+            }
+        }
+    }
+}
+
+/// «Что ещё даёт доступ»: passkeys and invited users, each with its own action (a reset ends
+/// sessions, passkeys and push subscriptions; invited users stay until the owner removes them).
+fn remaining(st: &Ctx, csrf: &str, left: &Remaining) -> Markup {
+    html! {
+        @if !left.passkeys.is_empty() || !left.invited.is_empty() {
+            section .access-contract .remaining aria-labelledby="remaining-title" {
+                h3 #remaining-title { "Что ещё даёт доступ" }
+                ul .holder-list {
+                    @for k in &left.passkeys {
+                        li {
+                            span .holder { "Ключ доступа «" (k.name) "»" }
+                            span .muted .small { "добавлен " (time::date(k.created_at, st.tz)) }
+                            form method="post" action=(routes::passkey_remove(k.id)) {
+                                (super::components::csrf_input(csrf))
+                                button .link-btn .danger type="submit" aria-label=(format!("Удалить ключ доступа {}", k.name)) { "Удалить" }
+                            }
+                        }
+                    }
+                    @for u in &left.invited {
+                        @let who = u.phone.as_deref().map(mask_phone).unwrap_or_else(|| "Пользователь".into());
+                        li .invited {
+                            span .holder { (who) }
+                            span .badge { (u.role.label()) }
+                            span .muted .small { "договор " (u.contract_number) ", приглашён " (time::date(u.added_at, st.tz)) }
+                            form method="post" action=(routes::access_revoke(ContractId(u.contract_id), AccountId(u.account_id))) {
+                                (super::components::csrf_input(csrf))
+                                input type="hidden" name="panel" value="users";
+                                button .link-btn .danger type="submit" aria-label=(format!("Удалить доступ пользователя {who}")) { "Удалить доступ" }
+                            }
+                        }
+                    }
+                }
+                p .muted .hint { "Если Вы не узнаёте ключ или пользователя, удалите их: сброс устройств их не затрагивает" }
             }
         }
     }

@@ -25,6 +25,7 @@ pub mod sandbox;
 pub mod second_factor;
 pub mod services;
 pub mod staff;
+pub mod step_up;
 pub mod stories;
 pub mod users;
 

@@ -165,3 +165,14 @@ pub fn security_panel(csrf: &str, s: &Security) -> Markup {
         }
     }
 }
+
+/// The enrolment page when TOTP is already on: its secret is never shown again.
+pub fn already_on() -> Markup {
+    html! {
+        section .access-contract {
+            p role="status" { "Второй фактор уже подключён. Ключ приложения больше не показывается." }
+            p .muted { "Чтобы подключить другое приложение, отключите второй фактор кодом из текущего приложения и подключите его заново." }
+            a .btn .btn-secondary href=(routes::ACCESS_SECURITY) { "Вернуться к настройкам входа" }
+        }
+    }
+}

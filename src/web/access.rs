@@ -29,7 +29,11 @@ fn html(m: Markup) -> Response {
     m.into_response()
 }
 
-async fn devices_panel(st: &SharedState, acc: &CurrentAccount) -> Result<Markup, AppError> {
+async fn devices_panel(
+    st: &SharedState,
+    csrf: &str,
+    acc: &CurrentAccount,
+) -> Result<Markup, AppError> {
     let aid = acc.account_id;
     let (list, owner) = st
         .db
@@ -40,11 +44,17 @@ async fn devices_panel(st: &SharedState, acc: &CurrentAccount) -> Result<Markup,
             ))
         })
         .await?;
+    let left = crate::domain::account::Remaining {
+        passkeys: crate::app::passkeys::list(st, aid).await?,
+        invited: crate::app::lifecycle::invited(st, aid).await?,
+    };
     Ok(view::devices_panel(
         &crate::web::ctx(st),
+        csrf,
         &list,
         acc.session_id,
         owner,
+        &left,
     ))
 }
 
@@ -89,7 +99,7 @@ pub async fn devices(
     csrf: &CsrfToken,
     acc: CurrentAccount,
 ) -> poem::Result<Response> {
-    let panel = devices_panel(st, &acc).await?;
+    let panel = devices_panel(st, &csrf.0, &acc).await?;
     Ok(wrap(req, st, &csrf.0, panel))
 }
 
@@ -105,24 +115,36 @@ pub async fn contracts(
     Ok(wrap(req, st, &csrf.0, panel))
 }
 
-/// POST /access/reset — ends every other session of the account.
+/// POST /access/reset — «Сбросить все устройства»: the account lifecycle ends every other
+/// session, device cookie, passkey, push subscription and pending enrolment; what still gives
+/// access (invited users) is listed with one action each.
 #[handler]
-pub async fn reset(Data(st): Data<&SharedState>, acc: CurrentAccount) -> poem::Result<Response> {
-    let (aid, keep) = (acc.account_id, acc.session_id);
-    let ended = st
-        .db
-        .run(move |c| Ok(account_links::end_other_sessions(c, aid, keep)?))
-        .await?;
-    let n = ended.len();
-    tracing::info!(account_id = aid, sessions = n, "devices reset");
-    st.sessions_ended(ended);
-    let panel = devices_panel(st, &acc).await?;
-    let text = if n == 0 {
+pub async fn reset(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    acc: CurrentAccount,
+) -> poem::Result<Response> {
+    let ip = client_ip(req, &st.cfg);
+    let r = crate::app::lifecycle::reset_devices(st, acc.account_id, acc.session_id, ip).await?;
+    let panel = devices_panel(st, &csrf.0, &acc).await?;
+    let n = r.ended.sessions.len();
+    let mut text = if n == 0 {
         "Других устройств нет".to_owned()
     } else {
         format!("Авторизация сброшена на других устройствах: {n}")
     };
-    Ok(html(html! { (panel) (toast_oob("ok", &text)) }))
+    if r.ended.passkeys > 0 {
+        text.push_str(&format!(". Удалено ключей доступа: {}", r.ended.passkeys));
+    }
+    if !r.invited.is_empty() {
+        text.push_str(". Проверьте приглашённых пользователей");
+    }
+    if htmx::is_htmx(req) {
+        Ok(html(html! { (panel) (toast_oob("ok", &text)) }))
+    } else {
+        Ok(wrap(req, st, &csrf.0, html! { (toast("ok", &text)) (panel) }))
+    }
 }
 
 #[derive(Deserialize)]

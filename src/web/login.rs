@@ -76,7 +76,9 @@ pub async fn submit(
     }
     let number = crate::domain::contract::normalize_number(&typed);
     let key = number.clone().unwrap_or_else(|| typed.to_uppercase());
-    let device = device::verified(req, device::COOKIE, &st.csrf_key, &key);
+    // The device cookie names the login and its account's device epoch (a reset ends it).
+    let dkey = crate::app::lifecycle::device_login(st, &key).await?;
+    let device = device::verified(req, device::COOKIE, &st.csrf_key, &dkey);
     let attempt = Attempt {
         ip,
         key: Some(&key),
@@ -108,7 +110,7 @@ pub async fn submit(
     let token = sessions::start(st, sessions::Who::Contract(contract_id), client, previous).await?;
     let secure = secure_cookies(req, &st.cfg);
     let cookie = session_cookie(&token, secure, st.cfg.sessions.absolute_max_days);
-    let earned = device::cookie(device::COOKIE, "/", &st.csrf_key, &key, secure);
+    let earned = device::cookie(device::COOKIE, "/", &st.csrf_key, &dkey, secure);
     csrf::rotate(req, secure);
     Ok(htmx::redirect(req, routes::HOME)
         .with_header(header::SET_COOKIE, cookie.to_string())

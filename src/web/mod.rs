@@ -33,6 +33,7 @@ pub mod second_factor;
 pub mod services;
 pub mod staff;
 pub mod staff_auth;
+pub mod step_up;
 pub mod stories;
 pub mod system;
 pub mod users;
@@ -144,6 +145,11 @@ fn table(state: &SharedState) -> Routes {
         .at(routes::ACCESS, get(access::devices))
         .at(routes::ACCESS_CONTRACTS, get(access::contracts))
         .at(routes::ACCESS_RESET, post(access::reset))
+        .at(
+            routes::ACCESS_CONFIRM,
+            get(step_up::page).post(step_up::submit),
+        )
+        .at(routes::ACCESS_CONFIRM_CODE, post(step_up::send_code))
         .at(routes::ACCESS_REVOKE, post(access::revoke))
         .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
         .at(routes::ACCESS_ROLE, post(users::role))

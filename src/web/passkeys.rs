@@ -31,9 +31,14 @@ fn refused(msg: &str) -> Response {
 /// POST /access/passkeys/register — the creation options.
 #[handler]
 pub async fn register_start(
+    req: &Request,
     Data(st): Data<&SharedState>,
     acc: CurrentAccount,
 ) -> poem::Result<Response> {
+    // Binding a new authenticator needs a fresh authentication.
+    if let Some(r) = super::step_up::guard(req, st, &acc, routes::ACCESS_SECURITY).await? {
+        return Ok(r);
+    }
     Ok(match app::register_start(st, acc.account_id).await? {
         Ok((ceremony, options)) => {
             Json(json!({ "ceremony": ceremony, "options": options })).into_response()
@@ -56,6 +61,9 @@ pub async fn register_finish(
     acc: CurrentAccount,
     Json(body): Json<RegisterFinish>,
 ) -> poem::Result<Response> {
+    if let Some(r) = super::step_up::guard(req, st, &acc, routes::ACCESS_SECURITY).await? {
+        return Ok(r);
+    }
     let (os, browser) = crate::views::access::describe(&user_agent(req));
     let name = format!("{os} {browser}").trim().to_owned();
     Ok(

@@ -44,6 +44,8 @@ const RULES: &[(&str, Rule)] = {
         (routes::ACCESS, Account),
         (routes::ACCESS_CONTRACTS, Account),
         (routes::ACCESS_RESET, Account),
+        (routes::ACCESS_CONFIRM, Account),
+        (routes::ACCESS_CONFIRM_CODE, Account),
         (routes::ACCESS_REVOKE, Contract(ManageUsers)),
         (routes::ACCESS_USERS, Contract(ManageUsers)),
         (routes::ACCESS_ROLE, Contract(ManageUsers)),

@@ -52,7 +52,7 @@ pub async fn page(
     if !s.pending {
         return Ok(htmx::redirect(req, routes::HOME).into_response());
     }
-    let step = app2::step(st, s.account_id).await?;
+    let step = app2::step(st, s.account_id, s.session_id, false).await?;
     let e = enrol_view(&step, routes::LOGIN_SECOND_FACTOR, None);
     Ok(view::login_page(&crate::web::ctx(st), &csrf.0, e.as_ref(), None).into_response())
 }
@@ -70,7 +70,7 @@ pub async fn submit(
         return Ok(htmx::redirect(req, routes::HOME).into_response());
     }
     let ip = client_ip(req, &st.cfg);
-    let step = app2::step(st, s.account_id).await?;
+    let step = app2::step(st, s.account_id, s.session_id, true).await?;
     let ctx = crate::web::ctx(st);
     match &step {
         Step::Code => match app2::verify(st, ip, s.account_id, s.session_id, &input.code).await? {
@@ -142,16 +142,20 @@ pub async fn security(
 /// GET /access/security/totp — enrolment page.
 #[handler]
 pub async fn setup(
+    req: &Request,
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
     acc: CurrentAccount,
 ) -> poem::Result<Response> {
-    let step = app2::enrolment(st, acc.account_id).await?;
+    if let Some(r) = super::step_up::guard(req, st, &acc, routes::TOTP_SETUP).await? {
+        return Ok(r);
+    }
+    let step = app2::enrolment(st, acc.account_id, acc.session_id, false).await?;
     let ctx = crate::web::ctx(st);
     let e = enrol_view(&step, routes::TOTP_SETUP, None);
     let body = match e {
         Some(e) => view::enrol_form(&csrf.0, &e),
-        None => maud::html! {},
+        None => view::already_on(),
     };
     Ok(standalone(&ctx, &csrf.0, "Подключение второго фактора", body).into_response())
 }
@@ -165,15 +169,18 @@ pub async fn setup_confirm(
     acc: CurrentAccount,
     Form(input): Form<CodeInput>,
 ) -> poem::Result<Response> {
+    if let Some(r) = super::step_up::guard(req, st, &acc, routes::TOTP_SETUP).await? {
+        return Ok(r);
+    }
     let ip = client_ip(req, &st.cfg);
     let ctx = crate::web::ctx(st);
     match app2::confirm(st, ip, acc.account_id, acc.session_id, &input.code).await? {
         Ok(codes) => Ok(recovery_page(&ctx, &csrf.0, &codes)),
         Err(m) => {
-            let step = app2::enrolment(st, acc.account_id).await?;
+            let step = app2::enrolment(st, acc.account_id, acc.session_id, true).await?;
             let body = match enrol_view(&step, routes::TOTP_SETUP, Some(&m)) {
                 Some(e) => view::enrol_form(&csrf.0, &e),
-                None => maud::html! {},
+                None => view::already_on(),
             };
             Ok(
                 standalone(&ctx, &csrf.0, "Подключение второго фактора", body)
@@ -193,6 +200,9 @@ pub async fn off(
     acc: CurrentAccount,
     Form(input): Form<CodeInput>,
 ) -> poem::Result<Response> {
+    if let Some(r) = super::step_up::guard(req, st, &acc, routes::ACCESS_SECURITY).await? {
+        return Ok(r);
+    }
     let ip = client_ip(req, &st.cfg);
     let r = app2::disable(st, ip, acc.account_id, &input.code).await?;
     let p = security_panel(

@@ -85,6 +85,14 @@ pub async fn invite(
     cur: CurrentContract,
     Form(input): Form<InviteInput>,
 ) -> poem::Result<Response> {
+    // Inviting an owner hands over the company: it needs a fresh authentication.
+    if input.role.trim() == crate::domain::role::Role::Owner.code() {
+        if let Some(r) =
+            super::step_up::guard(req, st, &cur.account, crate::routes::ACCESS_USERS).await?
+        {
+            return Ok(r);
+        }
+    }
     let o = owner_of(req, st, &cur);
     let done = company::invite(st, &o, &input.phone, &input.role).await?;
     match done {

@@ -165,6 +165,23 @@ pub const REQUIRE_SECOND_FACTOR: &str = "/access/security/require";
 pub const ACCESS_CONFIRM: &str = "/access/confirm";
 pub const ACCESS_CONFIRM_CODE: &str = "/access/confirm/code";
 
+/// Invitations waiting for the logged-in phone: the list, «Принять» and «Отклонить».
+pub const INVITATIONS: &str = "/invitations";
+pub const INVITATION_ACCEPT: &str = "/invitations/:id/accept";
+pub const INVITATION_DECLINE: &str = "/invitations/:id/decline";
+/// The owner's «Отменить приглашение».
+pub const INVITATION_CANCEL: &str = "/access/invitations/:id/cancel";
+
+pub fn invitation_accept(id: i64) -> String {
+    format!("/invitations/{id}/accept")
+}
+pub fn invitation_decline(id: i64) -> String {
+    format!("/invitations/{id}/decline")
+}
+pub fn invitation_cancel(id: i64) -> String {
+    format!("/access/invitations/{id}/cancel")
+}
+
 /// «Журнал действий» of the current contract (the owner's tab).
 pub const ACCESS_JOURNAL: &str = "/access/journal";
 

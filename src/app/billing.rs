@@ -144,15 +144,26 @@ pub async fn post_ledger(
     }
 }
 
-/// The operator sets a contract's password: every other account loses access and every session
-/// on the contract's own login ends (as when the subscriber changes it). Returns the ended
-/// sessions' count.
+/// What the operator's password reset did.
+pub struct PasswordReset {
+    pub sessions_ended: usize,
+    /// Invited users who keep access (listed for the operator).
+    pub invited: Vec<crate::domain::account::Invited>,
+    /// Invited users removed by the same call.
+    pub removed: usize,
+}
+
+/// The operator sets a contract's password: the account lifecycle runs for the contract's
+/// own login (sessions, device cookies, passkeys, push subscriptions, pending enrolment end),
+/// every account that got in with the old password loses access, and invited users are
+/// reported — or removed with `remove_invited`. One transaction with its audit row.
 pub async fn put_password(
     st: &AppState,
     actor: Actor,
     number: String,
     password: String,
-) -> Outcome<usize> {
+    remove_invited: bool,
+) -> Outcome<PasswordReset> {
     // An unknown contract answers without paying for argon2.
     let n2 = number.clone();
     if st
@@ -165,22 +176,38 @@ pub async fn put_password(
     }
     let hash = credentials::hash(st, password).await?;
     let now = st.clock.now();
-    let ended = st
+    let done = st
         .db
         .write(move |tx| {
             let Some(id) = billing::contract_id(tx, &number)? else {
                 return Ok(Err(Refused::unknown_contract("number", &number)));
             };
-            let ended = db::account_links::reset_password(tx, id, &hash, now)?;
-            let details = format!("{} sessions ended", ended.len());
+            let mut ended = db::account_links::reset_password(tx, id, &hash, now)?;
+            let mut removed = 0;
+            if remove_invited {
+                let (e, users) = db::lifecycle::remove_invited(tx, id)?;
+                ended.extend(e);
+                removed = users.len();
+            }
+            let invited = db::lifecycle::invited_users(tx, None, Some(id))?;
+            let details = format!(
+                "{} sessions ended; invited users: {} removed, {} kept",
+                ended.len(),
+                removed,
+                invited.len()
+            );
             actor.audit(tx, "api.contract.password", &number, &details, now)?;
-            Ok(Ok(ended))
+            Ok(Ok((ended, invited, removed)))
         })
         .await?;
-    Ok(ended.map(|ended| {
+    Ok(done.map(|(ended, invited, removed)| {
         let n = ended.len();
         st.sessions_ended(ended);
-        n
+        PasswordReset {
+            sessions_ended: n,
+            invited,
+            removed,
+        }
     }))
 }
 

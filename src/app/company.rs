@@ -83,7 +83,7 @@ pub async fn invite(
         ))));
     }
     let text = format!(
-        "{}: вам открыт доступ к договору {} с ролью «{}». Войдите в личный кабинет по этому номеру телефона.",
+        "{}: вас приглашают к договору {} с ролью «{}». Войдите в личный кабинет по этому номеру телефона, чтобы принять или отклонить приглашение.",
         st.cfg.branding.name,
         owner.contract_number,
         role.label()
@@ -105,6 +105,21 @@ pub async fn invite(
         }
         Err(e) => Ok(Err(e)),
     }
+}
+
+/// Invitations of the owner's contract still waiting for consent.
+pub async fn pending(
+    st: &AppState,
+    contract_id: i64,
+) -> Result<Vec<crate::domain::role::Pending>, AppError> {
+    st.db
+        .run(move |c| Ok(company::pending(c, contract_id)?))
+        .await
+}
+
+/// «Отменить приглашение». False when it was already accepted, declined or cancelled.
+pub async fn cancel(st: &AppState, owner: &Owner, id: i64) -> Result<bool, AppError> {
+    as_owner(st, owner, move |c, by| company::cancel(c, by, id)).await
 }
 
 /// A new role for `target`; its open chat on the contract closes (its tab reloads with what

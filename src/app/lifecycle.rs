@@ -133,8 +133,7 @@ pub enum StepUp {
 pub async fn method(st: &AppState, account_id: i64) -> Result<StepUp, AppError> {
     st.db
         .run(move |c| {
-            let totp_on =
-                db::second_factor::totp(c, account_id)?.is_some_and(|t| t.enabled);
+            let totp_on = db::second_factor::totp(c, account_id)?.is_some_and(|t| t.enabled);
             let (number, phone) = db::accounts::login_of(c, account_id)?;
             Ok(match (number, phone) {
                 (Some(number), _) => StepUp::Password {
@@ -192,12 +191,11 @@ pub async fn send_code(
             crate::app::outbox::dispatch_sms(st.clone(), outbox_id, phone, text);
             Ok(Ok(()))
         }
-        phone_login::Issued::Locked { wait_secs } | phone_login::Issued::Throttled { wait_secs } => {
-            Ok(Err(format!(
-                "Слишком много запросов кода. Попробуйте через {} мин.",
-                (wait_secs + 59) / 60
-            )))
-        }
+        phone_login::Issued::Locked { wait_secs }
+        | phone_login::Issued::Throttled { wait_secs } => Ok(Err(format!(
+            "Слишком много запросов кода. Попробуйте через {} мин.",
+            (wait_secs + 59) / 60
+        ))),
     }
 }
 

@@ -161,8 +161,7 @@ pub async fn confirm(
     let ok = st
         .db
         .write(move |tx| {
-            let Some(secret) = db2::enrolment(tx, session_id, account_id, now - ENROL_TTL)?
-            else {
+            let Some(secret) = db2::enrolment(tx, session_id, account_id, now - ENROL_TTL)? else {
                 return Ok(false);
             };
             let Some(step) = totp::verify(&secret, &typed, now, 0) else {

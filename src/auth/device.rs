@@ -31,6 +31,11 @@ fn mac(key: &[u8; 32], login: &str, nonce: &str) -> String {
 /// The nonce of this request's device cookie when it was issued for `login`.
 pub fn verified(req: &Request, name: &str, key: &[u8; 32], login: &str) -> Option<String> {
     let v = super::session::cookie_value(req, name)?;
+    verify_value(&v, key, login)
+}
+
+/// The nonce of a device cookie's value when it was issued for `login`.
+pub fn verify_value(v: &str, key: &[u8; 32], login: &str) -> Option<String> {
     let (nonce, tag) = v.split_once('.')?;
     let want = mac(key, login, nonce);
     let same = tag.len() == want.len()

@@ -337,4 +337,3 @@ pub fn devices(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Device>>
     })?;
     rows.collect()
 }
-

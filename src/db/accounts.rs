@@ -99,12 +99,11 @@ pub fn login_of(
     c: &Connection,
     account_id: i64,
 ) -> rusqlite::Result<(Option<String>, Option<String>)> {
-    Ok(c
-        .prepare_cached(
-            "SELECT k.number, a.phone FROM accounts a LEFT JOIN contracts k ON k.id = a.contract_id
+    Ok(c.prepare_cached(
+        "SELECT k.number, a.phone FROM accounts a LEFT JOIN contracts k ON k.id = a.contract_id
              WHERE a.id = ?1",
-        )?
-        .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or((None, None)))
+    )?
+    .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?
+    .unwrap_or((None, None)))
 }

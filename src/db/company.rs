@@ -2,10 +2,10 @@
 //! changes and removal (each one transaction with its audit row).
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{account_links, audit, phone_login};
+use super::{account_links, audit};
 use crate::domain::{
     outbox::mask_phone,
-    role::{Refusal, Role, User},
+    role::{Pending, Refusal, Role, User},
 };
 
 /// Every account holding the contract: its own account first, then in the order added.
@@ -68,8 +68,9 @@ fn label(c: &Connection, target: i64) -> rusqlite::Result<String> {
         .unwrap_or_else(|| "вход по номеру договора".into()))
 }
 
-/// Links `phone` (its account is created when it has none) to the contract with `role` and
-/// queues the invitation SMS `sms`. Returns the outbox row of the SMS.
+/// Invites `phone` to the contract with `role` and queues the invitation SMS `sms`: the
+/// invitation waits for the invitee's consent (`db::invitations::accept`); nothing is linked
+/// before. Returns the outbox row of the SMS.
 pub fn invite(
     c: &mut Connection,
     by: &By,
@@ -77,24 +78,28 @@ pub fn invite(
     role: Role,
     sms: &str,
 ) -> rusqlite::Result<Result<i64, Refusal>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = super::begin_write(c)?;
     if phone_of(&tx, by.account_id)?.as_deref() == Some(phone) {
         return Ok(Err(Refusal::Myself));
     }
-    let target = phone_login::phone_account(&tx, phone, by.now)?;
-    let n = tx
+    let linked: bool = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO account_contracts(account_id, contract_id, note, added_at, role, invited_by)
-             VALUES (?1, ?2, '', ?3, ?4, ?5)",
+            "SELECT EXISTS(SELECT 1 FROM account_contracts ac JOIN accounts a ON a.id = ac.account_id
+             WHERE ac.contract_id = ?1 AND a.phone = ?2)",
         )?
-        .execute(params![target, by.contract_id, by.now, role, by.account_id])?;
+        .query_row(params![by.contract_id, phone], |r| r.get(0))?;
+    let n = if linked {
+        0
+    } else {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO invitations(contract_id, phone, role, invited_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![by.contract_id, phone, role, by.account_id, by.now])?
+    };
     if n == 0 {
         return Ok(Err(Refusal::AlreadyLinked));
     }
-    tx.prepare_cached(
-        "UPDATE accounts SET current_contract_id = ?2 WHERE id = ?1 AND current_contract_id IS NULL",
-    )?
-    .execute(params![target, by.contract_id])?;
     tx.prepare_cached(
         "INSERT INTO outbox(channel, recipient, body, created_at) VALUES ('sms', ?1, ?2, ?3)",
     )?
@@ -108,6 +113,44 @@ pub fn invite(
     audit::on_contract(&tx, by.account_id, by.contract_id, &what, by.ip, by.now)?;
     tx.commit()?;
     Ok(Ok(outbox_id))
+}
+
+/// Invitations of the contract still waiting for consent.
+pub fn pending(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<Pending>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, phone, role, created_at FROM invitations WHERE contract_id = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([contract_id], |r| {
+        Ok(Pending {
+            id: r.get(0)?,
+            phone: r.get(1)?,
+            role: r.get(2)?,
+            created_at: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The owner withdraws an invitation. False when there was none.
+pub fn cancel(c: &mut Connection, by: &By, id: i64) -> rusqlite::Result<bool> {
+    let tx = super::begin_write(c)?;
+    let phone: Option<String> = tx
+        .prepare_cached(
+            "DELETE FROM invitations WHERE id = ?1 AND contract_id = ?2 RETURNING phone",
+        )?
+        .query_row(params![id, by.contract_id], |r| r.get(0))
+        .optional()?;
+    let Some(phone) = phone else {
+        return Ok(false);
+    };
+    let what = audit::What {
+        action: "user.invite_cancel",
+        target: &mask_phone(&phone),
+        details: "",
+    };
+    audit::on_contract(&tx, by.account_id, by.contract_id, &what, by.ip, by.now)?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Checks shared by a role change and a removal: not oneself, a user, not the own account,

@@ -54,14 +54,13 @@ pub fn end_credentials(
 /// 0 when there is none yet.
 pub fn device_epoch(c: &Connection, login: &str) -> rusqlite::Result<i64> {
     use rusqlite::OptionalExtension;
-    Ok(c
-        .prepare_cached(
-            "SELECT a.device_epoch FROM accounts a JOIN contracts k ON k.id = a.contract_id
+    Ok(c.prepare_cached(
+        "SELECT a.device_epoch FROM accounts a JOIN contracts k ON k.id = a.contract_id
              WHERE a.kind = 'contract' AND k.number = ?1",
-        )?
-        .query_row([login], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+    )?
+    .query_row([login], |r| r.get(0))
+    .optional()?
+    .unwrap_or(0))
 }
 
 pub use crate::domain::account::Invited;
@@ -99,10 +98,7 @@ pub fn invited_users(
 
 /// Removes every invited user of `contract_id` and its pending invitations; returns the
 /// ended session ids (see `account_links::unlink`) and the removed accounts.
-pub fn remove_invited(
-    c: &Connection,
-    contract_id: i64,
-) -> rusqlite::Result<(Vec<i64>, Vec<i64>)> {
+pub fn remove_invited(c: &Connection, contract_id: i64) -> rusqlite::Result<(Vec<i64>, Vec<i64>)> {
     let users: Vec<i64> = invited_users(c, None, Some(contract_id))?
         .into_iter()
         .map(|u| u.account_id)
@@ -126,9 +122,10 @@ pub fn mark_fresh(c: &Connection, session_id: i64, now: i64) -> rusqlite::Result
 /// When the session last proved a secret.
 pub fn fresh_at(c: &Connection, session_id: i64) -> rusqlite::Result<i64> {
     use rusqlite::OptionalExtension;
-    Ok(c
-        .prepare_cached("SELECT fresh_at FROM sessions WHERE id = ?1")?
-        .query_row([session_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+    Ok(
+        c.prepare_cached("SELECT fresh_at FROM sessions WHERE id = ?1")?
+            .query_row([session_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0),
+    )
 }

@@ -19,6 +19,7 @@ mod demo_services;
 pub mod documents;
 pub mod fresh;
 pub mod health;
+pub mod invitations;
 pub mod ledger;
 pub mod lifecycle;
 pub mod migrate;

@@ -138,6 +138,8 @@ pub enum Verified {
     Ok {
         account_id: i64,
         has_contracts: bool,
+        /// Invitations waiting for this phone's consent.
+        invitations: i64,
     },
     Wrong {
         left: i64,
@@ -188,13 +190,16 @@ pub fn verify(
             ..*session
         },
     )?;
+    // Invitations waiting for this phone are asked about first (see `web::invitations`).
     let has_contracts = tx
         .prepare_cached("SELECT 1 FROM account_contracts WHERE account_id = ?1")?
         .exists([account_id])?;
+    let invitations = super::invitations::count_for_account(&tx, account_id)?;
     tx.commit()?;
     Ok(Verified::Ok {
         account_id,
         has_contracts,
+        invitations,
     })
 }
 

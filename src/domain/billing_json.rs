@@ -61,6 +61,14 @@ impl<'a> Obj<'a> {
         }
     }
 
+    pub fn bool_opt(&self, name: &str) -> Checked<Option<bool>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(invalid(self.path(name), "Ожидается true или false")),
+        }
+    }
+
     pub fn int(&self, name: &str) -> Checked<i64> {
         self.int_opt(name)?
             .ok_or_else(|| invalid(self.path(name), "Обязательное поле"))

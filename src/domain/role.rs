@@ -119,6 +119,24 @@ pub struct User {
     pub added_at: i64,
 }
 
+/// An invitation waiting for the invitee's consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub id: i64,
+    pub phone: String,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+/// An invitation as its invitee sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i64,
+    pub contract_number: String,
+    pub address: String,
+    pub role: Role,
+}
+
 /// Why the owner's change of users was refused; [`Refusal::message`] is what the form shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -182,6 +200,9 @@ impl JournalRow {
         match self.action.as_str() {
             "login" => "Вход в личный кабинет".into(),
             "user.invite" => format!("Приглашён пользователь {t}: «{d}»"),
+            "user.accept" => format!("Пользователь {t} принял приглашение: «{d}»"),
+            "user.invite_cancel" => format!("Отменено приглашение {t}"),
+            "account.reset" => "Сброшены все устройства".into(),
             "user.role" => format!("Роль пользователя {t}: {d}"),
             "user.remove" => format!("Удалён доступ пользователя {t}"),
             "staff.user_remove" => {

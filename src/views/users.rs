@@ -83,12 +83,13 @@ pub fn users_panel(
     contract: ContractId,
     number: &str,
     users: &[User],
+    pending: &[crate::domain::role::Pending],
     f: &InviteForm,
 ) -> Markup {
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
             (tabs(Tab::Users, true))
-            p .muted .lead { "Пользователи договора " (number) ". Пригласите коллегу по номеру телефона: он получит SMS и войдёт в личный кабинет по коду из SMS с выбранной ролью." }
+            p .muted .lead { "Пользователи договора " (number) ". Пригласите коллегу по номеру телефона: он получит SMS, войдёт в личный кабинет по коду из SMS и примет приглашение — тогда доступ откроется с выбранной ролью." }
             ul .holder-list .user-list {
                 @for u in users {
                     @let label = who(u);
@@ -119,6 +120,7 @@ pub fn users_panel(
                     }
                 }
             }
+            (pending_list(csrf, pending))
             form .form .invite-form method="post" action=(routes::ACCESS_USERS) hx-post=(routes::ACCESS_USERS)
                 hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" hx-disabled-elt="find button[type=submit]" {
                 (csrf_input(csrf))
@@ -132,6 +134,69 @@ pub fn users_panel(
                 button .btn .btn-primary type="submit" { "Пригласить" }
                 dl .role-hints {
                     @for r in Role::ALL { dt { (r.label()) } dd { (r.hint()) } }
+                }
+            }
+        }
+    }
+}
+
+/// «Приглашения» as the invitee sees them: each with «Принять» and «Отклонить».
+pub fn invitations(
+    csrf: &str,
+    list: &[crate::domain::role::Invitation],
+    note: Option<&str>,
+) -> Markup {
+    html! {
+        section .access-contract .invitations aria-labelledby="invitations-title" {
+            h2 #invitations-title { "Приглашения" }
+            @if let Some(n) = note { p role="status" { (n) } }
+            @if list.is_empty() {
+                p .muted { "Новых приглашений нет." }
+                a .btn .btn-secondary href=(routes::HOME) { "На главную" }
+            } @else {
+                p .muted { "Вас пригласили к договорам. Примите приглашение, если знаете, кто его отправил: владелец договора увидит, что Вы приняли его." }
+                ul .holder-list {
+                    @for i in list {
+                        li {
+                            span .holder { "Договор " (i.contract_number) }
+                            span .badge { (i.role.label()) }
+                            span .muted .small { (i.address) }
+                            form method="post" action=(routes::invitation_accept(i.id)) {
+                                (csrf_input(csrf))
+                                button .btn .btn-primary type="submit" aria-label=(format!("Принять приглашение к договору {}", i.contract_number)) { "Принять" }
+                            }
+                            form method="post" action=(routes::invitation_decline(i.id)) {
+                                (csrf_input(csrf))
+                                button .btn .btn-secondary type="submit" aria-label=(format!("Отклонить приглашение к договору {}", i.contract_number)) { "Отклонить" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Invitations of the contract still waiting for consent, each with «Отменить».
+fn pending_list(csrf: &str, pending: &[crate::domain::role::Pending]) -> Markup {
+    html! {
+        @if !pending.is_empty() {
+            h3 .sub-title { "Ожидают подтверждения" }
+            ul .holder-list .user-list {
+                @for p in pending {
+                    @let label = crate::domain::outbox::mask_phone(&p.phone);
+                    li {
+                        span .holder { (label) }
+                        span .badge { (p.role.label()) }
+                        span .muted .small { "приглашение отправлено" }
+                        form method="post" action=(routes::invitation_cancel(p.id))
+                            hx-post=(routes::invitation_cancel(p.id))
+                            hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" {
+                            (csrf_input(csrf))
+                            button .link-btn .danger type="submit"
+                                aria-label=(format!("Отменить приглашение {label}")) { "Отменить" }
+                        }
+                    }
                 }
             }
         }

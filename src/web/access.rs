@@ -143,7 +143,12 @@ pub async fn reset(
     if htmx::is_htmx(req) {
         Ok(html(html! { (panel) (toast_oob("ok", &text)) }))
     } else {
-        Ok(wrap(req, st, &csrf.0, html! { (toast("ok", &text)) (panel) }))
+        Ok(wrap(
+            req,
+            st,
+            &csrf.0,
+            html! { (toast("ok", &text)) (panel) },
+        ))
     }
 }
 

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod express;
 pub mod full_page;
 pub mod htmx;
+pub mod invitations;
 pub mod join;
 pub mod join_wizard;
 pub mod limits;
@@ -150,6 +151,10 @@ fn table(state: &SharedState) -> Routes {
             get(step_up::page).post(step_up::submit),
         )
         .at(routes::ACCESS_CONFIRM_CODE, post(step_up::send_code))
+        .at(routes::INVITATIONS, get(invitations::page))
+        .at(routes::INVITATION_ACCEPT, post(invitations::accept))
+        .at(routes::INVITATION_DECLINE, post(invitations::decline))
+        .at(routes::INVITATION_CANCEL, post(users::cancel))
         .at(routes::ACCESS_REVOKE, post(access::revoke))
         .at(routes::ACCESS_USERS, get(users::page).post(users::invite))
         .at(routes::ACCESS_ROLE, post(users::role))

@@ -243,6 +243,7 @@ pub async fn verify(
         Verified::Ok {
             account_id,
             has_contracts,
+            invitations,
         } => {
             tracing::info!(account_id, phone = %crate::domain::outbox::mask_phone(&phone), "phone login ok");
             crate::app::activity::after_login(st, account_id, user_agent(req), ip.to_string())
@@ -252,7 +253,9 @@ pub async fn verify(
                 secure_cookies(req, &st.cfg),
                 st.cfg.sessions.absolute_max_days,
             );
-            let to = if has_contracts {
+            let to = if invitations > 0 {
+                routes::INVITATIONS
+            } else if has_contracts {
                 routes::HOME
             } else {
                 routes::CONTRACTS

@@ -46,11 +46,13 @@ pub async fn panel(
     f: &view::InviteForm<'_>,
 ) -> Result<Markup, AppError> {
     let users = company::users(st, o.contract_id).await?;
+    let pending = company::pending(st, o.contract_id).await?;
     Ok(view::users_panel(
         csrf,
         ContractId(o.contract_id),
         &o.contract_number,
         &users,
+        &pending,
         f,
     ))
 }
@@ -98,7 +100,7 @@ pub async fn invite(
     match done {
         Ok(()) => {
             let p = panel(st, &csrf.0, &o, &Default::default()).await?;
-            let text = "Приглашение отправлено по SMS";
+            let text = "Приглашение отправлено по SMS. Доступ откроется, когда его примут";
             if htmx::is_htmx(req) {
                 Ok(html! { (p) (toast_oob("ok", text)) }.into_response())
             } else {
@@ -147,6 +149,29 @@ pub async fn role(
         Ok(html! { (p) (toast_oob(kind, &text)) }.into_response())
     } else {
         let body = html! { (crate::views::components::toast(kind, &text)) (p) };
+        Ok(super::access::wrap(req, st, &csrf.0, body))
+    }
+}
+
+/// POST /access/invitations/:id/cancel — «Отменить» a pending invitation.
+#[handler]
+pub async fn cancel(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    csrf: &CsrfToken,
+    cur: CurrentContract,
+    Path(id): Path<i64>,
+) -> poem::Result<Response> {
+    let o = owner_of(req, st, &cur);
+    let text = match company::cancel(st, &o, id).await? {
+        true => "Приглашение отменено",
+        false => "Приглашения уже нет",
+    };
+    let p = panel(st, &csrf.0, &o, &Default::default()).await?;
+    if htmx::is_htmx(req) {
+        Ok(html! { (p) (toast_oob("ok", text)) }.into_response())
+    } else {
+        let body = html! { (crate::views::components::toast("ok", text)) (p) };
         Ok(super::access::wrap(req, st, &csrf.0, body))
     }
 }

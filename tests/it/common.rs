@@ -72,7 +72,7 @@ impl TestApp {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.jar
             .lock()
             .unwrap()

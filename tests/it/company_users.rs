@@ -52,7 +52,13 @@ async fn the_owner_invites_an_accountant_who_pays_and_downloads_but_has_no_contr
     // The invited person logs in by phone and lands on the contract.
     let acct = second_client(&app);
     let r = login_phone(&acct, INVITED).await;
-    assert_eq!(r.header("hx-redirect"), Some("/"), "{}", r.body);
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some(routes::INVITATIONS),
+        "{}",
+        r.body
+    );
+    crate::invitations::accept_all(&acct).await;
     let r = acct.get("/").await;
     assert_eq!(r.status, 200);
     assert!(r.has_text("72845736UL"));
@@ -170,6 +176,7 @@ async fn an_invited_owner_manages_users_but_cannot_touch_the_contract_login_or_i
     invite(&app, INVITED, "owner").await;
     let co = second_client(&app);
     login_phone(&co, INVITED).await;
+    crate::invitations::accept_all(&co).await;
     let me = account_of(&app, INVITED);
     let own: i64 = app
         .db()
@@ -207,11 +214,13 @@ async fn an_invited_owner_manages_users_but_cannot_touch_the_contract_login_or_i
 #[tokio::test]
 async fn invitations_are_rate_limited_like_login_codes() {
     let mut cfg = Config::default();
-    cfg.sms.per_phone_burst = 1;
+    // One SMS for the invitation, one for the invitee's login code.
+    cfg.sms.per_phone_burst = 2;
     cfg.sms.phone_refill_seconds = 3600;
     let app = TestApp::with_config(cfg).await;
     app.login_demo().await;
     invite(&app, INVITED, "viewer").await;
+    crate::invitations::join(&app, INVITED).await;
     let remove = account_of(&app, INVITED);
     app.post(&format!("/access/1/{remove}/revoke"), &[]).await;
     let r = invite(&app, INVITED, "viewer").await;
@@ -226,6 +235,7 @@ async fn removal_and_a_role_change_close_the_users_open_chat_at_once() {
     invite(app, INVITED, "engineer").await;
     let eng = second_client(app);
     login_phone(&eng, INVITED).await;
+    crate::invitations::accept_all(&eng).await;
     let cookie = format!("kabinet_session={}", eng.cookie("kabinet_session").unwrap());
     let target = account_of(app, INVITED);
 
@@ -272,6 +282,7 @@ async fn staff_see_users_and_roles_and_remove_one_on_the_owners_call() {
     invite(&app, INVITED, "engineer").await;
     let eng = second_client(&app);
     login_phone(&eng, INVITED).await;
+    crate::invitations::accept_all(&eng).await;
     assert_eq!(eng.get("/").await.status, 200);
     let target = account_of(&app, INVITED);
 
@@ -333,6 +344,7 @@ async fn a_password_change_keeps_invited_users_but_drops_who_got_in_by_the_old_p
     let app = TestApp::new().await;
     app.login_demo().await;
     invite(&app, INVITED, "accountant").await;
+    crate::invitations::join(&app, INVITED).await;
     let target = account_of(&app, INVITED);
     app.get_hx("/access/contracts").await;
     let r = app

@@ -108,6 +108,10 @@ pub struct TvBody {
 pub struct PasswordBody {
     #[schema(min_length = 8, max_length = 128)]
     password: String,
+    /// Also remove every user invited onto the contract (and its pending invitations): for a
+    /// taken-over account, whose thief may have invited its own phone. Default false: they are
+    /// listed in `invited_users` for the operator to decide.
+    remove_invited: Option<bool>,
 }
 
 /// `POST /ledger`: up to 1000 entries, stored all or nothing.
@@ -191,6 +195,21 @@ pub struct PasswordOut {
     pub contract: String,
     /// Sessions on the contract's own login that ended.
     pub sessions_ended: usize,
+    /// Users invited onto the contract who keep access (empty when `remove_invited` was true).
+    pub invited_users: Vec<InvitedUserOut>,
+    /// Invited users removed by this call.
+    pub invited_removed: usize,
+}
+
+/// A company user someone invited onto the contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitedUserOut {
+    /// The user's phone, masked (`+7 927 ***-**-49`).
+    pub phone: String,
+    /// `owner`, `accountant`, `engineer` or `viewer`.
+    pub role: String,
+    /// When the user was added (unix seconds).
+    pub added_at: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,8 +1,8 @@
 //! API in: contracts, service lists and ledger entries from the billing system. Each request
 //! is one IMMEDIATE transaction with its audit entry: all of it is stored, or nothing.
 use super::schema::{
-    AuthErrors, ContractBody, ContractOut, ErrorBody, JsonWriteErrors, LedgerBody, LedgerOut,
-    PasswordBody, PasswordOut, ServicesBody, ServicesOut,
+    AuthErrors, ContractBody, ContractOut, ErrorBody, InvitedUserOut, JsonWriteErrors, LedgerBody,
+    LedgerOut, PasswordBody, PasswordOut, ServicesBody, ServicesOut,
 };
 use super::{read_json, ApiClient, ApiResult};
 use crate::{
@@ -130,11 +130,28 @@ pub async fn put_password(
 ) -> ApiResult<Json<PasswordOut>> {
     let value = read_json(body).await?;
     let number = contract_number("number", &number)?;
-    let password = Obj::new(&value, "")?.str("password")?;
+    let body = Obj::new(&value, "")?;
+    let password = body.str("password")?;
+    let remove_invited = body.bool_opt("remove_invited")?.unwrap_or(false);
     billing_rules::password(&password)?;
-    let count = billing::put_password(st, actor(&client), number.clone(), password).await??;
+    let out = billing::put_password(st, actor(&client), number.clone(), password, remove_invited)
+        .await??;
     Ok(Json(PasswordOut {
         contract: number,
-        sessions_ended: count,
+        sessions_ended: out.sessions_ended,
+        invited_users: out
+            .invited
+            .iter()
+            .map(|u| InvitedUserOut {
+                phone: u
+                    .phone
+                    .as_deref()
+                    .map(crate::domain::outbox::mask_phone)
+                    .unwrap_or_default(),
+                role: u.role.code().to_owned(),
+                added_at: u.added_at,
+            })
+            .collect(),
+        invited_removed: out.removed,
     }))
 }

@@ -152,6 +152,13 @@ pub const ACCESS_ROLE: &str = "/access/:contract/:account/role";
 /// The second factor after a login: the TOTP code (or a recovery code), or enrolment when a
 /// contract requires it and the account has none.
 pub const LOGIN_SECOND_FACTOR: &str = "/login/second-factor";
+/// «Покинуть договор» from the second-factor page (a contract whose owner requires it).
+pub const SECOND_FACTOR_LEAVE: &str = "/login/second-factor/leave/:contract";
+
+pub fn second_factor_leave(contract: i64) -> String {
+    format!("/login/second-factor/leave/{contract}")
+}
+
 /// «Устройства и доступ» → «Вход»: two-factor login, the owner's switch, passkeys.
 pub const ACCESS_SECURITY: &str = "/access/security";
 /// Enrolment: GET shows the QR code, POST confirms the first code.

@@ -275,3 +275,55 @@ pub async fn status(st: &AppState, account_id: i64) -> Result<Status, AppError> 
         })
         .await
 }
+
+/// Contracts requiring a second factor that the account may leave from the second-factor page.
+pub async fn leavable(st: &AppState, account_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+    st.db.run(move |c| Ok(db2::requiring(c, account_id)?)).await
+}
+
+/// «Покинуть договор» from the second-factor page: the account stops holding the contract
+/// (journal row on it); when nothing else needs a second factor, this session goes on.
+/// Returns whether the session may go on.
+pub async fn leave(
+    st: &AppState,
+    account_id: i64,
+    session_id: i64,
+    contract_id: i64,
+    ip: IpAddr,
+) -> Result<bool, AppError> {
+    let now = st.clock.now();
+    let ip = ip.to_string();
+    let (free, ended) = st
+        .db
+        .write(move |tx| {
+            if !db2::requiring(tx, account_id)?
+                .iter()
+                .any(|(id, _)| *id == contract_id)
+            {
+                return Ok((false, Vec::new()));
+            }
+            let w = audit::What {
+                action: "user.leave",
+                target: "",
+                details: "",
+            };
+            audit::on_contract(tx, account_id, contract_id, &w, &ip, now)?;
+            let mut ended = crate::db::account_links::leave(tx, account_id, contract_id)?;
+            ended.retain(|id| *id != session_id);
+            let free = !db2::needed(tx, account_id)?;
+            if free {
+                db2::pass(tx, session_id)?;
+            }
+            Ok((free, ended))
+        })
+        .await?;
+    st.sessions_ended(ended);
+    st.access_changed(account_id, contract_id);
+    tracing::info!(
+        account_id,
+        contract_id,
+        free,
+        "left a contract from the second-factor page"
+    );
+    Ok(free)
+}

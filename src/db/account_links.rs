@@ -337,3 +337,9 @@ pub fn devices(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<Device>>
     })?;
     rows.collect()
 }
+
+/// The account leaves a contract it holds (from the second-factor page): like a removal, but
+/// the account's own sessions other than those on the contract stay. Returns ended sessions.
+pub fn leave(c: &Connection, account_id: i64, contract_id: i64) -> rusqlite::Result<Vec<i64>> {
+    unlink(c, account_id, contract_id)
+}

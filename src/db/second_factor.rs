@@ -183,3 +183,21 @@ pub fn hold_sessions(c: &Connection, contract_id: i64, keep: i64) -> rusqlite::R
     )?
     .execute(params![contract_id, keep])
 }
+
+/// Contracts whose owner requires a second factor and that `account_id` holds as an invited
+/// user (not its own login): (id, number). The second-factor page offers to leave each.
+pub fn requiring(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT k.id, k.number FROM account_contracts ac JOIN contracts k ON k.id = ac.contract_id
+         JOIN accounts a ON a.id = ac.account_id
+         WHERE ac.account_id = ?1 AND k.require_second_factor = 1 AND a.contract_id IS NOT k.id
+         ORDER BY k.number",
+    )?;
+    let rows = st.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Whether `account_id` still needs a second factor: TOTP is on, or a contract requires it.
+pub fn needed(c: &Connection, account_id: i64) -> rusqlite::Result<bool> {
+    Ok(totp(c, account_id)?.is_some_and(|t| t.enabled) || required(c, account_id)?)
+}

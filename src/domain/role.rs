@@ -201,6 +201,7 @@ impl JournalRow {
             "login" => "Вход в личный кабинет".into(),
             "user.invite" => format!("Приглашён пользователь {t}: «{d}»"),
             "user.accept" => format!("Пользователь {t} принял приглашение: «{d}»"),
+            "user.leave" => "Пользователь покинул договор".into(),
             "user.invite_cancel" => format!("Отменено приглашение {t}"),
             "account.reset" => "Сброшены все устройства".into(),
             "user.role" => format!("Роль пользователя {t}: {d}"),

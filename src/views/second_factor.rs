@@ -43,7 +43,13 @@ pub fn enrol_form(csrf: &str, e: &Enrol) -> Markup {
 }
 
 /// The page after a login that needs the second factor.
-pub fn login_page(st: &Ctx, csrf: &str, enrol: Option<&Enrol>, error: Option<&str>) -> Markup {
+pub fn login_page(
+    st: &Ctx,
+    csrf: &str,
+    enrol: Option<&Enrol>,
+    error: Option<&str>,
+    leavable: &[(i64, String)],
+) -> Markup {
     let body = html! {
         @if let Some(e) = enrol {
             p .lead { "Владелец договора требует второй фактор для входа. Подключите его, чтобы продолжить." }
@@ -54,6 +60,18 @@ pub fn login_page(st: &Ctx, csrf: &str, enrol: Option<&Enrol>, error: Option<&st
                 p { "Введите код из приложения-аутентификатора или один из кодов восстановления." }
                 (code_field(error, "Код подтверждения"))
                 button .btn .btn-primary .btn-block type="submit" { "Подтвердить" }
+            }
+        }
+        @if !leavable.is_empty() {
+            section .leave-contracts aria-labelledby="leave-title" {
+                h2 .sub-title #leave-title { "Не хотите подключать второй фактор?" }
+                p .muted { "Его требует владелец договора. Вы можете покинуть договор: доступ к нему закроется, остальные договоры останутся." }
+                @for (id, number) in leavable {
+                    form method="post" action=(routes::second_factor_leave(*id)) {
+                        (csrf_input(csrf))
+                        button .btn .btn-secondary type="submit" { "Покинуть договор " (number) }
+                    }
+                }
             }
         }
         form method="post" action=(routes::LOGOUT) {

@@ -174,6 +174,7 @@ fn table(state: &SharedState) -> Routes {
             routes::LOGIN_SECOND_FACTOR,
             get(second_factor::page).post(second_factor::submit),
         )
+        .at(routes::SECOND_FACTOR_LEAVE, post(second_factor::leave))
         .at(routes::ACCESS_SECURITY, get(second_factor::security))
         .at(
             routes::TOTP_SETUP,

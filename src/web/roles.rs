@@ -61,6 +61,7 @@ const RULES: &[(&str, Rule)] = {
         (routes::LOGIN_PASSKEY_FINISH, Public),
         // Its own extractor: a session that may still wait for the second factor.
         (routes::LOGIN_SECOND_FACTOR, Public),
+        (routes::SECOND_FACTOR_LEAVE, Public),
         (routes::ACCESS_SECURITY, Account),
         (routes::TOTP_SETUP, Account),
         (routes::TOTP_OFF, Account),

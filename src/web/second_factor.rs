@@ -54,7 +54,11 @@ pub async fn page(
     }
     let step = app2::step(st, s.account_id, s.session_id, false).await?;
     let e = enrol_view(&step, routes::LOGIN_SECOND_FACTOR, None);
-    Ok(view::login_page(&crate::web::ctx(st), &csrf.0, e.as_ref(), None).into_response())
+    let leavable = app2::leavable(st, s.account_id).await?;
+    Ok(
+        view::login_page(&crate::web::ctx(st), &csrf.0, e.as_ref(), None, &leavable)
+            .into_response(),
+    )
 }
 
 /// POST /login/second-factor — the code, or the first code of an enrolment.
@@ -72,10 +76,11 @@ pub async fn submit(
     let ip = client_ip(req, &st.cfg);
     let step = app2::step(st, s.account_id, s.session_id, true).await?;
     let ctx = crate::web::ctx(st);
+    let leavable = app2::leavable(st, s.account_id).await?;
     match &step {
         Step::Code => match app2::verify(st, ip, s.account_id, s.session_id, &input.code).await? {
             Ok(()) => Ok(htmx::redirect(req, routes::HOME).into_response()),
-            Err(m) => Ok(view::login_page(&ctx, &csrf.0, None, Some(&m))
+            Err(m) => Ok(view::login_page(&ctx, &csrf.0, None, Some(&m), &leavable)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response()),
         },
@@ -84,13 +89,31 @@ pub async fn submit(
                 Ok(codes) => Ok(recovery_page(&ctx, &csrf.0, &codes)),
                 Err(m) => {
                     let e = enrol_view(&step, routes::LOGIN_SECOND_FACTOR, Some(&m));
-                    Ok(view::login_page(&ctx, &csrf.0, e.as_ref(), None)
+                    Ok(view::login_page(&ctx, &csrf.0, e.as_ref(), None, &leavable)
                         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                         .into_response())
                 }
             }
         }
     }
+}
+
+/// POST /login/second-factor/leave/:contract — «Покинуть договор» instead of enrolling.
+#[handler]
+pub async fn leave(
+    req: &Request,
+    Data(st): Data<&SharedState>,
+    s: SecondFactorSession,
+    poem::web::Path(contract): poem::web::Path<i64>,
+) -> poem::Result<Response> {
+    let ip = client_ip(req, &st.cfg);
+    let free = app2::leave(st, s.account_id, s.session_id, contract, ip).await?;
+    let to = if free {
+        routes::HOME
+    } else {
+        routes::LOGIN_SECOND_FACTOR
+    };
+    Ok(htmx::redirect(req, to).into_response())
 }
 
 async fn security_panel(

@@ -148,3 +148,33 @@ async fn an_invitation_for_someone_else_cannot_be_accepted() {
     assert_eq!(links_of(&app, "79995558888"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations"), 1);
 }
+
+#[tokio::test]
+async fn a_user_can_leave_a_contract_from_the_second_factor_page() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    invite(&app, STRANGER, "viewer").await;
+    join(&app, STRANGER).await;
+    app.get_hx(routes::ACCESS_SECURITY).await;
+    app.post(routes::REQUIRE_SECOND_FACTOR, &[("on", "1")])
+        .await;
+    // The user logs in again: held for a second factor it never wanted.
+    let u = second_client(&app);
+    login_phone(&u, STRANGER).await;
+    let r = u.get(routes::LOGIN_SECOND_FACTOR).await;
+    assert!(r.has_text("Покинуть договор 72845736UL"), "{}", r.body);
+    let r = u.post(&routes::second_factor_leave(1), &[]).await;
+    assert_eq!(r.header("hx-redirect"), Some(routes::HOME), "{}", r.body);
+    assert_eq!(links_of(&app, STRANGER), 0);
+    // The session goes on without a second factor (it holds nothing that requires one).
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE a.phone = '{STRANGER}' AND s.second_factor_pending = 1"
+        )),
+        0
+    );
+    // Leaving is refused for a contract that does not require it or is not held.
+    let r = u.post(&routes::second_factor_leave(3), &[]).await;
+    assert_ne!(r.status, 500);
+}

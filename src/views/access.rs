@@ -86,7 +86,6 @@ pub fn devices_panel(
     users_tab: bool,
     left: &Remaining,
 ) -> Markup {
-    let others = devices.iter().filter(|d| d.session_id != current).count();
     html! {
         div id=(ids::ACCESS_BODY) .access-body {
             (tabs(Tab::Devices, users_tab))
@@ -107,10 +106,13 @@ pub fn devices_panel(
                 }
             }
             div .reset-box {
-                button .btn .btn-secondary .danger-btn type="button" hx-post=(routes::ACCESS_RESET)
-                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML" disabled[others == 0]
-                    hx-confirm="Выйти на всех других устройствах? Там потребуется войти заново." { "Сбросить все устройства" }
-                p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация" }
+                form method="post" action=(routes::ACCESS_RESET) hx-post=(routes::ACCESS_RESET)
+                    hx-target=(ids::ACCESS_BODY_SEL) hx-swap="outerHTML"
+                    hx-confirm="Выйти на всех других устройствах и удалить ключи доступа? Там потребуется войти заново." {
+                    (super::components::csrf_input(csrf))
+                    button .btn .btn-secondary .danger-btn type="submit" { "Сбросить все устройства" }
+                }
+                p .muted .hint { "На всех устройствах, кроме текущего, потребуется повторная авторизация. Ключи доступа и подписки на уведомления будут удалены" }
             }
         }
     }

@@ -445,9 +445,21 @@ pub fn email(
     contract_id: i64,
     id: i64,
     to: &str,
-) -> Result<Doc, AppError> {
+) -> Result<Result<Doc, &'static str>, AppError> {
     let tx = db::begin_write(c)?;
     let doc = visible(&tx, contract_id, id)?;
+    // «На почту» sends only to confirmed addresses, and a bounded number a day.
+    if let Actor::Account { id: account, .. } = actor {
+        if !db::notify::confirmed_email(&tx, *account, contract_id, to)? {
+            return Ok(Err(NOT_CONFIRMED));
+        }
+    }
+    if db::documents::mails_since(&tx, Some(contract_id), ctx.now - 86_400)?
+        >= MAILS_PER_CONTRACT_DAY
+        || db::documents::mails_since(&tx, None, ctx.now - 86_400)? >= MAILS_SITE_DAY
+    {
+        return Ok(Err(TOO_MANY_MAILS));
+    }
     let (subject, body) = mail_text(ctx, doc.kind, &doc.number, &doc.contract_number);
     db::documents::queue_mail(&tx, to, &subject, &body, doc.id, ctx.now)?;
     audit(
@@ -459,8 +471,17 @@ pub fn email(
         ctx.now,
     )?;
     tx.commit()?;
-    Ok(doc)
+    Ok(Ok(doc))
 }
+
+/// «На почту» to an address that is neither confirmed in «Уведомления» nor the contract's.
+pub const NOT_CONFIRMED: &str = "Отправить можно на адрес договора для документов или на адрес, подтверждённый в «Уведомлениях»";
+/// «На почту» past the day's budget.
+pub const TOO_MANY_MAILS: &str =
+    "Сегодня отправлено слишком много писем с документами. Попробуйте завтра или скачайте PDF";
+/// Document e-mails a contract may send a day, and the whole site.
+pub const MAILS_PER_CONTRACT_DAY: i64 = 20;
+pub const MAILS_SITE_DAY: i64 = 2_000;
 
 /// A document a subscriber may see: this contract's, not voided.
 pub fn visible(c: &Connection, contract_id: i64, id: i64) -> Result<Doc, AppError> {

@@ -357,6 +357,16 @@ pub fn set_documents_email(
 }
 
 /// Queues an e-mail with a document attached (delivered by the mail job).
+/// Document e-mails queued since `since`, for one contract or the whole site.
+pub fn mails_since(c: &Connection, contract_id: Option<i64>, since: i64) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "SELECT COUNT(*) FROM outbox o WHERE o.channel = 'email' AND o.document_id IS NOT NULL
+         AND o.created_at > ?2
+         AND (?1 IS NULL OR o.document_id IN (SELECT id FROM documents WHERE contract_id = ?1))",
+    )?
+    .query_row(params![contract_id, since], |r| r.get(0))
+}
+
 pub fn queue_mail(
     c: &Connection,
     to: &str,

@@ -418,6 +418,22 @@ CREATE TABLE invitations (
 ) STRICT;
 CREATE INDEX invitations_by_phone ON invitations(phone);
 "#,
+    // 13: notice contacts are confirmed by a code before use (issue 24). Contacts stored before
+    // this step count as confirmed (their owners set them); a new or changed one waits for its
+    // code. One pending code per account and channel, stored hashed.
+    r#"
+ALTER TABLE notice_contacts ADD COLUMN email_confirmed INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE notice_contacts ADD COLUMN phone_confirmed INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE contact_codes (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    channel    TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    value      TEXT NOT NULL,
+    code_hash  BLOB NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, channel)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -84,8 +84,9 @@ pub struct Recipient {
 /// phone account's number.
 pub fn recipients(c: &Connection, contract_id: i64) -> rusqlite::Result<Vec<Recipient>> {
     let mut s = c.prepare_cached(
-        "SELECT a.id, COALESCE(n.email, CASE WHEN a.contract_id = ?1 THEN k.documents_email END),
-                COALESCE(n.phone, a.phone),
+        "SELECT a.id, COALESCE(CASE WHEN n.email_confirmed = 1 THEN n.email END,
+                               CASE WHEN a.contract_id = ?1 THEN k.documents_email END),
+                COALESCE(CASE WHEN n.phone_confirmed = 1 THEN n.phone END, a.phone),
                 CASE WHEN a.contract_id = ?1 THEN 'owner'
                      ELSE (SELECT role FROM account_contracts
                            WHERE account_id = a.id AND contract_id = ?1) END
@@ -153,12 +154,113 @@ pub fn save_prefs(
         s.execute(params![account_id, k.code(), ch.code(), on])?;
     }
     c.prepare_cached(
-        "INSERT INTO notice_contacts(account_id, email, phone, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT DO UPDATE SET email = excluded.email, phone = excluded.phone,
+        "INSERT INTO notice_contacts(account_id, email, phone, updated_at, email_confirmed, phone_confirmed)
+         VALUES (?1, ?2, ?3, ?4, ?2 IS NULL, ?3 IS NULL)
+         ON CONFLICT DO UPDATE SET
+             email_confirmed = CASE WHEN notice_contacts.email IS excluded.email
+                 THEN notice_contacts.email_confirmed ELSE excluded.email IS NULL END,
+             phone_confirmed = CASE WHEN notice_contacts.phone IS excluded.phone
+                 THEN notice_contacts.phone_confirmed ELSE excluded.phone IS NULL END,
+             email = excluded.email, phone = excluded.phone,
              updated_at = excluded.updated_at",
     )?
     .execute(params![account_id, email, phone, now])?;
     Ok(())
+}
+
+/// (e-mail, phone) set in «Уведомления» and not confirmed yet.
+pub fn unconfirmed(
+    c: &Connection,
+    account_id: i64,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    Ok(c.prepare_cached(
+        "SELECT CASE WHEN email_confirmed = 0 THEN email END,
+                    CASE WHEN phone_confirmed = 0 THEN phone END
+             FROM notice_contacts WHERE account_id = ?1",
+    )?
+    .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?
+    .unwrap_or((None, None)))
+}
+
+/// Whether `email` is an address this account may send documents to: its confirmed notice
+/// e-mail, or the documents e-mail of the contract (set by the operator).
+pub fn confirmed_email(
+    c: &Connection,
+    account_id: i64,
+    contract_id: i64,
+    email: &str,
+) -> rusqlite::Result<bool> {
+    c.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM notice_contacts WHERE account_id = ?1 AND email_confirmed = 1
+                       AND lower(email) = lower(?3))
+             OR EXISTS(SELECT 1 FROM contracts WHERE id = ?2 AND lower(documents_email) = lower(?3))",
+    )?
+    .query_row(params![account_id, contract_id, email], |r| r.get(0))
+}
+
+/// Stores the pending code for a contact (replacing an earlier one; attempts start over only
+/// for a new value).
+pub fn put_contact_code(
+    c: &Connection,
+    account_id: i64,
+    channel: &str,
+    value: &str,
+    hash: &[u8],
+    now: i64,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO contact_codes(account_id, channel, value, code_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at,
+             attempts = CASE WHEN contact_codes.value = excluded.value THEN contact_codes.attempts ELSE 0 END,
+             value = excluded.value",
+    )?
+    .execute(params![account_id, channel, value, hash, now])?;
+    Ok(())
+}
+
+/// Checks a typed contact code: Ok(true) confirms the contact (and uses the code), Ok(false)
+/// is a wrong code (counted), Err(()) means none is waiting or its attempts are used up.
+pub fn check_contact_code(
+    c: &Connection,
+    account_id: i64,
+    channel: &str,
+    hash: &[u8],
+    since: i64,
+) -> rusqlite::Result<Result<bool, ()>> {
+    let row: Option<(String, Vec<u8>, i64)> = c
+        .prepare_cached(
+            "SELECT value, code_hash, attempts FROM contact_codes
+             WHERE account_id = ?1 AND channel = ?2 AND created_at >= ?3",
+        )?
+        .query_row(params![account_id, channel, since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((value, stored, attempts)) = row else {
+        return Ok(Err(()));
+    };
+    if attempts >= 5 {
+        return Ok(Err(()));
+    }
+    let same = stored.len() == hash.len()
+        && stored.iter().zip(hash).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
+    if !same {
+        c.prepare_cached(
+            "UPDATE contact_codes SET attempts = attempts + 1 WHERE account_id = ?1 AND channel = ?2",
+        )?
+        .execute(params![account_id, channel])?;
+        return Ok(Ok(false));
+    }
+    c.prepare_cached("DELETE FROM contact_codes WHERE account_id = ?1 AND channel = ?2")?
+        .execute(params![account_id, channel])?;
+    let col = if channel == "email" { "email" } else { "phone" };
+    c.prepare_cached(&format!(
+        "UPDATE notice_contacts SET {col}_confirmed = 1 WHERE account_id = ?1 AND {col} = ?2"
+    ))?
+    .execute(params![account_id, value])?;
+    Ok(Ok(true))
 }
 
 /// One switch (the unsubscribe link turns e-mail off for one event).

@@ -23,6 +23,15 @@ pub fn queue_email(
     Ok(())
 }
 
+/// Queues an SMS; returns its row (the caller dispatches it after the commit).
+pub fn queue_sms(c: &Connection, to: &str, body: &str, now: i64) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO outbox(channel, recipient, body, created_at) VALUES ('sms', ?1, ?2, ?3)",
+    )?
+    .execute(params![to, body, now])?;
+    Ok(c.last_insert_rowid())
+}
+
 /// An e-mail waiting for delivery.
 pub struct PendingEmail {
     pub id: i64,

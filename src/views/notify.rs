@@ -17,6 +17,9 @@ pub struct Contacts<'a> {
     pub default_email: Option<&'a str>,
     pub devices: i64,
     pub vapid_public: &'a str,
+    /// The contact waits for its code (a code field is shown under it).
+    pub email_pending: bool,
+    pub phone_pending: bool,
 }
 
 /// Errors of the form: a message at the top, or under a contact field.
@@ -25,6 +28,19 @@ pub struct FormErrors<'a> {
     pub form: Option<&'a str>,
     pub email: Option<&'a str>,
     pub phone: Option<&'a str>,
+    pub email_code: Option<&'a str>,
+    pub phone_code: Option<&'a str>,
+}
+
+/// The code field under a contact that waits for confirmation.
+fn code_field(name: &str, label: &str, error: Option<&str>) -> Markup {
+    html! {
+        div .field .contact-code .has-error[error.is_some()] {
+            (field(&Field { name, label, kind: "text", value: "", autocomplete: "one-time-code",
+                error, required: false }))
+            p .hint { "Уведомления пойдут сюда после подтверждения. Введите код и нажмите «Сохранить»." }
+        }
+    }
 }
 
 pub fn form(csrf: &str, p: &Prefs, c: &Contacts, e: &FormErrors) -> Markup {
@@ -58,8 +74,14 @@ pub fn form(csrf: &str, p: &Prefs, c: &Contacts, e: &FormErrors) -> Markup {
                     @if let Some(d) = c.default_email { p .hint { "Пусто — письма уходят на " (d) } }
                 }
             }
+            @if c.email_pending {
+                (code_field("email_code", "Код из письма для подтверждения адреса", e.email_code))
+            }
             (field(&Field { name: "phone", label: "Телефон для SMS", kind: "tel", value: c.phone,
                 autocomplete: "tel", error: e.phone, required: false }))
+            @if c.phone_pending {
+                (code_field("phone_code", "Код из SMS для подтверждения номера", e.phone_code))
+            }
             div .notify-push {
                 p .hint id=(ids::PUSH_STATE) {
                     @if c.devices == 0 { "Push-уведомления не включены ни на одном устройстве." }

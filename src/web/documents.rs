@@ -491,9 +491,21 @@ pub async fn email_send(
             .into_response());
     };
     let (st2, who, to2) = (st.clone(), actor(req, st, &cur), to.clone());
-    st.db
+    let sent = st
+        .db
         .run(move |c| app::email(c, &ctx(&st2), &who, cid, id, &to2))
         .await?;
+    if let Err(msg) = sent {
+        let doc = st.db.run(move |c| app::visible(c, cid, id)).await?;
+        let typed: String = input.email.chars().take(64).collect();
+        let status = if msg == app::TOO_MANY_MAILS {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let form = views::documents::mail_form(&csrf.0, &doc, &typed, Some(msg));
+        return Ok(form.with_status(status).into_response());
+    }
     if !htmx::is_htmx(req) {
         return Ok(htmx::redirect(req, routes::DOCUMENTS));
     }

@@ -44,6 +44,8 @@ async fn render_form(
             default_email: s.default_email.as_deref(),
             devices: s.devices,
             vapid_public: &s.vapid_public,
+            email_pending: s.email_pending,
+            phone_pending: s.phone_pending,
         },
         errors,
     ))
@@ -72,8 +74,21 @@ pub async fn save(
     Data(st): Data<&SharedState>,
     csrf: &CsrfToken,
     acc: CurrentAccount,
-    Form(fields): Form<Vec<(String, String)>>,
+    Form(mut fields): Form<Vec<(String, String)>>,
 ) -> poem::Result<Response> {
+    // The confirmation codes of contacts are not settings.
+    let take = |fields: &mut Vec<(String, String)>, n: &str| {
+        let v = fields
+            .iter()
+            .filter(|(k, _)| k == n)
+            .map(|(_, v)| v.trim().to_owned())
+            .next_back()
+            .unwrap_or_default();
+        fields.retain(|(k, _)| k != n);
+        v
+    };
+    let email_code = take(&mut fields, "email_code");
+    let phone_code = take(&mut fields, "phone_code");
     let get = |n: &str| {
         fields
             .iter()
@@ -83,8 +98,20 @@ pub async fn save(
     };
     let typed = (get("email").to_owned(), get("phone").to_owned());
     let r = uc::save_settings(st, acc.account_id, fields.clone()).await?;
+    let mut code_errors = FormErrors::default();
+    if r.is_ok() && !email_code.is_empty() {
+        code_errors.email_code = uc::confirm_contact(st, acc.account_id, true, &email_code)
+            .await?
+            .err();
+    }
+    if r.is_ok() && !phone_code.is_empty() {
+        code_errors.phone_code = uc::confirm_contact(st, acc.account_id, false, &phone_code)
+            .await?
+            .err();
+    }
+    let code_failed = code_errors.email_code.is_some() || code_errors.phone_code.is_some();
     let errors = match &r {
-        Ok(()) => FormErrors::default(),
+        Ok(()) => code_errors,
         Err(PrefsError::Unknown(_)) => FormErrors {
             form: Some("Неизвестное уведомление или способ доставки. Обновите страницу."),
             ..Default::default()
@@ -106,7 +133,7 @@ pub async fn save(
         r.is_err().then_some((typed.0.as_str(), typed.1.as_str())),
     )
     .await?;
-    if r.is_err() {
+    if r.is_err() || code_failed {
         let body = if htmx::is_htmx(req) {
             form
         } else {

@@ -866,20 +866,46 @@ async fn send_to_email_queues_the_pdf_in_the_outbox() {
         .post(&format!("/documents/{id}/email"), &[("email", "не почта")])
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let ok = app
+    // Only to a confirmed address: not to any address typed (a mail cannon otherwise).
+    let stranger = app
         .post(
             &format!("/documents/{id}/email"),
-            &[("email", "buh@example.ru")],
+            &[("email", "victim@example.org")],
         )
         .await;
-    assert_eq!(ok.status, StatusCode::OK);
-    assert!(ok.has_text("Отправлено на b***@example.ru"));
+    assert_eq!(stranger.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        stranger.has_text("подтверждённый в «Уведомлениях»"),
+        "{}",
+        stranger.body
+    );
+    // The address confirmed in «Уведомления» (the demo's) is fine.
+    let to = kabinet::app::notify::DEMO_EMAIL;
+    let ok = app
+        .post(&format!("/documents/{id}/email"), &[("email", to)])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(
+        ok.has_text("Отправлено на b***@sluzhebny.example.ru"),
+        "{}",
+        ok.body
+    );
     assert_eq!(
         app.count(&format!(
-            "SELECT COUNT(*) FROM outbox WHERE document_id = {id} AND recipient = 'buh@example.ru'"
+            "SELECT COUNT(*) FROM outbox WHERE document_id = {id} AND recipient = '{to}'"
         )),
         1
     );
+    // A bounded number a day per contract.
+    for _ in 1..kabinet::app::documents::MAILS_PER_CONTRACT_DAY {
+        app.post(&format!("/documents/{id}/email"), &[("email", to)])
+            .await;
+    }
+    let r = app
+        .post(&format!("/documents/{id}/email"), &[("email", to)])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.has_text("слишком много писем"), "{}", r.body);
     let att = db::documents::outbox_attachment(&app.db(), app.count("SELECT MAX(id) FROM outbox"))
         .unwrap()
         .unwrap();

@@ -328,9 +328,11 @@ async fn sms_waits_for_the_end_of_quiet_hours() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    confirm_phone(&app, "79271234249", &[("payment.sms", "on")]).await;
     assert!(billing_payment(&app, "bank:night", 50_000));
     run(&app.state).await;
-    let sms = "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND recipient = '79271234249'";
+    let sms = "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND recipient = '79271234249'
+               AND body NOT LIKE '%код подтверждения%'";
     assert_eq!(app.count(sms), 0, "no SMS in quiet hours");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM notices WHERE channel = 'sms' AND status = 'pending'"),
@@ -730,4 +732,90 @@ async fn the_background_job_scans_and_delivers_on_its_own() {
     .await;
     assert!(!job.is_finished(), "the job keeps running");
     job.abort();
+}
+
+/// Confirms the notice phone with the code the confirmation SMS carried.
+pub async fn confirm_phone(app: &TestApp, phone: &str, prefs: &[(&str, &str)]) {
+    let body: String = app
+        .db()
+        .query_row(
+            "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = ?1
+             AND body LIKE '%код подтверждения%' ORDER BY id DESC LIMIT 1",
+            [phone],
+            |r| r.get(0),
+        )
+        .expect("a confirmation SMS");
+    let code: String = body.chars().take(6).collect();
+    let mut form = prefs.to_vec();
+    form.extend([("phone", phone), ("phone_code", code.as_str())]);
+    let r = app.post("/notifications", &form).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_new_notice_contact_gets_nothing_until_its_code_confirms_it() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    app.get_hx("/notifications").await;
+    let r = app
+        .post(
+            "/notifications",
+            &[("payment.email", "on"), ("email", "someone@example.org")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.has_text("Код из письма для подтверждения адреса"),
+        "{}",
+        r.body
+    );
+    // A payment notice goes to the contract's default, not to the unconfirmed address.
+    assert!(billing_payment(&app, "bank:unconfirmed", 10_000));
+    run(&app.state).await;
+    assert_eq!(
+        emails_to(&app, "someone@example.org", "Платеж зачислен%"),
+        0
+    );
+    // A wrong code is refused by the field; the right one confirms.
+    let r = app
+        .post(
+            "/notifications",
+            &[("email", "someone@example.org"), ("email_code", "000000")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.has_text("Неверный код"));
+    let body: String = app
+        .db()
+        .query_row(
+            "SELECT body FROM outbox WHERE recipient = 'someone@example.org' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let code: String = body
+        .split("Код подтверждения: ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+    let r = app
+        .post(
+            "/notifications",
+            &[
+                ("payment.email", "on"),
+                ("email", "someone@example.org"),
+                ("email_code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.has_text("Код из письма для подтверждения адреса"));
+    assert!(billing_payment(&app, "bank:confirmed", 10_000));
+    run(&app.state).await;
+    assert_eq!(
+        emails_to(&app, "someone@example.org", "Платеж зачислен%"),
+        1
+    );
 }

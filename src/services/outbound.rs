@@ -85,6 +85,17 @@ impl Policy {
         if authority.as_str().contains('@') {
             return Err(Refused::UserInfo);
         }
+        // The parser accepts `[::1]:x.fcm.googleapis.com` (a port it cannot read, which a
+        // client then takes as the default): after the host comes nothing or `:` and a port.
+        let raw_host = uri.host().unwrap_or("");
+        let port = match authority.as_str().get(raw_host.len()..) {
+            Some("") => None,
+            Some(p) => match p.strip_prefix(':').map(str::parse::<u16>) {
+                Some(Ok(n)) if n > 0 => Some(n),
+                _ => return Err(Refused::NotUrl),
+            },
+            None => return Err(Refused::NotUrl),
+        };
         let insecure = self.insecure_hosts.is_insecure_host(&host);
         let default_port = match uri.scheme_str() {
             Some("https") => 443,
@@ -92,7 +103,7 @@ impl Policy {
             Some("http") => return Err(Refused::NotHttps),
             _ => return Err(Refused::NotUrl),
         };
-        Ok((host, authority.port_u16().unwrap_or(default_port), insecure))
+        Ok((host, port.unwrap_or(default_port), insecure))
     }
 
     /// Every address the host has now; refused when one of them is not public.
@@ -283,7 +294,15 @@ mod tests {
         );
         assert_eq!(c.parse("ftp://x.ru/"), Err(Refused::NotUrl));
         assert_eq!(c.parse("/relative"), Err(Refused::NotUrl));
-        assert!(c.parse("https://[::1]:x.fcm.googleapis.com/x").is_err());
+        for bad in [
+            "https://[::1]:x.fcm.googleapis.com/x",
+            "https://[::1]:443.fcm.googleapis.com/x",
+            "https://api.yookassa.ru:/v3",
+            "https://api.yookassa.ru:0/v3",
+            "https://api.yookassa.ru:99999/v3",
+        ] {
+            assert_eq!(c.parse(bad), Err(Refused::NotUrl), "{bad}");
+        }
     }
 
     #[test]

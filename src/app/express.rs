@@ -148,7 +148,10 @@ fn claim_in(
     }
     let (started, first) = q::started_for_contract(c, cid, now - HOUR)?;
     if started >= i64::from(p.express_payments_per_contract_per_hour) {
-        tracing::warn!(contract_id = cid, "express payment starts throttled (contract)");
+        tracing::warn!(
+            contract_id = cid,
+            "express payment starts throttled (contract)"
+        );
         let wait = first.map_or(HOUR, |t| t + HOUR - now).max(1);
         let wait = RetryAfter(Duration::from_secs(wait as u64));
         return Ok(Err(Refusal::TooMany(too_many(Purpose::Confirm, wait))));

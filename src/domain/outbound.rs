@@ -12,7 +12,11 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
 }
 
 fn in_v4(ip: Ipv4Addr, net: [u8; 4], bits: u32) -> bool {
-    let m = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let m = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     u32::from(ip) & m == u32::from(Ipv4Addr::from(net)) & m
 }
 
@@ -41,7 +45,11 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
 }
 
 fn in_v6(ip: Ipv6Addr, net: u128, bits: u32) -> bool {
-    let m = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+    let m = if bits == 0 {
+        0
+    } else {
+        u128::MAX << (128 - bits)
+    };
     u128::from(ip) & m == net & m
 }
 

@@ -366,6 +366,9 @@ mod tests {
         assert!(c.policy.resolve(&uri, None).is_ok());
         assert_eq!(c.parse("http://127.0.0.2:9/x"), Err(Refused::NotHttps));
         let uri = c.parse("https://[::1]:9/x").unwrap();
-        assert!(c.policy.resolve(&uri, None).is_err(), "only the listed host");
+        assert!(
+            c.policy.resolve(&uri, None).is_err(),
+            "only the listed host"
+        );
     }
 }

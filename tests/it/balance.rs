@@ -199,7 +199,11 @@ async fn express_payment_pays_the_found_contract_only() {
         .unwrap()
         .to_owned();
     // A tampered token is refused, nothing stored.
-    let forged = format!("{}{}", &t[..t.len() - 1], if t.ends_with('0') { '1' } else { '0' });
+    let forged = format!(
+        "{}{}",
+        &t[..t.len() - 1],
+        if t.ends_with('0') { '1' } else { '0' }
+    );
     let r = app
         .post(
             "/pay/form",

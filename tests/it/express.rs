@@ -1,10 +1,7 @@
 //! Issue 24, items 7 and 12: «Экспресс-оплата» (pay without a login). One lookup starts one
 //! payment; starts are limited per IP and per contract; the site has a ceiling of pending
 //! express payments; the lookup's token is opaque (no contract id in it).
-use crate::{
-    common::*,
-    payments::between,
-};
+use crate::{common::*, payments::between};
 use poem::http::StatusCode;
 
 const MAIN: &str = "72845736UL";
@@ -14,7 +11,10 @@ const OTHERS: [&str; 2] = ["78101424UL", "72718289UL"];
 async fn lookup(app: &TestApp, number: &str) -> String {
     app.get("/pay").await;
     let r = app
-        .post("/pay/find", &[("segment", "business"), ("contract", number)])
+        .post(
+            "/pay/find",
+            &[("segment", "business"), ("contract", number)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     between(&r.body, "/pay/form?t=", "\"")
@@ -25,7 +25,10 @@ async fn lookup(app: &TestApp, number: &str) -> String {
 /// Starts a payment; the amount differs per key (as an attacker's would: the same amount again
 /// reuses the pending payment).
 async fn start(app: &TestApp, token: &str, key: &str) -> Resp {
-    let amount = format!("{}", 100 + u64::from_str_radix(&key[key.len() - 4..], 16).unwrap());
+    let amount = format!(
+        "{}",
+        100 + u64::from_str_radix(&key[key.len() - 4..], 16).unwrap()
+    );
     app.post(
         "/pay/form",
         &[
@@ -81,11 +84,18 @@ async fn express_payment_starts_are_limited_per_contract() {
     let t = lookup(&app, MAIN).await;
     let r = start(&app, &t, &key(99)).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
-    assert!(r.has_text("Слишком много попыток. Попробуйте через"), "{}", r.body);
+    assert!(
+        r.has_text("Слишком много попыток. Попробуйте через"),
+        "{}",
+        r.body
+    );
     assert_eq!(payments(&app), 5);
     // Another contract is not affected.
     let t = lookup(&app, OTHERS[0]).await;
-    assert!(start(&app, &t, &key(100)).await.header("hx-redirect").is_some());
+    assert!(start(&app, &t, &key(100))
+        .await
+        .header("hx-redirect")
+        .is_some());
 }
 
 #[tokio::test]
@@ -131,7 +141,11 @@ async fn a_site_wide_ceiling_on_pending_express_payments() {
     let t = lookup(&app, MAIN).await;
     let r = start(&app, &t, &key(1)).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
-    assert!(r.has_text("слишком много незавершенных оплат"), "{}", r.body);
+    assert!(
+        r.has_text("слишком много незавершенных оплат"),
+        "{}",
+        r.body
+    );
     assert_eq!(payments(&app), 200);
     // A logged-in subscriber still pays.
     app.login_demo().await;
@@ -159,7 +173,10 @@ async fn the_express_token_does_not_carry_the_contract_id() {
     let m = app.get_hx(&format!("/pay/form?t={t1}")).await;
     assert!(m.has_text("value=\"1200.00\""), "{}", m.body);
     // Unknown tokens (and the old signed form) are refused.
-    for bad in [format!("{id}.9999999999.00000000000000000000000000000000"), "0".repeat(48)] {
+    for bad in [
+        format!("{id}.9999999999.00000000000000000000000000000000"),
+        "0".repeat(48),
+    ] {
         let r = start(&app, &bad, &key(1)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.has_text("Найдите договор заново"), "{}", r.body);

@@ -206,8 +206,16 @@ async fn a_gateway_url_resolving_to_loopback_is_never_connected_to() {
     app.login_demo().await;
     let (r, _) = pay(&app, "1200", "buh@example.ru").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.has_text("Платежная система сейчас недоступна"), "{}", r.body);
+    assert!(
+        r.has_text("Платежная система сейчас недоступна"),
+        "{}",
+        r.body
+    );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection to loopback");
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        0,
+        "no connection to loopback"
+    );
     task.abort();
 }

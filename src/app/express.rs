@@ -51,7 +51,9 @@ pub async fn lookup(
             else {
                 return Ok(None);
             };
-            q::insert(c, &h, cid, now, now + TOKEN_TTL)?;
+            let tx = db::begin_write(c)?;
+            q::insert(&tx, &h, cid, now, now + TOKEN_TTL)?;
+            tx.commit()?;
             Ok(Some((address, org, recommended)))
         })
         .await?;
@@ -129,7 +131,7 @@ pub async fn claim(
 
 fn claim_in(
     st: &SharedState,
-    c: &rusqlite::Connection,
+    c: &db::Conn,
     h: &[u8],
     key: &str,
     ip: IpAddr,

@@ -130,3 +130,24 @@ pub fn from_config(cfg: &SmsCfg, client: &Outbound) -> Arc<dyn SmsSender> {
         _ => Arc::new(OutboxOnly),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gateway is called through the outbound client: plain http to a host the operator did
+    /// not list in `outbound.insecure_hosts` is refused before any connection.
+    #[test]
+    fn a_gateway_url_outside_the_policy_is_refused() {
+        let gw = HttpGateway::new(
+            Outbound::new(&Default::default()),
+            "http://127.0.0.1:9/sms/send",
+            "KEY",
+            None,
+        );
+        match gw.send("79271234249", "x") {
+            Delivery::Failed(e) => assert!(e.contains("refused"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -159,3 +159,51 @@ async fn reset_devices_and_password_change_end_the_other_sessions_subscriptions(
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(app.count(thiefs), 0);
 }
+
+/// Each delivery has its own timeout (`notify.push.timeout_secs`): a push service that never
+/// answers ends as a retry later, and the run does not wait longer than that.
+#[tokio::test]
+async fn a_hanging_push_delivery_times_out_and_is_retried_later() {
+    let stub = PushStub::start().await;
+    let mut cfg = push_config();
+    cfg.notify.push.timeout_secs = 1;
+    let app = TestApp::with_config(cfg).await;
+    app.login_demo().await;
+    app.get("/").await;
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = hang.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = hang.accept().await {
+            held.push(s);
+        }
+    });
+    let mut sub = stub.subscribe("hang");
+    sub["endpoint"] = format!("http://127.0.0.1:{port}/push/hang").into();
+    let r = app
+        .client
+        .post("/notifications/push")
+        .header("cookie", cookie_header(&app))
+        .header("x-csrf-token", app.csrf())
+        .header("content-type", "application/json")
+        .body(sub.to_string())
+        .send()
+        .await;
+    r.assert_status(poem::http::StatusCode::CREATED);
+    assert!(billing_payment(&app, "bank:slow", 10_000));
+    let started = std::time::Instant::now();
+    let run = notify::run(&app.state).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.pushes, 0);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM notices WHERE channel = 'push' AND status = 'pending' AND attempts = 1"
+        ),
+        1
+    );
+    holder.abort();
+}

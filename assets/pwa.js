@@ -73,6 +73,25 @@
       b.disabled = false;
     });
   });
+  // «Выйти»: this browser's push subscription ends with the session (the server removes it
+  // with the session too); the push service forgets it, so nothing reaches a logged-out PC.
+  // Any form posting to the logout route (routes::LOGOUT) counts; logout never waits more
+  // than a second for it.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f || f.dataset.pushOff || (f.getAttribute("action") || "") !== "/logout") return;
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) return;
+    e.preventDefault();
+    f.dataset.pushOff = "1";
+    var done = false;
+    function go() { if (!done) { done = true; f.submit(); } }
+    setTimeout(go, 1000);
+    navigator.serviceWorker.getRegistration().then(function (reg) {
+      return reg ? reg.pushManager.getSubscription() : null;
+    }).then(function (sub) {
+      return sub ? sub.unsubscribe() : null;
+    }).catch(function () {}).then(go);
+  });
   document.addEventListener("DOMContentLoaded", function () { armPush(document); });
   document.addEventListener("htmx:afterSettle", function (e) { armPush(e.target); });
 })();

@@ -88,7 +88,9 @@ pub fn build_state(
     let conn = db.get()?;
     app::credentials::ensure_unusable_hash(&conn)?;
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
-    let push = app::notify::load_push(&conn, &cfg)?;
+    let outbound = services::outbound::Outbound::new(&cfg.outbound);
+    check_outbound_urls(&cfg, &outbound)?;
+    let push = app::notify::load_push(&conn, &cfg, outbound.clone())?;
     let banners = domain::notify::Banners::default();
     banners.replace(app::notify::load_banners(&conn, clock.now())?);
     let csrf_key = match &cfg.security.csrf_key {
@@ -119,7 +121,7 @@ pub fn build_state(
             Some((mime.to_owned(), bytes))
         }
     };
-    let money = services::payments::money::Money::new(&cfg, &db);
+    let money = services::payments::money::Money::new(&cfg, &db, &outbound);
     Ok(Arc::new(AppState {
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
@@ -135,13 +137,35 @@ pub fn build_state(
         chat: chat::hub::Hub::new(cfg.chat.outbound_queue),
         csp_violations: Default::default(),
         money,
-        sms: services::sms::from_config(&cfg.sms),
+        sms: services::sms::from_config(&cfg.sms, &outbound),
+        outbound,
         throttles: Default::default(),
         chat_quota: chat::quota::ChatQuota::new(&cfg.chat),
         push,
         banners,
         cfg,
     }))
+}
+
+/// The gateways' URLs follow the outbound policy (https, no user info; `http://` only for a
+/// host in `outbound.insecure_hosts`): refused at start, not at the first payment.
+fn check_outbound_urls(
+    cfg: &Config,
+    outbound: &services::outbound::Outbound,
+) -> Result<(), StartError> {
+    let mut urls = Vec::new();
+    if cfg.payments.provider == config::ProviderKind::Yookassa {
+        urls.push(("payments.yookassa.api_url", &cfg.payments.yookassa.api_url));
+    }
+    if let Some(u) = &cfg.sms.url {
+        urls.push(("sms.url", u));
+    }
+    for (key, url) in urls {
+        if let Err(e) = outbound.parse(url) {
+            return Err(config::ConfigError::Invalid(format!("{key} {url:?}: {e}")).into());
+        }
+    }
+    Ok(())
 }
 
 /// A new database: schema, migrations and (when asked) the demo data, built in a temporary file

@@ -28,6 +28,9 @@ pub struct AppState {
     pub passkeys: crate::auth::passkey::Passkeys,
     /// Live chat listeners.
     pub chat: std::sync::Arc<crate::chat::hub::Hub>,
+    /// The one outbound HTTP client (payment gateway, SMS gateway, Web Push) and its policy;
+    /// see `services::outbound`.
+    pub outbound: crate::services::outbound::Outbound,
     /// Delivers SMS (login codes); see `services::sms`.
     pub sms: Arc<dyn crate::services::sms::SmsSender>,
     /// CSP violation reports received (logged too).

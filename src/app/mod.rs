@@ -8,6 +8,7 @@ pub mod company;
 pub mod credentials;
 pub mod documents;
 pub mod documents_api;
+pub mod express;
 pub mod invitations;
 pub mod jobs;
 pub mod lifecycle;

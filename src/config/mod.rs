@@ -6,12 +6,14 @@ mod documents;
 mod lines;
 mod money;
 mod notify;
+mod outbound;
 mod passkeys;
 mod server;
 mod sms;
 pub use documents::*;
 pub use money::*;
 pub use notify::{Notify, Push};
+pub use outbound::Outbound;
 pub use passkeys::*;
 pub use server::Server;
 pub use sms::*;
@@ -44,6 +46,7 @@ pub struct Config {
     pub server: Server,
     pub documents: Documents,
     pub notify: Notify,
+    pub outbound: Outbound,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             server: Server::default(),
             documents: Documents::default(),
             notify: Notify::default(),
+            outbound: Outbound::default(),
         }
     }
 }
@@ -454,6 +458,7 @@ impl Config {
         self.support_hours.validate()?;
         self.documents.validate()?;
         self.notify.validate()?;
+        self.outbound.validate()?;
         if self.sessions.idle_timeout_days == 0
             || self.sessions.absolute_max_days < self.sessions.idle_timeout_days
         {
@@ -471,6 +476,9 @@ impl Config {
             || p.autopay_max_declines <= 0
             || p.express_per_ip_per_minute == 0
             || p.express_global_per_minute == 0
+            || p.express_payments_per_ip_per_hour == 0
+            || p.express_payments_per_contract_per_hour == 0
+            || p.express_pending_max == 0
         {
             return Err(ConfigError::Invalid(
                 "payments: intervals and limits must be positive".into(),

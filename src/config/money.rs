@@ -40,6 +40,13 @@ pub struct Payments {
     /// Express payment lookups per IP per minute, and for the whole site per minute.
     pub express_per_ip_per_minute: u32,
     pub express_global_per_minute: u32,
+    /// Express payments (without a login) started per IP per hour, and per contract per hour.
+    /// One lookup starts at most one payment.
+    pub express_payments_per_ip_per_hour: u32,
+    pub express_payments_per_contract_per_hour: u32,
+    /// Express payments pending (started in the last 24 hours, not yet paid or canceled) on
+    /// the whole site; beyond it new ones wait.
+    pub express_pending_max: u32,
     /// Sandbox only: charges of a saved card are declined (to try the decline path).
     pub sandbox_decline_saved: bool,
     pub yookassa: YooKassa,
@@ -61,6 +68,9 @@ impl Default for Payments {
             autopay_max_declines: 3,
             express_per_ip_per_minute: 10,
             express_global_per_minute: 300,
+            express_payments_per_ip_per_hour: 10,
+            express_payments_per_contract_per_hour: 5,
+            express_pending_max: 200,
             sandbox_decline_saved: false,
             yookassa: YooKassa::default(),
         }

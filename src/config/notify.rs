@@ -54,10 +54,16 @@ pub struct Push {
     /// Push services a browser's subscription may point at (a host or its parent domain).
     /// The defaults are the services of Chrome/Edge/Android, Firefox, Safari and Windows.
     pub allowed_hosts: Vec<String>,
-    /// Accept `http://` endpoints. Only for a local test push service.
+    /// Accept `http://` endpoints. Only for a local test push service, whose host must also
+    /// be listed in `outbound.insecure_hosts`.
     pub allow_http: bool,
     /// Seconds a push service keeps an undelivered message (TTL header).
     pub ttl_secs: u32,
+    /// Longest time one delivery may take, in seconds: a push service that hangs costs this
+    /// much and delays no other notice.
+    pub timeout_secs: u64,
+    /// Deliveries in flight at once.
+    pub parallel: u32,
 }
 
 impl Default for Push {
@@ -76,6 +82,8 @@ impl Default for Push {
             .to_vec(),
             allow_http: false,
             ttl_secs: 24 * 3600,
+            timeout_secs: 10,
+            parallel: 8,
         }
     }
 }
@@ -103,6 +111,11 @@ impl Notify {
             return Err(ConfigError::Invalid(
                 "notify: daily_cap_per_contract, job_interval_secs and batch must be positive"
                     .into(),
+            ));
+        }
+        if self.push.timeout_secs == 0 || !(1..=64).contains(&self.push.parallel) {
+            return Err(ConfigError::Invalid(
+                "notify.push: timeout_secs must be positive and parallel 1..=64".into(),
             ));
         }
         if self.low_balance_days > 31 {

@@ -35,8 +35,10 @@ pub fn end_credentials(
         .prepare_cached("DELETE FROM passkeys WHERE account_id = ?1")?
         .execute([account_id])?;
     let push = c
-        .prepare_cached("DELETE FROM push_subscriptions WHERE account_id = ?1")?
-        .execute([account_id])?;
+        .prepare_cached(
+            "DELETE FROM push_subscriptions WHERE account_id = ?1 AND session_id IS NOT ?2",
+        )?
+        .execute(params![account_id, keep])?;
     let enrolments = c
         .prepare_cached("DELETE FROM totp_enrolments WHERE account_id = ?1")?
         .execute([account_id])?;

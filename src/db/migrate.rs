@@ -434,6 +434,26 @@ CREATE TABLE contact_codes (
     PRIMARY KEY (account_id, channel)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 14: a push subscription belongs to the session that made it and ends with it (issue 24;
+    // a push subscription belongs to the session that made it and ends with it (the ones kept
+    // so far belong to no session: removed; the browser subscribes again); the express
+    // payment's lookup is an opaque random token mapped to its contract here, and it may
+    // start one payment (`payment_key`, the form's idempotency key).
+    r#"
+ALTER TABLE push_subscriptions ADD COLUMN session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE;
+DELETE FROM push_subscriptions WHERE session_id IS NULL;
+CREATE INDEX push_subscriptions_by_session ON push_subscriptions(session_id);
+CREATE TABLE express_tokens (
+    token_hash  BLOB PRIMARY KEY,
+    contract_id INTEGER NOT NULL REFERENCES contracts(id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    payment_key TEXT,
+    used_at     INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX express_tokens_by_age ON express_tokens(created_at);
+CREATE INDEX express_tokens_used ON express_tokens(contract_id, used_at) WHERE used_at IS NOT NULL;
+"#,
 ];
 
 /// The schema version this binary writes.

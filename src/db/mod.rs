@@ -17,6 +17,7 @@ pub mod demo;
 mod demo_requests;
 mod demo_services;
 pub mod documents;
+pub mod express;
 pub mod fresh;
 pub mod health;
 pub mod invitations;

@@ -331,10 +331,14 @@ pub fn push_sub(c: &Connection, id: i64) -> rusqlite::Result<Option<PushSub>> {
 /// Devices kept per account; a new one beyond this replaces the oldest.
 pub const MAX_PUSH_DEVICES: i64 = 20;
 
-/// Stores a browser's subscription (the same endpoint again moves it to this account).
+/// Stores a browser's subscription for the session that made it: it ends with that session
+/// (`ON DELETE CASCADE`: logout, «Сбросить все устройства», a password change, expiry). The
+/// same endpoint again moves it to this account and session.
+#[allow(clippy::too_many_arguments)]
 pub fn add_push_sub(
     c: &Connection,
     account_id: i64,
+    session_id: i64,
     endpoint: &str,
     p256dh: &str,
     auth: &str,
@@ -342,12 +346,16 @@ pub fn add_push_sub(
     now: i64,
 ) -> rusqlite::Result<()> {
     c.prepare_cached(
-        "INSERT INTO push_subscriptions(account_id, endpoint, p256dh, auth, user_agent, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO push_subscriptions(account_id, endpoint, p256dh, auth, user_agent, created_at,
+             session_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(endpoint) DO UPDATE SET account_id = excluded.account_id,
-             p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent",
+             p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent,
+             session_id = excluded.session_id",
     )?
-    .execute(params![account_id, endpoint, p256dh, auth, user_agent, now])?;
+    .execute(params![
+        account_id, endpoint, p256dh, auth, user_agent, now, session_id
+    ])?;
     c.prepare_cached(
         "DELETE FROM push_subscriptions WHERE account_id = ?1 AND id NOT IN
            (SELECT id FROM push_subscriptions WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",

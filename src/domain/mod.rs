@@ -15,6 +15,7 @@ pub mod ip;
 pub mod ledger;
 pub mod money;
 pub mod notify;
+pub mod outbound;
 pub mod outbox;
 pub mod payment;
 pub mod qr;

@@ -378,43 +378,8 @@ pub enum SubscriptionError {
 /// Longest endpoint URL accepted (browsers' are ~200–500 bytes).
 pub const MAX_ENDPOINT: usize = 1024;
 
-/// Checks a subscription: an `https://` endpoint (or `http://` when `allow_http`, for a local
-/// test service) of bounded size on one of `hosts` (a host or a parent domain; empty: any),
-/// a 65-byte uncompressed P-256 key and a 16-byte auth secret (base64url). Returns the host.
-pub fn check_endpoint(
-    endpoint: &str,
-    allow_http: bool,
-    hosts: &[String],
-) -> Result<String, SubscriptionError> {
-    if endpoint.len() > MAX_ENDPOINT || endpoint.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(SubscriptionError::Endpoint);
-    }
-    let rest = match endpoint.strip_prefix("https://") {
-        Some(r) => r,
-        None => match endpoint.strip_prefix("http://") {
-            Some(r) if allow_http => r,
-            _ => return Err(SubscriptionError::Endpoint),
-        },
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err(SubscriptionError::Endpoint);
-    }
-    let host = match authority.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => authority,
-    }
-    .to_ascii_lowercase();
-    let allowed = hosts.is_empty()
-        || hosts.iter().any(|h| {
-            let h = h.to_ascii_lowercase();
-            host == h || host.ends_with(&format!(".{h}"))
-        });
-    if host.is_empty() || !allowed {
-        return Err(SubscriptionError::Endpoint);
-    }
-    Ok(host)
-}
+// The endpoint itself is checked by `services::push::check_endpoint`, with the parser that
+// fetches (issue 24).
 
 #[cfg(test)]
 mod tests {
@@ -466,29 +431,6 @@ mod tests {
             Err(PrefsError::Unknown(_))
         ));
         assert_eq!(f(&[("email", "nope")]), Err(PrefsError::Email));
-    }
-
-    #[test]
-    fn endpoints_must_be_https_on_a_push_service() {
-        let hosts = vec!["push.services.mozilla.com".to_owned()];
-        assert!(check_endpoint(
-            "https://updates.push.services.mozilla.com/wpush/v2/abc",
-            false,
-            &hosts
-        )
-        .is_ok());
-        for bad in [
-            "http://updates.push.services.mozilla.com/x",
-            "https://evil.example/x",
-            "https://user@updates.push.services.mozilla.com/x",
-            "javascript:alert(1)",
-            "https://",
-        ] {
-            assert!(check_endpoint(bad, false, &hosts).is_err(), "{bad}");
-        }
-        let long = format!("https://a.push.services.mozilla.com/{}", "x".repeat(2000));
-        assert!(check_endpoint(&long, false, &hosts).is_err());
-        assert!(check_endpoint("http://127.0.0.1:9/p", true, &["127.0.0.1".into()]).is_ok());
     }
 
     #[test]

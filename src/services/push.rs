@@ -4,15 +4,69 @@
 use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine};
+use ureq::http::Uri;
+
+use super::outbound::{self, Outbound};
+use crate::domain::{
+    notify::{SubscriptionError, MAX_ENDPOINT},
+    outbound::{host_matches, is_dns_name},
+};
 use p256::{
     ecdsa::{signature::Signer, Signature, SigningKey},
     elliptic_curve::sec1::ToEncodedPoint,
 };
 
-/// Web Push state kept for the process: the VAPID key and the HTTP agent.
+/// Web Push state kept for the process: the VAPID key, the outbound client and the rules an
+/// endpoint must follow.
 pub struct PushState {
     pub vapid: Vapid,
-    pub agent: ureq::Agent,
+    pub client: Outbound,
+    pub rules: EndpointRules,
+    /// Longest time one delivery may take (connect, TLS, request, answer).
+    pub timeout: Duration,
+}
+
+/// What a subscription's endpoint may be (from `notify.push`).
+pub struct EndpointRules {
+    /// Push services (a host or its parent domain); empty: any DNS name.
+    pub hosts: Vec<String>,
+    /// `http://` for a host listed in `outbound.insecure_hosts` (a local test service).
+    pub allow_http: bool,
+}
+
+/// Checks a browser's endpoint (issue 24, item 4), parsed by the parser that fetches: at most
+/// [`MAX_ENDPOINT`] bytes; `https://`, no user info; the host a DNS name (no IP literal, no
+/// brackets) on one of the push services; the port empty or 443. The only exception is a host
+/// the operator listed in `outbound.insecure_hosts` (with `allow_http` for `http://`).
+/// Returns the parsed URL the delivery uses.
+pub fn check_endpoint(
+    client: &Outbound,
+    rules: &EndpointRules,
+    endpoint: &str,
+) -> Result<Uri, SubscriptionError> {
+    let bad = SubscriptionError::Endpoint;
+    if endpoint.len() > MAX_ENDPOINT || endpoint.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(bad);
+    }
+    let uri = client.parse(endpoint).map_err(|_| bad.clone())?;
+    let host = outbound::host_of(&uri).ok_or(bad.clone())?;
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    let https = uri.scheme_str() == Some("https");
+    let listed = rules.hosts.is_empty()
+        || rules
+            .hosts
+            .iter()
+            .any(|h| host_matches(&host, &h.to_ascii_lowercase()));
+    if client.is_insecure_host(&host) {
+        return (listed && (https || rules.allow_http))
+            .then_some(uri)
+            .ok_or(bad);
+    }
+    let port_ok = authority.eq_ignore_ascii_case(&host)
+        || authority.eq_ignore_ascii_case(&format!("{host}:443"));
+    (https && is_dns_name(&host) && port_ok && listed)
+        .then_some(uri)
+        .ok_or(bad)
 }
 
 /// The application server's key pair and contact.
@@ -63,7 +117,7 @@ impl Vapid {
     }
 
     /// The `Authorization` header value for this endpoint.
-    pub fn authorization(&self, endpoint: &str, now: i64) -> Option<String> {
+    pub fn authorization(&self, endpoint: &Uri, now: i64) -> Option<String> {
         let origin = origin(endpoint)?;
         // At most 24 hours (RFC 8292 §2); 12 leaves room for clock skew.
         Some(format!(
@@ -75,10 +129,10 @@ impl Vapid {
 }
 
 /// `https://push.example/x/y` → `https://push.example`.
-fn origin(endpoint: &str) -> Option<String> {
-    let (scheme, rest) = endpoint.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+fn origin(endpoint: &Uri) -> Option<String> {
+    let scheme = endpoint.scheme_str()?;
+    let authority = endpoint.authority()?.as_str();
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
 }
 
 /// What the push service said.
@@ -108,24 +162,13 @@ pub fn keys_valid(p256dh: &str, auth: &str) -> bool {
         if dh.len() == 65 && au.len() == 16 && p256::PublicKey::from_sec1_bytes(&dh).is_ok())
 }
 
-pub fn agent() -> ureq::Agent {
-    let cfg = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(15)))
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build();
-    ureq::Agent::new_with_config(cfg)
-}
-
-/// Encrypts `payload` for the subscription and posts it (blocking; call on the blocking pool).
-pub fn send(
-    v: &Vapid,
-    agent: &ureq::Agent,
-    t: &Target,
-    payload: &[u8],
-    ttl: u32,
-    now: i64,
-) -> Outcome {
+/// Encrypts `payload` for the subscription and posts it through the outbound client
+/// (blocking; call on the blocking pool). The endpoint is checked again: a subscription stored
+/// before the rules were tightened is refused for good.
+pub fn send(p: &PushState, t: &Target, payload: &[u8], ttl: u32, now: i64) -> Outcome {
+    let Ok(endpoint) = check_endpoint(&p.client, &p.rules, t.endpoint) else {
+        return Outcome::Failed("endpoint not allowed".into());
+    };
     let dh = B64.decode(t.p256dh.trim_end_matches('='));
     let au = B64.decode(t.auth.trim_end_matches('='));
     let (Ok(dh), Ok(au)) = (dh, au) else {
@@ -142,11 +185,12 @@ pub fn send(
         Ok(b) => b,
         Err(e) => return Outcome::Failed(format!("encryption: {e}")),
     };
-    let Some(authorization) = v.authorization(t.endpoint, now) else {
+    let Some(authorization) = p.vapid.authorization(&endpoint, now) else {
         return Outcome::Failed("endpoint has no origin".into());
     };
-    let resp = agent
-        .post(t.endpoint)
+    let resp = p
+        .client
+        .post(endpoint, p.timeout)
         .header("TTL", ttl.to_string())
         .header("Content-Encoding", "aes128gcm")
         .header("Content-Type", "application/octet-stream")
@@ -170,15 +214,70 @@ mod tests {
 
     #[test]
     fn origin_of_endpoints() {
+        let o = |s: &str| origin(&s.parse().unwrap());
         assert_eq!(
-            origin("https://fcm.googleapis.com/fcm/send/abc").as_deref(),
+            o("https://fcm.googleapis.com/fcm/send/abc").as_deref(),
             Some("https://fcm.googleapis.com")
         );
         assert_eq!(
-            origin("http://127.0.0.1:8080/p/1").as_deref(),
+            o("http://127.0.0.1:8080/p/1").as_deref(),
             Some("http://127.0.0.1:8080")
         );
-        assert_eq!(origin("nope"), None);
+        assert_eq!(o("/nope"), None);
+    }
+
+    fn rules() -> EndpointRules {
+        EndpointRules {
+            hosts: crate::config::Push::default().allowed_hosts,
+            allow_http: false,
+        }
+    }
+
+    #[test]
+    fn endpoints_are_dns_names_of_push_services_on_443() {
+        let c = Outbound::new(&Default::default());
+        let ok = |e: &str| check_endpoint(&c, &rules(), e).is_ok();
+        assert!(ok("https://fcm.googleapis.com/fcm/send/abc"));
+        assert!(ok("https://fcm.googleapis.com:443/fcm/send/abc"));
+        assert!(ok("https://updates.push.services.mozilla.com/wpush/v2/x"));
+        for bad in [
+            "https://[::1]:x.fcm.googleapis.com/x",
+            "https://[::1]:443.fcm.googleapis.com/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://[::ffff:127.0.0.1]:443/fcm.googleapis.com",
+            "https://127.0.0.1/fcm.googleapis.com",
+            "https://fcm.googleapis.com:8443/x",
+            "https://fcm.googleapis.com:/x",
+            "https://u@fcm.googleapis.com/x",
+            "https://fcm.googleapis.com@127.0.0.1/x",
+            "http://fcm.googleapis.com/x",
+            "https://evil.example/x",
+            "https://fcm.googleapis.com.evil.example/x",
+            "https://evilfcm.googleapis.com.evil/x",
+            "javascript:alert(1)",
+            "https://",
+        ] {
+            assert!(!ok(bad), "{bad}");
+        }
+        let long = format!("https://fcm.googleapis.com/{}", "x".repeat(2000));
+        assert!(!ok(&long));
+    }
+
+    #[test]
+    fn a_local_test_service_needs_both_switches() {
+        let cfg = crate::config::Outbound {
+            insecure_hosts: vec!["127.0.0.1".into()],
+        };
+        let c = Outbound::new(&cfg);
+        let mut r = EndpointRules {
+            hosts: vec!["127.0.0.1".into()],
+            allow_http: false,
+        };
+        assert!(check_endpoint(&c, &r, "http://127.0.0.1:9/p").is_err());
+        r.allow_http = true;
+        assert!(check_endpoint(&c, &r, "http://127.0.0.1:9/p").is_ok());
+        let plain = Outbound::new(&Default::default());
+        assert!(check_endpoint(&plain, &r, "http://127.0.0.1:9/p").is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! SMS.ru-style API.
 use std::{sync::Arc, time::Duration};
 
+use super::outbound::Outbound;
 use crate::{
     config::Sms as SmsCfg,
     domain::outbox::{mask_phone, Delivery},
@@ -33,20 +34,20 @@ pub struct HttpGateway {
     url: String,
     api_key: String,
     sender: Option<String>,
-    agent: ureq::Agent,
+    client: Outbound,
 }
 
+/// Longest time one SMS hand-over may take.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
 impl HttpGateway {
-    pub fn new(url: &str, api_key: &str, sender: Option<&str>) -> HttpGateway {
-        let cfg = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(15)))
-            .http_status_as_error(false)
-            .build();
+    /// Calls go through the app's one outbound client (its SSRF policy).
+    pub fn new(client: Outbound, url: &str, api_key: &str, sender: Option<&str>) -> HttpGateway {
         HttpGateway {
             url: url.to_owned(),
             api_key: api_key.to_owned(),
             sender: sender.map(str::to_owned),
-            agent: ureq::Agent::new_with_config(cfg),
+            client,
         }
     }
 
@@ -60,9 +61,13 @@ impl HttpGateway {
         if let Some(s) = &self.sender {
             form.push(("from", s));
         }
+        let url = self
+            .client
+            .parse(&self.url)
+            .map_err(|e| format!("gateway URL refused: {e}"))?;
         let mut resp = self
-            .agent
-            .post(&self.url)
+            .client
+            .post(url, TIMEOUT)
             .send_form(form)
             .map_err(|e| format!("gateway unreachable: {e}"))?;
         let status = resp.status();
@@ -114,9 +119,35 @@ impl SmsSender for HttpGateway {
 }
 
 /// The sender the configuration asks for.
-pub fn from_config(cfg: &SmsCfg) -> Arc<dyn SmsSender> {
+pub fn from_config(cfg: &SmsCfg, client: &Outbound) -> Arc<dyn SmsSender> {
     match (&cfg.url, &cfg.api_key) {
-        (Some(url), Some(key)) => Arc::new(HttpGateway::new(url, key, cfg.sender.as_deref())),
+        (Some(url), Some(key)) => Arc::new(HttpGateway::new(
+            client.clone(),
+            url,
+            key,
+            cfg.sender.as_deref(),
+        )),
         _ => Arc::new(OutboxOnly),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gateway is called through the outbound client: plain http to a host the operator did
+    /// not list in `outbound.insecure_hosts` is refused before any connection.
+    #[test]
+    fn a_gateway_url_outside_the_policy_is_refused() {
+        let gw = HttpGateway::new(
+            Outbound::new(&Default::default()),
+            "http://127.0.0.1:9/sms/send",
+            "KEY",
+            None,
+        );
+        match gw.send("79271234249", "x") {
+            Delivery::Failed(e) => assert!(e.contains("refused"), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -8,13 +8,12 @@ use poem::{
     IntoResponse, Request, Response,
 };
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
-use super::payments::{amount_input, form_reply, random_key, submit_payment, PayInput};
+use super::payments::{amount_input, form_key, form_reply, random_key, submit_payment, PayInput};
 use crate::{
+    app::express::{self as uc, Refusal},
     auth::session::client_ip,
-    db::contracts,
     routes,
     state::SharedState,
     views::{self, balance::PayForm, express::Found},
@@ -23,7 +22,6 @@ use crate::{
 
 /// Every lookup answers after the same time, found or not.
 const LOOKUP_TIME: Duration = Duration::from_millis(250);
-const TOKEN_TTL: i64 = 30 * 60;
 
 /// `г. Уфа, пр-т Октября, д. 4, офис 12` → `г. Уфа, пр-т Октября, …`: never the full address.
 pub fn mask_address(a: &str) -> String {
@@ -60,49 +58,6 @@ pub fn mask_org(o: &str) -> String {
         }
     }
     out.join(" ")
-}
-
-fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
-    let mut ipad = [0x36u8; 64];
-    let mut opad = [0x5cu8; 64];
-    for i in 0..32 {
-        ipad[i] ^= key[i];
-        opad[i] ^= key[i];
-    }
-    let inner = Sha256::new()
-        .chain_update(ipad)
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
-fn mac(key: &[u8; 32], cid: i64, exp: i64) -> String {
-    hex::encode(&hmac(key, format!("express:{cid}:{exp}").as_bytes())[..16])
-}
-
-/// A signed, expiring reference to the found contract (the page never holds its id in the clear
-/// without a signature, so the pay form cannot be pointed at another contract).
-pub fn sign(key: &[u8; 32], cid: i64, now: i64) -> String {
-    let exp = now + TOKEN_TTL;
-    format!("{cid}.{exp}.{}", mac(key, cid, exp))
-}
-
-pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Option<i64> {
-    let mut it = token.splitn(3, '.');
-    let cid: i64 = it.next()?.parse().ok()?;
-    let exp: i64 = it.next()?.parse().ok()?;
-    let m = it.next()?;
-    let want = mac(key, cid, exp);
-    let same = m.len() == want.len()
-        && m.bytes()
-            .zip(want.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    (same && exp >= now).then_some(cid)
 }
 
 #[handler]
@@ -166,24 +121,19 @@ pub async fn find(
     };
     let number = crate::domain::contract::normalize_number(&input.contract);
     let found = match number {
-        Some(n) => {
-            st.db
-                .run(move |c| Ok(contracts::express_lookup(c, &n, segment)?))
-                .await?
-        }
+        Some(n) => uc::lookup(st, n, segment).await?,
         None => None,
     };
     let markup = match found {
-        Some((cid, address, org, recommended)) => {
-            let token = sign(&st.csrf_key, cid, st.clock.now());
-            let (address, org) = (mask_address(&address), mask_org(&org));
+        Some(f) => {
+            let (address, org) = (mask_address(&f.address), mask_org(&f.org));
             views::express::result(
                 &crate::web::ctx(st),
                 Some(&Found {
                     address: &address,
                     org: &org,
-                    recommended_kop: recommended,
-                    token: &token,
+                    recommended_kop: f.recommended_kop,
+                    token: &f.token,
                 }),
                 None,
             )
@@ -202,21 +152,16 @@ pub struct TokenQuery {
     t: String,
 }
 
-const EXPIRED: &str = "Данные поиска устарели. Найдите договор заново.";
-
 #[handler]
 pub async fn pay_modal(
     Data(st): Data<&SharedState>,
     Query(q): Query<TokenQuery>,
 ) -> poem::Result<Response> {
-    let Some(cid) = verify(&st.csrf_key, &q.t, st.clock.now()) else {
-        return Err(crate::error::AppError::BadRequest(EXPIRED.into()).into());
+    let t: String = q.t.chars().take(128).collect();
+    let Some(recommended) = uc::recommended(st, &t).await? else {
+        let expired = Refusal::Expired.message().to_owned();
+        return Err(crate::error::AppError::BadRequest(expired).into());
     };
-    let recommended = st
-        .db
-        .run(move |c| Ok(contracts::summary(c, cid)?.map(|k| k.recommended_kop)))
-        .await?
-        .unwrap_or(0);
     let amount = amount_input(recommended);
     let key = random_key();
     let f = PayForm {
@@ -232,30 +177,47 @@ pub async fn pay_modal(
     Ok(views::balance::pay_modal(&f).into_response())
 }
 
+/// Starts the payment of a lookup: one payment per lookup (the same form again is the same
+/// payment), limited per IP and per contract, within the site's ceiling of pending ones.
 #[handler]
 pub async fn pay_submit(
     req: &Request,
     Data(st): Data<&SharedState>,
     Form(input): Form<PayInput>,
-) -> Response {
-    let Some(cid) = verify(
-        &st.csrf_key,
-        input.t.as_deref().unwrap_or(""),
-        st.clock.now(),
-    ) else {
-        let f = PayForm {
-            action: routes::EXPRESS_PAY,
-            amount: &input.amount.chars().take(64).collect::<String>(),
-            email: &input.email.chars().take(64).collect::<String>(),
-            consent: input.consent.is_some(),
-            key: &random_key(),
-            token: None,
-            errors: &Default::default(),
-            error: Some(EXPIRED),
-        };
-        return form_reply(&f, StatusCode::UNPROCESSABLE_ENTITY);
+) -> poem::Result<Response> {
+    // The key the payment will be stored under (a malformed one is replaced here, once).
+    let input = PayInput {
+        key: form_key(&input.key),
+        ..input
     };
-    submit_payment(req, st, &input, routes::EXPRESS_PAY, cid, None, "express").await
+    let token: String = input.t.as_deref().unwrap_or("").chars().take(128).collect();
+    let ip = client_ip(req, &st.cfg);
+    let refusal = match uc::claim(st, &token, input.key.clone(), ip).await? {
+        Ok(cid) => {
+            return Ok(
+                submit_payment(req, st, &input, routes::EXPRESS_PAY, cid, None, "express").await,
+            )
+        }
+        Err(r) => r,
+    };
+    let status = match refusal {
+        Refusal::TooMany(_) | Refusal::Busy => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Expired | Refusal::Used => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    // An expired or used lookup leaves the form without its token: the payer looks again.
+    let keep_token = matches!(refusal, Refusal::TooMany(_) | Refusal::Busy);
+    let fresh = random_key();
+    let f = PayForm {
+        action: routes::EXPRESS_PAY,
+        amount: &input.amount.chars().take(64).collect::<String>(),
+        email: &input.email.chars().take(64).collect::<String>(),
+        consent: input.consent.is_some(),
+        key: if keep_token { &input.key } else { &fresh },
+        token: keep_token.then_some(token.as_str()),
+        errors: &Default::default(),
+        error: Some(refusal.message()),
+    };
+    Ok(form_reply(&f, status))
 }
 
 #[cfg(test)]
@@ -274,15 +236,5 @@ mod tests {
             "ИП Служебный д. т. г."
         );
         assert_eq!(mask_org("ООО «Уфимский хлебозавод №3»"), "ООО «Уфимский х.");
-    }
-
-    #[test]
-    fn tokens_are_signed_and_expire() {
-        let k = [7u8; 32];
-        let t = sign(&k, 5, 1000);
-        assert_eq!(verify(&k, &t, 1000), Some(5));
-        assert_eq!(verify(&k, &t, 1000 + TOKEN_TTL + 1), None);
-        assert_eq!(verify(&k, &t.replacen('5', "6", 1), 1000), None);
-        assert_eq!(verify(&[8u8; 32], &t, 1000), None);
     }
 }

@@ -176,7 +176,7 @@ pub async fn subscribe(
         ));
     };
     let ua = req.header("user-agent").unwrap_or("").to_owned();
-    match uc::subscribe(st, acc.account_id, sub, ua).await? {
+    match uc::subscribe(st, acc.account_id, acc.session_id, sub, ua).await? {
         Ok(()) => Ok(StatusCode::CREATED.into_response()),
         Err(SubscriptionError::Endpoint) => Ok(json_error(
             StatusCode::UNPROCESSABLE_ENTITY,

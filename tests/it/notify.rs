@@ -8,10 +8,11 @@ use crate::{
 };
 use kabinet::{app::notify, config::Config, state::SharedState};
 
-fn push_config() -> Config {
+pub fn push_config() -> Config {
     let mut cfg = Config::default();
     cfg.notify.push.allow_http = true;
     cfg.notify.push.allowed_hosts = vec!["127.0.0.1".into()];
+    cfg.outbound.insecure_hosts = vec!["127.0.0.1".into()];
     cfg.notify.public_url = Some("https://lk.example.ru".into());
     cfg
 }
@@ -24,7 +25,7 @@ fn open_request(app: &TestApp) -> i64 {
     ))
 }
 
-async fn subscribe(app: &TestApp, stub: &PushStub, device: &str) {
+pub async fn subscribe(app: &TestApp, stub: &PushStub, device: &str) {
     let sub = stub.subscribe(device);
     let r = app
         .client
@@ -38,7 +39,7 @@ async fn subscribe(app: &TestApp, stub: &PushStub, device: &str) {
     r.assert_status(poem::http::StatusCode::CREATED);
 }
 
-fn cookie_header(app: &TestApp) -> String {
+pub fn cookie_header(app: &TestApp) -> String {
     ["kabinet_session", "kabinet_csrf", "kabinet_staff"]
         .iter()
         .filter_map(|n| app.cookie(n).map(|v| format!("{n}={v}")))
@@ -266,7 +267,7 @@ async fn a_gone_subscription_is_removed() {
 
 /// A payment stored by the billing system (a ledger entry) is announced; the same entry
 /// again (its source is unique) is not a second event.
-fn billing_payment(app: &TestApp, source: &str, kop: i64) -> bool {
+pub fn billing_payment(app: &TestApp, source: &str, kop: i64) -> bool {
     let now = app.state.clock.now();
     app.db()
         .execute(

@@ -95,6 +95,7 @@ async fn provider_down_keeps_the_form_and_money_untouched() {
     cfg.payments.yookassa.shop_id = SHOP.into();
     cfg.payments.yookassa.secret_key = SECRET.into();
     cfg.payments.yookassa.api_url = "http://127.0.0.1:9/v3".into();
+    cfg.outbound.insecure_hosts = vec!["127.0.0.1".into()];
     cfg.payments.yookassa.timeout_secs = 2;
     let app = TestApp::with_config(cfg).await;
     app.login_demo().await;
@@ -175,4 +176,46 @@ async fn yookassa_saves_the_card_and_autopay_charges_it() {
         .query_row("SELECT SUM(price_kop) FROM services WHERE contract_id = 1 AND status IN ('active','blocked_debt')", [], |r| r.get(0))
         .unwrap();
     assert_eq!(balance(&app, DEMO_CONTRACT), needed);
+}
+
+/// Issue 24, item 4: the gateway is called through the one outbound client. A gateway URL
+/// whose name resolves to loopback (here `localhost`, with something listening) is refused
+/// before any connection, and the payer sees the usual «недоступна» message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_url_resolving_to_loopback_is_never_connected_to() {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((_s, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let mut cfg = kabinet::config::Config::default();
+    cfg.payments.provider = kabinet::config::ProviderKind::Yookassa;
+    cfg.payments.public_url = Some("https://lk.example.ru".into());
+    cfg.payments.yookassa.shop_id = SHOP.into();
+    cfg.payments.yookassa.secret_key = SECRET.into();
+    cfg.payments.yookassa.api_url = format!("https://localhost:{port}/v3");
+    let app = TestApp::with_config(cfg).await;
+    app.login_demo().await;
+    let (r, _) = pay(&app, "1200", "buh@example.ru").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.has_text("Платежная система сейчас недоступна"),
+        "{}",
+        r.body
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        0,
+        "no connection to loopback"
+    );
+    task.abort();
 }

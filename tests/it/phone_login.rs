@@ -254,10 +254,17 @@ async fn stand_in_server() -> (String, Seen, tokio::task::JoinHandle<()>) {
     (format!("http://{addr}/sms/send"), seen, task)
 }
 
+/// The outbound client with the stand-in's plain-http 127.0.0.1 as an explicit exception.
+fn stand_in_client() -> kabinet::services::outbound::Outbound {
+    kabinet::services::outbound::Outbound::new(&kabinet::config::Outbound {
+        insecure_hosts: vec!["127.0.0.1".into()],
+    })
+}
+
 #[tokio::test]
 async fn http_gateway_posts_sms_ru_style_requests_and_reports_refusals() {
     let (url, seen, task) = stand_in_server().await;
-    let gw = HttpGateway::new(&url, "KEY-1", Some("Kabinet"));
+    let gw = HttpGateway::new(stand_in_client(), &url, "KEY-1", Some("Kabinet"));
     let out = tokio::task::spawn_blocking(move || {
         (
             gw.send("79271234249", "123456 — код"),
@@ -280,7 +287,7 @@ async fn http_gateway_posts_sms_ru_style_requests_and_reports_refusals() {
     // A gateway that is down is a failure, not a panic.
     task.abort();
     let _ = task.await;
-    let gw = HttpGateway::new(&url, "KEY-1", None);
+    let gw = HttpGateway::new(stand_in_client(), &url, "KEY-1", None);
     let out = tokio::task::spawn_blocking(move || gw.send("79271234249", "x"))
         .await
         .unwrap();
@@ -293,6 +300,7 @@ async fn login_codes_go_through_the_configured_gateway_and_are_blanked_once_sent
     let mut cfg = Config::default();
     cfg.sms.url = Some(url);
     cfg.sms.api_key = Some("KEY-2".into());
+    cfg.outbound.insecure_hosts = vec!["127.0.0.1".into()];
     let app = TestApp::with_config(cfg).await;
     let r = send_code(&app, PHONE_MAIN_AND_WAREHOUSE).await;
     assert_eq!(r.status, 200);

@@ -162,6 +162,9 @@ impl Stub {
         cfg.payments.yookassa.shop_id = SHOP.into();
         cfg.payments.yookassa.secret_key = SECRET.into();
         cfg.payments.yookassa.api_url = self.url.clone();
+        // The stand-in listens on plain http at 127.0.0.1: an explicit exception of the
+        // outbound policy (issue 24), never a silent one.
+        cfg.outbound.insecure_hosts = vec!["127.0.0.1".into()];
         cfg
     }
 }

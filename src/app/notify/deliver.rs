@@ -133,63 +133,76 @@ pub(super) async fn deliver_push(st: &SharedState) -> usize {
     else {
         return 0;
     };
-    let ttl = st.cfg.notify.push.ttl_secs;
-    let mut sent = 0;
-    for (n, sub) in due {
-        let id = n.id;
-        let Some(sub) = sub else {
-            let _ = st
-                .db
-                .run_quiet(move |c| Ok(q::failed(c, id, "subscription gone", now, true)?))
-                .await;
-            continue;
-        };
-        let msg = rules::push_message(&n.subject, &n.body, &n.url);
-        let payload = serde_json::to_vec(&msg).unwrap_or_default();
-        let st2 = st.clone();
-        let sub2 = sub.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            let t = push::Target {
-                endpoint: &sub2.endpoint,
-                p256dh: &sub2.p256dh,
-                auth: &sub2.auth,
-            };
-            push::send(&st2.push.vapid, &st2.push.agent, &t, &payload, ttl, now)
-        })
+    // Concurrent with a bound, each with its own timeout: a push service that hangs costs one
+    // slot for `timeout_secs` and delays no other notice (issue 24).
+    use futures_util::StreamExt;
+    let parallel = st.cfg.notify.push.parallel.max(1) as usize;
+    futures_util::stream::iter(due)
+        .map(|(n, sub)| push_one(st, n, sub, now))
+        .buffer_unordered(parallel)
+        .fold(0, |sent, ok| async move { sent + usize::from(ok) })
         .await
-        .unwrap_or_else(|e| Outcome::Retry(format!("push task crashed: {e}")));
-        let attempts = n.attempts;
-        if outcome == Outcome::Sent {
-            sent += 1;
-        }
-        let r = st
+}
+
+/// One push notice: sent (true) or rescheduled/failed.
+async fn push_one(st: &SharedState, n: q::NoticeRow, sub: Option<q::PushSub>, now: i64) -> bool {
+    let id = n.id;
+    let Some(sub) = sub else {
+        let _ = st
             .db
-            .run_quiet(move |c| {
-                match outcome {
-                    Outcome::Sent => {
-                        q::sent(c, id, now)?;
-                        q::push_ok(c, sub.id, now)?;
-                    }
-                    Outcome::Gone => {
-                        tracing::info!(subscription = sub.id, "push subscription gone; removed");
-                        q::remove_push_sub(c, sub.id, now)?;
-                    }
-                    Outcome::Retry(e) => {
-                        tracing::warn!(notice = id, error = %e, "push not delivered; will retry");
-                        let give_up = attempts + 1 >= rules::MAX_ATTEMPTS;
-                        q::failed(c, id, &e, now + rules::backoff_secs(attempts), give_up)?;
-                    }
-                    Outcome::Failed(e) => {
-                        tracing::warn!(notice = id, error = %e, "push refused");
-                        q::failed(c, id, &e, now, true)?;
-                    }
-                }
-                Ok(())
-            })
+            .run_quiet(move |c| Ok(q::failed(c, id, "subscription gone", now, true)?))
             .await;
-        if let Err(e) = r {
-            tracing::warn!(error = %e, "notify: push outcome not stored");
-        }
+        return false;
+    };
+    let ttl = st.cfg.notify.push.ttl_secs;
+    let msg = rules::push_message(&n.subject, &n.body, &n.url);
+    let payload = serde_json::to_vec(&msg).unwrap_or_default();
+    let st2 = st.clone();
+    let sub2 = sub.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let t = push::Target {
+            endpoint: &sub2.endpoint,
+            p256dh: &sub2.p256dh,
+            auth: &sub2.auth,
+        };
+        push::send(&st2.push, &t, &payload, ttl, now)
+    });
+    // The client's own timeout ends the call; this one is the backstop for the task.
+    let limit = st.push.timeout + Duration::from_secs(1);
+    let outcome = match tokio::time::timeout(limit, task).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => Outcome::Retry(format!("push task crashed: {e}")),
+        Err(_) => Outcome::Retry("push service timed out".into()),
+    };
+    let attempts = n.attempts;
+    let sent = outcome == Outcome::Sent;
+    let r = st
+        .db
+        .run_quiet(move |c| {
+            match outcome {
+                Outcome::Sent => {
+                    q::sent(c, id, now)?;
+                    q::push_ok(c, sub.id, now)?;
+                }
+                Outcome::Gone => {
+                    tracing::info!(subscription = sub.id, "push subscription gone; removed");
+                    q::remove_push_sub(c, sub.id, now)?;
+                }
+                Outcome::Retry(e) => {
+                    tracing::warn!(notice = id, error = %e, "push not delivered; will retry");
+                    let give_up = attempts + 1 >= rules::MAX_ATTEMPTS;
+                    q::failed(c, id, &e, now + rules::backoff_secs(attempts), give_up)?;
+                }
+                Outcome::Failed(e) => {
+                    tracing::warn!(notice = id, error = %e, "push refused");
+                    q::failed(c, id, &e, now, true)?;
+                }
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "notify: push outcome not stored");
     }
     sent
 }

@@ -37,7 +37,11 @@ use crate::{
 };
 
 /// The VAPID key from the config, else the one kept in the database (made at first start).
-pub fn load_push(c: &Conn, cfg: &crate::config::Config) -> Result<PushState, AppError> {
+pub fn load_push(
+    c: &Conn,
+    cfg: &crate::config::Config,
+    client: crate::services::outbound::Outbound,
+) -> Result<PushState, AppError> {
     let secret = match &cfg.notify.push.vapid_private_key {
         Some(k) => hex::decode(k).map_err(|e| AppError::Internal(e.to_string()))?,
         None => match db::setting(c, "vapid_key")? {
@@ -59,9 +63,15 @@ pub fn load_push(c: &Conn, cfg: &crate::config::Config) -> Result<PushState, App
     });
     let vapid = Vapid::new(&secret, &subject)
         .ok_or_else(|| AppError::Internal("the VAPID key is not a P-256 key".into()))?;
+    let p = &cfg.notify.push;
     Ok(PushState {
         vapid,
-        agent: push::agent(),
+        client,
+        rules: push::EndpointRules {
+            hosts: p.allowed_hosts.clone(),
+            allow_http: p.allow_http,
+        },
+        timeout: Duration::from_secs(p.timeout_secs),
     })
 }
 

@@ -202,14 +202,15 @@ pub struct SubscriptionKeys {
     pub auth: String,
 }
 
+/// Stores the subscription for this session: it ends with the session (issue 24, item 8).
 pub async fn subscribe(
     st: &SharedState,
     account: i64,
+    session: i64,
     s: Subscription,
     user_agent: String,
 ) -> Result<Result<(), rules::SubscriptionError>, AppError> {
-    let p = &st.cfg.notify.push;
-    if let Err(e) = rules::check_endpoint(&s.endpoint, p.allow_http, &p.allowed_hosts) {
+    if let Err(e) = push::check_endpoint(&st.push.client, &st.push.rules, &s.endpoint) {
         return Ok(Err(e));
     }
     if !push::keys_valid(&s.keys.p256dh, &s.keys.auth) {
@@ -222,6 +223,7 @@ pub async fn subscribe(
             q::add_push_sub(
                 c,
                 account,
+                session,
                 &s.endpoint,
                 &s.keys.p256dh,
                 &s.keys.auth,

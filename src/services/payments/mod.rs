@@ -47,13 +47,20 @@ pub trait PaymentProvider: Send + Sync {
     fn fetch(&self, id: &str) -> Result<Remote, ProviderError>;
 }
 
-pub fn build(cfg: &Config, db: &Db) -> Arc<dyn PaymentProvider> {
+pub fn build(
+    cfg: &Config,
+    db: &Db,
+    client: &crate::services::outbound::Outbound,
+) -> Arc<dyn PaymentProvider> {
     match cfg.payments.provider {
         ProviderKind::Sandbox => Arc::new(sandbox::Sandbox::new(
             db.clone(),
             cfg.payments.sandbox_decline_saved,
         )),
-        ProviderKind::Yookassa => Arc::new(yookassa::YooKassa::new(&cfg.payments.yookassa)),
+        ProviderKind::Yookassa => Arc::new(yookassa::YooKassa::new(
+            &cfg.payments.yookassa,
+            client.clone(),
+        )),
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Money {
     pub provider: Arc<dyn PaymentProvider>,
     pub express_ip: DefaultKeyedRateLimiter<IpAddr>,
     pub express_global: DefaultDirectRateLimiter,
+    /// Express payment starts per IP (issue 24, item 7).
+    pub express_pay_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -17,15 +19,18 @@ fn nz(n: u32) -> NonZeroU32 {
 }
 
 impl Money {
-    pub fn new(cfg: &Config, db: &db::Db) -> Money {
+    pub fn new(cfg: &Config, db: &db::Db, client: &crate::services::outbound::Outbound) -> Money {
         Money {
-            provider: super::build(cfg, db),
+            provider: super::build(cfg, db, client),
             express_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nz(cfg
                 .payments
                 .express_per_ip_per_minute))),
             express_global: DefaultDirectRateLimiter::direct(Quota::per_minute(nz(cfg
                 .payments
                 .express_global_per_minute))),
+            express_pay_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(cfg
+                .payments
+                .express_payments_per_ip_per_hour))),
         }
     }
 }

@@ -9,30 +9,35 @@ use super::{
     amount_value, parse_amount_value, CreateReq, PaymentProvider, ProviderError, Remote,
     RemoteStatus, SavedMethod,
 };
-use crate::config::YooKassa as Cfg;
+use crate::{config::YooKassa as Cfg, services::outbound::Outbound};
 
 pub struct YooKassa {
-    agent: ureq::Agent,
+    client: Outbound,
+    timeout: Duration,
     api_url: String,
     auth: String,
     vat_code: u8,
 }
 
 impl YooKassa {
-    pub fn new(cfg: &Cfg) -> YooKassa {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(cfg.timeout_secs.max(1))))
-            .http_status_as_error(false)
-            .build()
-            .into();
+    /// Calls go through the app's one outbound client (its SSRF policy), each with
+    /// `timeout_secs`.
+    pub fn new(cfg: &Cfg, client: Outbound) -> YooKassa {
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{}", cfg.shop_id, cfg.secret_key));
         YooKassa {
-            agent,
+            client,
+            timeout: Duration::from_secs(cfg.timeout_secs.max(1)),
             api_url: cfg.api_url.trim_end_matches('/').to_owned(),
             auth: format!("Basic {basic}"),
             vat_code: cfg.vat_code,
         }
+    }
+
+    fn url(&self, path: &str) -> Result<ureq::http::Uri, ProviderError> {
+        self.client
+            .parse(&format!("{}{path}", self.api_url))
+            .map_err(|e| ProviderError::Transport(e.to_string()))
     }
 
     fn read(&self, mut resp: ureq::http::Response<ureq::Body>) -> Result<Remote, ProviderError> {
@@ -152,8 +157,8 @@ impl PaymentProvider for YooKassa {
 
     fn create(&self, req: &CreateReq) -> Result<Remote, ProviderError> {
         let resp = self
-            .agent
-            .post(format!("{}/payments", self.api_url))
+            .client
+            .post(self.url("/payments")?, self.timeout)
             .header("Authorization", &self.auth)
             .header("Idempotence-Key", &req.idempotency_key)
             .send_json(create_body(req, self.vat_code))
@@ -163,8 +168,8 @@ impl PaymentProvider for YooKassa {
 
     fn fetch(&self, id: &str) -> Result<Remote, ProviderError> {
         let resp = self
-            .agent
-            .get(format!("{}/payments/{id}", self.api_url))
+            .client
+            .get(self.url(&format!("/payments/{id}"))?, self.timeout)
             .header("Authorization", &self.auth)
             .call()
             .map_err(|e| ProviderError::Transport(e.to_string()))?;

@@ -2,7 +2,7 @@
 //! a shared office PC — has nothing left after the owner's «Сбросить все устройства», a
 //! password change, the operator's reset or a user's removal. Every credential kind is walked
 //! through every reset path; binding a new authenticator needs a fresh authentication.
-use crate::accounts::{login_phone, second_client};
+use crate::accounts::second_client;
 use crate::billing_api::{call, token};
 use crate::common::*;
 use kabinet::{auth::device, routes};
@@ -214,8 +214,15 @@ async fn the_operators_reset_leaves_a_thief_nothing_and_can_remove_its_invitee()
     assert_eq!(invited_count(&app), 0);
 }
 
-#[tokio::test]
-async fn removing_a_user_ends_every_credential_of_its_account() {
+/// Who removes the invited user.
+enum Remover {
+    Owner,
+    Staff,
+}
+
+/// An invited user with a session, a passkey and a push subscription is removed: nothing of
+/// its account remains (it holds no other contract).
+async fn removal_ends_every_credential(by: Remover) {
     let app = TestApp::new().await;
     app.login_demo().await;
     app.get_hx(routes::ACCESS_USERS).await;
@@ -226,9 +233,7 @@ async fn removing_a_user_ends_every_credential_of_its_account() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let user = second_client(&app);
-    login_phone(&user, THIEF_PHONE).await;
-    crate::invitations::accept_all(&user).await;
+    let user = crate::invitations::join(&app, THIEF_PHONE).await;
     let uid: i64 = app
         .db()
         .query_row(
@@ -252,11 +257,27 @@ async fn removing_a_user_ends_every_credential_of_its_account() {
     .unwrap();
     drop(c);
     let mut ended = app.state.ended_sessions.subscribe();
-    app.get_hx(routes::ACCESS_USERS).await;
-    let r = app
-        .post(&format!("/access/1/{uid}/revoke"), &[("panel", "users")])
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    match by {
+        Remover::Owner => {
+            app.get_hx(routes::ACCESS_USERS).await;
+            let r = app
+                .post(&format!("/access/1/{uid}/revoke"), &[("panel", "users")])
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        Remover::Staff => {
+            let staff = second_client(&app);
+            crate::staff::staff_login(&staff, "operator").await;
+            staff.get("/staff/contracts/72845736UL").await;
+            let r = staff
+                .post(
+                    &format!("/staff/contracts/72845736UL/users/{uid}/remove"),
+                    &[("reason", "звонок владельца")],
+                )
+                .await;
+            assert!(r.header("hx-redirect").is_some(), "{}", r.body);
+        }
+    }
     let n = |q: &str| app.count(&q.replace("?U", &uid.to_string()));
     assert_eq!(n("SELECT COUNT(*) FROM sessions WHERE account_id = ?U"), 0);
     assert_eq!(n("SELECT COUNT(*) FROM passkeys WHERE account_id = ?U"), 0);
@@ -266,6 +287,16 @@ async fn removing_a_user_ends_every_credential_of_its_account() {
     );
     let ids = ended.try_recv().expect("ended sessions announced");
     assert!(ids.contains(&sid));
+}
+
+#[tokio::test]
+async fn the_owners_removal_of_a_user_ends_every_credential_of_its_account() {
+    removal_ends_every_credential(Remover::Owner).await;
+}
+
+#[tokio::test]
+async fn the_staffs_removal_of_a_user_ends_every_credential_of_its_account() {
+    removal_ends_every_credential(Remover::Staff).await;
 }
 
 #[tokio::test]

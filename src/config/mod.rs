@@ -152,6 +152,9 @@ pub struct Sessions {
     pub idle_timeout_days: u32,
     /// A session ends this many days after login, however active.
     pub absolute_max_days: u32,
+    /// Keep the session cookie after the browser closes (for `absolute_max_days`). Off by
+    /// default: the cookie ends with the browser.
+    pub persistent_cookie: bool,
 }
 
 impl Default for Sessions {
@@ -159,7 +162,15 @@ impl Default for Sessions {
         Sessions {
             idle_timeout_days: 7,
             absolute_max_days: 30,
+            persistent_cookie: false,
         }
+    }
+}
+
+impl Sessions {
+    /// How long the session cookie is kept: None — until the browser closes.
+    pub fn cookie_days(&self) -> Option<u32> {
+        self.persistent_cookie.then_some(self.absolute_max_days)
     }
 }
 
@@ -174,7 +185,8 @@ pub struct Security {
     /// default): only the origin whose host equals the request's `Host` header.
     pub allowed_origins: Vec<String>,
     /// Bearer token for `GET /metrics` (Prometheus). Without it, metrics answer only direct
-    /// requests from this machine (loopback, no proxy headers).
+    /// requests from this machine (loopback, no proxy headers), and not at all when
+    /// `trust_proxy_headers` is on.
     pub metrics_token: Option<String>,
     /// With `trust_proxy_headers`: addresses or CIDR ranges of your proxies. The client is the
     /// rightmost `X-Forwarded-For` hop not in this list. Empty: only the direct peer is trusted

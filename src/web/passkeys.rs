@@ -152,7 +152,7 @@ pub async fn login_finish(
     match app::login_finish(st, &body.ceremony, &body.credential, client, previous).await? {
         Ok(token) => {
             let secure = secure_cookies(req, &st.cfg);
-            let cookie = session_cookie(&token, secure, st.cfg.sessions.absolute_max_days);
+            let cookie = session_cookie(&token, secure, st.cfg.sessions.cookie_days());
             csrf::rotate(req, secure);
             Ok(Json(json!({ "redirect": routes::HOME }))
                 .with_header(header::SET_COOKIE, cookie.to_string())

@@ -366,3 +366,99 @@ async fn a_known_browser_spends_its_own_budget_only() {
     let r = other.post("/login", &RIGHT).await;
     assert_eq!(r.header("hx-redirect"), Some("/"), "{} {}", r.status, r.body);
 }
+
+// Issue 24, item 11.
+
+#[tokio::test]
+async fn a_phone_login_ends_the_session_this_browser_had_and_rotates_csrf() {
+    use crate::accounts::{login_phone, PHONE_MAIN_AND_WAREHOUSE};
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let first = app.cookie("kabinet_session").unwrap();
+    let r = login_phone(&app, PHONE_MAIN_AND_WAREHOUSE).await;
+    assert_eq!(r.header("hx-redirect"), Some("/"), "{}", r.body);
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("kabinet_csrf=;") && c.contains("Max-Age=0")),
+        "CSRF secret rotated: {:?}",
+        r.set_cookies()
+    );
+    let second = app.cookie("kabinet_session").unwrap();
+    assert_ne!(first, second);
+    app.set_cookie("kabinet_session", &first);
+    let r = app.get("/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the contract session ended");
+    app.set_cookie("kabinet_session", &second);
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_csrf_token_of_one_session_is_refused_with_another() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let other = app.other_browser();
+    other.login_demo().await;
+    // A's CSRF cookie and token, with B's session: refused.
+    let forged = app
+        .client
+        .post("/logout")
+        .header(
+            "cookie",
+            format!(
+                "kabinet_session={}; kabinet_csrf={}",
+                other.cookie("kabinet_session").unwrap(),
+                app.cookie("kabinet_csrf").unwrap()
+            ),
+        )
+        .header("x-csrf-token", app.csrf())
+        .send()
+        .await;
+    assert_eq!(forged.0.status(), StatusCode::FORBIDDEN);
+    assert_eq!(other.get("/").await.status, StatusCode::OK, "B still in");
+    // With its own session the token works.
+    let r = app.post("/logout", &[]).await;
+    assert!(r.header("hx-redirect").is_some(), "{} {}", r.status, r.body);
+}
+
+#[tokio::test]
+async fn the_session_cookie_ends_with_the_browser_unless_configured() {
+    let app = TestApp::new().await;
+    app.get("/login").await;
+    let r = app.post("/login", &RIGHT).await;
+    let c = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("kabinet_session="))
+        .expect("a session cookie");
+    let lower = c.to_ascii_lowercase();
+    assert!(
+        !lower.contains("max-age") && !lower.contains("expires"),
+        "{c}"
+    );
+    app.get("/staff/login").await;
+    let r = app
+        .post(
+            "/staff/login",
+            &[("login", "admin"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    let c = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("kabinet_staff="))
+        .expect("a staff session cookie");
+    assert!(!c.to_ascii_lowercase().contains("max-age"), "{c}");
+
+    let mut cfg = kabinet::config::Config::default();
+    cfg.sessions.persistent_cookie = true;
+    let app = TestApp::with_config(cfg).await;
+    app.get("/login").await;
+    let r = app.post("/login", &RIGHT).await;
+    let c = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("kabinet_session="))
+        .expect("a session cookie");
+    assert!(c.contains("Max-Age=2592000"), "{c}");
+}

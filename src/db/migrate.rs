@@ -390,6 +390,11 @@ CREATE TABLE passkeys (
 ) STRICT;
 CREATE INDEX passkeys_by_account ON passkeys(account_id);
 "#,
+    // (from sec-login, issue 24 item 12) when the account was last sent a «new device» login
+    // notice: at most one an hour.
+    r#"
+ALTER TABLE accounts ADD COLUMN login_notice_at INTEGER;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -132,7 +132,13 @@ pub async fn send(
             )))
         }
         Issued::Sent { outbox_id } => {
-            crate::app::outbox::dispatch_sms(st.clone(), outbox_id, phone.clone(), text);
+            crate::app::outbox::dispatch_code_sms(
+                st.clone(),
+                outbox_id,
+                phone.clone(),
+                text,
+                &code,
+            );
             let form = view::code_form(
                 &csrf.0,
                 &CodeForm {

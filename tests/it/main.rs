@@ -28,6 +28,7 @@ mod documents_api;
 mod documents_staff;
 mod hardening_chat;
 mod hardening_limits;
+mod hardening_login;
 mod hardening_net;
 mod join;
 mod join_wizard;

@@ -166,7 +166,10 @@ pub async fn login_finish(
         return Ok(Err(FAILED.into()));
     };
     if user != Uuid::from_u128(u128::from(account_id.unsigned_abs())) {
-        tracing::info!(account_id, "passkey login refused: user handle of another account");
+        tracing::info!(
+            account_id,
+            "passkey login refused: user handle of another account"
+        );
         return Ok(Err(FAILED.into()));
     }
     let result =

@@ -143,3 +143,31 @@ fn evict_oldest(m: &mut HashMap<String, Held>, which: impl Fn(&Held) -> bool) ->
         .map(|(id, _)| id.clone());
     oldest.is_some_and(|id| m.remove(&id).is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_logins_are_bounded_per_client_address() {
+        let pk = Passkeys::new(&Cfg::default(), "t");
+        let rp = pk.rp.as_ref().expect("a relying party");
+        let start = |ip: [u8; 4]| {
+            let (_, state) = rp.start_discoverable_authentication().unwrap();
+            pk.hold_login(IpAddr::from(ip), state)
+        };
+        let mine: Vec<String> = (0..MAX_PENDING_PER_CLIENT + 4)
+            .map(|_| start([203, 0, 113, 7]))
+            .collect();
+        let other = start([198, 51, 100, 2]);
+        assert_eq!(pk.pending_count(), MAX_PENDING_PER_CLIENT + 1);
+        for id in &mine[..4] {
+            assert!(pk.take(id).is_none(), "the address's oldest went");
+        }
+        assert!(pk.take(&mine[4]).is_some());
+        assert!(
+            pk.take(&other).is_some(),
+            "another address keeps its ceremony"
+        );
+    }
+}

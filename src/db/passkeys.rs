@@ -68,4 +68,3 @@ pub fn remove(c: &Connection, account_id: i64, id: i64) -> rusqlite::Result<bool
             == 1,
     )
 }
-

@@ -91,9 +91,7 @@ impl Options {
             header_read_timeout: Duration::from_secs(cfg.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(cfg.idle_timeout_secs),
             max_connections,
-            max_connections_per_ip: cfg
-                .max_connections_per_ip
-                .min((max_connections / 2).max(1)),
+            max_connections_per_ip: cfg.max_connections_per_ip.min((max_connections / 2).max(1)),
             per_ip_exempt: PerIpExempt::None,
             grace: Duration::from_secs(20),
         }

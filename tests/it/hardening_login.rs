@@ -19,7 +19,10 @@ fn shape(r: &Resp) -> Value {
     if let Some(o) = v.as_object_mut() {
         o.remove("ceremony");
     }
-    if let Some(pk) = v.pointer_mut("/options/publicKey").and_then(Value::as_object_mut) {
+    if let Some(pk) = v
+        .pointer_mut("/options/publicKey")
+        .and_then(Value::as_object_mut)
+    {
         pk.remove("challenge");
     }
     v
@@ -30,7 +33,12 @@ async fn passkey_login_start_answers_the_same_for_every_login_and_names_no_crede
     let app = TestApp::new().await;
     app.get(routes::LOGIN_PASSKEY).await;
     let mut shapes = Vec::new();
-    for login in [DEMO_CONTRACT, "99999999UL", "+7 927 123-42-49", "+7 900 000-00-01"] {
+    for login in [
+        DEMO_CONTRACT,
+        "99999999UL",
+        "+7 927 123-42-49",
+        "+7 900 000-00-01",
+    ] {
         let r = app
             .post_json(routes::LOGIN_PASSKEY, &json!({ "login": login }))
             .await;
@@ -48,7 +56,10 @@ async fn passkey_login_start_answers_the_same_for_every_login_and_names_no_crede
 
 /// A registration ceremony of `account` (any state will do for the bounds).
 fn registration(pk: &Passkeys, account: i64) -> Pending {
-    let rp = pk.rp.as_ref().expect("the default [passkeys] describe a relying party");
+    let rp = pk
+        .rp
+        .as_ref()
+        .expect("the default [passkeys] describe a relying party");
     let (_, state) = rp
         .start_passkey_registration(Uuid::from_u128(account as u128), "u", "u", None)
         .unwrap();
@@ -125,7 +136,13 @@ async fn login_notices_go_out_at_most_once_an_hour_per_account() {
 async fn staff_lookup_strips_control_characters() {
     let app = TestApp::new().await;
     crate::staff::staff_login(&app, "operator").await;
-    for q in ["%00", "%00%00%00", "7284%005736UL", "%1B%5B31m%00", "%0D%0A"] {
+    for q in [
+        "%00",
+        "%00%00%00",
+        "7284%005736UL",
+        "%1B%5B31m%00",
+        "%0D%0A",
+    ] {
         let r = app.get(&format!("/staff/contracts?q={q}")).await;
         assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
         let r = app.get(&format!("/staff/requests?q={q}")).await;
@@ -158,9 +175,7 @@ async fn chat_sockets_are_capped_per_account_over_all_its_sessions() {
         "kabinet_session={}",
         l.app.cookie("kabinet_session").unwrap()
     );
-    let third = l
-        .connect("/chat/ws", Some(cookie), Some(&l.origin()))
-        .await;
+    let third = l.connect("/chat/ws", Some(cookie), Some(&l.origin())).await;
     assert!(third.is_err(), "chat.max_sockets_per_account");
     assert_eq!(open.len(), 16);
 }

@@ -35,7 +35,10 @@ async fn health(addr: std::net::SocketAddr) -> String {
 
 /// A connection from loopback address `src` (127.0.0.x: every one reaches a listener on
 /// 127.0.0.1), to stand for another client.
-async fn connect_from(src: [u8; 4], addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+async fn connect_from(
+    src: [u8; 4],
+    addr: std::net::SocketAddr,
+) -> std::io::Result<tokio::net::TcpStream> {
     let sock = tokio::net::TcpSocket::new_v4()?;
     sock.bind((std::net::Ipv4Addr::from(src), 0).into())?;
     sock.connect(addr).await

@@ -314,7 +314,13 @@ async fn a_strangers_failures_from_another_ip_do_not_lock_out_the_owner_in_a_new
     let owner = app.other_browser();
     owner.get("/login").await;
     let r = owner.post_from("/login", &RIGHT, OWNER_IP).await;
-    assert_eq!(r.header("hx-redirect"), Some("/"), "{} {}", r.status, r.body);
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/"),
+        "{} {}",
+        r.status,
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -343,7 +349,13 @@ async fn guessing_from_many_ips_slows_new_ips_but_the_owner_gets_in_after_a_shor
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     // … the owner's new browser gets in.
     let r = owner.post_from("/login", &RIGHT, OWNER_IP).await;
-    assert_eq!(r.header("hx-redirect"), Some("/"), "{} {}", r.status, r.body);
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/"),
+        "{} {}",
+        r.status,
+        r.body
+    );
     // The new address gets its one guess after its wait, and is refused after it.
     let r = app.post_from("/login", &WRONG, "203.0.113.99").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -362,7 +374,13 @@ async fn a_known_browser_spends_its_own_budget_only() {
     let other = app.other_browser();
     other.get("/login").await;
     let r = other.post("/login", &RIGHT).await;
-    assert_eq!(r.header("hx-redirect"), Some("/"), "{} {}", r.status, r.body);
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/"),
+        "{} {}",
+        r.status,
+        r.body
+    );
 }
 
 // Issue 24, item 11.
@@ -386,7 +404,11 @@ async fn a_phone_login_ends_the_session_this_browser_had_and_rotates_csrf() {
     assert_ne!(first, second);
     app.set_cookie("kabinet_session", &first);
     let r = app.get("/").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "the contract session ended");
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "the contract session ended"
+    );
     app.set_cookie("kabinet_session", &second);
     assert_eq!(app.get("/").await.status, StatusCode::OK);
 }

@@ -13,6 +13,8 @@
 //! - graceful shutdown: stop accepting, let requests in flight finish (up to `grace`).
 //!
 //! Request bodies are bounded and timed by `web::limits`; WebSocket frames by the chat.
+pub use super::per_ip::PerIpExempt;
+use super::per_ip::{IpSlot, PerIp, PER_IP_REFUSAL};
 use http_body_util::combinators::BoxBody;
 use hyper::{
     body::{Bytes, Incoming},
@@ -59,28 +61,6 @@ pub struct Options {
     pub grace: Duration,
 }
 
-/// Which peers are not held to `max_connections_per_ip`.
-#[derive(Debug, Clone, Default)]
-pub enum PerIpExempt {
-    /// Every peer is capped (no proxy in front).
-    #[default]
-    None,
-    /// These proxies are not.
-    Proxies(Vec<crate::domain::ip::Cidr>),
-    /// No peer is: every peer is a proxy (`trust_proxy_headers` without `trusted_proxies`).
-    All,
-}
-
-impl PerIpExempt {
-    fn covers(&self, ip: std::net::IpAddr) -> bool {
-        match self {
-            PerIpExempt::None => false,
-            PerIpExempt::Proxies(list) => list.iter().any(|c| c.contains(ip)),
-            PerIpExempt::All => true,
-        }
-    }
-}
-
 impl Options {
     /// From `[server]`, with the connection cap fitted under the open-file limit.
     /// The per-address cap is at most half the connection cap, so another client always has
@@ -113,51 +93,6 @@ impl Options {
         self
     }
 }
-
-/// Open connections per client address.
-struct PerIp {
-    max: usize,
-    open: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
-}
-
-/// A connection's place under its address's cap; released on drop.
-struct IpSlot {
-    ip: std::net::IpAddr,
-    per_ip: Arc<PerIp>,
-}
-
-impl Drop for IpSlot {
-    fn drop(&mut self) {
-        if let Ok(mut m) = self.per_ip.open.lock() {
-            if let Some(n) = m.get_mut(&self.ip) {
-                *n -= 1;
-                if *n == 0 {
-                    m.remove(&self.ip);
-                }
-            }
-        }
-    }
-}
-
-impl PerIp {
-    /// A place for one more connection from `peer`, or None at its cap.
-    fn take(self: &Arc<Self>, peer: std::net::IpAddr) -> Option<IpSlot> {
-        let ip = crate::domain::ip::limit_key(peer);
-        let mut m = self.open.lock().ok()?;
-        let n = m.entry(ip).or_insert(0);
-        if *n >= self.max {
-            return None;
-        }
-        *n += 1;
-        Some(IpSlot {
-            ip,
-            per_ip: self.clone(),
-        })
-    }
-}
-
-/// What a connection over its address's cap gets before it is closed.
-const PER_IP_REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 fn epoch() -> Instant {
     static START: OnceLock<Instant> = OnceLock::new();
@@ -333,10 +268,7 @@ where
     let ep = Arc::new(ep.into_endpoint().map_to_response());
     let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
     let cap = Arc::new(Semaphore::new(opts.max_connections));
-    let per_ip = Arc::new(PerIp {
-        max: opts.max_connections_per_ip.max(1),
-        open: Default::default(),
-    });
+    let per_ip = PerIp::new(opts.max_connections_per_ip);
     let mut per_ip_log = Throttled::new(Duration::from_secs(10));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();

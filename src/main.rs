@@ -287,7 +287,8 @@ fn serve(
     let _lock = db::ops::ServerLock::acquire(&db_path)?;
     rt.block_on(async move {
         let fd_limit = kabinet::net::rlimit::raise_nofile();
-        let opts = kabinet::net::server::Options::from_config(&cfg.server, fd_limit);
+        let opts = kabinet::net::server::Options::from_config(&cfg.server, fd_limit)
+            .behind_proxies(&cfg.security);
         tracing::info!(
             fd_limit = fd_limit.unwrap_or(0),
             max_connections = opts.max_connections,

@@ -18,6 +18,10 @@ fn device_name(ua: &str) -> String {
     }
 }
 
+/// At most one «new device» notice per account in this many seconds: a burst of logins from
+/// new browsers (an office, or someone trying stolen passwords) sends one SMS, not one each.
+pub const LOGIN_NOTICE_EVERY: i64 = 3600;
+
 /// Entries «Журнал действий» shows.
 pub const JOURNAL_ROWS: i64 = 200;
 
@@ -46,7 +50,9 @@ pub async fn after_login(st: &Arc<AppState>, account_id: i64, user_agent: String
                 Some(k) => audit::on_contract(tx, account_id, k, &what, &ip, now)?,
                 None => audit::by(tx, "account", Some(account_id), &what, &ip, now)?,
             }
-            if !new_device {
+            if !new_device
+                || !activity::take_notice_slot(tx, account_id, now - LOGIN_NOTICE_EVERY, now)?
+            {
                 return Ok(None);
             }
             Ok(match activity::notice_to(tx, account_id)? {

@@ -1,8 +1,10 @@
 //! The one credential check behind every login-like flow: contract login, staff login, adding
 //! a contract to an account, changing a contract's password and the SMS code.
-//! Order: per-IP limit → per-login limit → look up → verify (argon2 on the bounded workers,
-//! with a dummy hash when nothing was found, so an unknown login takes as long) → the caller
-//! starts the session or applies the change.
+//! Order: per-IP limit → a look at the per-login failure budgets (nothing spent) → look up →
+//! verify (argon2 on the bounded workers, with a dummy hash when nothing was found, so an
+//! unknown login takes as long) → a wrong secret spends the per-login budgets → the caller
+//! starts the session or applies the change. A correct secret spends no per-login budget: an
+//! office whose people share one contract login all get in (see `auth::budget` for the policy).
 use std::net::IpAddr;
 
 use crate::{
@@ -69,37 +71,45 @@ where
     T: Send + 'static,
     L: FnOnce(&mut Conn) -> Result<Option<(T, Proof)>, AppError> + Send + 'static,
 {
-    if let Err(wait) = throttle(st, &attempt) {
+    if let Err(wait) = admit(st, &attempt) {
         tracing::warn!(ip = %attempt.ip, "credential check throttled");
         return Ok(Checked::Throttled(too_many(attempt.purpose, wait)));
     }
     let found = st.db.run(lookup).await?;
     let secret: String = secret.chars().take(256).collect();
-    match found {
-        Some((t, Proof::Checked)) => Ok(Checked::Ok(t)),
+    let checked = match found {
+        Some((t, Proof::Checked)) => Checked::Ok(t),
         Some((t, Proof::Hash(h))) => match st.passwords.verify(Some(h), secret).await? {
-            true => Ok(Checked::Ok(t)),
-            false => Ok(Checked::Wrong),
+            true => Checked::Ok(t),
+            false => Checked::Wrong,
         },
         None => {
             // the same work as a real check, so timing does not tell an unknown login
             st.passwords.verify(None, secret).await?;
-            Ok(Checked::Wrong)
+            Checked::Wrong
+        }
+    };
+    if matches!(checked, Checked::Wrong) {
+        if let Some(key) = attempt.key {
+            st.limits
+                .login
+                .failed(key, attempt.ip, attempt.device.as_deref());
         }
     }
+    Ok(checked)
 }
 
-/// The limits of [`check`]: per IP, then per login.
-fn throttle(st: &AppState, attempt: &Attempt<'_>) -> Result<(), RetryAfter> {
+/// The limits of [`check`]: per IP (every attempt), then a look at the login's failure
+/// budgets (spent only by a wrong secret).
+fn admit(st: &AppState, attempt: &Attempt<'_>) -> Result<(), RetryAfter> {
     st.limits.check_ip(&st.limits.login_ip, attempt.ip)?;
-    match (attempt.key, &attempt.device) {
-        (Some(key), Some(nonce)) => st
+    match attempt.key {
+        Some(key) => st
             .limits
-            .check_key(&st.limits.login_device, &format!("{key}\0{nonce}"))?,
-        (Some(key), None) => st.limits.check_key(&st.limits.login_contract, key)?,
-        (None, _) => {}
+            .login
+            .admit(key, attempt.ip, attempt.device.as_deref()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Verifies a secret against a hash the caller already holds, after the per-login limit.

@@ -50,8 +50,36 @@ pub async fn flush(st: &SharedState) -> usize {
     sent
 }
 
+/// Delivers outbox row `id`, an SMS that carries login code `code`, in the background. Once
+/// the sender is done with it (sent, or failed for good) the stored text keeps only the code's
+/// hash — the same keyed SHA-256 as `login_codes.code_hash`, cut to 16 hex digits — so support
+/// can still match a code a subscriber reads out, and nobody with the database can log in with
+/// it. Without a gateway (the outbox is the operator's own delivery queue) the row stays as is.
+pub fn dispatch_code_sms(st: Arc<AppState>, id: i64, phone: String, text: String, code: &str) {
+    let hash = crate::db::phone_login::code_hash(&st.csrf_key, &phone, code);
+    let hashed = text.replace(code, &format!("[код sha256:{}]", &hex::encode(hash)[..16]));
+    tokio::spawn(async move {
+        let sender = st.sms.clone();
+        let outcome = tokio::task::spawn_blocking(move || sender.send(&phone, &text))
+            .await
+            .unwrap_or_else(|e| Delivery::Failed(format!("sender crashed: {e}")));
+        let now = st.clock.now();
+        let r = st
+            .db
+            .run_quiet(move |c| {
+                Ok(crate::db::phone_login::record_code_delivery(
+                    c, id, &outcome, &hashed, now,
+                )?)
+            })
+            .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record sms delivery");
+        }
+    });
+}
+
 /// Delivers outbox row `id` in the background and records the outcome. After a successful
-/// delivery the stored text is blanked (it holds a login code).
+/// delivery the stored text is blanked.
 pub fn dispatch_sms(st: Arc<AppState>, id: i64, phone: String, text: String) {
     tokio::spawn(async move {
         let sender = st.sms.clone();

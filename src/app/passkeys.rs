@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     app::sessions::{self, Client, Who},
     auth::passkey::{
-        CreationChallengeResponse, Passkey, Pending, PublicKeyCredential,
+        CreationChallengeResponse, DiscoverableKey, Passkey, Pending, PublicKeyCredential,
         RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
     },
     db::{passkeys as db, second_factor},
@@ -115,37 +115,23 @@ pub async fn register_finish(
     Ok(Ok(()))
 }
 
-/// Options for `navigator.credentials.get` for the account a login names.
+/// Options for `navigator.credentials.get`: the same for every login — no account is looked
+/// up and no credential id is sent (a discoverable credential: the browser offers the passkeys
+/// it holds for this site, and its answer names the one used). `ip`: who starts it (pending
+/// ceremonies are bounded per client address).
 pub async fn login_start(
     st: &AppState,
-    contract_number: Option<String>,
-    phone: Option<String>,
+    ip: std::net::IpAddr,
 ) -> Result<Result<(String, RequestChallengeResponse), String>, AppError> {
     let Some(rp) = &st.passkeys.rp else {
         return Ok(Err(UNAVAILABLE.into()));
     };
-    let stored = st
-        .db
-        .run(move |c| {
-            let Some(a) = db::account_by_login(c, contract_number.as_deref(), phone.as_deref())?
-            else {
-                return Ok(None);
-            };
-            Ok(Some((a, db::stored(c, a)?)))
-        })
-        .await?;
-    let none = "Для этого входа нет ключа доступа. Войдите по паролю или по SMS и добавьте ключ в «Устройства и доступ»";
-    let Some((account_id, rows)) = stored else {
-        return Ok(Err(none.into()));
-    };
-    let keys: Vec<Passkey> = rows.iter().filter_map(|(_, j)| decode(j)).collect();
-    if keys.is_empty() {
-        return Ok(Err(none.into()));
-    }
-    let (rcr, state) = rp
-        .start_passkey_authentication(&keys)
+    let (mut rcr, state) = rp
+        .start_discoverable_authentication()
         .map_err(|e| AppError::Internal(format!("passkey authentication: {e}")))?;
-    let id = st.passkeys.hold(Pending::Login { account_id, state });
+    // The page's button asks at once (a modal prompt), not as an autofill suggestion.
+    rcr.mediation = None;
+    let id = st.passkeys.hold_login(ip, state);
     Ok(Ok((id, rcr)))
 }
 
@@ -161,24 +147,39 @@ pub async fn login_finish(
     let Some(rp) = &st.passkeys.rp else {
         return Ok(Err(UNAVAILABLE.into()));
     };
-    let Some(Pending::Login { account_id, state }) = st.passkeys.take(ceremony) else {
+    let Some(Pending::Login { state }) = st.passkeys.take(ceremony) else {
         return Ok(Err("Время на вход вышло. Попробуйте ещё раз".into()));
     };
-    let result = match rp.finish_passkey_authentication(cred, &state) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::info!(account_id, error = %e, "passkey login refused");
-            return Ok(Err(FAILED.into()));
-        }
-    };
-    let rows = st.db.run(move |c| Ok(db::stored(c, account_id)?)).await?;
-    let Some((row, mut key)) = rows
-        .into_iter()
-        .filter_map(|(id, j)| decode(&j).map(|k| (id, k)))
-        .find(|(_, k)| k.cred_id() == result.cred_id())
-    else {
+    // The answer names the credential and its account (the user handle we gave it).
+    let Ok((user, cred_id)) = rp.identify_discoverable_authentication(cred) else {
         return Ok(Err(FAILED.into()));
     };
+    let cred_hex = hex::encode(cred_id);
+    let found = st
+        .db
+        .run(move |c| Ok(db::by_cred_id(c, &cred_hex)?))
+        .await?;
+    let Some((row, account_id, mut key)) =
+        found.and_then(|(row, account, json)| decode(&json).map(|k| (row, account, k)))
+    else {
+        tracing::info!("passkey login refused: unknown credential");
+        return Ok(Err(FAILED.into()));
+    };
+    if user != Uuid::from_u128(u128::from(account_id.unsigned_abs())) {
+        tracing::info!(
+            account_id,
+            "passkey login refused: user handle of another account"
+        );
+        return Ok(Err(FAILED.into()));
+    }
+    let result =
+        match rp.finish_discoverable_authentication(cred, state, &[DiscoverableKey::from(&key)]) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::info!(account_id, error = %e, "passkey login refused");
+                return Ok(Err(FAILED.into()));
+            }
+        };
     key.update_credential(&result);
     let json = serde_json::to_string(&key).map_err(|e| AppError::Internal(e.to_string()))?;
     let now = st.clock.now();

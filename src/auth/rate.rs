@@ -5,14 +5,16 @@ use governor::{
 };
 use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
+use super::budget::{BudgetCfg, LoginBudgets};
 use crate::config::{Limits as LimitCfg, Sms as SmsCfg};
 
 pub struct Limiters {
+    /// Every credential check per IP (wrong or right: each costs an argon2 hash).
     pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Second-factor codes per account (`2fa:<id>`; spent by every check).
     pub login_contract: DefaultKeyedRateLimiter<String>,
-    /// Login attempts from a browser that logged in to this login before (device cookie):
-    /// their own budget, so strangers exhausting `login_contract` cannot lock the owner out.
-    pub login_device: DefaultKeyedRateLimiter<String>,
+    /// Failed logins per login: only failures spend them (see `auth::budget`).
+    pub login: LoginBudgets,
     /// «Стать абонентом» submissions per IP.
     pub applications_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// SMS login codes per phone number, per IP address and in total per day.
@@ -65,7 +67,13 @@ impl Limiters {
                 cfg.login_per_ip_per_minute
             ))),
             login_contract: DefaultKeyedRateLimiter::keyed(per_contract),
-            login_device: DefaultKeyedRateLimiter::keyed(per_contract),
+            login: LoginBudgets::new(BudgetCfg {
+                burst: cfg.login_per_contract_burst,
+                refill: Duration::from_secs(cfg.login_contract_refill_seconds.max(1)),
+                total_burst: cfg.login_failures_all_ips_burst,
+                total_refill: Duration::from_secs(cfg.login_failures_all_ips_refill_seconds.max(1)),
+                delay: Duration::from_secs(cfg.login_new_ip_delay_seconds.max(1)),
+            }),
             applications_ip: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nz(
                 cfg.applications_per_ip_per_hour
             ))),
@@ -139,8 +147,7 @@ impl Limiters {
         }
         self.login_ip.retain_recent();
         self.login_contract.retain_recent();
-        self.login_device.retain_recent();
-        self.login_device.shrink_to_fit();
+        self.login.housekeeping();
         self.applications_ip.retain_recent();
         self.applications_ip.shrink_to_fit();
         self.login_ip.shrink_to_fit();

@@ -71,20 +71,24 @@ pub fn secure_cookies(req: &Request, cfg: &Config) -> bool {
     }
 }
 
-pub fn session_cookie(token: &str, secure: bool, max_age_days: u32) -> Cookie {
+/// The session cookie. Without `persist_days` (the default, `sessions.persistent_cookie =
+/// false`) it has no `Max-Age`: it ends when the browser closes, so a shared office PC does not
+/// keep the login for the next person (the server ends the session after its idle or absolute
+/// limit either way).
+pub fn session_cookie(token: &str, secure: bool, persist_days: Option<u32>) -> Cookie {
     let mut c = Cookie::new_with_str(cookie_name(COOKIE, secure, true), token);
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);
     c.set_secure(secure);
     c.set_path("/");
-    c.set_max_age(std::time::Duration::from_secs(
-        u64::from(max_age_days) * 86_400,
-    ));
+    if let Some(days) = persist_days {
+        c.set_max_age(std::time::Duration::from_secs(u64::from(days) * 86_400));
+    }
     c
 }
 
 pub fn expired_cookie(secure: bool) -> Cookie {
-    let mut c = session_cookie("", secure, 0);
+    let mut c = session_cookie("", secure, None);
     c.set_max_age(std::time::Duration::ZERO);
     c
 }

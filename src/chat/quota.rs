@@ -1,5 +1,6 @@
-//! Chat quotas beyond one socket's own limits: sockets per session, messages per account
-//! (over all its sockets and tabs).
+//! Chat quotas beyond one socket's own limits: sockets per session and per account (over all
+//! its sessions: one account logged in from many browsers), messages per account (over all its
+//! sockets and tabs).
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::{
     collections::HashMap,
@@ -9,27 +10,41 @@ use std::{
 
 use crate::config::Chat;
 
+/// Open sockets by session and by account.
+#[derive(Default)]
+struct Open {
+    by_session: HashMap<i64, usize>,
+    by_account: HashMap<i64, usize>,
+}
+
+fn release(m: &mut HashMap<i64, usize>, key: i64) {
+    if let Some(n) = m.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            m.remove(&key);
+        }
+    }
+}
+
 pub struct ChatQuota {
     max_per_session: usize,
-    sockets: Arc<Mutex<HashMap<i64, usize>>>,
+    max_per_account: usize,
+    sockets: Arc<Mutex<Open>>,
     messages: DefaultKeyedRateLimiter<i64>,
 }
 
-/// A socket's place in its session's quota; released on drop.
+/// A socket's place in its session's and account's quotas; released on drop.
 pub struct SocketSlot {
     session_id: i64,
-    sockets: Arc<Mutex<HashMap<i64, usize>>>,
+    account_id: i64,
+    sockets: Arc<Mutex<Open>>,
 }
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
         if let Ok(mut m) = self.sockets.lock() {
-            if let Some(n) = m.get_mut(&self.session_id) {
-                *n -= 1;
-                if *n == 0 {
-                    m.remove(&self.session_id);
-                }
-            }
+            release(&mut m.by_session, self.session_id);
+            release(&mut m.by_account, self.account_id);
         }
     }
 }
@@ -42,6 +57,7 @@ impl ChatQuota {
     pub fn new(cfg: &Chat) -> ChatQuota {
         ChatQuota {
             max_per_session: cfg.max_sockets_per_session,
+            max_per_account: cfg.max_sockets_per_account,
             sockets: Default::default(),
             messages: DefaultKeyedRateLimiter::keyed(
                 Quota::per_minute(nz(cfg.account_messages_per_minute))
@@ -50,16 +66,19 @@ impl ChatQuota {
         }
     }
 
-    /// A place for one more socket of this session, or None at the cap.
-    pub fn open_socket(&self, session_id: i64) -> Option<SocketSlot> {
+    /// A place for one more socket of this session of this account, or None at either cap.
+    pub fn open_socket(&self, session_id: i64, account_id: i64) -> Option<SocketSlot> {
         let mut m = self.sockets.lock().ok()?;
-        let n = m.entry(session_id).or_insert(0);
-        if *n >= self.max_per_session {
+        let in_session = m.by_session.get(&session_id).copied().unwrap_or(0);
+        let in_account = m.by_account.get(&account_id).copied().unwrap_or(0);
+        if in_session >= self.max_per_session || in_account >= self.max_per_account {
             return None;
         }
-        *n += 1;
+        *m.by_session.entry(session_id).or_insert(0) += 1;
+        *m.by_account.entry(account_id).or_insert(0) += 1;
         Some(SocketSlot {
             session_id,
+            account_id,
             sockets: self.sockets.clone(),
         })
     }

@@ -23,6 +23,9 @@ pub struct Chat {
     pub history_limit: i64,
     /// Chat sockets one session (one browser) may hold open at once; more are refused (429).
     pub max_sockets_per_session: usize,
+    /// Chat sockets one account may hold open at once over all its sessions (browsers); more
+    /// are refused (429).
+    pub max_sockets_per_account: usize,
     /// Messages one account may send per minute over all its sockets (a burst of `rate_burst`).
     pub account_messages_per_minute: u32,
 }
@@ -39,6 +42,7 @@ impl Default for Chat {
             write_timeout_secs: 10,
             history_limit: 200,
             max_sockets_per_session: 8,
+            max_sockets_per_account: 16,
             account_messages_per_minute: 60,
         }
     }
@@ -85,6 +89,7 @@ impl Chat {
             || self.outbound_queue == 0
             || self.write_timeout_secs == 0
             || self.max_sockets_per_session == 0
+            || self.max_sockets_per_account == 0
             || self.account_messages_per_minute == 0
         {
             return Err(ConfigError::Invalid(

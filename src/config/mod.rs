@@ -156,6 +156,9 @@ pub struct Sessions {
     pub idle_timeout_days: u32,
     /// A session ends this many days after login, however active.
     pub absolute_max_days: u32,
+    /// Keep the session cookie after the browser closes (for `absolute_max_days`). Off by
+    /// default: the cookie ends with the browser.
+    pub persistent_cookie: bool,
 }
 
 impl Default for Sessions {
@@ -163,7 +166,15 @@ impl Default for Sessions {
         Sessions {
             idle_timeout_days: 7,
             absolute_max_days: 30,
+            persistent_cookie: false,
         }
+    }
+}
+
+impl Sessions {
+    /// How long the session cookie is kept: None — until the browser closes.
+    pub fn cookie_days(&self) -> Option<u32> {
+        self.persistent_cookie.then_some(self.absolute_max_days)
     }
 }
 
@@ -178,7 +189,8 @@ pub struct Security {
     /// default): only the origin whose host equals the request's `Host` header.
     pub allowed_origins: Vec<String>,
     /// Bearer token for `GET /metrics` (Prometheus). Without it, metrics answer only direct
-    /// requests from this machine (loopback, no proxy headers).
+    /// requests from this machine (loopback, no proxy headers), and not at all when
+    /// `trust_proxy_headers` is on.
     pub metrics_token: Option<String>,
     /// With `trust_proxy_headers`: addresses or CIDR ranges of your proxies. The client is the
     /// rightmost `X-Forwarded-For` hop not in this list. Empty: only the direct peer is trusted
@@ -206,9 +218,19 @@ impl Default for Security {
 pub struct Limits {
     /// Login attempts per IP address per minute.
     pub login_per_ip_per_minute: u32,
-    /// Login attempts per contract number in a burst; one more is allowed every `login_contract_refill_seconds`.
+    /// Failed logins to one login (contract number, staff login) from one IP address, or from
+    /// one browser that logged in there before, in a burst; one more is allowed every
+    /// `login_contract_refill_seconds`. Correct passwords spend nothing. (Also the burst of
+    /// second-factor codes per account.)
     pub login_per_contract_burst: u32,
     pub login_contract_refill_seconds: u64,
+    /// Failed logins to one login from all IP addresses together in a burst; one more every
+    /// `login_failures_all_ips_refill_seconds`. Past it (guessing from many addresses), an
+    /// address with no failures of its own on that login is let in after
+    /// `login_new_ip_delay_seconds`; an address that failed waits for its own budget.
+    pub login_failures_all_ips_burst: u32,
+    pub login_failures_all_ips_refill_seconds: u64,
+    pub login_new_ip_delay_seconds: u64,
     /// Password hashing threads (argon2 uses ~19 MiB each).
     pub password_workers: usize,
     /// «Стать абонентом» form submissions accepted per IP address per hour (all forms together).
@@ -223,6 +245,9 @@ impl Default for Limits {
             login_per_ip_per_minute: 20,
             login_per_contract_burst: 5,
             login_contract_refill_seconds: 120,
+            login_failures_all_ips_burst: 20,
+            login_failures_all_ips_refill_seconds: 30,
+            login_new_ip_delay_seconds: 10,
             password_workers: 1,
             applications_per_ip_per_hour: 10,
             api_auth_failures_per_minute: 10,
@@ -430,6 +455,8 @@ impl Config {
         if self.limits.password_workers == 0
             || self.limits.login_per_ip_per_minute == 0
             || self.limits.login_per_contract_burst == 0
+            || self.limits.login_failures_all_ips_burst == 0
+            || self.limits.login_new_ip_delay_seconds == 0
             || self.limits.applications_per_ip_per_hour == 0
             || self.limits.api_auth_failures_per_minute == 0
         {

@@ -15,6 +15,10 @@ pub struct Server {
     pub idle_timeout_secs: u64,
     /// Open connections at most (lowered at start to fit the open-file limit).
     pub max_connections: usize,
+    /// Open connections from one client address (IPv6 by /64) at most; at most half of
+    /// `max_connections` is used. Not applied to `security.trusted_proxies` (and off when
+    /// `trust_proxy_headers` is on without that list: then every peer is a proxy).
+    pub max_connections_per_ip: usize,
     /// Largest form or other page request body, KiB (uploads have `uploads.max_mb`).
     pub max_form_kb: usize,
     /// Largest billing-API (JSON) request body, KiB.
@@ -28,6 +32,7 @@ impl Default for Server {
             body_read_timeout_secs: 60,
             idle_timeout_secs: 60,
             max_connections: 10_000,
+            max_connections_per_ip: 256,
             max_form_kb: 256,
             max_api_kb: 1024,
         }
@@ -40,11 +45,12 @@ impl Server {
             || self.body_read_timeout_secs == 0
             || self.idle_timeout_secs == 0
             || self.max_connections < 16
+            || self.max_connections_per_ip == 0
             || self.max_form_kb == 0
             || self.max_api_kb == 0
         {
             return Err(ConfigError::Invalid(
-                "server: timeouts and body limits must be positive, max_connections at least 16"
+                "server: timeouts and body limits must be positive, max_connections at least 16, max_connections_per_ip at least 1"
                     .into(),
             ));
         }

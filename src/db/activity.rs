@@ -21,6 +21,26 @@ pub fn logged_in_before(c: &Connection, account_id: i64) -> rusqlite::Result<boo
     .query_row([account_id], |r| r.get(0))
 }
 
+/// Marks that the account is sent a login notice now, unless one went out after `since`:
+/// false (nothing changed) when one did.
+pub fn take_notice_slot(
+    c: &Connection,
+    account_id: i64,
+    since: i64,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    // (a column no cached screen shows: the account's scope only)
+    let scope = [super::fresh::Scope::Account(account_id)];
+    let n = super::fresh::scoped(c, &scope, || {
+        c.prepare_cached(
+            "UPDATE accounts SET login_notice_at = ?3
+             WHERE id = ?1 AND (login_notice_at IS NULL OR login_notice_at <= ?2)",
+        )?
+        .execute(params![account_id, since, now])
+    })?;
+    Ok(n == 1)
+}
+
 /// Where a notice to the account goes: ('sms', phone) for a phone account, ('email', the
 /// contract's documents address) for a contract's own account when it has one.
 pub fn notice_to(c: &Connection, account_id: i64) -> rusqlite::Result<Option<(String, String)>> {

@@ -454,6 +454,11 @@ CREATE TABLE express_tokens (
 CREATE INDEX express_tokens_by_age ON express_tokens(created_at);
 CREATE INDEX express_tokens_used ON express_tokens(contract_id, used_at) WHERE used_at IS NOT NULL;
 "#,
+    // 15: when the account was last sent a «new device» login notice: at most one an hour
+    // (issue 24).
+    r#"
+ALTER TABLE accounts ADD COLUMN login_notice_at INTEGER;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -25,6 +25,19 @@ pub fn stored(c: &Connection, account_id: i64) -> rusqlite::Result<Vec<(i64, Str
     rows.collect()
 }
 
+/// (row id, account, stored JSON) of the passkey with this credential id (hex), unless it
+/// belongs to the own account of a closed contract (which cannot log in by password either).
+pub fn by_cred_id(c: &Connection, cred_id: &str) -> rusqlite::Result<Option<(i64, i64, String)>> {
+    c.prepare_cached(
+        "SELECT p.id, p.account_id, p.data FROM passkeys p
+         JOIN accounts a ON a.id = p.account_id
+         LEFT JOIN contracts k ON k.id = a.contract_id
+         WHERE p.cred_id = ?1 AND (k.id IS NULL OR k.status <> 'closed')",
+    )?
+    .query_row([cred_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .optional()
+}
+
 pub fn insert(
     c: &Connection,
     account_id: i64,
@@ -54,31 +67,4 @@ pub fn remove(c: &Connection, account_id: i64, id: i64) -> rusqlite::Result<bool
             .execute(params![id, account_id])?
             == 1,
     )
-}
-
-/// The account a login names: a contract's own account by its number, or a phone account.
-pub fn account_by_login(
-    c: &Connection,
-    contract_number: Option<&str>,
-    phone: Option<&str>,
-) -> rusqlite::Result<Option<i64>> {
-    if let Some(n) = contract_number {
-        if let Some(id) = c
-            .prepare_cached(
-                "SELECT a.id FROM accounts a JOIN contracts k ON k.id = a.contract_id
-                 WHERE k.number = ?1 AND k.status <> 'closed'",
-            )?
-            .query_row([n], |r| r.get(0))
-            .optional()?
-        {
-            return Ok(Some(id));
-        }
-    }
-    match phone {
-        Some(p) => c
-            .prepare_cached("SELECT id FROM accounts WHERE kind = 'phone' AND phone = ?1")?
-            .query_row([p], |r| r.get(0))
-            .optional(),
-        None => Ok(None),
-    }
 }

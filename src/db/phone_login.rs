@@ -239,7 +239,37 @@ pub fn phone_account(c: &Connection, phone: &str, now: i64) -> rusqlite::Result<
     Ok(c.last_insert_rowid())
 }
 
-/// Records what the sender did with outbox row `id`. A delivered code's text is blanked.
+/// Records what the sender did with outbox row `id`, an SMS with a login code: sent or failed,
+/// its text becomes `hashed` (the code replaced by its hash); stored for the operator's own
+/// delivery, it stays.
+pub fn record_code_delivery(
+    c: &Connection,
+    id: i64,
+    outcome: &Delivery,
+    hashed: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    match outcome {
+        Delivery::Stored => {}
+        Delivery::Sent => {
+            c.prepare_cached(
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2,
+                 body = ?3, last_error = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, now, hashed])?;
+        }
+        Delivery::Failed(e) => {
+            c.prepare_cached(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2,
+                 body = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, e, hashed])?;
+        }
+    }
+    Ok(())
+}
+
+/// Records what the sender did with outbox row `id`. A delivered text is blanked.
 pub fn record_delivery(
     c: &Connection,
     id: i64,

@@ -31,7 +31,8 @@ fn variants(q: &str) -> [String; 3] {
 /// 100 000 contracts; a query of one or two letters (too short for trigrams) falls back to
 /// scanning names and addresses.
 pub fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
-    let q = q.trim();
+    let q = crate::domain::validate::search_text(q, 100);
+    let q = q.as_str();
     let phone = crate::domain::outbox::normalize_phone(q).unwrap_or_default();
     let row = |r: &rusqlite::Row| {
         Ok(Found {

@@ -201,6 +201,13 @@ fn field_value(kind: Kind, v: &str, ctx: &Ctx) -> Result<String, String> {
 }
 
 /// `2026-12-01`, `01.12.2026` or `01.12.26`.
+/// A search box's text: control characters (NUL, newlines, escapes) dropped, trimmed, at most
+/// `max` characters. (A NUL reached the full-text query and answered 500.)
+pub fn search_text(s: &str, max: usize) -> String {
+    let kept: String = s.chars().filter(|c| !c.is_control()).collect();
+    kept.trim().chars().take(max).collect()
+}
+
 pub fn parse_date(s: &str) -> Option<Date> {
     let s = s.trim();
     if let Ok(d) = s.parse::<Date>() {

@@ -111,7 +111,24 @@ pub struct Summary {
 }
 
 /// Parses and checks every row (collecting all errors), then stores them in one transaction.
+/// The error messages quote the file (column names, numbers, ids): control characters in them
+/// (escape sequences, newlines, NUL, bidi overrides) come out as visible escapes, so a crafted
+/// file cannot drive the operator's terminal or forge lines of the output.
 pub fn import(c: &mut db::Conn, kind: Kind, data: &[u8], now: i64) -> Result<Summary, Vec<String>> {
+    import_rows(c, kind, data, now).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| crate::net::logsafe::Esc(e).to_string())
+            .collect()
+    })
+}
+
+fn import_rows(
+    c: &mut db::Conn,
+    kind: Kind,
+    data: &[u8],
+    now: i64,
+) -> Result<Summary, Vec<String>> {
     let (rows, mut errors) = read_rows(kind, data)?;
     let mut summary = Summary {
         rows: rows.len(),

@@ -3,6 +3,9 @@
 //! loop without a log line. Here:
 //! - a connection cap (a semaphore) below the open-file limit; at the cap new connections wait
 //!   in the kernel's backlog, and that is logged;
+//! - a cap per client address (IPv6 by /64; not for the trusted proxies): one client that
+//!   reconnects in a loop cannot hold the listener at its global cap — past its share its new
+//!   connections get a 503 and are closed at once;
 //! - `accept` errors are logged (at most once a second) and followed by a growing pause;
 //! - HTTP/1 headers must arrive within `header_read_timeout` (hyper's timer; it also bounds how
 //!   long an idle keep-alive connection waits for its next request);
@@ -10,6 +13,8 @@
 //! - graceful shutdown: stop accepting, let requests in flight finish (up to `grace`).
 //!
 //! Request bodies are bounded and timed by `web::limits`; WebSocket frames by the chat.
+pub use super::per_ip::PerIpExempt;
+use super::per_ip::{IpSlot, PerIp, PER_IP_REFUSAL};
 use http_body_util::combinators::BoxBody;
 use hyper::{
     body::{Bytes, Incoming},
@@ -47,19 +52,45 @@ pub struct Options {
     pub header_read_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_connections: usize,
+    /// Open connections per client address at most (IPv6 by /64).
+    pub max_connections_per_ip: usize,
+    /// Peers the per-address cap does not apply to (the reverse proxies): every connection of
+    /// theirs carries many clients.
+    pub per_ip_exempt: PerIpExempt,
     /// How long a graceful shutdown waits for requests in flight.
     pub grace: Duration,
 }
 
 impl Options {
     /// From `[server]`, with the connection cap fitted under the open-file limit.
+    /// The per-address cap is at most half the connection cap, so another client always has
+    /// room.
     pub fn from_config(cfg: &crate::config::Server, fd_limit: Option<u64>) -> Options {
+        let max_connections = super::rlimit::connection_cap(cfg.max_connections, fd_limit);
         Options {
             header_read_timeout: Duration::from_secs(cfg.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(cfg.idle_timeout_secs),
-            max_connections: super::rlimit::connection_cap(cfg.max_connections, fd_limit),
+            max_connections,
+            max_connections_per_ip: cfg.max_connections_per_ip.min((max_connections / 2).max(1)),
+            per_ip_exempt: PerIpExempt::None,
             grace: Duration::from_secs(20),
         }
+    }
+
+    /// Behind reverse proxies (`[security]`): the proxies' own connections are not capped per
+    /// address.
+    pub fn behind_proxies(mut self, sec: &crate::config::Security) -> Options {
+        self.per_ip_exempt = match (sec.trust_proxy_headers, sec.trusted_proxies.is_empty()) {
+            (false, _) => PerIpExempt::None,
+            (true, true) => PerIpExempt::All,
+            (true, false) => PerIpExempt::Proxies(
+                sec.trusted_proxies
+                    .iter()
+                    .filter_map(|p| crate::domain::ip::Cidr::parse(p))
+                    .collect(),
+            ),
+        };
+        self
     }
 }
 
@@ -85,6 +116,7 @@ struct Conn {
     inner: TcpStream,
     last: Arc<AtomicU64>,
     _permit: OwnedSemaphorePermit,
+    _ip_slot: Option<IpSlot>,
 }
 
 impl Drop for Conn {
@@ -236,6 +268,8 @@ where
     let ep = Arc::new(ep.into_endpoint().map_to_response());
     let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
     let cap = Arc::new(Semaphore::new(opts.max_connections));
+    let per_ip = PerIp::new(opts.max_connections_per_ip);
+    let mut per_ip_log = Throttled::new(Duration::from_secs(10));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     let mut accept_log = Throttled::new(Duration::from_secs(1));
@@ -244,6 +278,7 @@ where
     tracing::info!(
         addr = %local.0,
         max_connections = opts.max_connections,
+        max_connections_per_ip = opts.max_connections_per_ip,
         header_read_timeout_s = opts.header_read_timeout.as_secs(),
         idle_timeout_s = opts.idle_timeout.as_secs(),
         "listening"
@@ -300,6 +335,28 @@ where
                 continue;
             }
         };
+        let ip_slot = if opts.per_ip_exempt.covers(peer.ip()) {
+            None
+        } else {
+            match per_ip.take(peer.ip()) {
+                Some(slot) => Some(slot),
+                None => {
+                    if let Some(n) = per_ip_log.due() {
+                        tracing::warn!(
+                            peer = %crate::domain::ip::limit_key(peer.ip()),
+                            max_connections_per_ip = opts.max_connections_per_ip,
+                            suppressed = n,
+                            "connection refused: too many open from one address"
+                        );
+                    }
+                    // Without waiting: a client that does not read cannot stall the loop.
+                    let _ = stream.try_write(PER_IP_REFUSAL);
+                    drop(stream);
+                    drop(permit);
+                    continue;
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         OPEN.fetch_add(1, Ordering::Relaxed);
         let last = Arc::new(AtomicU64::new(now_ms()));
@@ -307,6 +364,7 @@ where
             inner: stream,
             last: last.clone(),
             _permit: permit,
+            _ip_slot: ip_slot,
         };
         let ep = ep.clone();
         let local = local.clone();

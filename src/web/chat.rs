@@ -41,10 +41,11 @@ pub async fn ws(
     };
     let sid = cur.account.session_id;
     let after = q.after;
-    let Some(slot) = st.chat_quota.open_socket(sid) else {
+    let Some(slot) = st.chat_quota.open_socket(sid, cur.account.account_id) else {
         tracing::warn!(
             session_id = sid,
-            "chat socket refused: too many for one session"
+            account_id = cur.account.account_id,
+            "chat socket refused: too many for one session or account"
         );
         return Err(AppError::TooMany("Слишком много открытых окон чата".into()).into());
     };

@@ -5,6 +5,10 @@
 //! that carry a cookie we issued before, the token issued with that cookie is still valid
 //! (tokens are bound to the cookie's secret), so it is reused from a small cache and the
 //! crypto and `Set-Cookie` are skipped. Unsafe requests always go through poem's verifier.
+//!
+//! Tokens are also bound to the session (issue 24, item 11): the token a page gets is poem's
+//! token plus an HMAC over it and the browser's session cookies (subscriber and staff), so a
+//! token minted for one session — or for none, before a login — does not verify with another.
 use poem::{
     http::{header, Method},
     middleware::CookieJarManager,
@@ -19,6 +23,44 @@ use std::{
 use crate::{auth::session, error::AppError, state::SharedState};
 
 pub const COOKIE: &str = "kabinet_csrf";
+
+/// The MAC that binds `token` to the session cookies this request carries.
+fn binding_mac(key: &[u8; 32], token: &str, req: &Request) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use hmac::{Hmac, Mac};
+    let subscriber = session::cookie_value(req, session::COOKIE).unwrap_or_default();
+    let staff = session::cookie_value(req, super::staff_auth::COOKIE).unwrap_or_default();
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(b"kabinet csrf session\0");
+    m.update(token.as_bytes());
+    m.update(b"\0");
+    m.update(subscriber.as_bytes());
+    m.update(b"\0");
+    m.update(staff.as_bytes());
+    URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..18])
+}
+
+/// poem's token bound to this request's session: what pages embed.
+fn bind(req: &Request, token: &str) -> String {
+    match req.data::<SharedState>() {
+        Some(st) => format!("{token}.{}", binding_mac(&st.csrf_key, token, req)),
+        None => token.to_owned(),
+    }
+}
+
+/// poem's token out of a bound one, when it was bound to this request's session.
+fn unbind<'t>(req: &Request, bound: &'t str) -> Option<&'t str> {
+    let st = req.data::<SharedState>()?;
+    let (token, mac) = bound.rsplit_once('.')?;
+    let want = binding_mac(&st.csrf_key, token, req);
+    let same = mac.len() == want.len()
+        && mac
+            .bytes()
+            .zip(want.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    same.then_some(token)
+}
 
 /// Verifies the CSRF token on every unsafe request (header `X-CSRF-Token`, sent by htmx via
 /// `hx-headers`, or the `csrf_token` field of a urlencoded form). Wraps all page routes, so a
@@ -48,8 +90,9 @@ impl<E: Endpoint> Endpoint for CsrfGuard<E> {
                     .map(|(_, v)| v.into_owned());
                 req.set_body(bytes);
             }
+            let token = token.as_deref().and_then(|t| unbind(&req, t));
             let valid = match (req.extensions().get::<CsrfVerifier>(), token) {
-                (Some(v), Some(t)) => v.is_valid(&t),
+                (Some(v), Some(t)) => v.is_valid(t),
                 _ => false,
             };
             if !valid {
@@ -84,18 +127,21 @@ impl TokenCache {
 #[derive(Clone)]
 struct TokenSlot(Arc<OnceLock<String>>);
 
-/// Sits inside poem's `Csrf`: hands the minted token to the outer layer for the cache.
+/// Sits inside poem's `Csrf`: hands the minted token to the outer layer for the cache, and
+/// gives the page the token bound to the session.
 struct CaptureToken<E>(E);
 
 impl<E: Endpoint> Endpoint for CaptureToken<E> {
     type Output = E::Output;
 
-    async fn call(&self, req: Request) -> poem::Result<Self::Output> {
-        if let (Some(slot), Some(token)) = (
-            req.extensions().get::<TokenSlot>(),
-            req.extensions().get::<CsrfToken>(),
-        ) {
-            let _ = slot.0.set(token.0.clone());
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let minted = req.extensions().get::<CsrfToken>().map(|t| t.0.clone());
+        if let Some(token) = minted {
+            if let Some(slot) = req.extensions().get::<TokenSlot>() {
+                let _ = slot.0.set(token.clone());
+            }
+            let bound = bind(&req, &token);
+            req.extensions_mut().insert(CsrfToken(bound));
         }
         self.0.call(req).await
     }
@@ -127,7 +173,8 @@ impl<A: Endpoint, B: Endpoint, P: Endpoint> Endpoint for CsrfLayers<A, B, P> {
                 .get(&name)
                 .and_then(|c| self.tokens.get(c.value_str()));
             if let Some(token) = known {
-                req.extensions_mut().insert(CsrfToken(token));
+                let bound = bind(&req, &token);
+                req.extensions_mut().insert(CsrfToken(bound));
                 return self.bare.call(req).await.map(IntoResponse::into_response);
             }
         }

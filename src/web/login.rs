@@ -109,7 +109,7 @@ pub async fn submit(
     let previous = session::token_from(req);
     let token = sessions::start(st, sessions::Who::Contract(contract_id), client, previous).await?;
     let secure = secure_cookies(req, &st.cfg);
-    let cookie = session_cookie(&token, secure, st.cfg.sessions.absolute_max_days);
+    let cookie = session_cookie(&token, secure, st.cfg.sessions.cookie_days());
     let earned = device::cookie(device::COOKIE, "/", &st.csrf_key, &dkey, secure);
     csrf::rotate(req, secure);
     Ok(htmx::redirect(req, routes::HOME)

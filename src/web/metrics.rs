@@ -1,6 +1,8 @@
 //! `GET /metrics`: Prometheus text format. Counters kept in memory since start, gauges read
 //! from the database on each scrape. Guarded by `security.metrics_token` (Bearer), or, without
-//! a token, open only to direct requests from this machine.
+//! a token, open only to direct requests from this machine — and never without a token when
+//! proxy headers are trusted: a proxy on this machine connects from loopback, and one that
+//! sets no forwarding header would pass every stranger's request as «local».
 use poem::{
     handler,
     http::{header, StatusCode},
@@ -70,6 +72,7 @@ fn allowed(req: &Request, st: &SharedState) -> bool {
             !token.is_empty()
                 && Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
         }
+        None if st.cfg.security.trust_proxy_headers => false,
         None => {
             // Any sign of a proxy (a local nginx may set only X-Real-IP) means «not direct».
             let direct = !req.headers().keys().any(|k| {

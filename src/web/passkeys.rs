@@ -106,18 +106,18 @@ pub struct LoginStart {
     login: String,
 }
 
-/// POST /login/passkey — the request options for the account the login names.
+/// POST /login/passkey — the request options: the same for every login (discoverable
+/// credentials: no account is looked up and no credential id goes out). The typed login is
+/// only checked for its shape (the page keeps it for the browser's autofill).
 #[handler]
 pub async fn login_start(
     req: &Request,
     Data(st): Data<&SharedState>,
     Json(body): Json<LoginStart>,
 ) -> poem::Result<Response> {
+    let ip = client_ip(req, &st.cfg);
     // Limited like logins: per client IP.
-    if let Err(wait) = st
-        .limits
-        .check_ip(&st.limits.login_ip, client_ip(req, &st.cfg))
-    {
+    if let Err(wait) = st.limits.check_ip(&st.limits.login_ip, ip) {
         return Ok(refused(&crate::app::credentials::too_many(
             crate::app::credentials::Purpose::Login,
             wait,
@@ -131,7 +131,7 @@ pub async fn login_start(
     if number.is_none() && phone.is_none() {
         return Ok(refused("Введите номер договора или телефона"));
     }
-    Ok(match app::login_start(st, number, phone).await? {
+    Ok(match app::login_start(st, ip).await? {
         Ok((ceremony, options)) => {
             Json(json!({ "ceremony": ceremony, "options": options })).into_response()
         }
@@ -160,7 +160,7 @@ pub async fn login_finish(
     match app::login_finish(st, &body.ceremony, &body.credential, client, previous).await? {
         Ok(token) => {
             let secure = secure_cookies(req, &st.cfg);
-            let cookie = session_cookie(&token, secure, st.cfg.sessions.absolute_max_days);
+            let cookie = session_cookie(&token, secure, st.cfg.sessions.cookie_days());
             csrf::rotate(req, secure);
             Ok(Json(json!({ "redirect": routes::HOME }))
                 .with_header(header::SET_COOKIE, cookie.to_string())

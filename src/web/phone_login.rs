@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use crate::{
     app::credentials::{self, Attempt, Checked, Proof, Purpose},
-    auth::session::{client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent},
+    auth::session::{
+        self, client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent,
+    },
     db::{
         phone_login::{self, Issued, Verified},
         sessions::NewSession,
@@ -19,7 +21,7 @@ use crate::{
     routes,
     state::SharedState,
     views::phone_login::{self as view, CodeForm},
-    web::htmx,
+    web::{csrf, htmx},
 };
 
 const BAD_PHONE: &str = "Введите номер мобильного телефона, например +7 927 123-42-49";
@@ -130,7 +132,13 @@ pub async fn send(
             )))
         }
         Issued::Sent { outbox_id } => {
-            crate::app::outbox::dispatch_sms(st.clone(), outbox_id, phone.clone(), text);
+            crate::app::outbox::dispatch_code_sms(
+                st.clone(),
+                outbox_id,
+                phone.clone(),
+                text,
+                &code,
+            );
             let form = view::code_form(
                 &csrf.0,
                 &CodeForm {
@@ -246,13 +254,16 @@ pub async fn verify(
             invitations,
         } => {
             tracing::info!(account_id, phone = %crate::domain::outbox::mask_phone(&phone), "phone login ok");
+            // A session this browser still had ends: one browser, one session (as the other
+            // logins).
+            if let Some(previous) = session::token_from(req).filter(|p| *p != token) {
+                crate::app::sessions::end(st, &previous, ip.to_string()).await?;
+            }
             crate::app::activity::after_login(st, account_id, user_agent(req), ip.to_string())
                 .await;
-            let cookie = session_cookie(
-                &token,
-                secure_cookies(req, &st.cfg),
-                st.cfg.sessions.absolute_max_days,
-            );
+            let secure = secure_cookies(req, &st.cfg);
+            let cookie = session_cookie(&token, secure, st.cfg.sessions.cookie_days());
+            csrf::rotate(req, secure);
             let to = if invitations > 0 {
                 routes::INVITATIONS
             } else if has_contracts {

@@ -30,6 +30,8 @@ pub fn token_from(req: &Request) -> Option<String> {
     .then(|| v.to_owned())
 }
 
+/// The staff session cookie: no `Max-Age`, it ends when the browser closes (the server ends
+/// the session after `IDLE_SECS` / `MAX_SECS` either way).
 pub fn cookie(token: &str, secure: bool) -> Cookie {
     let name = crate::auth::session::cookie_name(COOKIE, secure, false);
     let mut c = Cookie::new_with_str(name, token);
@@ -37,7 +39,6 @@ pub fn cookie(token: &str, secure: bool) -> Cookie {
     c.set_same_site(SameSite::Strict);
     c.set_secure(secure);
     c.set_path(COOKIE_PATH);
-    c.set_max_age(std::time::Duration::from_secs(MAX_SECS as u64));
     c
 }
 

@@ -30,12 +30,19 @@ pub async fn send_code(app: &TestApp, phone: &str) -> Resp {
     app.post("/login/phone", &[("phone", phone)]).await
 }
 
+/// Logs in by SMS code and, as a browser does, follows the redirect (the login rotated the
+/// CSRF secret: the next page brings the new token). Returns the login's own answer.
 pub async fn login_phone(app: &TestApp, phone: &str) -> Resp {
     let r = send_code(app, phone).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let code = last_code(app);
-    app.post("/login/phone/code", &[("phone", phone), ("code", &code)])
-        .await
+    let r = app
+        .post("/login/phone/code", &[("phone", phone), ("code", &code)])
+        .await;
+    if let Some(to) = r.header("hx-redirect") {
+        app.get(to).await;
+    }
+    r
 }
 
 pub fn links(app: &TestApp, account: i64) -> Vec<i64> {

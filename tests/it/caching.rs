@@ -175,8 +175,10 @@ async fn every_cached_screen_follows_its_own_writes_and_an_import_but_not_anothe
         &app,
         "UPDATE services SET tariff_name = 'Тариф из биллинга' WHERE contract_id = 1",
     );
-    // ...and A writes through the app: B's screens are still the cached ones.
+    // ...and A writes through the app: B's screens are still the cached ones. (A's page first:
+    // CSRF tokens are bound to the session.)
     app.set_cookie("kabinet_session", &a);
+    app.get("/contracts").await;
     let r = app.post("/contracts/2/note", &[("note", "офис")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     app.set_cookie("kabinet_session", &b);

@@ -178,6 +178,43 @@ impl TestApp {
         self.finish(r).await
     }
 
+    /// POSTs like [`TestApp::post`] from client address `ip` (as a trusted proxy reports it in
+    /// `X-Forwarded-For`; the app needs `security.trust_proxy_headers`).
+    pub async fn post_from(&self, path: &str, form: &[(&str, &str)], ip: &str) -> Resp {
+        let token = self.csrf();
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .header("hx-request", "true")
+            .header("x-csrf-token", token)
+            .header("x-forwarded-for", ip)
+            .form(&form)
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    /// POSTs a JSON body with the current CSRF token (as assets/*.js send it).
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Resp {
+        let token = self.csrf();
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .header("x-csrf-token", token)
+            .content_type("application/json")
+            .body(body.to_string())
+            .send()
+            .await;
+        self.finish(r).await
+    }
+
+    /// Another browser (its own cookies) on the same server.
+    pub fn other_browser(&self) -> TestApp {
+        TestApp::from_state(tempdir(), self.state.clone())
+    }
+
     /// POSTs without any CSRF token.
     pub async fn post_no_csrf(&self, path: &str, form: &[(&str, &str)]) -> Resp {
         let r = self

@@ -33,6 +33,46 @@ async fn health(addr: std::net::SocketAddr) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A connection from loopback address `src` (127.0.0.x: every one reaches a listener on
+/// 127.0.0.1), to stand for another client.
+async fn connect_from(
+    src: [u8; 4],
+    addr: std::net::SocketAddr,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let sock = tokio::net::TcpSocket::new_v4()?;
+    sock.bind((std::net::Ipv4Addr::from(src), 0).into())?;
+    sock.connect(addr).await
+}
+
+/// `n` idle connections spread over many client addresses (4 per address, from 127.0.0.10
+/// up), so the per-address cap does not refuse them.
+fn idle_from_many(port: u16, n: usize) -> Vec<std::net::TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    rt.block_on(async {
+        let mut v = Vec::new();
+        for i in 0..n {
+            if let Ok(s) = connect_from([127, 0, 0, 10 + (i / 4) as u8], addr).await {
+                v.extend(s.into_std().ok());
+            }
+        }
+        v
+    })
+}
+
+async fn health_from(src: [u8; 4], addr: std::net::SocketAddr) -> String {
+    let mut s = connect_from(src, addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Has the server closed this connection (EOF or reset)?
 async fn closed_by_server(s: &mut tokio::net::TcpStream) -> bool {
     let mut buf = [0u8; 1024];
@@ -56,6 +96,7 @@ async fn slow_header_and_idle_connections_time_out_while_normal_requests_are_ser
         idle_timeout: Duration::from_secs(2),
         max_connections: 1000,
         grace: Duration::from_secs(2),
+        ..Options::from_config(&Config::default().server, None)
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(listener, kabinet::app(state), opts, async {
@@ -64,7 +105,10 @@ async fn slow_header_and_idle_connections_time_out_while_normal_requests_are_ser
 
     let mut open = Vec::new();
     for i in 0..300 {
-        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        // (from many addresses: one address has a cap of its own)
+        let mut s = connect_from([127, 0, 0, 10 + (i / 4) as u8], addr)
+            .await
+            .unwrap();
         if i % 2 == 0 {
             // Half a request, never finished.
             s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: ")
@@ -285,9 +329,7 @@ fn connection_cap_fits_under_the_open_file_limit_and_healthz_still_answers() {
     wait_listening(port);
     // More idle connections than the cap (16 under 128 files) and, on the old server, enough to
     // run it out of file descriptors.
-    let idle: Vec<_> = (0..80)
-        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
-        .collect();
+    let idle = idle_from_many(port, 80);
     let t = Instant::now();
     let r = raw(
         port,
@@ -310,6 +352,49 @@ fn connection_cap_fits_under_the_open_file_limit_and_healthz_still_answers() {
         "{logs}"
     );
     assert!(logs.contains("connection cap reached"), "{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_reconnecting_in_a_loop_cannot_hold_the_listener_at_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = build_state(Config::default(), &dir.path().join("k.db"), true).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The smallest cap the config allows; one address gets at most half of it.
+    let mut server_cfg = Config::default().server;
+    server_cfg.max_connections = 16;
+    let opts = Options::from_config(&server_cfg, None);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, kabinet::app(state), opts, async {
+        let _ = stopped.await;
+    }));
+    // One client opens connection after connection and never sends a byte.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(connect_from([127, 0, 0, 1], addr).await.unwrap());
+    }
+    // Another client still gets /healthz at once.
+    let t = Instant::now();
+    let body = tokio::time::timeout(Duration::from_secs(3), health_from([127, 0, 0, 2], addr))
+        .await
+        .expect("another address is answered while the first holds its connections");
+    assert!(body.contains("200 OK") && body.ends_with("ok"), "{body}");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // The first client's connections past its share were refused and closed.
+    let mut closed = 0;
+    for s in held.iter_mut() {
+        if closed_by_server(s).await {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 40 - 8, "only {closed} of 40 closed");
+    stop.send(()).unwrap();
+    drop(held);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("stopped")
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,9 +448,7 @@ fn accept_failing_for_lack_of_file_descriptors_backs_off_is_logged_and_recovers(
         .unwrap();
     wait_listening(port);
     let pid = child.id();
-    let idle: Vec<_> = (0..40)
-        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
-        .collect();
+    let idle = idle_from_many(port, 40);
     let cpu0 = cpu_ticks(pid);
     let t = Instant::now();
     std::thread::sleep(Duration::from_millis(1500));
@@ -401,4 +484,24 @@ fn accept_failing_for_lack_of_file_descriptors_backs_off_is_logged_and_recovers(
     // A busy loop on EMFILE burns a whole core (100 ticks a second).
     let ticks_per_s = cpu as f64 / wall.as_secs_f64();
     assert!(ticks_per_s < 30.0, "{cpu} ticks in {wall:?}: spinning");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_need_their_token_whenever_proxy_headers_are_trusted() {
+    // A local proxy that adds no forwarding header at all: its requests come from loopback.
+    let mut cfg = Config::default();
+    cfg.security.trust_proxy_headers = true;
+    let s = crate::browser::serve(cfg).await;
+    let url = format!("{}/metrics", s.base);
+    let status = tokio::task::spawn_blocking(move || {
+        ureq::get(&url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .map(|r| r.status().as_u16())
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.ok(), Some(403));
 }

@@ -29,6 +29,7 @@ mod documents_staff;
 mod express;
 mod hardening_chat;
 mod hardening_limits;
+mod hardening_login;
 mod hardening_net;
 mod invitations;
 mod join;

@@ -32,7 +32,7 @@ pub async fn search(
     me: CurrentStaff,
     Query(SearchQuery { q }): Query<SearchQuery>,
 ) -> poem::Result<Markup> {
-    let q: String = q.trim().chars().take(100).collect();
+    let q = crate::domain::validate::search_text(&q, 100);
     let q2 = q.clone();
     let rows = st
         .db

@@ -38,7 +38,7 @@ impl From<FilterQuery> for Filter {
     fn from(f: FilterQuery) -> Filter {
         Filter {
             status: f.status,
-            q: f.q,
+            q: crate::domain::validate::search_text(&f.q, 100),
         }
     }
 }

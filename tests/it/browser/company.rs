@@ -93,7 +93,23 @@ async fn totp_enrolment_and_login_with_a_computed_code_in_chromium() {
         .await;
     b.see("Второй фактор (код из приложения)").await;
     b.shoot("security-tab").await;
+    // The login was long ago: binding a second factor asks to confirm it first.
+    s.state
+        .clock
+        .advance(kabinet::app::lifecycle::FRESH_SECS + 60);
     b.click("Подключить второй фактор").await;
+    b.wait_path_where(routes::ACCESS_CONFIRM, |at| {
+        at.starts_with(routes::ACCESS_CONFIRM)
+    })
+    .await;
+    b.see("Подтвердите, что это вы").await;
+    b.fill("Пароль договора 72845736UL", "wrong-password").await;
+    b.click("Подтвердить").await;
+    b.see("Неверный пароль или код").await;
+    b.shoot("step-up-error").await;
+    b.fill("Пароль договора 72845736UL", crate::common::DEMO_PASSWORD)
+        .await;
+    b.click("Подтвердить").await;
     b.wait_path(routes::TOTP_SETUP).await;
     let secret =
         b.c.find(Locator::Id("totp-secret"))

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::{
     app::sessions::{self, Client, Who},
     auth::passkey::{
-        CreationChallengeResponse, DiscoverableKey, Passkey, Pending, PublicKeyCredential,
-        RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
+        DiscoverableKey, Passkey, Pending, PublicKeyCredential, RegisterPublicKeyCredential,
+        RequestChallengeResponse, Uuid,
     },
     db::{passkeys as db, second_factor},
     domain::account::PasskeyRow,
@@ -42,7 +42,7 @@ pub async fn remove(st: &AppState, account_id: i64, id: i64) -> Result<bool, App
 pub async fn register_start(
     st: &AppState,
     account_id: i64,
-) -> Result<Result<(String, CreationChallengeResponse), String>, AppError> {
+) -> Result<Result<(String, serde_json::Value), String>, AppError> {
     let Some(rp) = &st.passkeys.rp else {
         return Ok(Err(UNAVAILABLE.into()));
     };
@@ -65,7 +65,17 @@ pub async fn register_start(
         .start_passkey_registration(user, &label, &label, Some(exclude))
         .map_err(|e| AppError::Internal(format!("passkey registration: {e}")))?;
     let id = st.passkeys.hold(Pending::Register { account_id, state });
-    Ok(Ok((id, ccr)))
+    // Logins find the passkey without naming an account (discoverable credentials): ask the
+    // authenticator to keep it (a resident key).
+    let mut options = serde_json::to_value(&ccr).map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(sel) = options
+        .pointer_mut("/publicKey/authenticatorSelection")
+        .and_then(|v| v.as_object_mut())
+    {
+        sel.insert("residentKey".into(), "required".into());
+        sel.insert("requireResidentKey".into(), true.into());
+    }
+    Ok(Ok((id, options)))
 }
 
 /// Stores the new passkey (named after the device it was made on).

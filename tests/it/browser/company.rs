@@ -42,6 +42,7 @@ async fn the_owner_invites_an_accountant_and_removes_them_in_chromium() {
     owner.shoot("users-invite").await;
     owner.click("Пригласить").await;
     owner.see("Приглашение отправлено по SMS").await;
+    owner.see("Ожидают подтверждения").await;
     owner.see("Бухгалтер").await;
     owner.shoot("users-invited").await;
 
@@ -53,6 +54,11 @@ async fn the_owner_invites_an_accountant_and_removes_them_in_chromium() {
     acct.see("Код из SMS").await;
     acct.fill("Код из SMS", &last_code_to(&s, INVITED)).await;
     acct.click("Войти").await;
+    // The invitation waits for consent: accepted here, it opens the contract.
+    acct.wait_path(routes::INVITATIONS).await;
+    acct.see("Договор 72845736UL").await;
+    acct.shoot("invitations").await;
+    acct.click("Принять").await;
     acct.wait_path("/").await;
     acct.see("72845736UL").await;
     acct.see("Пополнить").await;
@@ -66,7 +72,10 @@ async fn the_owner_invites_an_accountant_and_removes_them_in_chromium() {
     acct.see("Документы").await;
     acct.goto(&format!("{}/", s.base)).await;
 
-    // The owner removes them; the open tab loses access at its next step.
+    // The owner sees them among the users now (the tab reloaded), and removes them; the
+    // open tab loses access at its next step.
+    owner.click("Пользователи").await;
+    owner.see_no_more("Ожидают подтверждения").await;
     let masked = kabinet::domain::outbox::mask_phone(INVITED);
     owner
         .click(&format!("Удалить доступ {masked} к договору 72845736UL"))

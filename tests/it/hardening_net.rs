@@ -180,7 +180,8 @@ fn stop(child: &mut Child) {
 }
 
 fn wait_listening(port: u16) {
-    for _ in 0..300 {
+    // A debug binary building its demo database under the whole suite's load can take a while.
+    for _ in 0..900 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }

@@ -160,28 +160,11 @@ pub fn verify(
 ) -> rusqlite::Result<Verified> {
     let now = session.now;
     let tx = super::begin_write(c)?;
-    let Some(a) = active(&tx, phone, now)? else {
-        return Ok(Verified::NoCode);
-    };
-    if a.attempts >= MAX_ATTEMPTS {
-        return Ok(Verified::TooMany);
-    }
-    if a.expires_at <= now {
-        return Ok(Verified::Expired);
-    }
-    if !same(&a.code_hash, hash) {
-        tx.prepare_cached("UPDATE login_codes SET attempts = attempts + 1 WHERE id = ?1")?
-            .execute([a.id])?;
+    if let Err(refused) = use_code(&tx, phone, hash, now)? {
+        // A wrong code's attempt is counted.
         tx.commit()?;
-        let left = MAX_ATTEMPTS - a.attempts - 1;
-        return Ok(if left <= 0 {
-            Verified::TooMany
-        } else {
-            Verified::Wrong { left }
-        });
+        return Ok(refused);
     }
-    tx.prepare_cached("UPDATE login_codes SET used = 1 WHERE id = ?1")?
-        .execute([a.id])?;
     let account_id = phone_account(&tx, phone, now)?;
     sessions::insert(
         &tx,
@@ -203,26 +186,45 @@ pub fn verify(
     })
 }
 
+/// Uses up the code of `phone` when `hash` matches it; otherwise counts the attempt (the
+/// caller commits either way) and says why it was refused.
+fn use_code(
+    c: &Connection,
+    phone: &str,
+    hash: &[u8],
+    now: i64,
+) -> rusqlite::Result<Result<(), Verified>> {
+    let Some(a) = active(c, phone, now)? else {
+        return Ok(Err(Verified::NoCode));
+    };
+    if a.attempts >= MAX_ATTEMPTS {
+        return Ok(Err(Verified::TooMany));
+    }
+    if a.expires_at <= now {
+        return Ok(Err(Verified::Expired));
+    }
+    if !same(&a.code_hash, hash) {
+        c.prepare_cached("UPDATE login_codes SET attempts = attempts + 1 WHERE id = ?1")?
+            .execute([a.id])?;
+        let left = MAX_ATTEMPTS - a.attempts - 1;
+        return Ok(Err(if left <= 0 {
+            Verified::TooMany
+        } else {
+            Verified::Wrong { left }
+        }));
+    }
+    c.prepare_cached("UPDATE login_codes SET used = 1 WHERE id = ?1")?
+        .execute([a.id])?;
+    Ok(Ok(()))
+}
+
 /// Checks a typed step-up code for `phone` like [`verify`] (attempts counted, single use)
 /// without starting a session. True when it matched.
 pub fn consume(c: &mut Connection, phone: &str, hash: &[u8], now: i64) -> rusqlite::Result<bool> {
     let tx = super::begin_write(c)?;
-    let Some(a) = active(&tx, phone, now)? else {
-        return Ok(false);
-    };
-    if a.attempts >= MAX_ATTEMPTS || a.expires_at <= now {
-        return Ok(false);
-    }
-    if !same(&a.code_hash, hash) {
-        tx.prepare_cached("UPDATE login_codes SET attempts = attempts + 1 WHERE id = ?1")?
-            .execute([a.id])?;
-        tx.commit()?;
-        return Ok(false);
-    }
-    tx.prepare_cached("UPDATE login_codes SET used = 1 WHERE id = ?1")?
-        .execute([a.id])?;
+    let ok = use_code(&tx, phone, hash, now)?.is_ok();
     tx.commit()?;
-    Ok(true)
+    Ok(ok)
 }
 
 /// The account of this phone, created on first login.

@@ -172,6 +172,7 @@ fn issuing() -> std::sync::MutexGuard<'static, ()> {
 fn store(c: &Connection, ctx: &Ctx, actor: &Actor, i: Issue) -> Result<i64, AppError> {
     let seq = db::documents::next_seq(c, i.kind, i.year)?;
     let number = d::number(i.kind, i.year, seq);
+    ctx.cfg.documents.render_hook.call(i.contract_id, &number);
     let pdf = (i.render)(&number);
     if !d::is_pdf(&pdf) {
         return Err(AppError::Internal("PDF rendering failed".into()));

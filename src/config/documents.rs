@@ -46,6 +46,29 @@ pub struct Documents {
     /// Unit of a service line («усл.»).
     pub unit: String,
     pub operator: OperatorRequisites,
+    /// Tests only (never read from a file): called just before a generated document's PDF
+    /// renders, with the contract id and the number it gets.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub render_hook: RenderHook,
+}
+
+/// A test's probe into issuing: runs where the PDF renders (see `Documents::render_hook`).
+#[derive(Clone, Default)]
+pub struct RenderHook(pub Option<std::sync::Arc<dyn Fn(i64, &str) + Send + Sync>>);
+
+impl RenderHook {
+    pub fn call(&self, contract_id: i64, number: &str) {
+        if let Some(f) = &self.0 {
+            f(contract_id, number);
+        }
+    }
+}
+
+impl std::fmt::Debug for RenderHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "RenderHook(set)" } else { "RenderHook(none)" })
+    }
 }
 
 impl Default for Documents {
@@ -60,6 +83,7 @@ impl Default for Documents {
             invoice_valid_days: 5,
             unit: "усл.".into(),
             operator: OperatorRequisites::default(),
+            render_hook: RenderHook::default(),
         }
     }
 }

@@ -124,6 +124,7 @@ pub fn build_state(
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
         limits: Limiters::new(&cfg.limits, &cfg.sms),
+        budgets: app::budget::Budgets::new(&cfg),
         tz,
         clock,
         csrf_key,
@@ -223,6 +224,7 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.budgets.housekeeping();
             st.throttles.housekeeping();
             st.chat_quota.housekeeping();
             st.money.express_ip.retain_recent();

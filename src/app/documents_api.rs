@@ -76,6 +76,7 @@ pub fn receive(
             pdf_sha256: &sha,
             created_by: "api",
             now,
+            content_key: None,
         },
     )?;
     audit(

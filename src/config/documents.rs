@@ -45,6 +45,15 @@ pub struct Documents {
     pub invoice_valid_days: u32,
     /// Unit of a service line («усл.»).
     pub unit: String,
+    /// Documents (invoices, «Акт сверки») one person, and one contract, may have issued per
+    /// minute and per day; the same «Акт сверки» asked again is not counted.
+    pub issue_per_minute: u32,
+    pub issue_per_day: u32,
+    /// Documents all subscribers together may have issued per minute.
+    pub issue_site_per_minute: u32,
+    /// No new document (generated or received) is stored while the database's folder has
+    /// less free space than this, in MiB (0: no check).
+    pub min_free_disk_mb: u64,
     pub operator: OperatorRequisites,
     /// Tests only (never read from a file): called just before a generated document's PDF
     /// renders, with the contract id and the number it gets.
@@ -82,6 +91,10 @@ impl Default for Documents {
             max_upload_mb: 10,
             invoice_valid_days: 5,
             unit: "усл.".into(),
+            issue_per_minute: 10,
+            issue_per_day: 100,
+            issue_site_per_minute: 120,
+            min_free_disk_mb: 256,
             operator: OperatorRequisites::default(),
             render_hook: RenderHook::default(),
         }
@@ -151,6 +164,10 @@ impl Documents {
         }
         if self.job_interval_secs == 0 || !(1..=50).contains(&self.max_upload_mb) {
             return bad("job_interval_secs must be > 0 and max_upload_mb 1..=50");
+        }
+        if self.issue_per_minute == 0 || self.issue_per_day == 0 || self.issue_site_per_minute == 0
+        {
+            return bad("issue_per_minute, issue_per_day and issue_site_per_minute must be > 0");
         }
         let o = &self.operator;
         let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());

@@ -261,7 +261,11 @@ mod tests {
         assert!(r.message.contains("не больше 2 в сутки"), "{}", r.message);
         b.spend(&["contract:9".into()]).unwrap();
         let r = b.spend(&["contract:10".into()]).unwrap_err();
-        assert!(r.message.contains("Сервер сейчас перегружен"), "{}", r.message);
+        assert!(
+            r.message.contains("Сервер сейчас перегружен"),
+            "{}",
+            r.message
+        );
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub async fn run_closing(st: &SharedState) -> usize {
     let now = st.clock.now();
     match st.db.run_quiet(move |c| app::release_stale(c, now)).await {
         Ok(0) => {}
-        Ok(n) => tracing::warn!(numbers = n, "document numbers of interrupted issues released"),
+        Ok(n) => tracing::warn!(
+            numbers = n,
+            "document numbers of interrupted issues released"
+        ),
         Err(e) => tracing::warn!(error = %e, "releasing interrupted document numbers failed"),
     }
     let st2 = st.clone();

@@ -76,7 +76,11 @@ impl RenderHook {
 
 impl std::fmt::Debug for RenderHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "RenderHook(set)" } else { "RenderHook(none)" })
+        f.write_str(if self.0.is_some() {
+            "RenderHook(set)"
+        } else {
+            "RenderHook(none)"
+        })
     }
 }
 
@@ -150,6 +154,11 @@ impl Documents {
     }
     pub fn max_upload_bytes(&self) -> usize {
         self.max_upload_mb as usize * 1024 * 1024
+    }
+    /// The largest request body of a document upload: the file in base64 (a third larger)
+    /// and the small JSON around it. The billing API's other routes keep `server.max_api_kb`.
+    pub fn max_upload_body_bytes(&self) -> usize {
+        self.max_upload_bytes().div_ceil(3) * 4 + 64 * 1024
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {

@@ -262,8 +262,10 @@ pub fn reserve(
 
 /// The reservation of a stored document goes: the document itself now holds the number.
 pub fn drop_reservation(c: &Connection, r: &Reservation) -> rusqlite::Result<()> {
-    c.prepare_cached("DELETE FROM document_reservations WHERE kind = ?1 AND year = ?2 AND seq = ?3")?
-        .execute(params![r.kind.code(), r.year, r.seq])?;
+    c.prepare_cached(
+        "DELETE FROM document_reservations WHERE kind = ?1 AND year = ?2 AND seq = ?3",
+    )?
+    .execute(params![r.kind.code(), r.year, r.seq])?;
     Ok(())
 }
 

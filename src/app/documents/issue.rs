@@ -87,7 +87,12 @@ pub(super) fn issue(
 }
 
 /// The series' next free number, reserved in a short transaction of its own.
-fn reserve(c: &mut Connection, ctx: &Ctx, actor: &Actor, i: &Issue) -> Result<Reservation, AppError> {
+fn reserve(
+    c: &mut Connection,
+    ctx: &Ctx,
+    actor: &Actor,
+    i: &Issue,
+) -> Result<Reservation, AppError> {
     let tx = db::begin_write(c)?;
     let by = actor.created_by();
     // A series cannot hold more taken numbers than documents; the bound only stops a bug.

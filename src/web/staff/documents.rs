@@ -170,7 +170,16 @@ async fn refused(
         AppError::LowDisk(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => return Err(e.into()),
     };
-    render(req, st, csrf, me, number, Some(("err", e.to_string())), status).await
+    render(
+        req,
+        st,
+        csrf,
+        me,
+        number,
+        Some(("err", e.to_string())),
+        status,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -124,7 +124,7 @@ pub fn build_state(
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
         limits: Limiters::new(&cfg.limits, &cfg.sms),
-        budgets: app::budget::Budgets::new(&cfg),
+        budgets: auth::budget::Budgets::new(&cfg),
         tz,
         clock,
         csrf_key,

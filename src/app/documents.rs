@@ -214,19 +214,12 @@ pub async fn request(
         .await
 }
 
-/// The budget keys of an issue: the person (not the system) and the contract.
-fn budget_keys(actor: &Actor, contract_id: i64) -> Vec<String> {
-    let mut keys = Vec::with_capacity(2);
-    if let Some(id) = actor.id() {
-        keys.push(format!("{}:{id}", actor.kind()));
-    }
-    keys.push(format!("contract:{contract_id}"));
-    keys
-}
-
 fn spend(budget: Option<&Budget>, actor: &Actor, contract_id: i64) -> Result<(), AppError> {
     match budget {
-        Some(b) => Ok(b.spend(&budget_keys(actor, contract_id))?),
+        Some(b) => {
+            let person = actor.id().map(|id| (actor.kind(), id));
+            Ok(b.spend(&crate::app::budget::keys(person, contract_id))?)
+        }
         None => Ok(()),
     }
 }

@@ -1,3 +1,4 @@
+pub mod budget;
 pub mod device;
 pub mod passkey;
 pub mod password;

@@ -217,6 +217,11 @@ pub fn number_taken(c: &Connection, kind: DocKind, number: &str) -> rusqlite::Re
     .map(|o| o.is_some())
 }
 
+/// A unique constraint (a number taken) refused the statement.
+pub fn is_conflict(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+}
+
 // ---- reserved numbers -----------------------------------------------------------------------
 
 /// A number taken from a series before its PDF renders.

@@ -162,17 +162,16 @@ fn store(
             content_key: i.content_key.as_deref(),
         },
     )
-    .map_err(|e| match e.sqlite_error_code() {
+    .map_err(|e| {
+        if !db::documents::is_conflict(&e) {
+            return AppError::Db(e);
+        }
         // Cannot happen with the reservation in place; if it does, it is not a 500 and the
         // next attempt gets another number.
-        Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            tracing::error!(number = %r.number, error = %e, "document number conflict");
-            AppError::BadRequest(
-                "Номер документа оказался занят. Повторите действие — будет присвоен следующий"
-                    .into(),
-            )
-        }
-        _ => AppError::Db(e),
+        tracing::error!(number = %r.number, error = %e, "document number conflict");
+        AppError::BadRequest(
+            "Номер документа оказался занят. Повторите действие — будет присвоен следующий".into(),
+        )
     })?;
     db::documents::drop_reservation(&tx, r)?;
     audit(

@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn our_own_pdfs_pass_and_html_after_the_magic_does_not() {
-        let act = super::super::act(&super::super::sample::act(false, 2));
+        let act = crate::services::pdf::act(&crate::services::pdf::sample::act(false, 2));
         assert_eq!(check_received(&act), Ok(()));
         let html = b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>";
         assert_eq!(check_received(html), Err(Refusal::NotPdf));

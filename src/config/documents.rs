@@ -64,7 +64,10 @@ pub struct Documents {
 
 /// A test's probe into issuing: runs where the PDF renders (see `Documents::render_hook`).
 #[derive(Clone, Default)]
-pub struct RenderHook(pub Option<std::sync::Arc<dyn Fn(i64, &str) + Send + Sync>>);
+pub struct RenderHook(pub Option<std::sync::Arc<RenderProbe>>);
+
+/// Called with the contract id and the number being rendered.
+pub type RenderProbe = dyn Fn(i64, &str) + Send + Sync;
 
 impl RenderHook {
     pub fn call(&self, contract_id: i64, number: &str) {

@@ -51,8 +51,15 @@ fn seed(st: &SharedState) {
             ("charge", "Абонентская плата", -4_000)
         };
         bal += amt;
-        ins.execute(params![kind, desc, amt, bal, start + i * step, format!("bench:{i}")])
-            .unwrap();
+        ins.execute(params![
+            kind,
+            desc,
+            amt,
+            bal,
+            start + i * step,
+            format!("bench:{i}")
+        ])
+        .unwrap();
     }
     drop(ins);
     tx.execute("UPDATE contracts SET balance_kop = ?1 WHERE id = 1", [bal])

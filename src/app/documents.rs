@@ -397,11 +397,26 @@ pub fn issue_reconciliation(
     reconciliation(c, ctx, actor, contract_id, (from, to), None).map(|i| i.doc)
 }
 
-/// What identifies an «Акт сверки»: its contract (the caller's), period, the ledger rows and
-/// balances it shows and both parties' requisites. The same key means the same document.
-fn content_key(recon: &d::Reconciliation, company: &Party, operator: &Party, cur: &str) -> String {
-    let text = format!("{recon:?}|{company:?}|{operator:?}|{cur}");
-    sha(text.as_bytes())
+/// What identifies an «Акт сверки» without computing it: contract (the caller's), period, the
+/// ledger's state up to the period's end, the closing acts its rows cite, both parties'
+/// requisites. The same key means the same document; computing it costs two index reads, so
+/// a request refused by the budget costs next to nothing.
+fn content_key(
+    c: &Connection,
+    ctx: &Ctx,
+    contract_id: i64,
+    (from, to): (Date, Date),
+    parties: (&Party, &Party),
+) -> Result<String, AppError> {
+    let end = ctx.start_of(to.tomorrow().unwrap_or(to));
+    let ledger = db::documents::ledger_state(c, contract_id, end)?;
+    let acts = db::documents::closing_numbers(c, contract_id)?;
+    let cur = &ctx.cfg.branding.currency_symbol;
+    let text = format!(
+        "{from}|{to}|{ledger:?}|{acts:?}|{:?}|{:?}|{cur}",
+        parties.0, parties.1
+    );
+    Ok(sha(text.as_bytes()))
 }
 
 fn reconciliation(
@@ -413,29 +428,27 @@ fn reconciliation(
     budget: Option<&Budget>,
 ) -> Result<Issued, AppError> {
     generating(ctx)?;
-    // One snapshot of the ledger, read without the write lock.
-    let (k, recon) = {
-        let tx = c.transaction()?;
-        let k = company(&tx, contract_id)?;
-        let recon = reconcile(&tx, ctx, contract_id, from, to)?;
-        tx.commit()?;
-        (k, recon)
-    };
-    let operator = operator_party(&ctx.cfg.documents.operator);
-    let company = company_party(&k);
-    let currency = ctx.cfg.branding.currency_symbol.clone();
-    let key = content_key(&recon, &company, &operator, &currency);
     let kind = DocKind::Reconciliation;
     let existing = |id: i64, c: &Connection| -> Result<Issued, AppError> {
         let doc = db::documents::get(c, contract_id, id)?.ok_or(AppError::NotFound)?;
         Ok(Issued { doc, new: false })
     };
-    if let Some(id) = db::documents::by_content(c, contract_id, kind, &key)? {
-        return existing(id, c);
+    let operator = operator_party(&ctx.cfg.documents.operator);
+    // One snapshot for the key and the ledger, read without the write lock.
+    let tx = c.transaction()?;
+    let k = company(&tx, contract_id)?;
+    let company = company_party(&k);
+    let key = content_key(&tx, ctx, contract_id, (from, to), (&company, &operator))?;
+    if let Some(id) = db::documents::by_content(&tx, contract_id, kind, &key)? {
+        return existing(id, &tx);
     }
+    // Spent before the ledger is read: a refused request reads nothing more.
     spend(budget, actor, contract_id)?;
+    let recon = reconcile(&tx, ctx, contract_id, from, to)?;
+    tx.commit()?;
     let today = ctx.today();
     let closing = recon.closing_kop;
+    let currency = ctx.cfg.branding.currency_symbol.clone();
     let render = |number: &str| {
         pdf::reconciliation(&pdf::ReconciliationData {
             number: number.to_owned(),

@@ -316,6 +316,17 @@ pub fn stale_reservations(c: &Connection, before: i64) -> rusqlite::Result<Vec<R
     rows.collect()
 }
 
+/// The state of a contract's ledger before `end` as far as an «Акт сверки» can tell: entries
+/// are only ever appended, so (how many, the newest id) changes with any of them (one index
+/// range, no table reads).
+pub fn ledger_state(c: &Connection, contract_id: i64, end: i64) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM ledger_entries
+         WHERE contract_id = ?1 AND occurred_at < ?2",
+    )?
+    .query_row(params![contract_id, end], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 /// A live (not voided) document of this contract and kind with this content key.
 pub fn by_content(
     c: &Connection,

@@ -35,6 +35,10 @@ pub enum AppError {
     Csrf,
     #[error("Сервис временно перегружен, попробуйте ещё раз через минуту")]
     Busy,
+    /// Too little free disk to store something new (503; see `app::budget::ensure_free_disk`).
+    /// The message is shown to the user as is.
+    #[error("{0}")]
+    LowDisk(String),
     /// A request body over its limit (413) or too slow (408); see `web::limits`.
     #[error("{message}")]
     TooLarge { status: StatusCode, message: String },
@@ -131,7 +135,7 @@ impl poem::error::ResponseError for AppError {
             AppError::NoContract | AppError::SecondFactor => StatusCode::SEE_OTHER,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy | AppError::LowDisk(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooLarge { status, .. } => *status,
         }
     }

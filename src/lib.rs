@@ -126,6 +126,7 @@ pub fn build_state(
         db,
         passwords: Passwords::new(cfg.limits.password_workers),
         limits: Limiters::new(&cfg.limits, &cfg.sms),
+        budgets: auth::budget::Budgets::new(&cfg),
         tz,
         clock,
         csrf_key,
@@ -247,6 +248,7 @@ pub fn spawn_housekeeping(st: SharedState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             st.limits.housekeeping();
+            st.budgets.housekeeping();
             st.throttles.housekeeping();
             st.chat_quota.housekeeping();
             st.money.express_ip.retain_recent();

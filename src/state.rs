@@ -11,6 +11,8 @@ pub struct AppState {
     pub tz: jiff::tz::TimeZone,
     pub passwords: Passwords,
     pub limits: Limiters,
+    /// Budgets for costly actions (issuing documents; see `auth::budget`, `app::budget`).
+    pub budgets: crate::auth::budget::Budgets,
     pub clock: Clock,
     pub csrf_key: [u8; 32],
     /// The demo data set is active (shown on the login page).

@@ -33,6 +33,15 @@ const CHUNK: i64 = 50;
 /// they leave the read caches valid. Returns how many documents were issued.
 pub async fn run_closing(st: &SharedState) -> usize {
     let mut issued = 0;
+    let now = st.clock.now();
+    match st.db.run_quiet(move |c| app::release_stale(c, now)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            numbers = n,
+            "document numbers of interrupted issues released"
+        ),
+        Err(e) => tracing::warn!(error = %e, "releasing interrupted document numbers failed"),
+    }
     let st2 = st.clone();
     let months = match st.db.run(move |c| app::closing_months(c, &ctx(&st2))).await {
         Ok(m) => m,

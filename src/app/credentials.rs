@@ -4,7 +4,7 @@
 //! verify (argon2 on the bounded workers, with a dummy hash when nothing was found, so an
 //! unknown login takes as long) → a wrong secret spends the per-login budgets → the caller
 //! starts the session or applies the change. A correct secret spends no per-login budget: an
-//! office whose people share one contract login all get in (see `auth::budget` for the policy).
+//! office whose people share one contract login all get in (see `auth::login_budget` for the policy).
 use std::net::IpAddr;
 
 use crate::{

@@ -1,7 +1,10 @@
 //! Use cases of «Документы»: issue an invoice or an «Акт сверки», the monthly closing job,
-//! list, download, e-mail, void, receive from the billing system. Each write is one
-//! `BEGIN IMMEDIATE` transaction: the number, the PDF, the row and the audit entry commit
-//! together (a failure returns the number, so series have no gaps).
+//! list, download, e-mail, void, receive from the billing system. A generated document is
+//! issued in three steps so that no PDF renders inside the write lock (see [`issue`]): its
+//! number is reserved in a short transaction, the PDF renders with none open, and the row,
+//! the audit entry and the reservation's end commit together in another short one. What a
+//! person asks for ([`request`]) first spends the issuing budget (`app::budget`); the same
+//! «Акт сверки» (contract, period, ledger state) asked again returns the issued document.
 use crate::db::Conn as Connection;
 use jiff::{civil::Date, tz::TimeZone};
 use sha2::{Digest, Sha256};
@@ -10,6 +13,7 @@ pub use crate::db::documents::{Company, Doc, Filter};
 
 pub use crate::domain::documents::Screen;
 use crate::{
+    app::budget::Budget,
     config::{Config, OperatorRequisites},
     db,
     domain::documents::{self as d, DocKind, Vat},
@@ -18,8 +22,11 @@ use crate::{
 };
 
 mod closing;
+mod issue;
 use closing::CLOSING_LAST;
 pub use closing::{close_chunk, closing_months, issue_act, issue_closing};
+pub use issue::release_stale;
+use issue::{Issue, Outcome};
 
 /// Who acts: written to the audit log and `documents.created_by`.
 #[derive(Debug, Clone)]
@@ -148,71 +155,6 @@ fn sha(pdf: &[u8]) -> String {
     hex::encode(Sha256::digest(pdf))
 }
 
-/// A generated document to store: numbered inside the caller's transaction.
-struct Issue<'a> {
-    contract_id: i64,
-    kind: DocKind,
-    year: i16,
-    issued_on: Date,
-    period: Option<(Date, Date)>,
-    amount_kop: i64,
-    vat_kop: i64,
-    title: String,
-    render: &'a dyn Fn(&str) -> Vec<u8>,
-}
-
-/// Issuing is serialized in-process: the write transaction holds SQLite's lock while the PDF
-/// renders, and waiting here (rather than in `busy_timeout`) never times out under a burst.
-static ISSUING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn issuing() -> std::sync::MutexGuard<'static, ()> {
-    ISSUING.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn store(c: &Connection, ctx: &Ctx, actor: &Actor, i: Issue) -> Result<i64, AppError> {
-    let seq = db::documents::next_seq(c, i.kind, i.year)?;
-    let number = d::number(i.kind, i.year, seq);
-    let pdf = (i.render)(&number);
-    if !d::is_pdf(&pdf) {
-        return Err(AppError::Internal("PDF rendering failed".into()));
-    }
-    let (pf, pt) = match i.period {
-        Some((f, t)) => (Some(f.to_string()), Some(t.to_string())),
-        None => (None, None),
-    };
-    let id = db::documents::insert(
-        c,
-        &db::documents::NewDoc {
-            contract_id: i.contract_id,
-            kind: i.kind,
-            origin: "generated",
-            number: &number,
-            seq: Some(seq),
-            year: i.year,
-            issued_on: &i.issued_on.to_string(),
-            period_from: pf.as_deref(),
-            period_to: pt.as_deref(),
-            amount_kop: i.amount_kop,
-            vat_kop: i.vat_kop,
-            title: &i.title,
-            external_id: None,
-            pdf: &pdf,
-            pdf_sha256: &sha(&pdf),
-            created_by: &actor.created_by(),
-            now: ctx.now,
-        },
-    )?;
-    audit(
-        c,
-        actor,
-        "document.issue",
-        &format!("document:{id}"),
-        &format!("{} {number}, {} коп.", i.kind.code(), i.amount_kop),
-        ctx.now,
-    )?;
-    Ok(id)
-}
-
 fn generating(ctx: &Ctx) -> Result<(), AppError> {
     if ctx.cfg.documents.mode.generates() {
         Ok(())
@@ -224,7 +166,66 @@ fn generating(ctx: &Ctx) -> Result<(), AppError> {
     }
 }
 
-/// «Счёт на оплату» for `amount_kop` (already validated like a payment amount).
+/// What a person asks to have issued.
+#[derive(Debug, Clone, Copy)]
+pub enum Ask {
+    /// «Счёт на оплату» for an amount already validated like a payment's.
+    Invoice { amount_kop: i64 },
+    /// «Акт сверки» for a period already checked by `domain::documents::period`.
+    Reconciliation { from: Date, to: Date },
+}
+
+/// A document handed to the person who asked: `new` is false when the same «Акт сверки» was
+/// issued before and comes back as it is.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub doc: Doc,
+    pub new: bool,
+}
+
+/// Issues what a subscriber, a staff member or an API client asks for on `contract_id`:
+/// budgeted per person, per contract and site-wide (`documents.issue_*`), refused on a low
+/// disk, rendered outside the write lock.
+pub async fn request(
+    st: &crate::state::SharedState,
+    actor: Actor,
+    contract_id: i64,
+    ask: Ask,
+) -> Result<Issued, AppError> {
+    let st2 = st.clone();
+    st.db
+        .run(move |c| {
+            let ctx = Ctx {
+                cfg: &st2.cfg,
+                tz: &st2.tz,
+                now: st2.clock.now(),
+            };
+            let budget = Some(&st2.budgets.documents);
+            match ask {
+                Ask::Invoice { amount_kop } => {
+                    invoice(c, &ctx, &actor, contract_id, amount_kop, budget)
+                        .map(|doc| Issued { doc, new: true })
+                }
+                Ask::Reconciliation { from, to } => {
+                    reconciliation(c, &ctx, &actor, contract_id, (from, to), budget)
+                }
+            }
+        })
+        .await
+}
+
+fn spend(budget: Option<&Budget>, actor: &Actor, contract_id: i64) -> Result<(), AppError> {
+    match budget {
+        Some(b) => {
+            let person = actor.id().map(|id| (actor.kind(), id));
+            Ok(b.spend(&crate::app::budget::keys(person, contract_id))?)
+        }
+        None => Ok(()),
+    }
+}
+
+/// «Счёт на оплату» for `amount_kop` (already validated like a payment amount), without a
+/// budget (the system, tests; people go through [`request`]).
 pub fn issue_invoice(
     c: &mut Connection,
     ctx: &Ctx,
@@ -232,10 +233,20 @@ pub fn issue_invoice(
     contract_id: i64,
     amount_kop: i64,
 ) -> Result<Doc, AppError> {
+    invoice(c, ctx, actor, contract_id, amount_kop, None)
+}
+
+fn invoice(
+    c: &mut Connection,
+    ctx: &Ctx,
+    actor: &Actor,
+    contract_id: i64,
+    amount_kop: i64,
+    budget: Option<&Budget>,
+) -> Result<Doc, AppError> {
     generating(ctx)?;
-    let _one = issuing();
-    let tx = db::begin_write(c)?;
-    let k = company(&tx, contract_id)?;
+    let k = company(c, contract_id)?;
+    spend(budget, actor, contract_id)?;
     let today = ctx.today();
     let vat = ctx.vat();
     let vat_kop = vat.of_gross(amount_kop);
@@ -278,25 +289,23 @@ pub fn issue_invoice(
             payer: payer.clone(),
         })
     };
-    let id = store(
-        &tx,
-        ctx,
-        actor,
-        Issue {
-            contract_id,
-            kind: DocKind::Invoice,
-            year: today.year(),
-            issued_on: today,
-            period: None,
-            amount_kop,
-            vat_kop,
-            title: String::new(),
-            render: &render,
-        },
-    )?;
-    let doc = db::documents::get(&tx, contract_id, id)?.ok_or(AppError::NotFound)?;
-    tx.commit()?;
-    Ok(doc)
+    let issue = Issue {
+        contract_id,
+        kind: DocKind::Invoice,
+        year: today.year(),
+        issued_on: today,
+        period: None,
+        amount_kop,
+        vat_kop,
+        title: String::new(),
+        content_key: None,
+        render: &render,
+    };
+    let id = match issue::issue(c, ctx, actor, &issue, &|_| Ok(None), &|_, _| Ok(()))? {
+        Outcome::New(id) => id,
+        Outcome::Already(_) => return Err(AppError::Internal("invoice not stored".into())),
+    };
+    db::documents::get(c, contract_id, id)?.ok_or(AppError::NotFound)
 }
 
 /// The ГОСТ payload printed on an invoice (recomputed from what it stores; for tests and the
@@ -375,7 +384,8 @@ pub fn reconcile(
     Ok(d::Reconciliation::build(from, to, opening, rows))
 }
 
-/// «Акт сверки» for [from, to] (already checked by `domain::documents::period`).
+/// «Акт сверки» for [from, to] (already checked by `domain::documents::period`), without a
+/// budget (the system, tests; people go through [`request`]).
 pub fn issue_reconciliation(
     c: &mut Connection,
     ctx: &Ctx,
@@ -384,15 +394,61 @@ pub fn issue_reconciliation(
     from: Date,
     to: Date,
 ) -> Result<Doc, AppError> {
+    reconciliation(c, ctx, actor, contract_id, (from, to), None).map(|i| i.doc)
+}
+
+/// What identifies an «Акт сверки» without computing it: contract (the caller's), period, the
+/// ledger's state up to the period's end, the closing acts its rows cite, both parties'
+/// requisites. The same key means the same document; computing it costs two index reads, so
+/// a request refused by the budget costs next to nothing.
+fn content_key(
+    c: &Connection,
+    ctx: &Ctx,
+    contract_id: i64,
+    (from, to): (Date, Date),
+    parties: (&Party, &Party),
+) -> Result<String, AppError> {
+    let end = ctx.start_of(to.tomorrow().unwrap_or(to));
+    let ledger = db::documents::ledger_state(c, contract_id, end)?;
+    let acts = db::documents::closing_numbers(c, contract_id)?;
+    let cur = &ctx.cfg.branding.currency_symbol;
+    let text = format!(
+        "{from}|{to}|{ledger:?}|{acts:?}|{:?}|{:?}|{cur}",
+        parties.0, parties.1
+    );
+    Ok(sha(text.as_bytes()))
+}
+
+fn reconciliation(
+    c: &mut Connection,
+    ctx: &Ctx,
+    actor: &Actor,
+    contract_id: i64,
+    (from, to): (Date, Date),
+    budget: Option<&Budget>,
+) -> Result<Issued, AppError> {
     generating(ctx)?;
-    let _one = issuing();
-    let tx = db::begin_write(c)?;
-    let k = company(&tx, contract_id)?;
-    let recon = reconcile(&tx, ctx, contract_id, from, to)?;
-    let today = ctx.today();
+    let kind = DocKind::Reconciliation;
+    let existing = |id: i64, c: &Connection| -> Result<Issued, AppError> {
+        let doc = db::documents::get(c, contract_id, id)?.ok_or(AppError::NotFound)?;
+        Ok(Issued { doc, new: false })
+    };
     let operator = operator_party(&ctx.cfg.documents.operator);
+    // One snapshot for the key and the ledger, read without the write lock.
+    let tx = c.transaction()?;
+    let k = company(&tx, contract_id)?;
     let company = company_party(&k);
+    let key = content_key(&tx, ctx, contract_id, (from, to), (&company, &operator))?;
+    if let Some(id) = db::documents::by_content(&tx, contract_id, kind, &key)? {
+        return existing(id, &tx);
+    }
+    // Spent before the ledger is read: a refused request reads nothing more.
+    spend(budget, actor, contract_id)?;
+    let recon = reconcile(&tx, ctx, contract_id, from, to)?;
+    tx.commit()?;
+    let today = ctx.today();
     let closing = recon.closing_kop;
+    let currency = ctx.cfg.branding.currency_symbol.clone();
     let render = |number: &str| {
         pdf::reconciliation(&pdf::ReconciliationData {
             number: number.to_owned(),
@@ -401,28 +457,32 @@ pub fn issue_reconciliation(
             recon: recon.clone(),
             operator: operator.clone(),
             company: company.clone(),
-            currency: ctx.cfg.branding.currency_symbol.clone(),
+            currency: currency.clone(),
         })
     };
-    let id = store(
-        &tx,
-        ctx,
-        actor,
-        Issue {
-            contract_id,
-            kind: DocKind::Reconciliation,
-            year: today.year(),
-            issued_on: today,
-            period: Some((from, to)),
-            amount_kop: closing,
-            vat_kop: 0,
-            title: format!("за период {} — {}", d::ru_date(from), d::ru_date(to)),
-            render: &render,
-        },
-    )?;
-    let doc = db::documents::get(&tx, contract_id, id)?.ok_or(AppError::NotFound)?;
-    tx.commit()?;
-    Ok(doc)
+    let issue = Issue {
+        contract_id,
+        kind,
+        year: today.year(),
+        issued_on: today,
+        period: Some((from, to)),
+        amount_kop: closing,
+        vat_kop: 0,
+        title: format!("за период {} — {}", d::ru_date(from), d::ru_date(to)),
+        content_key: Some(key.clone()),
+        render: &render,
+    };
+    let same = |tx: &Connection| -> Result<Option<Option<i64>>, AppError> {
+        Ok(db::documents::by_content(tx, contract_id, kind, &key)?.map(Some))
+    };
+    match issue::issue(c, ctx, actor, &issue, &same, &|_, _| Ok(()))? {
+        Outcome::New(id) => {
+            let doc = db::documents::get(c, contract_id, id)?.ok_or(AppError::NotFound)?;
+            Ok(Issued { doc, new: true })
+        }
+        Outcome::Already(Some(id)) => existing(id, c),
+        Outcome::Already(None) => Err(AppError::Internal("reconciliation not stored".into())),
+    }
 }
 
 fn mail_text(ctx: &Ctx, kind: DocKind, number: &str, contract: &str) -> (String, String) {
@@ -581,6 +641,10 @@ pub fn seed_demo(
         Some("450077, Республика Башкортостан, г. Уфа, пр-т Октября, д. 4, офис 12"),
     )?;
     let at = |y, m, d, h| crate::domain::time::local(tz, y, m, d, h, 0, 0);
+    // A new database's demo documents are not refused on a small disk.
+    let mut cfg = cfg.clone();
+    cfg.documents.min_free_disk_mb = 0;
+    let cfg = &cfg;
     let ctx_at = |t: i64| Ctx { cfg, tz, now: t };
     let vat = cfg.documents.vat();
     let nov = vec![d::Line {

@@ -22,8 +22,13 @@ pub fn receive(
     r: &Received,
     pdf: &[u8],
     now: i64,
+    min_free_disk_mb: u64,
 ) -> Result<Outcome, crate::error::AppError> {
     let sha = hex::encode(Sha256::digest(pdf));
+    // Before anything is written (a repeated upload is answered even on a low disk).
+    if db::documents::by_external_id(c, &r.external_id)?.is_none() {
+        crate::app::budget::ensure_free_disk(c, min_free_disk_mb)?;
+    }
     let tx = db::begin_write(c)?;
     if let Some(old) = db::documents::by_external_id(&tx, &r.external_id)? {
         let same = old.contract_number.eq_ignore_ascii_case(&r.contract)
@@ -76,6 +81,7 @@ pub fn receive(
             pdf_sha256: &sha,
             created_by: "api",
             now,
+            content_key: None,
         },
     )?;
     audit(

@@ -3,6 +3,7 @@
 //! `web/` extract and authorize, call one function here, and render what it returns.
 pub mod activity;
 pub mod billing;
+pub mod budget;
 pub mod closing;
 pub mod company;
 pub mod credentials;

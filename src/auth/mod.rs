@@ -1,5 +1,6 @@
 pub mod budget;
 pub mod device;
+pub mod login_budget;
 pub mod passkey;
 pub mod password;
 pub mod rate;

@@ -5,7 +5,7 @@ use governor::{
 };
 use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
-use super::budget::{BudgetCfg, LoginBudgets};
+use super::login_budget::{BudgetCfg, LoginBudgets};
 use crate::config::{Limits as LimitCfg, Sms as SmsCfg};
 
 pub struct Limiters {
@@ -13,7 +13,7 @@ pub struct Limiters {
     pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Second-factor codes per account (`2fa:<id>`; spent by every check).
     pub login_contract: DefaultKeyedRateLimiter<String>,
-    /// Failed logins per login: only failures spend them (see `auth::budget`).
+    /// Failed logins per login: only failures spend them (see `auth::login_budget`).
     pub login: LoginBudgets,
     /// «Стать абонентом» submissions per IP.
     pub applications_ip: DefaultKeyedRateLimiter<IpAddr>,

@@ -45,7 +45,46 @@ pub struct Documents {
     pub invoice_valid_days: u32,
     /// Unit of a service line («усл.»).
     pub unit: String,
+    /// Documents (invoices, «Акт сверки») one person, and one contract, may have issued per
+    /// minute and per day; the same «Акт сверки» asked again is not counted.
+    pub issue_per_minute: u32,
+    pub issue_per_day: u32,
+    /// Documents all subscribers together may have issued per minute.
+    pub issue_site_per_minute: u32,
+    /// No new document (generated or received) is stored while the database's folder has
+    /// less free space than this, in MiB (0: no check).
+    pub min_free_disk_mb: u64,
     pub operator: OperatorRequisites,
+    /// Tests only (never read from a file): called just before a generated document's PDF
+    /// renders, with the contract id and the number it gets.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub render_hook: RenderHook,
+}
+
+/// A test's probe into issuing: runs where the PDF renders (see `Documents::render_hook`).
+#[derive(Clone, Default)]
+pub struct RenderHook(pub Option<std::sync::Arc<RenderProbe>>);
+
+/// Called with the contract id and the number being rendered.
+pub type RenderProbe = dyn Fn(i64, &str) + Send + Sync;
+
+impl RenderHook {
+    pub fn call(&self, contract_id: i64, number: &str) {
+        if let Some(f) = &self.0 {
+            f(contract_id, number);
+        }
+    }
+}
+
+impl std::fmt::Debug for RenderHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "RenderHook(set)"
+        } else {
+            "RenderHook(none)"
+        })
+    }
 }
 
 impl Default for Documents {
@@ -59,7 +98,12 @@ impl Default for Documents {
             max_upload_mb: 10,
             invoice_valid_days: 5,
             unit: "усл.".into(),
+            issue_per_minute: 10,
+            issue_per_day: 100,
+            issue_site_per_minute: 120,
+            min_free_disk_mb: 256,
             operator: OperatorRequisites::default(),
+            render_hook: RenderHook::default(),
         }
     }
 }
@@ -114,6 +158,11 @@ impl Documents {
     pub fn max_upload_bytes(&self) -> usize {
         self.max_upload_mb as usize * 1024 * 1024
     }
+    /// The largest request body of a document upload: the file in base64 (a third larger)
+    /// and the small JSON around it. The billing API's other routes keep `server.max_api_kb`.
+    pub fn max_upload_body_bytes(&self) -> usize {
+        self.max_upload_bytes().div_ceil(3) * 4 + 64 * 1024
+    }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: &str| Err(ConfigError::Invalid(format!("documents.{m}")));
@@ -127,6 +176,10 @@ impl Documents {
         }
         if self.job_interval_secs == 0 || !(1..=50).contains(&self.max_upload_mb) {
             return bad("job_interval_secs must be > 0 and max_upload_mb 1..=50");
+        }
+        if self.issue_per_minute == 0 || self.issue_per_day == 0 || self.issue_site_per_minute == 0
+        {
+            return bad("issue_per_minute, issue_per_day and issue_site_per_minute must be > 0");
         }
         let o = &self.operator;
         let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());

@@ -26,6 +26,8 @@ pub struct NewDoc<'a> {
     pub pdf_sha256: &'a str,
     pub created_by: &'a str,
     pub now: i64,
+    /// An «Акт сверки»'s contract, period and ledger state (see `app::documents`).
+    pub content_key: Option<&'a str>,
 }
 
 /// The next number of a (kind, year) series. Call inside the write transaction that inserts
@@ -42,8 +44,8 @@ pub fn insert(c: &Connection, d: &NewDoc) -> rusqlite::Result<i64> {
     c.prepare_cached(
         "INSERT INTO documents(contract_id, kind, origin, number, seq, year, issued_on, period_from,
             period_to, amount_kop, vat_kop, title, external_id, pdf, pdf_sha256, pdf_size, created_by,
-            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+            created_at, updated_at, content_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
     )?
     .execute(params![
         d.contract_id,
@@ -63,7 +65,8 @@ pub fn insert(c: &Connection, d: &NewDoc) -> rusqlite::Result<i64> {
         d.pdf_sha256,
         d.pdf.len() as i64,
         d.created_by,
-        d.now
+        d.now,
+        d.content_key
     ])?;
     Ok(c.last_insert_rowid())
 }
@@ -202,12 +205,141 @@ pub fn by_external_id(c: &Connection, external_id: &str) -> rusqlite::Result<Opt
         .optional()
 }
 
-/// A number already used in this kind's series (received documents keep the billing's numbers).
+/// A number already used in this kind's series (received documents keep the billing's
+/// numbers), or reserved for a generated document being issued.
 pub fn number_taken(c: &Connection, kind: DocKind, number: &str) -> rusqlite::Result<bool> {
-    c.prepare_cached("SELECT 1 FROM documents WHERE kind = ?1 AND number = ?2")?
-        .query_row(params![kind.code(), number], |_| Ok(()))
-        .optional()
-        .map(|o| o.is_some())
+    c.prepare_cached(
+        "SELECT 1 FROM documents WHERE kind = ?1 AND number = ?2
+         UNION ALL SELECT 1 FROM document_reservations WHERE kind = ?1 AND number = ?2",
+    )?
+    .query_row(params![kind.code(), number], |_| Ok(()))
+    .optional()
+    .map(|o| o.is_some())
+}
+
+/// A unique constraint (a number taken) refused the statement.
+pub fn is_conflict(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+}
+
+// ---- reserved numbers -----------------------------------------------------------------------
+
+/// A number taken from a series before its PDF renders.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    pub kind: DocKind,
+    pub year: i16,
+    pub seq: i64,
+    pub number: String,
+}
+
+/// Records a reserved number; `reason` set: a number not used at all (skipped), explained.
+pub fn reserve(
+    c: &Connection,
+    r: &Reservation,
+    contract_id: Option<i64>,
+    created_by: &str,
+    now: i64,
+    reason: Option<&str>,
+) -> rusqlite::Result<()> {
+    // A skipped number may already carry its row (a reservation holds it): keep that one.
+    c.prepare_cached(if reason.is_some() {
+        "INSERT OR IGNORE INTO document_reservations(kind, year, seq, number, contract_id,
+            created_by, created_at, released_at, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"
+    } else {
+        "INSERT INTO document_reservations(kind, year, seq, number, contract_id, created_by,
+            created_at, released_at, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)"
+    })?
+    .execute(params![
+        r.kind.code(),
+        r.year,
+        r.seq,
+        r.number,
+        contract_id,
+        created_by,
+        now,
+        reason
+    ])?;
+    Ok(())
+}
+
+/// The reservation of a stored document goes: the document itself now holds the number.
+pub fn drop_reservation(c: &Connection, r: &Reservation) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "DELETE FROM document_reservations WHERE kind = ?1 AND year = ?2 AND seq = ?3",
+    )?
+    .execute(params![r.kind.code(), r.year, r.seq])?;
+    Ok(())
+}
+
+/// Gives an unused number back to its series when it is still the series' last. Returns
+/// whether it was given back (the reservation is then gone too).
+pub fn give_back(c: &Connection, r: &Reservation) -> rusqlite::Result<bool> {
+    let n = c
+        .prepare_cached(
+            "UPDATE document_counters SET last = last - 1 WHERE kind = ?1 AND year = ?2 AND last = ?3",
+        )?
+        .execute(params![r.kind.code(), r.year, r.seq])?;
+    if n == 1 {
+        drop_reservation(c, r)?;
+    }
+    Ok(n == 1)
+}
+
+/// Marks an unused number as released with its reason (the explained gap).
+pub fn release(c: &Connection, r: &Reservation, reason: &str, now: i64) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "UPDATE document_reservations SET released_at = ?4, reason = ?5
+         WHERE kind = ?1 AND year = ?2 AND seq = ?3 AND released_at IS NULL",
+    )?
+    .execute(params![r.kind.code(), r.year, r.seq, now, reason])?;
+    Ok(())
+}
+
+/// Reservations still open since before `before` (an issue interrupted by a restart).
+pub fn stale_reservations(c: &Connection, before: i64) -> rusqlite::Result<Vec<Reservation>> {
+    let mut s = c.prepare_cached(
+        "SELECT kind, year, seq, number FROM document_reservations
+         WHERE released_at IS NULL AND created_at < ?1 ORDER BY kind, year, seq DESC",
+    )?;
+    let rows = s.query_map([before], |r| {
+        let kind: String = r.get(0)?;
+        Ok(Reservation {
+            kind: DocKind::from_code(&kind).unwrap_or(DocKind::Other),
+            year: r.get(1)?,
+            seq: r.get(2)?,
+            number: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The state of a contract's ledger before `end` as far as an «Акт сверки» can tell: entries
+/// are only ever appended, so (how many, the newest id) changes with any of them (one index
+/// range, no table reads).
+pub fn ledger_state(c: &Connection, contract_id: i64, end: i64) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM ledger_entries
+         WHERE contract_id = ?1 AND occurred_at < ?2",
+    )?
+    .query_row(params![contract_id, end], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
+/// A live (not voided) document of this contract and kind with this content key.
+pub fn by_content(
+    c: &Connection,
+    contract_id: i64,
+    kind: DocKind,
+    key: &str,
+) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached(
+        "SELECT id FROM documents WHERE contract_id = ?1 AND kind = ?2 AND content_key = ?3
+           AND voided_at IS NULL ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![contract_id, kind.code(), key], |r| r.get(0))
+    .optional()
 }
 
 /// The change feed for the billing API: documents changed after (updated_at, id).

@@ -459,6 +459,35 @@ CREATE INDEX express_tokens_used ON express_tokens(contract_id, used_at) WHERE u
     r#"
 ALTER TABLE accounts ADD COLUMN login_notice_at INTEGER;
 "#,
+    // 16: a generated document's number
+    // is reserved in a short transaction and the PDF renders outside it. A reservation row
+    // lives until the document is stored (then it is deleted); a number that ended up unused
+    // keeps its row with `released_at` and the reason, so every number of a series is either
+    // a document or an explained gap. `content_key` identifies an «Акт сверки» by contract,
+    // period and ledger state (the same one asked again returns the issued document).
+    r#"
+CREATE TABLE document_reservations (
+    kind        TEXT NOT NULL,
+    year        INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    number      TEXT NOT NULL,
+    contract_id INTEGER,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    released_at INTEGER,
+    reason      TEXT,
+    PRIMARY KEY (kind, year, seq)
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX document_reservations_by_number ON document_reservations(kind, number);
+ALTER TABLE documents ADD COLUMN content_key TEXT;
+CREATE INDEX documents_by_content ON documents(contract_id, kind, content_key)
+    WHERE content_key IS NOT NULL;
+DROP TRIGGER documents_immutable;
+CREATE TRIGGER documents_immutable BEFORE UPDATE OF contract_id, kind, origin, number, seq, year,
+    issued_on, period_from, period_to, amount_kop, vat_kop, title, external_id, pdf, pdf_sha256,
+    content_key
+    ON documents BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

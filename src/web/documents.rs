@@ -188,6 +188,7 @@ async fn issued(
     cur: &CurrentContract,
     form: maud::Markup,
     doc: &app::Doc,
+    new: bool,
 ) -> poem::Result<Response> {
     if !htmx::is_htmx(req) {
         return Ok(htmx::redirect(req, routes::DOCUMENTS));
@@ -202,7 +203,15 @@ async fn issued(
     )
     .await?;
     let fresh = views::documents::list_oob(&crate::web::ctx(st), &s, &FilterState::default());
-    let text = format!("{} № {} сформирован", doc.kind.label(), doc.number);
+    let text = if new {
+        format!("{} № {} сформирован", doc.kind.label(), doc.number)
+    } else {
+        format!(
+            "{} № {} за этот период уже есть: с тех пор расчёты не менялись",
+            doc.kind.label(),
+            doc.number
+        )
+    };
     let oob = maud::html! {
         (form)
         (fresh)
@@ -290,15 +299,31 @@ pub async fn invoice(
             return refused(req, st, &csrf.0, &cur, form, forms).await;
         }
     };
-    let (st2, cid, who) = (st.clone(), cur.contract.id, actor(req, st, &cur));
-    let doc = st
-        .db
-        .run(move |c| app::issue_invoice(c, &ctx(&st2), &who, cid, amount))
-        .await?;
+    let cid = cur.contract.id;
+    let ask = app::Ask::Invoice { amount_kop: amount };
+    let doc = match app::request(st, actor(req, st, &cur), cid, ask).await {
+        Ok(i) => i.doc,
+        Err(AppError::TooMany(msg)) => {
+            // Over the issuing budget: the form says why (422), like any refusal.
+            let fs = refuse(&fs, msg);
+            let form = views::documents::invoice_form(&csrf.0, &fs);
+            let recon = FormState::default();
+            let forms = Forms {
+                csrf: &csrf.0,
+                invoice: &fs,
+                recon: &recon,
+                today: ctx(st).today(),
+                generates: true,
+                mail: true,
+            };
+            return refused(req, st, &csrf.0, &cur, form, forms).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(contract_id = cid, number = %doc.number, "invoice issued");
     fs.issued = Some(doc.clone());
     let form = views::documents::invoice_form(&csrf.0, &fs);
-    issued(req, st, &cur, form, &doc).await
+    issued(req, st, &cur, form, &doc, true).await
 }
 
 #[derive(Deserialize)]
@@ -352,15 +377,32 @@ pub async fn reconciliation(
             return refused(req, st, &csrf.0, &cur, form, forms).await;
         }
     };
-    let (st2, cid, who) = (st.clone(), cur.contract.id, actor(req, st, &cur));
-    let doc = st
-        .db
-        .run(move |c| app::issue_reconciliation(c, &ctx(&st2), &who, cid, from, to))
-        .await?;
-    tracing::info!(contract_id = cid, number = %doc.number, "reconciliation issued");
+    let cid = cur.contract.id;
+    let ask = app::Ask::Reconciliation { from, to };
+    let done = match app::request(st, actor(req, st, &cur), cid, ask).await {
+        Ok(i) => i,
+        Err(AppError::TooMany(msg)) => {
+            // Over the issuing budget: the form says why (422), like any refusal.
+            fs.errors.push(("period", msg));
+            let form = views::documents::reconciliation_form(&csrf.0, &fs, today);
+            let inv = initial_invoice(&cur);
+            let forms = Forms {
+                csrf: &csrf.0,
+                invoice: &inv,
+                recon: &fs,
+                today,
+                generates: true,
+                mail: true,
+            };
+            return refused(req, st, &csrf.0, &cur, form, forms).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let doc = done.doc;
+    tracing::info!(contract_id = cid, number = %doc.number, new = done.new, "reconciliation issued");
     fs.issued = Some(doc.clone());
     let form = views::documents::reconciliation_form(&csrf.0, &fs, today);
-    issued(req, st, &cur, form, &doc).await
+    issued(req, st, &cur, form, &doc, done.new).await
 }
 
 fn doc_id(raw: &str) -> Result<i64, AppError> {

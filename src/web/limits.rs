@@ -7,8 +7,9 @@
 //! `{"error", "field"}` under `/api/v1`.
 //!
 //! Limits: `server.max_form_kb` for pages and forms, `uploads.max_mb` (+1 MiB for the form
-//! around the file) for `multipart/form-data`, `server.max_api_kb` for the billing API, 8 KiB
-//! for CSP reports, 64 KiB for payment notifications.
+//! around the file) for `multipart/form-data`, `server.max_api_kb` for the billing API except
+//! its document upload (`documents.max_upload_mb` in base64), 8 KiB for CSP reports, 64 KiB for
+//! payment notifications.
 use futures_util::Stream;
 use poem::{
     http::{header, Method, StatusCode, Version},
@@ -56,7 +57,15 @@ pub fn allowance(req: &Request, st: &SharedState) -> Allowance {
     });
     let kb = |n: usize| n as u64 * 1024;
     let (limit, upload) = if api {
-        (kb(st.cfg.server.max_api_kb), false)
+        let upload = req.method() == Method::POST
+            && path.strip_prefix(routes::API_PREFIX) == Some(routes::API_DOCUMENTS);
+        if upload {
+            // A document upload: `documents.max_upload_mb` in base64 (the handler reads it
+            // with the same bound); every other API route keeps `server.max_api_kb`.
+            (st.cfg.documents.max_upload_body_bytes() as u64, false)
+        } else {
+            (kb(st.cfg.server.max_api_kb), false)
+        }
     } else if path == routes::CSP_REPORT {
         (CSP_REPORT_LIMIT, false)
     } else if path.starts_with(routes::PAYMENT_NOTIFY) {

@@ -25,6 +25,7 @@ mod common;
 mod company_users;
 mod documents;
 mod documents_api;
+mod documents_limits;
 mod documents_staff;
 mod express;
 mod hardening_chat;

@@ -1,7 +1,8 @@
 //! The monthly closing documents (acts or УПД from a month's write-offs) and the job's chunks.
 use jiff::civil::Date;
 
-use super::{company, company_party, issuing, mail_text, operator_party, store, Actor, Ctx, Issue};
+use super::issue::{self, Issue, Outcome};
+use super::{company, company_party, mail_text, operator_party, Actor, Ctx};
 use crate::{
     db::{self, Conn as Connection},
     domain::documents::{self as d, DocKind},
@@ -31,9 +32,8 @@ pub fn issue_act(
     given: Option<Vec<d::Line>>,
 ) -> Result<Option<i64>, AppError> {
     let period = format!("{year:04}-{month:02}");
-    let _one = issuing();
-    let tx = db::begin_write(c)?;
-    if db::documents::closing_done(&tx, contract_id, &period)? {
+    // Read without the write lock; the storing transaction checks again.
+    if db::documents::closing_done(c, contract_id, &period)? {
         return Ok(None);
     }
     let first = Date::new(year, month, 1).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -44,16 +44,20 @@ pub fn issue_act(
         None => {
             let start = ctx.start_of(first);
             let end = ctx.start_of(last.tomorrow().unwrap_or(last));
-            let charges = db::documents::charges(&tx, contract_id, start, end)?;
+            let charges = db::documents::charges(c, contract_id, start, end)?;
             d::lines_from_charges(&charges, vat)
         }
     };
     if lines.is_empty() {
-        db::documents::mark_closing(&tx, contract_id, &period, None, ctx.now)?;
-        tx.commit()?;
+        db::in_write(c, |tx| -> Result<(), AppError> {
+            if !db::documents::closing_done(tx, contract_id, &period)? {
+                db::documents::mark_closing(tx, contract_id, &period, None, ctx.now)?;
+            }
+            Ok(())
+        })?;
         return Ok(None);
     }
-    let k = company(&tx, contract_id)?;
+    let k = company(c, contract_id)?;
     let dc = &ctx.cfg.documents;
     let kind = dc.closing.kind();
     let total: i64 = lines.iter().map(|l| l.amount_kop).sum();
@@ -76,30 +80,34 @@ pub fn issue_act(
             customer: customer.clone(),
         })
     };
-    let id = store(
-        &tx,
-        ctx,
-        &Actor::System,
-        Issue {
-            contract_id,
-            kind,
-            year,
-            issued_on: last,
-            period: Some((first, last)),
-            amount_kop: total,
-            vat_kop: vat_total,
-            title: format!("за {}", d::month_name(year, month)),
-            render: &render,
-        },
-    )?;
-    db::documents::mark_closing(&tx, contract_id, &period, Some(id), ctx.now)?;
-    if let Some(to) = k.documents_email.as_deref() {
-        let doc = db::documents::get(&tx, contract_id, id)?.ok_or(AppError::NotFound)?;
-        let (subject, body) = mail_text(ctx, kind, &doc.number, &k.contract_number);
-        db::documents::queue_mail(&tx, to, &subject, &body, id, ctx.now)?;
+    let act = Issue {
+        contract_id,
+        kind,
+        year,
+        issued_on: last,
+        period: Some((first, last)),
+        amount_kop: total,
+        vat_kop: vat_total,
+        title: format!("за {}", d::month_name(year, month)),
+        content_key: None,
+        render: &render,
+    };
+    let done = |tx: &Connection| -> Result<Option<Option<i64>>, AppError> {
+        Ok(db::documents::closing_done(tx, contract_id, &period)?.then_some(None))
+    };
+    let then = |tx: &Connection, id: i64| -> Result<(), AppError> {
+        db::documents::mark_closing(tx, contract_id, &period, Some(id), ctx.now)?;
+        if let Some(to) = k.documents_email.as_deref() {
+            let doc = db::documents::get(tx, contract_id, id)?.ok_or(AppError::NotFound)?;
+            let (subject, body) = mail_text(ctx, kind, &doc.number, &k.contract_number);
+            db::documents::queue_mail(tx, to, &subject, &body, id, ctx.now)?;
+        }
+        Ok(())
+    };
+    match issue::issue(c, ctx, &Actor::System, &act, &done, &then)? {
+        Outcome::New(id) => Ok(Some(id)),
+        Outcome::Already(_) => Ok(None),
     }
-    tx.commit()?;
-    Ok(Some(id))
 }
 
 pub(super) const CLOSING_LAST: &str = "documents.closing_last";

@@ -126,6 +126,40 @@ pub fn number(kind: DocKind, year: i16, seq: i64) -> String {
     format!("{}-{year}-{seq:05}", kind.prefix())
 }
 
+/// Whether `number` looks like a number of one of the generated series (`С-2026-00007`),
+/// whatever the kind: the prefix compared case-insensitively and with Latin look-alikes
+/// (`C`, `A`, `Y`) read as Cyrillic. Received documents may not use these numbers while
+/// kabinet generates documents, so an upload can never take a number the generator will need.
+pub fn in_generated_series(number: &str) -> bool {
+    let mut parts = number.trim().split('-');
+    let (Some(prefix), Some(year), Some(seq), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let folded: String = prefix
+        .chars()
+        .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            'A' => 'А',
+            'C' => 'С',
+            'Y' => 'У',
+            other => other,
+        })
+        .collect();
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let generated = [
+        DocKind::Act,
+        DocKind::Upd,
+        DocKind::Reconciliation,
+        DocKind::Invoice,
+        DocKind::Other,
+    ]
+    .iter()
+    .any(|k| k.prefix() == folded);
+    generated && year.len() == 4 && digits(year) && digits(seq)
+}
+
 /// The monthly closing document per config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -140,3 +140,31 @@ fn reconciliation_closes_like_the_ledger() {
     );
     assert_eq!(saldo(-5), (5, 0));
 }
+
+#[test]
+fn generated_series_numbers_are_recognised_with_look_alikes() {
+    for n in [
+        "С-2026-00007",
+        "C-2026-00007",
+        " с-2026-7 ",
+        "АС-2026-00012",
+        "AC-2026-00012",
+        "А-2022-00002",
+        "У-2026-00001",
+        "Y-2026-00001",
+        "Д-2026-00003",
+    ] {
+        assert!(in_generated_series(n), "{n}");
+    }
+    for n in [
+        "1С-000123",
+        "С-26-00007",
+        "С-2026-00007-1",
+        "СЧ-2026-00007",
+        "С-2026-",
+        "ТК-2026-00001",
+        "X-1",
+    ] {
+        assert!(!in_generated_series(n), "{n}");
+    }
+}

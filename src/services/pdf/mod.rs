@@ -2,6 +2,7 @@
 //! расчётов», «Счёт на оплату» with the ГОСТ Р 56042-2014 payment QR. A4, DejaVu Sans Condensed
 //! embedded and subset, PDF/A-2b. Input is plain data (built by `app::documents`); output bytes.
 mod forms;
+pub mod inspect;
 pub mod layout;
 
 pub use forms::{act, invoice, reconciliation};

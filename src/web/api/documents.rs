@@ -57,10 +57,10 @@ fn doc_out(doc: db::documents::Doc, result: &'static str) -> DocumentOut {
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 403, description = "Receiving documents is switched off (documents.mode)", body = ErrorBody),
         (status = 404, description = "No such contract", body = ErrorBody),
-        (status = 409, description = "Other content under this external_id or number", body = ErrorBody),
+        (status = 409, description = "Other content under this external_id or number, or a number in one of kabinet's own series (А-, У-, АС-, С-, Д-YYYY-NNNNN) while it generates documents", body = ErrorBody),
         (status = 413, description = "The file is over documents.max_upload_mb", body = ErrorBody),
-        (status = 422, description = "A field is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 503, description = "The server cannot store it now (full disk): retry later", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it; a file that does not parse as a PDF with pages, or carries JavaScript or automatic actions (/JS, /JavaScript, /OpenAction, /AA, /Launch)", body = ErrorBody),
+        (status = 503, description = "The server cannot store it now (full disk, or free disk below documents.min_free_disk_mb): retry later", body = ErrorBody),
         AuthErrors,
     ))]
 #[handler]
@@ -78,7 +78,7 @@ pub async fn upload(
     }
     let max = dc.max_upload_bytes();
     // base64 grows the file by a third; the rest of the JSON is small
-    let limit = max / 3 * 4 + 64 * 1024;
+    let limit = dc.max_upload_body_bytes();
     let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
         poem::error::ReadBodyError::PayloadTooLarge => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -110,6 +110,16 @@ pub async fn upload(
             "pdf_base64: это не PDF (файл должен начинаться с %PDF-)",
         ));
     }
+    // Parsed, not only sniffed (a 10 MB file: off the async workers).
+    let (file, checked) = tokio::task::spawn_blocking(move || {
+        let r = crate::services::pdf::inspect::check_received(&file);
+        (file, r)
+    })
+    .await
+    .map_err(|e| ApiError::from(crate::error::AppError::Internal(e.to_string())))?;
+    if let Err(refusal) = checked {
+        return Err(unprocessable("pdf_base64", refusal.message()));
+    }
     let period_from = o.str_opt("period_from")?;
     let period_to = o.str_opt("period_to")?;
     let period = match (&period_from, &period_to) {
@@ -134,14 +144,27 @@ pub async fn upload(
         &o.str_opt("title")?.unwrap_or_default(),
     )
     .map_err(|(f, m)| unprocessable(f, m))?;
+    if dc.mode.generates() && d::in_generated_series(&r.number) {
+        // A received number inside a generated series would take a number the generator needs.
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "Номер {} — в формате нумерации кабинета (например, С-{}-00001): документы из учётной системы должны иметь свою серию",
+                r.number.trim(),
+                r.date.year()
+            ),
+        )
+        .field("number"));
+    }
     let now = st.clock.now();
     let actor = Actor::Api {
         token_id: client.token_id,
         ip: client.ip.clone(),
     };
+    let min_disk = dc.min_free_disk_mb;
     let outcome = st
         .db
-        .run(move |c| receive(c, &actor, &r, &file, now))
+        .run(move |c| receive(c, &actor, &r, &file, now, min_disk))
         .await?;
     Ok(match outcome {
         Outcome::Created(doc) => {

@@ -137,11 +137,11 @@ pub async fn invoice(
         }
     };
     let (cid, number, _) = contract(st, number).await?;
-    let (st2, who) = (st.clone(), staff(req, st, &me));
-    let doc = st
-        .db
-        .run(move |c| app::issue_invoice(c, &ctx(&st2), &who, cid, amount))
-        .await?;
+    let ask = app::Ask::Invoice { amount_kop: amount };
+    let doc = match app::request(st, staff(req, st, &me), cid, ask).await {
+        Ok(i) => i.doc,
+        Err(e) => return refused(req, st, &csrf.0, &me, number, e).await,
+    };
     let text = format!("Выставлен счёт № {}", doc.number);
     render(
         req,
@@ -151,6 +151,33 @@ pub async fn invoice(
         number,
         Some(("ok", text)),
         StatusCode::OK,
+    )
+    .await
+}
+
+/// An issue refused by its budget or the disk: the page with the reason (422 / 429 / 503);
+/// anything else goes to the error page.
+async fn refused(
+    req: &Request,
+    st: &SharedState,
+    csrf: &str,
+    me: &CurrentStaff,
+    number: String,
+    e: AppError,
+) -> poem::Result<Response> {
+    let status = match &e {
+        AppError::TooMany(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::LowDisk(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => return Err(e.into()),
+    };
+    render(
+        req,
+        st,
+        csrf,
+        me,
+        number,
+        Some(("err", e.to_string())),
+        status,
     )
     .await
 }
@@ -187,12 +214,19 @@ pub async fn reconciliation(
         }
     };
     let (cid, number, _) = contract(st, number).await?;
-    let (st2, who) = (st.clone(), staff(req, st, &me));
-    let doc = st
-        .db
-        .run(move |c| app::issue_reconciliation(c, &ctx(&st2), &who, cid, from, to))
-        .await?;
-    let text = format!("Сформирован акт сверки № {}", doc.number);
+    let ask = app::Ask::Reconciliation { from, to };
+    let issued = match app::request(st, staff(req, st, &me), cid, ask).await {
+        Ok(i) => i,
+        Err(e) => return refused(req, st, &csrf.0, &me, number, e).await,
+    };
+    let text = if issued.new {
+        format!("Сформирован акт сверки № {}", issued.doc.number)
+    } else {
+        format!(
+            "Акт сверки № {} за этот период уже есть: с тех пор расчёты не менялись",
+            issued.doc.number
+        )
+    };
     render(
         req,
         st,

@@ -23,15 +23,23 @@ pub enum Step {
     Enrol { qr_svg: String, secret: String },
 }
 
-/// Per-IP and per-account attempt limits, the same buckets as logins.
+/// Per-IP and per-account attempt limits, the same budgets as logins: every attempt counts
+/// per IP, and only a wrong code spends the account's budget (see [`wrong`]) — six people of
+/// one office giving right codes within a minute all get in.
 fn limited(st: &AppState, ip: IpAddr, account_id: i64) -> Result<(), String> {
     st.limits
         .check_ip(&st.limits.login_ip, ip)
-        .and_then(|_| {
-            st.limits
-                .check_key(&st.limits.login_contract, &format!("2fa:{account_id}"))
-        })
+        .and_then(|_| st.limits.login.admit(&budget_key(account_id), ip, None))
         .map_err(|w| too_many(Purpose::Login, w))
+}
+
+fn budget_key(account_id: i64) -> String {
+    format!("2fa:{account_id}")
+}
+
+/// A wrong code spends the account's budget.
+fn wrong(st: &AppState, ip: IpAddr, account_id: i64) {
+    st.limits.login.failed(&budget_key(account_id), ip, None);
 }
 
 /// The page's step for a session (starts enrolment when the account has no TOTP).
@@ -135,6 +143,7 @@ pub async fn verify(
         Ok(Ok(()))
     } else {
         tracing::info!(account_id, %ip, "second factor refused");
+        wrong(st, ip, account_id);
         Ok(Err(WRONG.into()))
     }
 }
@@ -178,6 +187,7 @@ pub async fn confirm(
         tracing::info!(account_id, "second factor enabled");
         Ok(Ok(codes))
     } else {
+        wrong(st, ip, account_id);
         Ok(Err(WRONG.into()))
     }
 }
@@ -214,8 +224,10 @@ pub async fn disable(
             }
         })
         .await?;
-    if r.is_ok() {
-        tracing::info!(account_id, "second factor disabled");
+    match &r {
+        Ok(()) => tracing::info!(account_id, "second factor disabled"),
+        Err(m) if m == WRONG => wrong(st, ip, account_id),
+        Err(_) => {}
     }
     Ok(r)
 }

@@ -201,3 +201,29 @@ async fn the_owners_switch_makes_every_user_of_the_contract_give_a_second_factor
         1
     );
 }
+
+#[tokio::test]
+async fn right_codes_never_use_up_the_budget_six_people_of_one_office_get_in() {
+    let app = TestApp::new().await;
+    app.login_demo().await;
+    let (secret, _) = enrol(&app).await;
+    for person in 0..6 {
+        let b = crate::accounts::second_client(&app);
+        b.login_demo().await;
+        b.get(routes::LOGIN_SECOND_FACTOR).await;
+        // Each code's 30-second step is accepted once: the next person types the next one.
+        app.state.clock.advance(30);
+        let r = b
+            .post(
+                routes::LOGIN_SECOND_FACTOR,
+                &[("code", &code(&app, &secret))],
+            )
+            .await;
+        assert_eq!(
+            r.header("hx-redirect"),
+            Some("/"),
+            "person {person}: {}",
+            r.body
+        );
+    }
+}

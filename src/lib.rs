@@ -88,6 +88,13 @@ pub fn build_state(
     let conn = db.get()?;
     app::credentials::ensure_unusable_hash(&conn)?;
     let demo = db::setting(&conn, "demo")?.as_deref() == Some("1");
+    let mut cfg = cfg;
+    cfg.documents.demo_data = demo;
+    if !cfg.documents.requisites_ready() && cfg.documents.mode != config::DocumentsMode::Receive {
+        tracing::warn!(
+            "documents are not issued: [documents.operator] still holds the demo company's requisites; set the operator's own"
+        );
+    }
     let outbound = services::outbound::Outbound::new(&cfg.outbound);
     check_outbound_urls(&cfg, &outbound)?;
     let push = app::notify::load_push(&conn, &cfg, outbound.clone())?;
@@ -184,7 +191,10 @@ fn create_database(
         db::migrate::run(c)?;
         if let Some(hash) = &hash {
             db::demo::seed(c, tz, now, hash)?;
-            app::documents::seed_demo(c, cfg, tz, now)?;
+            // The demo data set's documents stand under the demo company by design.
+            let mut demo_cfg = cfg.clone();
+            demo_cfg.documents.demo_data = true;
+            app::documents::seed_demo(c, &demo_cfg, tz, now)?;
             app::notify::seed_demo(c, now)?;
             tracing::info!("demo data seeded");
         }

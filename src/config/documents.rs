@@ -55,6 +55,12 @@ pub struct Documents {
     /// less free space than this, in MiB (0: no check).
     pub min_free_disk_mb: u64,
     pub operator: OperatorRequisites,
+    /// Set at start (never read from a file): the database holds the demo data set, so the
+    /// demo requisites may stand on its documents. Outside demo mode documents with the demo
+    /// requisites are never issued (see [`OperatorRequisites::is_demo`]).
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub demo_data: bool,
     /// Tests only (never read from a file): called just before a generated document's PDF
     /// renders, with the contract id and the number it gets.
     #[doc(hidden)]
@@ -104,6 +110,7 @@ impl Default for Documents {
             min_free_disk_mb: 256,
             operator: OperatorRequisites::default(),
             render_hook: RenderHook::default(),
+            demo_data: false,
         }
     }
 }
@@ -151,7 +158,24 @@ impl Default for OperatorRequisites {
     }
 }
 
+impl OperatorRequisites {
+    /// Still the demo company's requisites (its name, INN or account): the operator has not
+    /// set its own in `[documents.operator]`.
+    pub fn is_demo(&self) -> bool {
+        let d = OperatorRequisites::default();
+        self.legal_name == d.legal_name || self.inn == d.inn || self.account == d.account
+    }
+}
+
+/// Why nothing is issued while the requisites are the demo company's.
+pub const DEMO_REQUISITES: &str = "Документы не выпускаются: оператор ещё не указал свои реквизиты (раздел [documents.operator] конфигурации)";
+
 impl Documents {
+    /// Documents may be issued: the operator's own requisites are set, or this is the demo.
+    pub fn requisites_ready(&self) -> bool {
+        self.demo_data || !self.operator.is_demo()
+    }
+
     pub fn vat(&self) -> Vat {
         Vat::parse(&self.vat).unwrap_or(Vat::None)
     }

@@ -946,3 +946,49 @@ fn forms_render_cyrillic_tables_across_pages_with_repeated_headers() {
     let upd = kabinet::services::pdf::act(&kabinet::services::pdf::sample::act(true, 3));
     check_pdf(&app, &upd, &["Универсальный передаточный документ", "НДС"]);
 }
+
+/// A database that does not hold the demo data set (production), with the config's requisites.
+fn production_app(cfg: kabinet::config::Config) -> TestApp {
+    let dir = tempdir();
+    let path = demo_db(dir.path(), &cfg);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM settings WHERE key = 'demo'", [])
+        .unwrap();
+    let st = kabinet::build_state(cfg, &path, false).expect("state");
+    TestApp::from_state(dir, st)
+}
+
+#[tokio::test]
+async fn outside_the_demo_no_document_goes_out_under_the_demo_company() {
+    let app = production_app(kabinet::config::Config::default());
+    assert!(!app.state.cfg.documents.requisites_ready());
+    app.login_demo().await;
+    let before = app.count("SELECT COUNT(*) FROM documents");
+    app.get_hx("/documents").await;
+    let r = app.post("/documents/invoice", &[("amount", "1200")]).await;
+    assert_ne!(r.status, StatusCode::OK);
+    assert!(
+        r.has_text("оператор ещё не указал свои реквизиты"),
+        "{}",
+        r.body
+    );
+    // The closing job issues nothing either (the start-up log says why).
+    app.state.clock.advance(40 * 86_400);
+    assert_eq!(closing(&app).await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents"), before);
+
+    // With the operator's own requisites documents go out.
+    let mut cfg = kabinet::config::Config::default();
+    cfg.documents.operator.legal_name = "ООО «Связь-Регион»".into();
+    cfg.documents.operator.inn = "0275000001".into();
+    cfg.documents.operator.account = "40702810900000000777".into();
+    let app = production_app(cfg);
+    assert!(app.state.cfg.documents.requisites_ready());
+    app.login_demo().await;
+    app.get_hx("/documents").await;
+    let r = app.post("/documents/invoice", &[("amount", "1200")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pdf_text = app.count("SELECT COUNT(*) FROM documents WHERE kind = 'invoice'");
+    assert!(pdf_text > 0);
+}

@@ -64,6 +64,10 @@ pub(super) fn issue(
     already: Already,
     then: Then,
 ) -> Result<Outcome, AppError> {
+    // Never under the demo company outside the demo.
+    if !ctx.cfg.documents.requisites_ready() {
+        return Err(AppError::BadRequest(crate::config::DEMO_REQUISITES.into()));
+    }
     // Before anything of it is written.
     budget::ensure_free_disk(c, ctx.cfg.documents.min_free_disk_mb)?;
     let r = reserve(c, ctx, actor, i)?;

@@ -62,6 +62,11 @@ async fn render(
     status: StatusCode,
 ) -> poem::Result<Response> {
     let (_, number, docs) = contract(st, number).await?;
+    // Staff see at once why nothing is issued while the requisites are the demo company's.
+    let notice = notice.or_else(|| {
+        (!st.cfg.documents.requisites_ready())
+            .then(|| ("error", crate::config::DEMO_REQUISITES.to_owned()))
+    });
     let v = view::StaffDocs {
         number: &number,
         docs: &docs,

@@ -49,7 +49,7 @@ DB=$W/live/kabinet.db
 export KABINET_LOG=warn
 # A production-like server (--no-demo) must name its payment provider; the drill takes no
 # payments, so the test gateway is named explicitly.
-printf '[payments]\nprovider = "sandbox"\n' >"$W/kabinet.toml"
+printf '[payments]\nprovider = "sandbox"\nsandbox_in_production = true\n' >"$W/kabinet.toml"
 export KABINET_CONFIG=$W/kabinet.toml
 TOKEN=$("$BIN" --db "$DB" --no-demo create-api-token drill 2>/dev/null)
 PORT=$(free_port)

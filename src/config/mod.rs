@@ -431,6 +431,14 @@ impl Config {
                     .into(),
             ));
         }
+        if self.payments.provider == ProviderKind::Sandbox && !self.payments.sandbox_in_production {
+            return Err(ConfigError::Invalid(
+                "payments.provider = \"sandbox\" takes no real money: with --no-demo it also needs \
+                 payments.sandbox_in_production = true (a test install; every page then says \
+                 «Тестовый режим оплаты»), or provider = \"yookassa\" for real payments"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 

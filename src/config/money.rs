@@ -19,6 +19,9 @@ pub struct Payments {
     /// `Config::check_production`).
     #[serde(skip)]
     pub provider_explicit: bool,
+    /// With `--no-demo` the sandbox gateway (no real money) runs only when this says so; then
+    /// every page carries the «Тестовый режим оплаты» banner.
+    pub sandbox_in_production: bool,
     /// Smallest and largest single payment, in kopecks.
     pub min_amount_kop: i64,
     pub max_amount_kop: i64,
@@ -57,6 +60,7 @@ impl Default for Payments {
         Payments {
             provider: ProviderKind::Sandbox,
             provider_explicit: false,
+            sandbox_in_production: false,
             min_amount_kop: 100,
             max_amount_kop: 50_000_000,
             public_url: None,

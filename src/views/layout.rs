@@ -52,6 +52,12 @@ pub fn page(p: &Page, content: Markup) -> Markup {
             }
             body class=(p.body_class) hx-headers=(csrf_headers) {
                 a .skip-link href="#main" { "Перейти к содержимому" }
+                @if p.st.test_payments() {
+                    p .test-mode-banner role="status" {
+                        strong { "Тестовый режим оплаты" }
+                        " — платежи проходят через тестовый шлюз: деньги не списываются и не зачисляются по-настоящему."
+                    }
+                }
                 (content)
                 div id=(ids::MODAL) {}
                 div id=(ids::TOASTS) .toasts aria-live="polite" {}

@@ -38,3 +38,10 @@ pub struct Ctx<'a> {
     pub tz: &'a jiff::tz::TimeZone,
     pub demo: bool,
 }
+
+impl Ctx<'_> {
+    /// Payments go to the sandbox gateway outside the demo: no real money (the banner).
+    pub fn test_payments(&self) -> bool {
+        !self.demo && self.cfg.payments.provider == crate::config::ProviderKind::Sandbox
+    }
+}

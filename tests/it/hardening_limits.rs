@@ -127,8 +127,41 @@ async fn no_demo_production_check_names_the_payments_provider_setting() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("payments.provider"), "{e}");
+    // The sandbox takes no real money: in production only when said so on purpose.
     let cfg = Config::parse("[payments]\nprovider = \"sandbox\"\n").unwrap();
+    let e = cfg.check_production().unwrap_err().to_string();
+    assert!(e.contains("sandbox_in_production"), "{e}");
+    let cfg = Config::parse("[payments]\nprovider = \"sandbox\"\nsandbox_in_production = true\n")
+        .unwrap();
     assert!(cfg.check_production().is_ok());
+    let cfg = Config::parse("[payments]\nprovider = \"yookassa\"\n[payments.yookassa]\nshop_id = \"1\"\nsecret_key = \"s\"\n");
+    if let Ok(cfg) = cfg {
+        assert!(cfg.check_production().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn sandbox_payments_outside_the_demo_show_the_test_mode_banner_on_every_page() {
+    let dir = tempdir();
+    let mut cfg =
+        Config::parse("[payments]\nprovider = \"sandbox\"\nsandbox_in_production = true\n")
+            .unwrap();
+    cfg.time_zone = Config::default().time_zone;
+    let path = demo_db(dir.path(), &cfg);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM settings WHERE key = 'demo'", [])
+        .unwrap();
+    let st = kabinet::build_state(cfg, &path, false).expect("state");
+    let app = TestApp::from_state(dir, st);
+    let r = app.get("/login").await;
+    assert!(r.has_text("Тестовый режим оплаты"), "{}", r.body);
+    app.login_demo().await;
+    let r = app.get("/").await;
+    assert!(r.has_text("Тестовый режим оплаты"), "{}", r.body);
+    // The demo itself has no banner (its sandbox is obviously a demo).
+    let demo = TestApp::new().await;
+    assert!(!demo.get("/login").await.has_text("Тестовый режим оплаты"));
 }
 
 #[tokio::test]

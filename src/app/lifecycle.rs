@@ -156,47 +156,17 @@ pub async fn send_code(
     account_id: i64,
     ip: IpAddr,
 ) -> Result<Result<(), String>, AppError> {
-    use rand::Rng;
     let phone = st
         .db
         .run(move |c| Ok(db::accounts::login_of(c, account_id)?.1))
         .await?
         .ok_or(AppError::NotFound)?;
-    let limited = st
-        .limits
-        .check_ip(&st.limits.code_ip, ip)
-        .and_then(|_| st.limits.check_key(&st.limits.code_phone, &phone))
-        .and_then(|_| st.limits.check_daily_codes());
-    if let Err(wait) = limited {
-        return Ok(Err(format!(
-            "Слишком много запросов кода. Попробуйте {}",
-            wait.human()
-        )));
-    }
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let hash = phone_login::code_hash(&st.csrf_key, &phone, &code);
-    let text = format!(
-        "{code} — код подтверждения в личном кабинете {}. Никому его не сообщайте.",
-        st.cfg.branding.name
-    );
-    let now = st.clock.now();
-    let (p, t, ip_s) = (phone.clone(), text.clone(), ip.to_string());
-    let caps = st.cfg.sms.send_caps();
-    let issued = st
-        .db
-        .run(move |c| Ok(phone_login::issue(c, &p, &hash, &ip_s, &t, now, caps)?))
-        .await?;
-    match issued {
-        phone_login::Issued::Sent { outbox_id } => {
-            crate::app::outbox::dispatch_sms(st.clone(), outbox_id, phone, text);
-            Ok(Ok(()))
-        }
-        phone_login::Issued::Locked { wait_secs }
-        | phone_login::Issued::Throttled { wait_secs } => Ok(Err(format!(
-            "Слишком много запросов кода. Попробуйте через {} мин.",
-            (wait_secs + 59) / 60
-        ))),
-    }
+    let brand = st.cfg.branding.name.clone();
+    let sent = crate::app::sms_code::send(st, &phone, ip, |code| {
+        format!("{code} — код подтверждения в личном кабинете {brand}. Никому его не сообщайте.")
+    })
+    .await?;
+    Ok(sent.map(|_| ()))
 }
 
 /// The words for a wrong step-up secret.

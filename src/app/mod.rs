@@ -19,3 +19,4 @@ pub mod passkeys;
 pub mod payments;
 pub mod second_factor;
 pub mod sessions;
+pub mod sms_code;

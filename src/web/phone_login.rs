@@ -6,7 +6,6 @@ use poem::{
     web::{CsrfToken, Data, Form},
     IntoResponse, Request, Response,
 };
-use rand::Rng;
 use serde::Deserialize;
 
 use crate::{
@@ -15,7 +14,7 @@ use crate::{
         self, client_ip, new_token, secure_cookies, session_cookie, token_hash, user_agent,
     },
     db::{
-        phone_login::{self, Issued, Verified},
+        phone_login::{self, Verified},
         sessions::NewSession,
     },
     routes,
@@ -91,54 +90,14 @@ pub async fn send(
         reply(req, st, &csrf.0, StatusCode::TOO_MANY_REQUESTS, form)
     };
     let ip = client_ip(req, &st.cfg);
-    let limited = st
-        .limits
-        .check_ip(&st.limits.code_ip, ip)
-        .and_then(|_| st.limits.check_key(&st.limits.code_phone, &phone))
-        .and_then(|_| st.limits.check_daily_codes());
-    if let Err(wait) = limited {
-        tracing::warn!(phone = %crate::domain::outbox::mask_phone(&phone), %ip, "sms code throttled");
-        return Ok(refuse(&format!(
-            "Слишком много запросов кода. Попробуйте {}",
-            wait.human()
-        )));
-    }
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let hash = phone_login::code_hash(&st.csrf_key, &phone, &code);
-    let text = format!(
-        "{code} — код для входа в личный кабинет {}. Никому его не сообщайте.",
-        st.cfg.branding.name
-    );
-    let now = st.clock.now();
-    let (p, t, ip_s) = (phone.clone(), text.clone(), ip.to_string());
-    let st2 = st.clone();
-    let issued = st
-        .db
-        .run(move |c| {
-            let caps = st2.cfg.sms.send_caps();
-            Ok(phone_login::issue(c, &p, &hash, &ip_s, &t, now, caps)?)
-        })
-        .await?;
-    match issued {
-        Issued::Locked { wait_secs } => Ok(refuse(&format!(
-            "Слишком много неверных попыток. Новый код можно получить через {} мин.",
-            (wait_secs + 59) / 60
-        ))),
-        Issued::Throttled { wait_secs } => {
-            tracing::warn!(phone = %crate::domain::outbox::mask_phone(&phone), "sms code throttled (stored limits)");
-            Ok(refuse(&format!(
-                "Слишком много запросов кода. Попробуйте через {} мин.",
-                (wait_secs + 59) / 60
-            )))
-        }
-        Issued::Sent { outbox_id } => {
-            crate::app::outbox::dispatch_code_sms(
-                st.clone(),
-                outbox_id,
-                phone.clone(),
-                text,
-                &code,
-            );
+    let brand = st.cfg.branding.name.clone();
+    let sent = crate::app::sms_code::send(st, &phone, ip, |code| {
+        format!("{code} — код для входа в личный кабинет {brand}. Никому его не сообщайте.")
+    })
+    .await?;
+    match sent {
+        Err(msg) => Ok(refuse(&msg)),
+        Ok(code) => {
             let form = view::code_form(
                 &csrf.0,
                 &CodeForm {

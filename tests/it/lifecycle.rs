@@ -426,3 +426,36 @@ async fn totp_enrolment_shows_each_session_its_own_secret_and_never_an_enabled_o
     assert!(r.has_text("Второй фактор уже подключён"));
     assert_eq!(app.count("SELECT COUNT(*) FROM totp_enrolments"), 0);
 }
+
+#[tokio::test]
+async fn a_phone_account_confirms_itself_with_an_sms_code() {
+    let app = TestApp::new().await;
+    crate::accounts::login_phone(&app, crate::accounts::PHONE_MAIN_ONLY).await;
+    app.state
+        .clock
+        .advance(kabinet::app::lifecycle::FRESH_SECS + 60);
+    let r = app.get(routes::TOTP_SETUP).await;
+    let to = redirected_to(&r).expect("to the step-up screen").to_owned();
+    let r = app.get(&to).await;
+    assert!(r.has_text("Получите код на номер"), "{}", r.body);
+    let r = app
+        .post(routes::ACCESS_CONFIRM_CODE, &[("next", routes::TOTP_SETUP)])
+        .await;
+    assert!(r.has_text("Мы отправили код на номер"), "{}", r.body);
+    let code = crate::accounts::last_code(&app);
+    let r = app
+        .post(
+            routes::ACCESS_CONFIRM,
+            &[("secret", "000000"), ("next", routes::TOTP_SETUP)],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = app
+        .post(
+            routes::ACCESS_CONFIRM,
+            &[("secret", &code), ("next", routes::TOTP_SETUP)],
+        )
+        .await;
+    assert_eq!(redirected_to(&r), Some(routes::TOTP_SETUP), "{}", r.body);
+    assert_eq!(app.get(routes::TOTP_SETUP).await.status, 200);
+}

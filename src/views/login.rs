@@ -18,7 +18,8 @@ pub struct LoginForm<'a> {
     pub error: Option<&'a str>,
 }
 
-fn tabs(active: Tab) -> Markup {
+/// «По телефону» shows only where an SMS can arrive (a gateway, or the demo's on-screen code).
+fn tabs(active: Tab, phone: bool) -> Markup {
     let items = [
         (Tab::Contract, "По договору", routes::LOGIN),
         (Tab::Phone, "По телефону", routes::LOGIN_PHONE),
@@ -26,7 +27,7 @@ fn tabs(active: Tab) -> Markup {
     ];
     html! {
         nav .tabs aria-label="Способ входа" {
-            @for (t, label, href) in items {
+            @for (t, label, href) in items.into_iter().filter(|(t, ..)| phone || *t != Tab::Phone) {
                 a .tab .active[t == active] href=(href) aria-current=[(t == active).then_some("page")] { (label) }
             }
         }
@@ -82,7 +83,7 @@ pub fn auth_page(st: &Ctx, csrf: &str, title: &str, tab: Tab, body: Markup) -> M
             div .auth-brand { (brand(st, true)) }
             section .auth-card {
                 h1 { (title) }
-                (tabs(tab))
+                (tabs(tab, st.sms_login()))
                 (body)
                 p .express {
                     "Нет времени на авторизацию?" br;

@@ -40,6 +40,11 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Login by SMS code can work: a gateway is configured, or the demo shows the code.
+    pub fn sms_login(&self) -> bool {
+        self.demo || self.cfg.sms.url.is_some()
+    }
+
     /// Payments go to the sandbox gateway outside the demo: no real money (the banner).
     pub fn test_payments(&self) -> bool {
         !self.demo && self.cfg.payments.provider == crate::config::ProviderKind::Sandbox

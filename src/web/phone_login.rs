@@ -36,13 +36,23 @@ fn reply(
     markup.with_status(status).into_response()
 }
 
+/// Without an SMS gateway no code can arrive (outside the demo): the tab is hidden and its
+/// routes lead back to the contract login.
+fn unavailable(req: &Request, st: &SharedState) -> Option<Response> {
+    (!crate::web::ctx(st).sms_login()).then(|| htmx::redirect(req, routes::LOGIN))
+}
+
 #[handler]
-pub fn page(Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Markup {
+pub fn page(req: &Request, Data(st): Data<&SharedState>, csrf: &CsrfToken) -> Response {
+    if let Some(r) = unavailable(req, st) {
+        return r;
+    }
     view::page(
         &crate::web::ctx(st),
         &csrf.0,
         view::phone_form(&csrf.0, "", None),
     )
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -61,6 +71,9 @@ pub async fn send(
     csrf: &CsrfToken,
     Form(input): Form<PhoneInput>,
 ) -> poem::Result<Response> {
+    if let Some(r) = unavailable(req, st) {
+        return Ok(r);
+    }
     let typed: String = input.phone.trim().chars().take(30).collect();
     let Some(phone) = crate::domain::outbox::normalize_phone(&typed) else {
         let form = view::phone_form(&csrf.0, &typed, Some(BAD_PHONE));

@@ -347,3 +347,40 @@ fn sms_config_is_checked() {
     .unwrap();
     assert_eq!(cfg.sms.sender.as_deref(), Some("Kabinet"));
 }
+
+#[tokio::test]
+async fn without_an_sms_gateway_the_phone_tab_is_hidden_outside_the_demo() {
+    let production = |cfg: kabinet::config::Config| {
+        let dir = crate::common::tempdir();
+        let path = crate::common::demo_db(dir.path(), &cfg);
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute("DELETE FROM settings WHERE key = 'demo'", [])
+            .unwrap();
+        let st = kabinet::build_state(cfg, &path, false).expect("state");
+        TestApp::from_state(dir, st)
+    };
+    // No gateway: no code could ever arrive, so the tab is not offered.
+    let app = production(kabinet::config::Config::default());
+    let r = app.get("/login").await;
+    assert!(!r.has_text("По телефону"), "{}", r.body);
+    let r = app.get("/login/phone").await;
+    assert_eq!(r.header("location"), Some("/login"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE channel = 'sms'"),
+        0
+    );
+    // With a gateway it is.
+    let mut cfg = kabinet::config::Config::default();
+    cfg.sms.url = Some("https://sms.example.ru/send".into());
+    cfg.sms.api_key = Some("KEY".into());
+    let app = production(cfg);
+    assert!(app.get("/login").await.has_text("По телефону"));
+    assert_eq!(app.get("/login/phone").await.status, 200);
+    // The demo shows the code on screen: the tab stays.
+    assert!(TestApp::new()
+        .await
+        .get("/login")
+        .await
+        .has_text("По телефону"));
+}

@@ -261,6 +261,19 @@ impl TestApp {
 /// A temp dir for a test's files, in RAM (`/dev/shm`) when the machine has it and `TMPDIR` is
 /// not set: SQLite's fsyncs (`synchronous=FULL`) then cost nothing, where on a disk shared
 /// with compiles they were half of the suite's time.
+/// The app over a copy of the demo database that no longer says it is the demo: what a
+/// production install with these data would do (requisites, payment gateway, SMS tab).
+pub fn production_app(cfg: Config) -> TestApp {
+    let dir = tempdir();
+    let path = demo_db(dir.path(), &cfg);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM settings WHERE key = 'demo'", [])
+        .unwrap();
+    let state = build_state(cfg, &path, false).expect("state");
+    TestApp::from_state(dir, state)
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
     if std::env::var_os("TMPDIR").is_none() && shm.is_dir() {

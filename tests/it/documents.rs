@@ -947,18 +947,6 @@ fn forms_render_cyrillic_tables_across_pages_with_repeated_headers() {
     check_pdf(&app, &upd, &["Универсальный передаточный документ", "НДС"]);
 }
 
-/// A database that does not hold the demo data set (production), with the config's requisites.
-fn production_app(cfg: kabinet::config::Config) -> TestApp {
-    let dir = tempdir();
-    let path = demo_db(dir.path(), &cfg);
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("DELETE FROM settings WHERE key = 'demo'", [])
-        .unwrap();
-    let st = kabinet::build_state(cfg, &path, false).expect("state");
-    TestApp::from_state(dir, st)
-}
-
 #[tokio::test]
 async fn outside_the_demo_no_document_goes_out_under_the_demo_company() {
     let app = production_app(kabinet::config::Config::default());

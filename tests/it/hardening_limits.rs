@@ -142,18 +142,9 @@ async fn no_demo_production_check_names_the_payments_provider_setting() {
 
 #[tokio::test]
 async fn sandbox_payments_outside_the_demo_show_the_test_mode_banner_on_every_page() {
-    let dir = tempdir();
-    let mut cfg =
-        Config::parse("[payments]\nprovider = \"sandbox\"\nsandbox_in_production = true\n")
-            .unwrap();
-    cfg.time_zone = Config::default().time_zone;
-    let path = demo_db(dir.path(), &cfg);
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("DELETE FROM settings WHERE key = 'demo'", [])
+    let cfg = Config::parse("[payments]\nprovider = \"sandbox\"\nsandbox_in_production = true\n")
         .unwrap();
-    let st = kabinet::build_state(cfg, &path, false).expect("state");
-    let app = TestApp::from_state(dir, st);
+    let app = production_app(cfg);
     let r = app.get("/login").await;
     assert!(r.has_text("Тестовый режим оплаты"), "{}", r.body);
     app.login_demo().await;

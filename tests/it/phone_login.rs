@@ -350,16 +350,7 @@ fn sms_config_is_checked() {
 
 #[tokio::test]
 async fn without_an_sms_gateway_the_phone_tab_is_hidden_outside_the_demo() {
-    let production = |cfg: kabinet::config::Config| {
-        let dir = crate::common::tempdir();
-        let path = crate::common::demo_db(dir.path(), &cfg);
-        rusqlite::Connection::open(&path)
-            .unwrap()
-            .execute("DELETE FROM settings WHERE key = 'demo'", [])
-            .unwrap();
-        let st = kabinet::build_state(cfg, &path, false).expect("state");
-        TestApp::from_state(dir, st)
-    };
+    let production = crate::common::production_app;
     // No gateway: no code could ever arrive, so the tab is not offered.
     let app = production(kabinet::config::Config::default());
     let r = app.get("/login").await;

@@ -152,6 +152,11 @@ async fn browser_notification_settings_save() {
             .await
             .unwrap();
     assert_eq!(sms.prop("checked").await.unwrap().as_deref(), Some("true"));
+    // A new address waits for its code: the code field appears under it.
+    b.fill("E-mail для уведомлений", "buh@new.example.ru").await;
+    b.click("Сохранить").await;
+    b.see("Код из письма для подтверждения адреса").await;
+    b.shoot("notifications-code").await;
     assert_no_csp_violations(&s).await;
 }
 
